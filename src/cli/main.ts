@@ -1,0 +1,76 @@
+/** The `collapse` command line: one file per command; here the parser, and error classes mapped to exit codes. */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, NumericError, UsageError } from '../core/errors.js';
+import { describeOption, type OptionSpec } from '../core/schema.js';
+import { LINEAR_OPTIONS } from '../models/linear/run.js';
+import { linearCommand } from './linear.js';
+import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
+
+const OUTPUT_OPTIONS: readonly OptionSpec[] = [
+  { flag: 'json', kind: 'boolean', description: 'print one JSON object instead of the table' },
+  { flag: 'out', kind: 'string', meta: 'dir', description: 'also write the run (config, environment, results JSON and CSV) to this directory' },
+  { flag: 'force', kind: 'boolean', description: 'replace an existing --out directory' },
+  { flag: 'quiet', kind: 'boolean', description: 'no progress on stderr' },
+  { flag: 'debug', kind: 'boolean', description: 'print stack traces of internal errors' },
+];
+
+function addOptions(command: Command, specs: readonly OptionSpec[]): Command {
+  for (const spec of specs) {
+    const { flags, help } = describeOption(spec);
+    const def = 'default' in spec && spec.default !== undefined ? ` (default ${spec.default})` : '';
+    // values stay raw strings here; the schema validates them, so every error names the flag and the allowed range
+    command.addOption(new Option(flags, help + def));
+  }
+  return command;
+}
+
+type Handler = (flags: Record<string, unknown>) => Promise<number>;
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  let debug = argv.includes('--debug');
+  const program = new Command('collapse')
+    .description('model collapse under replace vs accumulate: closed-form theory and gpu.js Monte Carlo')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: () => undefined });
+  const register = (name: string, summary: string, specs: readonly OptionSpec[], handler: Handler) => {
+    const command = addOptions(program.command(name).description(summary), [...specs, ...OUTPUT_OPTIONS]);
+    command.exitOverride().configureOutput({ writeErr: () => undefined }).action(async (flags: Record<string, unknown>) => {
+      debug = Boolean(flags.debug);
+      code = await handler(flags);
+    });
+  };
+  register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand);
+  register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand);
+  try {
+    if (argv.length === 0) {
+      process.stdout.write(program.helpInformation());
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    return report(error, debug);
+  }
+}
+
+function report(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    const text = error.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)").split('\n')[0];
+    process.stderr.write(`collapse: ${text}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`collapse: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof NumericError) {
+    process.stderr.write(`collapse: numeric fault: ${error.message}\n`);
+    return EXIT.numeric;
+  }
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  process.stderr.write(debug && error instanceof Error ? `${error.stack}\n` : `collapse: internal error: ${message} (rerun with --debug for the stack)\n`);
+  return EXIT.bug;
+}

@@ -1,0 +1,16 @@
+/**
+ * Error classes the CLI maps to exit codes (C8): a UsageError is the user's input (exit 2),
+ * a NumericError is a NaN/Inf the numbers produced (exit 3); anything else is a bug (exit 1).
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export class NumericError extends Error {
+  override readonly name = 'NumericError';
+  constructor(message: string, readonly iteration?: number) {
+    super(message);
+  }
+}
+
+export const EXIT = { ok: 0, bug: 1, usage: 2, numeric: 3, verifyFailed: 4 } as const;

@@ -1,0 +1,115 @@
+/**
+ * Backend choice (C3): webgpu → webasm → cpu, webgpu only after an adapter answers. The choice and the reason are
+ * recorded in every result. gpu.js is CommonJS; this is the one module that touches its GPU class.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+
+const require = createRequire(import.meta.url);
+
+export const BACKENDS = ['webgpu', 'webasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendRequest = BackendName | 'auto';
+
+/** The slice of gpu.js's kernel object collapse-lab uses. */
+export interface GpuKernel {
+  (...args: unknown[]): unknown;
+  setRandomSeed(seed: number): GpuKernel;
+  kernel?: { constructor: { name: string }; fallbackReason?: string | null };
+  destroy?(): void;
+}
+
+interface GpuInstance {
+  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  destroy(): Promise<void> | void;
+}
+
+interface GpuClass {
+  new (settings: { mode: string }): GpuInstance;
+  isWebGPUAvailable(): Promise<boolean>;
+  isWebAssemblySupported: boolean;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Why this backend ran, e.g. "auto: no WebGPU adapter (…); webasm available". */
+  readonly reason: string;
+  /** gpu.js's cpu mode cannot seed Math.random, so there the normal draws come from @stdlib/random on the host. */
+  readonly inKernelRandom: boolean;
+  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  destroy(): Promise<void>;
+}
+
+function gpuClass(): GpuClass {
+  return (require('gpu.js') as { GPU: GpuClass }).GPU;
+}
+
+/**
+ * Ask for a WebGPU adapter through the `webgpu` package (Dawn). Node 20 has no navigator.gpu, so install one first
+ * (see ../shared/notes/gpujs.md). Resolves to null when an adapter answers, else to the reason there is none.
+ */
+async function probeWebGPU(timeoutMs = 8000): Promise<string | null> {
+  // Dawn needs the Vulkan loader; without it, loading Dawn only prints a native warning on stderr, so skip it.
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  if (!dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))) return 'no Vulkan loader (libvulkan.so.1) for Dawn';
+  try {
+    const g = globalThis as Record<string, unknown>;
+    if (!(g.navigator as { gpu?: unknown } | undefined)?.gpu) {
+      const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
+      Object.assign(globalThis, webgpu.globals);
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
+    }
+    const answered = await Promise.race([
+      gpuClass().isWebGPUAvailable(),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
+    ]);
+    return answered ? null : 'no WebGPU adapter answered';
+  } catch (error) {
+    return `WebGPU unavailable (${(error as Error).message.split('\n')[0]})`;
+  }
+}
+
+function makeBackend(name: BackendName, reason: string): Backend {
+  const GPU = gpuClass();
+  const gpu = new GPU({ mode: name });
+  const threaded = name !== 'cpu';
+  return {
+    name,
+    reason,
+    inKernelRandom: name !== 'cpu',
+    createKernel(source, settings) {
+      const kernel = gpu.createKernel(source, { ...settings, asyncMode: threaded });
+      return kernel;
+    },
+    async destroy() {
+      await gpu.destroy();
+    },
+  };
+}
+
+/** Pick a backend. A forced backend that cannot run is a UsageError, never a silent fallback. */
+export async function selectBackend(request: BackendRequest = 'auto'): Promise<Backend> {
+  const env = process.env.COLLAPSE_BACKEND;
+  if (request === 'auto' && env) {
+    if (!(BACKENDS as readonly string[]).includes(env)) {
+      throw new UsageError(`COLLAPSE_BACKEND must be one of ${BACKENDS.join(', ')}; got ${JSON.stringify(env)}`);
+    }
+    request = env as BackendName;
+  }
+  if (request === 'webgpu') {
+    const why = await probeWebGPU();
+    if (why) throw new UsageError(`--backend webgpu cannot run here: ${why}`);
+    return makeBackend('webgpu', 'requested; WebGPU adapter answered');
+  }
+  if (request === 'webasm') {
+    if (!gpuClass().isWebAssemblySupported) throw new UsageError('--backend webasm cannot run here: WebAssembly is not supported');
+    return makeBackend('webasm', 'requested');
+  }
+  if (request === 'cpu') return makeBackend('cpu', 'requested');
+  const why = await probeWebGPU();
+  if (!why) return makeBackend('webgpu', 'auto: WebGPU adapter answered');
+  if (gpuClass().isWebAssemblySupported) return makeBackend('webasm', `auto: ${why}; WebAssembly available`);
+  return makeBackend('cpu', `auto: ${why}; no WebAssembly`);
+}

@@ -1,0 +1,164 @@
+/**
+ * gpu.js kernels for the fixed-design linear-regression Monte Carlo, batched over trials.
+ *
+ * Layout: trials are the fastest axis everywhere, so the f32x4 SIMD lanes of webasm (and neighbouring GPU threads)
+ * read neighbouring memory: X[(t·d + k)·B + trial], a vector v[k·B + trial], a matrix M[(j·d + k)·B + trial].
+ * B is the number of trials in a chunk; every buffer stays below MAX_BUFFER elements so that indices are exact
+ * in float32 on every backend. Kernels are float32; each has a float64 reference for conformance tests (C4).
+ */
+import type { Backend, GpuKernel } from './backend.js';
+
+/** Largest buffer (elements) a kernel indexes: 2^23 keeps every flat index exact in float32 with margin. */
+export const MAX_BUFFER = 2 ** 23;
+
+export interface LinearShape {
+  /** trials per chunk */
+  B: number;
+  /** samples per generation */
+  T: number;
+  /** features */
+  d: number;
+}
+
+/** Box–Muller from the backend's seeded PCG; 1 − u keeps the log finite. */
+const NORMALS = `function() {
+  const u1 = 1 - Math.random();
+  const u2 = Math.random();
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(6.283185307179586 * u2);
+}`;
+
+/** y[t] = Σ_k X[t,k]·w[k] + σ·noise[t]: one generation's labels (output [B, T]). */
+const LABELS = `function(X, w, noise, sigma) {
+  const tr = this.thread.x;
+  const t = this.thread.y;
+  let s = 0;
+  for (let k = 0; k < this.constants.d; k++) {
+    s += X[(t * this.constants.d + k) * this.constants.B + tr] * w[k * this.constants.B + tr];
+  }
+  return s + sigma * noise[t * this.constants.B + tr];
+}`;
+
+/** (Xᵀy)[j] = Σ_t X[t,j]·y[t]: the data pass of the least-squares refit (output [B, d]). */
+const XTY = `function(X, y) {
+  const tr = this.thread.x;
+  const j = this.thread.y;
+  let s = 0;
+  for (let t = 0; t < this.constants.T; t++) {
+    s += X[(t * this.constants.d + j) * this.constants.B + tr] * y[t * this.constants.B + tr];
+  }
+  return s;
+}`;
+
+/** z[j] = σ·Σ_k M[j,k]·ξ[k]: a draw of N(0, σ²·MMᵀ) from standard normals ξ (output [B, d]). */
+const MATVEC = `function(M, xi, sigma) {
+  const tr = this.thread.x;
+  const j = this.thread.y;
+  let s = 0;
+  for (let k = 0; k < this.constants.d; k++) {
+    s += M[(j * this.constants.d + k) * this.constants.B + tr] * xi[k * this.constants.B + tr];
+  }
+  return sigma * s;
+}`;
+
+/** gpu.js returns a 2-D output as rows; the Monte Carlo wants one flat row-major buffer. */
+function flatten(rows: unknown, B: number, count: number): Float32Array {
+  const out = new Float32Array(B * count);
+  const list = rows as ArrayLike<number>[];
+  for (let r = 0; r < count; r++) out.set(list[r] as Float32Array, r * B);
+  return out;
+}
+
+export interface LinearKernels {
+  readonly backend: Backend;
+  readonly shape: LinearShape;
+  /** `rows`×B standard normals from the stream named by `seed` (in-kernel PCG; host stdlib on cpu). */
+  normals(rows: number, seed: number): Promise<Float32Array>;
+  labels(X: Float32Array, w: Float32Array, noise: Float32Array, sigma: number): Promise<Float32Array>;
+  xty(X: Float32Array, y: Float32Array): Promise<Float32Array>;
+  matvec(M: Float32Array, xi: Float32Array, sigma: number): Promise<Float32Array>;
+  /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
+  kernelClasses(): string[];
+}
+
+/** Compile the kernels for one shape. Shapes are baked into the kernels, so a new shape compiles anew. */
+export function createLinearKernels(backend: Backend, shape: LinearShape, hostNormals: (out: Float32Array, seed: number) => void): LinearKernels {
+  const { B, T, d } = shape;
+  const constants = { B, T, d };
+  const compiled: GpuKernel[] = [];
+  const make = (source: string, rows: number, extra: Record<string, unknown> = {}) => {
+    const kernel = backend.createKernel(source, { output: [B, rows], constants, ...extra });
+    compiled.push(kernel);
+    return kernel;
+  };
+  const labels = make(LABELS, T);
+  const xty = make(XTY, d);
+  const matvec = make(MATVEC, d);
+  const normalKernels = new Map<number, GpuKernel>();
+  return {
+    backend,
+    shape,
+    async normals(rows, seed) {
+      if (!backend.inKernelRandom) {
+        const out = new Float32Array(rows * B);
+        hostNormals(out, seed);
+        return out;
+      }
+      let kernel = normalKernels.get(rows);
+      if (!kernel) {
+        kernel = make(NORMALS, rows, { randomSeed: 1 });
+        normalKernels.set(rows, kernel);
+      }
+      kernel.setRandomSeed(seed >>> 0);
+      return flatten(await kernel(), B, rows);
+    },
+    async labels(X, w, noise, sigma) {
+      return flatten(await labels(X, w, noise, sigma), B, T);
+    },
+    async xty(X, y) {
+      return flatten(await xty(X, y), B, d);
+    },
+    async matvec(M, xi, sigma) {
+      return flatten(await matvec(M, xi, sigma), B, d);
+    },
+    kernelClasses() {
+      return [...new Set(compiled.map((k) => k.kernel?.constructor.name ?? 'unknown'))];
+    },
+  };
+}
+
+/** float64 references of the kernels above, for test/conformance (same layouts). */
+export const reference = {
+  labels(X: ArrayLike<number>, w: ArrayLike<number>, noise: ArrayLike<number>, sigma: number, { B, T, d }: LinearShape): Float64Array {
+    const y = new Float64Array(B * T);
+    for (let t = 0; t < T; t++) {
+      for (let tr = 0; tr < B; tr++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += X[(t * d + k) * B + tr] * w[k * B + tr];
+        y[t * B + tr] = s + sigma * noise[t * B + tr];
+      }
+    }
+    return y;
+  },
+  xty(X: ArrayLike<number>, y: ArrayLike<number>, { B, T, d }: LinearShape): Float64Array {
+    const b = new Float64Array(B * d);
+    for (let j = 0; j < d; j++) {
+      for (let tr = 0; tr < B; tr++) {
+        let s = 0;
+        for (let t = 0; t < T; t++) s += X[(t * d + j) * B + tr] * y[t * B + tr];
+        b[j * B + tr] = s;
+      }
+    }
+    return b;
+  },
+  matvec(M: ArrayLike<number>, xi: ArrayLike<number>, sigma: number, { B, d }: LinearShape): Float64Array {
+    const z = new Float64Array(B * d);
+    for (let j = 0; j < d; j++) {
+      for (let tr = 0; tr < B; tr++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += M[(j * d + k) * B + tr] * xi[k * B + tr];
+        z[j * B + tr] = sigma * s;
+      }
+    }
+    return z;
+  },
+};

@@ -1,0 +1,222 @@
+/**
+ * The fixed-design linear-regression Monte Carlo, batched over trials on gpu.js kernels.
+ *
+ * full:    every iteration draws new labels y = X·w_src + ε on the kernel, forms Xᵀy on the kernel, pools the
+ *          generations with the strategy's weights and solves the normal equations with the trial's (XᵀX)⁻¹ —
+ *          the paper's procedure, refit for refit (a weighted fit on a pool of whole generations over the same X).
+ * reduced: samples the same estimators through sufficient statistics: XᵀX by Bartlett, and each generation's OLS
+ *          noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·L⁻ᵀξ on the kernel. O(d²) per trial-iteration instead of O(T·d).
+ */
+import { NumericError } from '../../core/errors.js';
+import { fillNormal, foldIn, rootKey, STREAM } from '../../core/rng.js';
+import { Moments } from '../../core/stats.js';
+import { createLinearKernels, MAX_BUFFER, type LinearKernels } from '../../kernels/linear.js';
+import type { Backend } from '../../kernels/backend.js';
+import { sourceOf, uniformRange, type PoolStrategy } from '../../strategies/index.js';
+import { drawFullDesign, drawReducedDesign } from './design.js';
+
+export const METHODS = ['full', 'reduced'] as const;
+export type Method = (typeof METHODS)[number];
+
+export interface LinearRun {
+  strategy: PoolStrategy;
+  dim: number;
+  samples: number;
+  /** σ² */
+  noise: number;
+  iterations: number;
+  trials: number;
+  seed: number;
+  method: Method;
+  /** Σ_j b_{n,j}² per iteration, when the strategy has exact fixed-design theory: enables the conditional check */
+  noiseFactors?: readonly number[];
+}
+
+export interface MonteCarloMoments {
+  /** per iteration: the test error ‖ŵ_n − w*‖² */
+  error: Moments[];
+  /** per iteration: error − σ²·tr((XᵀX)⁻¹)·Σb², whose mean is exactly 0 (the sharp, design-conditional check) */
+  conditionalResidual: Moments[] | null;
+  /** tr((XᵀX)⁻¹) over trials */
+  traceGramInverse: Moments;
+  /** the kernel width used */
+  chunkTrials: number;
+  kernelClasses: string[];
+}
+
+export type Progress = (doneTrialIterations: number, totalTrialIterations: number) => void;
+
+/** Floats a chunk holds per trial; the chunk width is chosen so that every buffer fits MAX_BUFFER. */
+function chunkTrials(run: LinearRun): number {
+  const { samples: T, dim: d, iterations: n } = run;
+  const widest = Math.max(run.method === 'full' ? T * d : d * d, T, d);
+  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d * d) + 4 * n * d + 2 * T;
+  const byBuffer = Math.floor(MAX_BUFFER / widest);
+  const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
+  return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 16384));
+}
+
+/** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */
+export function chunkBytes(run: LinearRun): number {
+  const { samples: T, dim: d, iterations: n } = run;
+  const widest = Math.max(run.method === 'full' ? T * d : d * d, T, d);
+  if (widest > MAX_BUFFER) return Infinity;
+  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * d * 12) + n * d * 24 + T * 8);
+}
+
+/** Run the Monte Carlo; resolves to float64 moments per iteration. */
+export async function simulateLinear(run: LinearRun, backend: Backend, onProgress?: Progress): Promise<MonteCarloMoments> {
+  const { samples: T, dim: d, iterations: N, trials } = run;
+  const B = chunkTrials(run);
+  const kernels = createLinearKernels(backend, { B, T, d }, (out, seed) => fillNormal(out, seed));
+  const root = rootKey(run.seed);
+  const weights = Array.from({ length: N }, (_, n) => run.strategy.poolWeights(n + 1).map((w) => Number(w.valueOf())));
+  const ranges = weights.map(uniformRange);
+  const result: MonteCarloMoments = {
+    error: Array.from({ length: N }, () => new Moments()),
+    conditionalResidual: run.noiseFactors ? Array.from({ length: N }, () => new Moments()) : null,
+    traceGramInverse: new Moments(),
+    chunkTrials: B,
+    kernelClasses: [],
+  };
+  const total = trials * N;
+  let done = 0;
+  for (let chunk = 0, first = 0; first < trials; chunk++, first += B) {
+    const live = Math.min(B, trials - first); // the last chunk is padded to B; padded trials are not counted
+    const context: ChunkContext = { run, kernels, root, chunk, first, live, weights, ranges, result };
+    const step = run.method === 'full' ? fullChunk(context) : reducedChunk(context);
+    for await (const iteration of step) {
+      done += live;
+      onProgress?.(done, total);
+      void iteration;
+    }
+  }
+  result.kernelClasses = kernels.kernelClasses();
+  return result;
+}
+
+interface ChunkContext {
+  run: LinearRun;
+  kernels: LinearKernels;
+  root: number;
+  chunk: number;
+  first: number;
+  live: number;
+  weights: number[][];
+  ranges: ({ first: number; last: number } | null)[];
+  result: MonteCarloMoments;
+}
+
+/**
+ * Per-generation vectors v_g (layout [j·B + trial]) and the pooled Σ_g a_{n,g} v_g. Uniform contiguous pools
+ * (replace, accumulate, windows) use prefix sums: O(d) per trial instead of O(n·d).
+ */
+class GenerationStore {
+  private readonly prefix: Float64Array[] = [];
+  constructor(private readonly size: number) {
+    this.prefix.push(new Float64Array(size));
+  }
+  push(v: ArrayLike<number>): void {
+    const last = this.prefix[this.prefix.length - 1];
+    const next = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) next[i] = last[i] + v[i];
+    this.prefix.push(next);
+  }
+  pooled(weights: readonly number[], range: { first: number; last: number } | null, out: Float64Array): void {
+    if (range) {
+      const hi = this.prefix[range.last];
+      const lo = this.prefix[range.first - 1];
+      const scale = weights[range.first - 1];
+      for (let i = 0; i < this.size; i++) out[i] = (hi[i] - lo[i]) * scale;
+      return;
+    }
+    out.fill(0);
+    for (let g = 1; g <= weights.length; g++) {
+      const a = weights[g - 1];
+      if (a === 0) continue;
+      const hi = this.prefix[g];
+      const lo = this.prefix[g - 1];
+      for (let i = 0; i < this.size; i++) out[i] += a * (hi[i] - lo[i]);
+    }
+  }
+}
+
+function noiseSeed(root: number, generation: number, chunk: number): number {
+  return foldIn(foldIn(foldIn(root, STREAM.noise), generation), chunk);
+}
+
+function record(context: ChunkContext, n: number, tr: number, error: number, traceGramInverse: number): void {
+  const { result, run } = context;
+  if (!Number.isFinite(error)) {
+    throw new NumericError(
+      `the test error is ${error} at iteration ${n + 1} (trial ${context.first + tr}): float32 overflow; lower --noise or --iterations`,
+      n + 1,
+    );
+  }
+  result.error[n].add(error);
+  if (result.conditionalResidual && run.noiseFactors) {
+    result.conditionalResidual[n].add(error - run.noise * traceGramInverse * run.noiseFactors[n]);
+  }
+}
+
+async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
+  const { run, kernels, root, chunk, first, live, weights, ranges, result } = context;
+  const { B, T, d } = kernels.shape;
+  const sigma = Math.sqrt(run.noise);
+  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d);
+  for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  const store = new GenerationStore(B * d);
+  const models: Float32Array[] = [design.wStar32]; // models[k] = ŵ_k in kernel layout; models[0] = w*
+  const pooled = new Float64Array(B * d);
+  const rhs = new Float64Array(d);
+  for (let n = 0; n < run.iterations; n++) {
+    const source = models[sourceOf(run.strategy, n + 1)];
+    const noise = await kernels.normals(T, noiseSeed(root, n + 1, chunk));
+    const y = await kernels.labels(design.X, source, noise, sigma);
+    store.push(await kernels.xty(design.X, y));
+    store.pooled(weights[n], ranges[n], pooled);
+    const estimate = new Float32Array(B * d);
+    for (let tr = 0; tr < B; tr++) {
+      for (let k = 0; k < d; k++) rhs[k] = pooled[k * B + tr];
+      const inverse = tr * d * d;
+      let error = 0;
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += design.gramInverse[inverse + j * d + k] * rhs[k];
+        estimate[j * B + tr] = s;
+        const e = s - design.wStar32[j * B + tr];
+        error += e * e;
+      }
+      if (tr < live) record(context, n, tr, error, design.traceGramInverse[tr]);
+    }
+    models.push(estimate);
+    yield n;
+  }
+}
+
+async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
+  const { run, kernels, root, chunk, first, live, weights, ranges, result } = context;
+  const { B, T, d } = kernels.shape;
+  const sigma = Math.sqrt(run.noise);
+  const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d);
+  for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  const store = new GenerationStore(B * d);
+  const errors: Float64Array[] = [new Float64Array(B * d)]; // errors[k] = e_k = ŵ_k − w*; e_0 = 0
+  for (let n = 0; n < run.iterations; n++) {
+    const xi = await kernels.normals(d, noiseSeed(root, n + 1, chunk));
+    const z = await kernels.matvec(design.noiseFactor, xi, sigma);
+    const parent = errors[sourceOf(run.strategy, n + 1)];
+    const contribution = new Float64Array(B * d);
+    for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + z[i];
+    store.push(contribution);
+    const e = new Float64Array(B * d);
+    store.pooled(weights[n], ranges[n], e);
+    for (let tr = 0; tr < live; tr++) {
+      let error = 0;
+      for (let j = 0; j < d; j++) error += e[j * B + tr] ** 2;
+      record(context, n, tr, error, design.traceGramInverse[tr]);
+    }
+    errors.push(e);
+    yield n;
+  }
+}

@@ -1,0 +1,127 @@
+/** `collapse linear`: options, validation, and one Monte Carlo run against its closed form. */
+import { UsageError } from '../../core/errors.js';
+import { parseOption, type OptionSpec } from '../../core/schema.js';
+import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../../kernels/backend.js';
+import { parseStrategy, STRATEGIES } from '../../strategies/index.js';
+import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
+import { expectedTestError } from '../../theory/linear-fixed-design.js';
+import { noiseFactorsNumeric } from '../../theory/pool-weights.js';
+import { buildRows, type IterationRow } from '../../verify/report.js';
+import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress } from './monte-carlo.js';
+
+export interface LinearConfig {
+  strategy: string;
+  dim: number;
+  samples: number;
+  noise: number;
+  iterations: number;
+  trials: number;
+  seed: number;
+  method: Method;
+  backend: BackendRequest;
+}
+
+export const LINEAR_OPTIONS: readonly OptionSpec[] = [
+  { flag: 'strategy', kind: 'enum', default: 'accumulate', choices: Object.keys(STRATEGIES), description: 'how generation n\'s training pool is formed' },
+  { flag: 'dim', kind: 'int', default: 10, min: 1, max: 1024, description: 'd, features' },
+  { flag: 'samples', kind: 'int', default: 100, min: 3, max: 1_000_000, description: 'T, samples per generation (≥ dim + 2)' },
+  { flag: 'noise', kind: 'number', default: 1, above: 0, max: 1e6, description: 'σ², label-noise variance' },
+  { flag: 'iterations', kind: 'int', default: 20, min: 1, max: 1000, description: 'model-fitting iterations n' },
+  { flag: 'trials', kind: 'int', default: 10_000, min: 2, max: 100_000_000, description: 'Monte Carlo trials (independent designs)' },
+  { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
+  { flag: 'method', kind: 'enum', default: 'full', choices: METHODS, description: 'full: regenerate labels and refit; reduced: sufficient statistics' },
+  { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend (auto: webgpu, else webasm, else cpu)' },
+];
+
+/** Most bytes a chunk may hold; above this a run is refused before anything is allocated. */
+export const MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
+
+/** Apply defaults and check every field and the cross-field rules; throws a one-line UsageError. */
+export function validateLinearConfig(raw: Record<string, unknown>): LinearConfig {
+  const out: Record<string, unknown> = {};
+  for (const spec of LINEAR_OPTIONS) {
+    const value = raw[spec.flag];
+    if (spec.flag === 'strategy' && value !== undefined) {
+      out.strategy = parseStrategy(value).name; // its error lists strategies and suggests the nearest
+      continue;
+    }
+    out[spec.flag] = value === undefined ? (spec as { default?: unknown }).default : parseOption(spec, value);
+  }
+  const config = out as unknown as LinearConfig;
+  if (config.samples < config.dim + 2) {
+    throw new UsageError(`--samples must be ≥ dim + 2 (= ${config.dim + 2}) for the theory; got ${config.samples}`);
+  }
+  const bytes = chunkBytes(toRun(config));
+  if (!(bytes <= MEMORY_LIMIT_BYTES)) {
+    const shown = Number.isFinite(bytes) ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : 'more than one kernel buffer holds';
+    throw new UsageError(`one trial of --samples ${config.samples} × --dim ${config.dim} needs ${shown}; lower --samples or --dim, or use --method reduced`);
+  }
+  return config;
+}
+
+function toRun(config: LinearConfig): LinearRun {
+  const strategy = parseStrategy(config.strategy);
+  return {
+    strategy,
+    dim: config.dim,
+    samples: config.samples,
+    noise: config.noise,
+    iterations: config.iterations,
+    trials: config.trials,
+    seed: config.seed,
+    method: config.method,
+    noiseFactors: noiseFactorsNumeric(strategy, config.iterations),
+  };
+}
+
+export interface LinearReport {
+  config: LinearConfig;
+  backend: string;
+  backendReason: string;
+  /** gpu.js kernel classes that ran (shows a kernel gpu.js degraded to its cpu backend) */
+  kernels: string[];
+  seconds: number;
+  trialIterationsPerSecond: number;
+  /** the closed form the theory column evaluates */
+  theoryFormula: string;
+  /** accumulate only: π²/6 times the first model's expected error, the bound no iteration can exceed */
+  accumulateBound: number | null;
+  /** Monte Carlo mean of tr((XᵀX)⁻¹) against its expectation d/(T − d − 1) */
+  traceGramInverse: { mean: number; stderr: number; theory: number };
+  iterations: IterationRow[];
+}
+
+const FORMULAS: Record<string, string> = {
+  replace: 'σ²·d/(T−d−1)·n',
+  accumulate: 'σ²·d/(T−d−1)·Σ_{i≤n} 1/i²',
+};
+
+/** Run one configuration. Pass a backend to reuse it across runs (verify, bench); otherwise one is selected and released. */
+export async function runLinear(config: LinearConfig, options: { backend?: Backend; onProgress?: Progress } = {}): Promise<LinearReport> {
+  const run = toRun(config);
+  const backend = options.backend ?? (await selectBackend(config.backend));
+  try {
+    const started = performance.now();
+    const moments = await simulateLinear(run, backend, options.onProgress);
+    const seconds = (performance.now() - started) / 1000;
+    const theory = expectedTestError(run.strategy, { sigma2: config.noise, dim: config.dim, samples: config.samples }, config.iterations);
+    return {
+      config,
+      backend: backend.name,
+      backendReason: backend.reason,
+      kernels: moments.kernelClasses,
+      seconds,
+      trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
+      theoryFormula: FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}²',
+      accumulateBound: run.strategy.name === 'accumulate' ? ACCUMULATE_BOUND * theory[0] : null,
+      traceGramInverse: {
+        mean: moments.traceGramInverse.mean,
+        stderr: moments.traceGramInverse.stderr,
+        theory: config.dim / (config.samples - config.dim - 1),
+      },
+      iterations: buildRows(moments.error, theory, moments.conditionalResidual),
+    };
+  } finally {
+    if (!options.backend) await backend.destroy();
+  }
+}

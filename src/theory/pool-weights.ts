@@ -1,0 +1,59 @@
+import { add, fraction, multiply, type Fraction } from 'mathjs';
+import { sourceOf, type PoolStrategy } from '../strategies/strategy.js';
+
+/**
+ * The exact coefficient recursion for fixed-design least squares under any pool-weighting strategy.
+ *
+ * With e_k = ŵ_k − w*, z_g = (XᵀX)⁻¹Xᵀε_g the OLS noise of generation g, and s(g) the model that labels generation g
+ * (s(g) = 0: real data, e_0 = 0), the weighted fit on pool n gives e_n = Σ_g a_{n,g} (e_{s(g)} + z_g). Writing
+ * e_k = Σ_j b_{k,j} z_j yields b_{n,j} = a_{n,j} + Σ_g a_{n,g} b_{s(g),j}, and since the z_j are independent
+ * N(0, σ²(XᵀX)⁻¹) given X:  E[‖e_n‖² | X] = σ²·tr((XᵀX)⁻¹)·Σ_j b_{n,j}².
+ * @source Gerstgrasser et al. 2024, arXiv:2404.01413, proof of Theorem 2 (generalised to any weights a_{n,g})
+ * @proof proofs/linear-fixed-design.md#P1
+ */
+export function errorCoefficients(strategy: PoolStrategy, iterations: number): Fraction[][] {
+  const zero = fraction(0);
+  // b[k] holds b_{k,1..iterations}; b[0] = 0 (real data carries no estimation error).
+  const b: Fraction[][] = [Array.from({ length: iterations }, () => zero)];
+  for (let n = 1; n <= iterations; n++) {
+    const a = strategy.poolWeights(n);
+    const row = Array.from({ length: iterations }, () => zero);
+    for (let g = 1; g <= n; g++) {
+      const weight = a[g - 1];
+      if (Number(weight.n) === 0) continue;
+      row[g - 1] = add(row[g - 1], weight) as Fraction;
+      const parent = b[sourceOf(strategy, g)];
+      for (let j = 0; j < iterations; j++) {
+        if (Number(parent[j].n) !== 0) row[j] = add(row[j], multiply(weight, parent[j])) as Fraction;
+      }
+    }
+    b.push(row);
+  }
+  return b.slice(1);
+}
+
+/**
+ * Σ_j b_{n,j}² for n = 1..iterations, exactly: the factor by which model n's error exceeds σ²·tr((XᵀX)⁻¹).
+ * replace gives n, accumulate gives Σ_{i≤n} 1/i².
+ * @source Gerstgrasser et al. 2024, arXiv:2404.01413, Theorems 1 and 2
+ * @proof proofs/linear-fixed-design.md#P2
+ * @example noiseFactors(accumulate, 2).map(String) // returns ['1', '1.25']
+ */
+export function noiseFactors(strategy: PoolStrategy, iterations: number): Fraction[] {
+  return errorCoefficients(strategy, iterations).map(
+    (row) => row.reduce((sum, c) => add(sum, multiply(c, c)) as Fraction, fraction(0)),
+  );
+}
+
+const cache = new Map<string, number[]>();
+
+/** noiseFactors as float64, cached per strategy and length (the exact computation is O(n³) in big rationals). */
+export function noiseFactorsNumeric(strategy: PoolStrategy, iterations: number): number[] {
+  const key = `${strategy.name}:${iterations}`;
+  let factors = cache.get(key);
+  if (!factors) {
+    factors = noiseFactors(strategy, iterations).map((f) => Number(f.valueOf()));
+    cache.set(key, factors);
+  }
+  return factors;
+}
