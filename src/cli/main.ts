@@ -24,6 +24,8 @@ function addOptions(command: Command, specs: readonly OptionSpec[]): Command {
   return command;
 }
 
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
 type Handler = (flags: Record<string, unknown>) => Promise<number>;
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,7 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: () => undefined });
   const register = (name: string, summary: string, specs: readonly OptionSpec[], handler: Handler) => {
     const command = addOptions(program.command(name).description(summary), [...specs, ...OUTPUT_OPTIONS]);
-    command.exitOverride().configureOutput({ writeErr: () => undefined }).action(async (flags: Record<string, unknown>) => {
+    command.exitOverride().configureOutput({ writeErr: () => undefined }).action(async (parsed: Record<string, unknown>) => {
+      // commander camel-cases '--trials-full'; the schema and the handlers speak the flag names
+      const flags: Record<string, unknown> = {};
+      for (const spec of [...specs, ...OUTPUT_OPTIONS]) flags[spec.flag] = parsed[camel(spec.flag)];
       debug = Boolean(flags.debug);
       code = await handler(flags);
     });

@@ -1,0 +1,83 @@
+/**
+ * Monte Carlo against the closed forms, and the two methods against each other (C6).
+ * Family false-failure budget 1e-6 for this file: K two-sided checks, each at |z| < zStar(K).
+ * Sizes: T ≥ 3d keeps tr((XᵀX)⁻¹) light-tailed, so the normal approximation of the mean holds far into the tail.
+ * Power: at these trial counts a 3% error in the slope (replace) or in the limit (accumulate) gives |z| > 8.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { zStar } from '../../../src/core/stats.js';
+import { selectBackend, type Backend } from '../../../src/kernels/backend.js';
+import { runLinear, type LinearConfig, type LinearReport } from '../../../src/models/linear/run.js';
+
+const ITERATIONS = 8;
+const SETTINGS = [
+  { strategy: 'replace', method: 'full', trials: 3000 },
+  { strategy: 'accumulate', method: 'full', trials: 3000 },
+  { strategy: 'replace', method: 'reduced', trials: 20000 },
+  { strategy: 'accumulate', method: 'reduced', trials: 20000 },
+] as const;
+// per setting and iteration: z and z|X; plus per strategy and iteration: full vs reduced
+const K = SETTINGS.length * ITERATIONS * 2 + 2 * ITERATIONS;
+const Z = zStar(K);
+
+let backend: Backend;
+const reports = new Map<string, LinearReport>();
+before(async () => {
+  backend = await selectBackend('auto');
+});
+after(async () => {
+  await backend.destroy();
+});
+
+function config(strategy: string, method: 'full' | 'reduced', trials: number, seed = 11): LinearConfig {
+  return { strategy, method, trials, seed, dim: 6, samples: 30, noise: 2.5, iterations: ITERATIONS, backend: 'auto' };
+}
+
+for (const s of SETTINGS) {
+  test(`${s.strategy} ${s.method}: Monte Carlo mean within zStar(${K}) = ${Z.toFixed(2)} standard errors of theory at every n`, async () => {
+    const report = await runLinear(config(s.strategy, s.method, s.trials), { backend });
+    reports.set(`${s.strategy} ${s.method}`, report);
+    const first = 2.5 * 6 / (30 - 6 - 1);
+    for (const row of report.iterations) {
+      const expected = s.strategy === 'replace' ? first * row.iteration : first * Array.from({ length: row.iteration }, (_, i) => 1 / (i + 1) ** 2).reduce((a, b) => a + b);
+      assert.ok(Math.abs(row.theory! - expected) <= 1e-12 * expected, `theory column n=${row.iteration}`);
+      assert.ok(Math.abs(row.z!) < Z, `n=${row.iteration}: mean ${row.mean} theory ${row.theory} z ${row.z}`);
+      assert.ok(Math.abs(row.zConditional!) < Z, `n=${row.iteration}: z|X ${row.zConditional}`);
+      assert.ok(row.ci95[0] < row.mean && row.mean < row.ci95[1]);
+    }
+  });
+}
+
+for (const strategy of ['replace', 'accumulate']) {
+  test(`${strategy}: full and reduced methods agree (two-sample z at every n)`, () => {
+    const full = reports.get(`${strategy} full`);
+    const reduced = reports.get(`${strategy} reduced`);
+    assert.ok(full && reduced, 'the per-method tests ran first');
+    for (let n = 0; n < ITERATIONS; n++) {
+      const a = full.iterations[n];
+      const b = reduced.iterations[n];
+      const z = (a.mean - b.mean) / Math.hypot(a.stderr, b.stderr);
+      assert.ok(Math.abs(z) < Z, `n=${n + 1}: full ${a.mean} reduced ${b.mean} z ${z}`);
+    }
+  });
+}
+
+test('a seeded run is reproducible bit for bit; another seed gives other numbers', async () => {
+  for (const method of ['full', 'reduced'] as const) {
+    const a = await runLinear(config('accumulate', method, 300, 5), { backend });
+    const b = await runLinear(config('accumulate', method, 300, 5), { backend });
+    const c = await runLinear(config('accumulate', method, 300, 6), { backend });
+    assert.deepEqual(a.iterations, b.iterations, method);
+    assert.notDeepEqual(a.iterations.map((r) => r.mean), c.iterations.map((r) => r.mean), method);
+  }
+});
+
+test('more trials than one chunk: chunking pads and counts correctly', async () => {
+  // d = 200, T = 1000 forces chunks of ⌊2^23 / 200000⌋ = 41 trials: 100 trials span 3 chunks, the last padded
+  const report = await runLinear({ ...config('replace', 'full', 100), dim: 200, samples: 1000, iterations: 2 }, { backend });
+  assert.equal(report.iterations.length, 2);
+  assert.ok(report.iterations.every((r) => Number.isFinite(r.mean) && r.mean > 0));
+  // with d = 200 the error concentrates: relative sd of ‖e‖² ≈ √(2/d) = 10%, so 100 trials pin the mean to ~1%
+  for (const r of report.iterations) assert.ok(Math.abs(r.z!) < Z, `n=${r.iteration}: z ${r.z}`);
+});

@@ -1,0 +1,149 @@
+/**
+ * proofs/linear-fixed-design.md#P4 (and #P1, #P3 through it): the inverse-Wishart mean, the unconditional closed forms
+ * σ²·d/(T−d−1)·n and σ²·d/(T−d−1)·Σ1/i², the π²/6 bound, and the @example lines of src/theory/*.ts as written.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Fraction } from 'mathjs';
+import { UsageError } from '../../src/core/errors.js';
+import { accumulate } from '../../src/strategies/accumulate.js';
+import { replace } from '../../src/strategies/replace.js';
+import { ACCUMULATE_BOUND, inverseSquareSum } from '../../src/theory/harmonic.js';
+import {
+  conditionalTestError,
+  expectedTestError,
+  traceInverseWishartMean,
+  type LinearSetting,
+} from '../../src/theory/linear-fixed-design.js';
+import { noiseFactors, noiseFactorsNumeric } from '../../src/theory/pool-weights.js';
+
+function ratio(f: Fraction): string {
+  return `${f.s * f.n}/${f.d}`;
+}
+function relativeError(got: number, want: number): number {
+  return Math.abs(got - want) / Math.abs(want);
+}
+
+const SETTINGS: LinearSetting[] = [
+  { sigma2: 1, dim: 10, samples: 100 },
+  { sigma2: 0.25, dim: 3, samples: 20 },
+  { sigma2: 2.5, dim: 50, samples: 52 }, // T = d + 2, the smallest T with a finite mean
+  { sigma2: 1e-3, dim: 1, samples: 3 },
+  { sigma2: 7, dim: 200, samples: 1000 },
+];
+
+test('P4: traceInverseWishartMean(10, 100) = 10/89 exactly, and d/(T−d−1) exactly on a grid', () => {
+  assert.equal(ratio(traceInverseWishartMean(10, 100)), '10/89');
+  for (const d of [1, 2, 3, 10, 64]) {
+    for (const T of [d + 2, d + 3, 2 * d + 5, 1000]) {
+      const mean = traceInverseWishartMean(d, T);
+      // canonical form of d/(T−d−1): compare by cross-multiplication
+      assert.equal(mean.n * BigInt(T - d - 1), mean.d * BigInt(d), `d = ${d}, T = ${T}`);
+      assert.equal(mean.s, 1n);
+    }
+  }
+  assert.equal(ratio(traceInverseWishartMean(50, 52)), '50/1');
+});
+
+test('P4: T < d + 2 (infinite mean) throws a UsageError that names --samples', () => {
+  const isSamplesUsageError = (error: unknown): boolean => {
+    assert.ok(error instanceof UsageError, `expected UsageError, got ${String(error)}`);
+    assert.match(error.message, /--samples/);
+    return true;
+  };
+  for (const [d, T] of [[10, 11], [10, 10], [10, 5], [1, 2], [3, 4]]) {
+    assert.throws(() => traceInverseWishartMean(d, T), isSamplesUsageError, `d = ${d}, T = ${T}`);
+    assert.throws(() => expectedTestError(accumulate, { sigma2: 1, dim: d, samples: T }, 3), isSamplesUsageError);
+    assert.throws(() => expectedTestError(replace, { sigma2: 1, dim: d, samples: T }, 3), isSamplesUsageError);
+  }
+  assert.doesNotThrow(() => traceInverseWishartMean(10, 12));
+});
+
+test('P4: replace expectedTestError = σ²·d/(T−d−1)·n to 1e-12 relative (n ≤ 30)', () => {
+  for (const setting of SETTINGS) {
+    const { sigma2, dim: d, samples: T } = setting;
+    const got = expectedTestError(replace, setting, 30);
+    assert.equal(got.length, 30);
+    got.forEach((value, i) => {
+      const want = ((sigma2 * d) / (T - d - 1)) * (i + 1);
+      assert.ok(relativeError(value, want) < 1e-12, `${JSON.stringify(setting)} n = ${i + 1}: ${value} vs ${want}`);
+    });
+  }
+});
+
+test('P4: accumulate expectedTestError = σ²·d/(T−d−1)·Σ_{i≤n} 1/i² to 1e-12 relative (n ≤ 30)', () => {
+  for (const setting of SETTINGS) {
+    const { sigma2, dim: d, samples: T } = setting;
+    const got = expectedTestError(accumulate, setting, 30);
+    let sum = 0;
+    got.forEach((value, i) => {
+      sum += 1 / ((i + 1) * (i + 1));
+      const want = ((sigma2 * d) / (T - d - 1)) * sum;
+      assert.ok(relativeError(value, want) < 1e-12, `${JSON.stringify(setting)} n = ${i + 1}: ${value} vs ${want}`);
+    });
+  }
+});
+
+test('P4: expectedTestError = σ²·E tr((XᵀX)⁻¹)·Σb² = conditionalTestError at tr = d/(T−d−1) (P1 averaged over X)', () => {
+  const setting: LinearSetting = { sigma2: 0.25, dim: 3, samples: 20 };
+  for (const strategy of [replace, accumulate]) {
+    const factors = noiseFactorsNumeric(strategy, 10);
+    const got = expectedTestError(strategy, setting, 10);
+    got.forEach((value, i) => {
+      assert.equal(value, conditionalTestError(0.25, 3 / 16, factors[i]), `${strategy.name} n = ${i + 1}`);
+    });
+  }
+  assert.equal(conditionalTestError(0.5, 0.2, 3), 0.5 * 0.2 * 3);
+});
+
+test('P4 + P3: accumulate error increases and stays strictly below (π²/6)·(first error) for n ≤ 200', () => {
+  const setting: LinearSetting = { sigma2: 1, dim: 10, samples: 100 };
+  const errors = expectedTestError(accumulate, setting, 200);
+  const bound = ACCUMULATE_BOUND * errors[0];
+  for (let n = 1; n < errors.length; n++) assert.ok(errors[n] > errors[n - 1], `increasing at n = ${n + 1}`);
+  for (let n = 0; n < errors.length; n++) assert.ok(errors[n] < bound, `n = ${n + 1}: ${errors[n]} ≥ ${bound}`);
+  // and replace exceeds the accumulate bound from n = 2 on
+  const replaced = expectedTestError(replace, setting, 200);
+  for (let n = 1; n < replaced.length; n++) assert.ok(replaced[n] > bound);
+});
+
+/**
+ * Every `@example` line of src/theory/*.ts, verbatim, with a check that runs it. The source text is compared too, so
+ * a doc edit that changes an example without changing this table fails here.
+ */
+const EXAMPLES: Record<string, () => void> = {
+  'inverseSquareSum(3) // returns Fraction 49/36': () => assert.equal(ratio(inverseSquareSum(3)), '49/36'),
+  'traceInverseWishartMean(10, 100) // returns Fraction 10/89': () =>
+    assert.equal(ratio(traceInverseWishartMean(10, 100)), '10/89'),
+  'expectedTestError(accumulate, { sigma2: 1, dim: 10, samples: 100 }, 1) // returns [0.11235955056179775]': () =>
+    assert.deepEqual(expectedTestError(accumulate, { sigma2: 1, dim: 10, samples: 100 }, 1), [0.11235955056179775]),
+  "noiseFactors(accumulate, 2).map(String) // returns ['1', '1.25']": () =>
+    assert.deepEqual(noiseFactors(accumulate, 2).map(String), ['1', '1.25']),
+};
+
+function sourceExamples(): string[] {
+  const dir = fileURLToPath(new URL('../../src/theory/', import.meta.url));
+  const found: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+    for (const line of readFileSync(dir + file, 'utf8').split('\n')) {
+      const match = /^\s*\*\s*@example\s+(.*?)\s*$/.exec(line);
+      if (match) found.push(match[1]);
+    }
+  }
+  return found;
+}
+
+test('P2–P4: the @example values in the TSDoc of src/theory/*.ts hold exactly as written', () => {
+  const inSource = new Set(sourceExamples());
+  for (const [example, check] of Object.entries(EXAMPLES)) {
+    assert.ok(inSource.has(example), `example no longer in src/theory: ${example}`);
+    check();
+  }
+});
+
+test('P2–P4: every @example in src/theory/*.ts is checked by this file', () => {
+  const untested = sourceExamples().filter((example) => !(example in EXAMPLES));
+  assert.deepEqual(untested, [], 'add these examples to EXAMPLES in test/theory/linear-fixed-design.test.ts');
+});
