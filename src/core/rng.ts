@@ -5,7 +5,7 @@
  *   const root = rootKey(7);
  *   const design = foldIn(foldIn(root, STREAM.design), trial);   // X and w* of one trial
  *   const noise = foldIn(foldIn(foldIn(root, STREAM.noise), generation), chunk);
- *   const gen = normalStream(design);                              // seeded @stdlib/random generator
+ *   const gen = normalStream(design);                              // a keyed xoshiro128** stream
  *   gen();                                                         // one N(0, 1) draw
  *
  * Keys are uint32 values; foldIn mixes with a murmur3-style finaliser so neighbouring indices give unrelated keys.
@@ -36,34 +36,117 @@ export function foldIn(key: Key, index: number): Key {
   return mix32((Math.imul(key ^ 0x9e3779b9, 0x27d4eb2d) + mix32(index >>> 0)) >>> 0);
 }
 
-interface StdlibNormal {
-  (mu: number, sigma: number): number;
-}
-interface StdlibChisquare {
-  (k: number): number;
-}
 interface StdlibMt {
   normalized: () => number;
 }
+interface StdlibNormal {
+  (mu: number, sigma: number): number;
+}
 const mt19937 = require('@stdlib/random/base/mt19937') as { factory(opts: { seed: number }): StdlibMt };
 const normalFactory = require('@stdlib/random/base/normal') as { factory(opts: { prng: () => number }): StdlibNormal };
-const chisquareFactory = require('@stdlib/random/base/chisquare') as { factory(opts: { prng: () => number }): StdlibChisquare };
 
-/** A standard-normal generator (stdlib's improved ziggurat over MT19937) fully determined by `key`. */
+/**
+ * xoshiro128** (Blackman & Vigna 2018) seeded from a key through splitmix32: a short keyed stream costs ~0.1 µs to
+ * open, where a @stdlib/random MT19937 + ziggurat pair costs ~20 µs — too much once per trial for 10⁵ trials.
+ * Long streams (fillNormal) use @stdlib/random; test/core/rng.test.ts checks both against N(0, 1) and each other.
+ */
+export class KeyedGenerator {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spare = NaN;
+
+  constructor(key: Key) {
+    let x = key >>> 0;
+    const splitmix = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+      z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+      return (z ^ (z >>> 15)) >>> 0;
+    };
+    this.s0 = splitmix();
+    this.s1 = splitmix();
+    this.s2 = splitmix();
+    this.s3 = splitmix();
+  }
+
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform on (0, 1] with 53 random bits (never 0, so log(u) is finite). */
+  uniform(): number {
+    const high = this.nextUint32() >>> 5;
+    const low = this.nextUint32() >>> 6;
+    return (high * 67108864 + low + 1) / 9007199254740992;
+  }
+
+  /** N(0, 1) by Box–Muller; the pair's second value is kept for the next call. */
+  normal(): number {
+    if (!Number.isNaN(this.spare)) {
+      const value = this.spare;
+      this.spare = NaN;
+      return value;
+    }
+    const radius = Math.sqrt(-2 * Math.log(this.uniform()));
+    const angle = 2 * Math.PI * this.uniform();
+    this.spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  }
+
+  /** Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 through Gamma(shape + 1)·U^(1/shape). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform(), 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniform();
+      if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  }
+
+  /** χ²(k) = 2·Gamma(k/2). */
+  chisquare(k: number): number {
+    return 2 * this.gamma(k / 2);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** A standard-normal generator fully determined by `key` (a short keyed stream). */
 export function normalStream(key: Key): () => number {
-  const prng = mt19937.factory({ seed: key === 0 ? 1 : key }).normalized;
-  const normal = normalFactory.factory({ prng });
-  return () => normal(0, 1);
+  const generator = new KeyedGenerator(key);
+  return () => generator.normal();
 }
 
 /** A chi-square(k) generator fully determined by `key`. */
 export function chisquareStream(key: Key): (k: number) => number {
-  const prng = mt19937.factory({ seed: key === 0 ? 1 : key }).normalized;
-  return chisquareFactory.factory({ prng });
+  const generator = new KeyedGenerator(key);
+  return (k) => generator.chisquare(k);
 }
 
-/** Fill `out` with N(0, 1) draws from `key`'s stream. */
+/** Fill `out` with N(0, 1) draws from `key`'s long stream (@stdlib/random: MT19937 and its normal sampler). */
 export function fillNormal(out: Float32Array | Float64Array, key: Key): void {
-  const next = normalStream(key);
+  const normal = normalFactory.factory({ prng: mt19937.factory({ seed: key === 0 ? 1 : key }).normalized });
+  const next = () => normal(0, 1);
   for (let i = 0; i < out.length; i++) out[i] = next();
 }

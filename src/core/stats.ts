@@ -36,7 +36,7 @@ export class Moments {
 
 /**
  * Φ⁻¹(p), the standard normal quantile: Acklam's rational approximation (relative error 1.15e-9) polished by one
- * Halley step on erfc, which brings it to ~1e-15 over (1e-300, 1 − 1e-16).
+ * Halley step on erfc, which brings it to ~1e-15 relative; the upper half by symmetry, Φ⁻¹(p) = −Φ⁻¹(1 − p).
  */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) {
@@ -44,6 +44,8 @@ export function normalQuantile(p: number): number {
     if (p === 1) return Infinity;
     return NaN;
   }
+  // the upper half by symmetry: 1 − p is exact there, and the polish below needs p away from 1 to gain digits
+  if (p > 0.5) return -normalQuantile(1 - p);
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
   const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
   const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];

@@ -1,4 +1,5 @@
 import { add, fraction, multiply, type Fraction } from 'mathjs';
+import { fractionToNumber } from '../core/fraction.js';
 import { sourceOf, type PoolStrategy } from '../strategies/strategy.js';
 
 /**
@@ -45,15 +46,47 @@ export function noiseFactors(strategy: PoolStrategy, iterations: number): Fracti
   );
 }
 
-const cache = new Map<string, number[]>();
+/** Up to this many iterations the numeric factors are the exact rationals rounded once; beyond, O(n³) big rationals get slow. */
+export const EXACT_ITERATIONS = 100;
 
-/** noiseFactors as float64, cached per strategy and length (the exact computation is O(n³) in big rationals). */
+const cache = new WeakMap<PoolStrategy, Map<number, number[]>>();
+
+/**
+ * noiseFactors as float64, cached per strategy object and length. Exact rationals rounded once for n ≤ 100; beyond,
+ * the same recursion in float64 (relative error a few n·ε; test/theory/pool-weights.test.ts bounds it at n = 1000).
+ */
 export function noiseFactorsNumeric(strategy: PoolStrategy, iterations: number): number[] {
-  const key = `${strategy.name}:${iterations}`;
-  let factors = cache.get(key);
+  let byLength = cache.get(strategy);
+  if (!byLength) cache.set(strategy, (byLength = new Map()));
+  let factors = byLength.get(iterations);
   if (!factors) {
-    factors = noiseFactors(strategy, iterations).map((f) => Number(f.valueOf()));
-    cache.set(key, factors);
+    factors =
+      iterations <= EXACT_ITERATIONS
+        ? noiseFactors(strategy, iterations).map(fractionToNumber)
+        : floatNoiseFactors(strategy, iterations);
+    byLength.set(iterations, factors);
+  }
+  return factors;
+}
+
+/** The P1 recursion b_{n,j} = a_{n,j} + Σ_g a_{n,g} b_{s(g),j} in float64. */
+function floatNoiseFactors(strategy: PoolStrategy, iterations: number): number[] {
+  const b: Float64Array[] = [new Float64Array(iterations)];
+  const factors: number[] = [];
+  for (let n = 1; n <= iterations; n++) {
+    const a = strategy.poolWeights(n).map(fractionToNumber);
+    const row = new Float64Array(iterations);
+    for (let g = 1; g <= n; g++) {
+      const weight = a[g - 1];
+      if (weight === 0) continue;
+      row[g - 1] += weight;
+      const parent = b[sourceOf(strategy, g)];
+      for (let j = 0; j < n; j++) row[j] += weight * parent[j];
+    }
+    b.push(row);
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += row[j] * row[j];
+    factors.push(sum);
   }
   return factors;
 }

@@ -143,10 +143,22 @@ const hugeDenominator: PoolStrategy = {
 
 test(
   'P2: noiseFactorsNumeric stays finite when the exact Σb² has a numerator/denominator beyond float64 range',
-  { todo: 'src bug: noiseFactorsNumeric uses Fraction.valueOf() = Number(n)/Number(d) = Infinity/Infinity = NaN once d > 1.8e308 (accumulate n ≥ 359)' },
   () => {
     const exact = noiseFactors(hugeDenominator, 2);
     assert.equal(ratio(exact[1]), ratio(fraction(10n ** 320n + 1n, 10n ** 320n)));
     assert.equal(noiseFactorsNumeric(hugeDenominator, 2)[1], 1);
   },
 );
+
+test('P2/P3: beyond the exact range, the float64 recursion matches the closed forms at n = 1000 (1e-12 relative)', () => {
+  const N = 1000;
+  const replaceFactors = noiseFactorsNumeric(replace, N);
+  const accumulateFactors = noiseFactorsNumeric(accumulate, N);
+  let partial = 0;
+  for (let n = 1; n <= N; n++) {
+    partial += 1 / (n * n);
+    assert.ok(Math.abs(replaceFactors[n - 1] - n) <= 1e-12 * n, `replace n=${n}: ${replaceFactors[n - 1]}`);
+    assert.ok(Math.abs(accumulateFactors[n - 1] - partial) <= 1e-12 * partial, `accumulate n=${n}: ${accumulateFactors[n - 1]} vs ${partial}`);
+  }
+  assert.ok(accumulateFactors[N - 1] < Math.PI ** 2 / 6);
+});

@@ -1,10 +1,10 @@
 /**
- * Host-side, float64 precomputation for one chunk of trials (ml-matrix): the design X and w* of every trial, or, for
+ * Host-side, float64 precomputation for one chunk of trials (core/linalg, checked against ml-matrix): the design X and w* of every trial, or, for
  * the reduced method, the Bartlett factor of XᵀX. Every trial's draws come from its own key, so a trial's design
  * does not depend on the chunk it falls in.
  */
-import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { NumericError } from '../../core/errors.js';
+import { choleskyInPlace, gram, gramOfLower, invertLower } from '../../core/linalg.js';
 import { chisquareStream, foldIn, normalStream, type Key } from '../../core/rng.js';
 
 export interface ChunkDesign {
@@ -38,30 +38,20 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
   const gramInverse = new Float64Array(B * d * d);
   const traceGramInverse = new Float64Array(B);
   const rows = new Float64Array(T * d);
-  const gram = Matrix.zeros(d, d);
+  const factor = new Float64Array(d * d);
+  const lowerInverse = new Float64Array(d * d);
+  const inverse = new Float64Array(d * d);
   for (let tr = 0; tr < B; tr++) {
     const next = normalStream(foldIn(designKey, firstTrial + tr));
     for (let i = 0; i < T * d; i++) rows[i] = Math.fround(next());
     for (let k = 0; k < d; k++) wStar32[k * B + tr] = next() / Math.sqrt(d);
     for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) X[(t * d + k) * B + tr] = rows[t * d + k];
-    // XᵀX from the float32-rounded X the kernels see, accumulated in float64
-    for (let j = 0; j < d; j++) {
-      for (let k = j; k < d; k++) {
-        let s = 0;
-        for (let t = 0; t < T; t++) s += rows[t * d + j] * rows[t * d + k];
-        gram.set(j, k, s);
-        gram.set(k, j, s);
-      }
-    }
-    const cholesky = new CholeskyDecomposition(gram);
-    if (!cholesky.isPositiveDefinite()) throw new NumericError(`XᵀX is singular for trial ${firstTrial + tr}`);
-    const inverse = cholesky.solve(Matrix.eye(d));
-    let trace = 0;
-    for (let j = 0; j < d; j++) {
-      trace += inverse.get(j, j);
-      for (let k = 0; k < d; k++) gramInverse[tr * d * d + j * d + k] = inverse.get(j, k);
-    }
-    traceGramInverse[tr] = trace;
+    // XᵀX of the float32-rounded X the kernels see, in float64
+    gram(rows, T, d, factor);
+    if (!choleskyInPlace(factor, d)) throw new NumericError(`XᵀX is singular for trial ${firstTrial + tr}`);
+    traceGramInverse[tr] = invertLower(factor, d, lowerInverse);
+    gramOfLower(lowerInverse, d, inverse);
+    gramInverse.set(inverse, tr * d * d);
   }
   return { B, X, wStar32, gramInverse, traceGramInverse };
 }
@@ -86,18 +76,7 @@ export function drawReducedDesign(wishartKey: Key, firstTrial: number, B: number
       L[i * d + i] = Math.sqrt(chisquare(T - i));
       for (let j = 0; j < i; j++) L[i * d + j] = normal();
     }
-    // inv = L⁻¹ (lower triangular) by forward substitution, column by column
-    inv.fill(0);
-    let trace = 0;
-    for (let c = 0; c < d; c++) {
-      for (let i = c; i < d; i++) {
-        let s = i === c ? 1 : 0;
-        for (let k = c; k < i; k++) s -= L[i * d + k] * inv[k * d + c];
-        const v = s / L[i * d + i];
-        inv[i * d + c] = v;
-        trace += v * v; // tr((LLᵀ)⁻¹) = ‖L⁻¹‖_F²
-      }
-    }
+    const trace = invertLower(L, d, inv); // tr((LLᵀ)⁻¹) = ‖L⁻¹‖_F²
     // kernel matrix M = L⁻ᵀ: M[j][k] = inv[k][j]
     for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) noiseFactor[(j * d + k) * B + tr] = inv[k * d + j];
     traceGramInverse[tr] = trace;

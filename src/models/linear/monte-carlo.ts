@@ -8,6 +8,7 @@
  *          noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·L⁻ᵀξ on the kernel. O(d²) per trial-iteration instead of O(T·d).
  */
 import { NumericError } from '../../core/errors.js';
+import { fractionToNumber } from '../../core/fraction.js';
 import { fillNormal, foldIn, rootKey, STREAM } from '../../core/rng.js';
 import { Moments } from '../../core/stats.js';
 import { createLinearKernels, MAX_BUFFER, type LinearKernels } from '../../kernels/linear.js';
@@ -48,9 +49,9 @@ export type Progress = (doneTrialIterations: number, totalTrialIterations: numbe
 
 /** Floats a chunk holds per trial; the chunk width is chosen so that every buffer fits MAX_BUFFER. */
 function chunkTrials(run: LinearRun): number {
-  const { samples: T, dim: d, iterations: n } = run;
+  const { samples: T, dim: d } = run;
   const widest = Math.max(run.method === 'full' ? T * d : d * d, T, d);
-  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d * d) + 4 * n * d + 2 * T;
+  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
   return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 16384));
@@ -58,10 +59,21 @@ function chunkTrials(run: LinearRun): number {
 
 /** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */
 export function chunkBytes(run: LinearRun): number {
-  const { samples: T, dim: d, iterations: n } = run;
+  const { samples: T, dim: d } = run;
   const widest = Math.max(run.method === 'full' ? T * d : d * d, T, d);
   if (widest > MAX_BUFFER) return Infinity;
-  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * d * 12) + n * d * 24 + T * 8);
+  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * d * 12) + (liveGenerations(run) + 4) * d * 8 + T * 8);
+}
+
+function poolPlan(strategy: PoolStrategy, iterations: number) {
+  const weights = Array.from({ length: iterations }, (_, n) => strategy.poolWeights(n + 1).map(fractionToNumber));
+  return { weights, ranges: weights.map(uniformRange) };
+}
+
+/** Prefix vectors alive at once, plus the source models kept for later generations. */
+function liveGenerations(run: LinearRun): number {
+  const { weights, ranges } = poolPlan(run.strategy, run.iterations);
+  return GenerationStore.peakLive(weights, ranges) + new Set(lastSourceUse(run).map((n, k) => (n > 0 ? k : -1))).size;
 }
 
 /** Run the Monte Carlo; resolves to float64 moments per iteration. */
@@ -70,8 +82,7 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
   const B = chunkTrials(run);
   const kernels = createLinearKernels(backend, { B, T, d }, (out, seed) => fillNormal(out, seed));
   const root = rootKey(run.seed);
-  const weights = Array.from({ length: N }, (_, n) => run.strategy.poolWeights(n + 1).map((w) => Number(w.valueOf())));
-  const ranges = weights.map(uniformRange);
+  const { weights, ranges } = poolPlan(run.strategy, N);
   const result: MonteCarloMoments = {
     error: Array.from({ length: N }, () => new Moments()),
     conditionalResidual: run.noiseFactors ? Array.from({ length: N }, () => new Moments()) : null,
@@ -108,37 +119,95 @@ interface ChunkContext {
 }
 
 /**
- * Per-generation vectors v_g (layout [j·B + trial]) and the pooled Σ_g a_{n,g} v_g. Uniform contiguous pools
- * (replace, accumulate, windows) use prefix sums: O(d) per trial instead of O(n·d).
+ * Per-generation vectors v_g (layout [j·B + trial]) kept as prefix sums P_g = Σ_{i≤g} v_i, and the pooled
+ * Σ_g a_{n,g} v_g. Uniform contiguous pools (replace, accumulate, windows) cost O(d) per trial instead of O(n·d).
+ * The weights of every iteration are known up front, so each prefix is dropped after the last iteration that reads
+ * it: replace and accumulate keep two vectors per trial, not n.
  */
-class GenerationStore {
-  private readonly prefix: Float64Array[] = [];
-  constructor(private readonly size: number) {
-    this.prefix.push(new Float64Array(size));
+export class GenerationStore {
+  private readonly prefix = new Map<number, Float64Array>();
+  private readonly lastUse: number[];
+  private generations = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly weights: readonly (readonly number[])[],
+    private readonly ranges: readonly ({ first: number; last: number } | null)[],
+  ) {
+    this.prefix.set(0, new Float64Array(size));
+    this.lastUse = GenerationStore.lastUses(weights, ranges);
   }
+
+  /** lastUse[g] = the last iteration n whose pool reads prefix P_g. */
+  static lastUses(weights: readonly (readonly number[])[], ranges: readonly ({ first: number; last: number } | null)[]): number[] {
+    const lastUse = new Array<number>(weights.length + 1).fill(0);
+    weights.forEach((a, index) => {
+      const n = index + 1;
+      const range = ranges[index];
+      const reads = range ? [range.first - 1, range.last] : a.flatMap((w, g) => (w === 0 ? [] : [g, g + 1]));
+      for (const g of reads) lastUse[g] = Math.max(lastUse[g], n);
+    });
+    return lastUse;
+  }
+
+  /** Most prefix vectors alive at once, for sizing chunks. */
+  static peakLive(weights: readonly (readonly number[])[], ranges: readonly ({ first: number; last: number } | null)[]): number {
+    const lastUse = GenerationStore.lastUses(weights, ranges);
+    let peak = 1;
+    for (let n = 1; n <= weights.length; n++) {
+      let live = 2; // the newest prefix, always needed to extend the sums
+      for (let g = 0; g < n; g++) if (lastUse[g] >= n) live++;
+      peak = Math.max(peak, live);
+    }
+    return peak;
+  }
+
   push(v: ArrayLike<number>): void {
-    const last = this.prefix[this.prefix.length - 1];
+    const last = this.prefix.get(this.generations) as Float64Array;
     const next = new Float64Array(this.size);
     for (let i = 0; i < this.size; i++) next[i] = last[i] + v[i];
-    this.prefix.push(next);
+    this.generations += 1;
+    this.prefix.set(this.generations, next);
   }
-  pooled(weights: readonly number[], range: { first: number; last: number } | null, out: Float64Array): void {
+
+  /** Σ_g a_{n,g} v_g for n = the number of generations pushed so far, into `out`. */
+  pooled(out: Float64Array): void {
+    const n = this.generations;
+    const weights = this.weights[n - 1];
+    const range = this.ranges[n - 1];
     if (range) {
-      const hi = this.prefix[range.last];
-      const lo = this.prefix[range.first - 1];
+      const hi = this.get(range.last);
+      const lo = this.get(range.first - 1);
       const scale = weights[range.first - 1];
       for (let i = 0; i < this.size; i++) out[i] = (hi[i] - lo[i]) * scale;
-      return;
+    } else {
+      out.fill(0);
+      for (let g = 1; g <= n; g++) {
+        const a = weights[g - 1];
+        if (a === 0) continue;
+        const hi = this.get(g);
+        const lo = this.get(g - 1);
+        for (let i = 0; i < this.size; i++) out[i] += a * (hi[i] - lo[i]);
+      }
     }
-    out.fill(0);
-    for (let g = 1; g <= weights.length; g++) {
-      const a = weights[g - 1];
-      if (a === 0) continue;
-      const hi = this.prefix[g];
-      const lo = this.prefix[g - 1];
-      for (let i = 0; i < this.size; i++) out[i] += a * (hi[i] - lo[i]);
-    }
+    for (const g of [...this.prefix.keys()]) if (g < n && this.lastUse[g] <= n) this.prefix.delete(g);
   }
+
+  private get(g: number): Float64Array {
+    const found = this.prefix.get(g);
+    if (!found) throw new Error(`GenerationStore: prefix ${g} was released before iteration ${this.generations}`);
+    return found;
+  }
+}
+
+/** Models (or errors) by generation, each dropped after the last generation it labels. */
+function lastSourceUse(run: LinearRun): number[] {
+  const last = new Array<number>(run.iterations + 1).fill(0);
+  for (let g = 1; g <= run.iterations; g++) {
+    const k = sourceOf(run.strategy, g);
+    last[k] = Math.max(last[k], g);
+  }
+  return last;
 }
 
 function noiseSeed(root: number, generation: number, chunk: number): number {
@@ -165,16 +234,19 @@ async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
   const sigma = Math.sqrt(run.noise);
   const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
-  const store = new GenerationStore(B * d);
-  const models: Float32Array[] = [design.wStar32]; // models[k] = ŵ_k in kernel layout; models[0] = w*
+  const store = new GenerationStore(B * d, weights, ranges);
+  const lastUse = lastSourceUse(run);
+  const models = new Map<number, Float32Array>([[0, design.wStar32]]); // ŵ_k in kernel layout; k = 0: w*
   const pooled = new Float64Array(B * d);
   const rhs = new Float64Array(d);
   for (let n = 0; n < run.iterations; n++) {
-    const source = models[sourceOf(run.strategy, n + 1)];
+    const sourceIndex = sourceOf(run.strategy, n + 1);
+    const source = models.get(sourceIndex) as Float32Array;
     const noise = await kernels.normals(T, noiseSeed(root, n + 1, chunk));
     const y = await kernels.labels(design.X, source, noise, sigma);
     store.push(await kernels.xty(design.X, y));
-    store.pooled(weights[n], ranges[n], pooled);
+    store.pooled(pooled);
+    if (lastUse[sourceIndex] <= n + 1 && sourceIndex > 0) models.delete(sourceIndex);
     const estimate = new Float32Array(B * d);
     for (let tr = 0; tr < B; tr++) {
       for (let k = 0; k < d; k++) rhs[k] = pooled[k * B + tr];
@@ -189,7 +261,7 @@ async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
       }
       if (tr < live) record(context, n, tr, error, design.traceGramInverse[tr]);
     }
-    models.push(estimate);
+    if (lastUse[n + 1] > 0) models.set(n + 1, estimate);
     yield n;
   }
 }
@@ -200,23 +272,26 @@ async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
   const sigma = Math.sqrt(run.noise);
   const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
-  const store = new GenerationStore(B * d);
-  const errors: Float64Array[] = [new Float64Array(B * d)]; // errors[k] = e_k = ŵ_k − w*; e_0 = 0
+  const store = new GenerationStore(B * d, weights, ranges);
+  const lastUse = lastSourceUse(run);
+  const errors = new Map<number, Float64Array>([[0, new Float64Array(B * d)]]); // e_k = ŵ_k − w*; e_0 = 0
   for (let n = 0; n < run.iterations; n++) {
     const xi = await kernels.normals(d, noiseSeed(root, n + 1, chunk));
     const z = await kernels.matvec(design.noiseFactor, xi, sigma);
-    const parent = errors[sourceOf(run.strategy, n + 1)];
+    const sourceIndex = sourceOf(run.strategy, n + 1);
+    const parent = errors.get(sourceIndex) as Float64Array;
     const contribution = new Float64Array(B * d);
     for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + z[i];
     store.push(contribution);
+    if (lastUse[sourceIndex] <= n + 1 && sourceIndex > 0) errors.delete(sourceIndex);
     const e = new Float64Array(B * d);
-    store.pooled(weights[n], ranges[n], e);
+    store.pooled(e);
     for (let tr = 0; tr < live; tr++) {
       let error = 0;
       for (let j = 0; j < d; j++) error += e[j * B + tr] ** 2;
       record(context, n, tr, error, design.traceGramInverse[tr]);
     }
-    errors.push(e);
+    if (lastUse[n + 1] > 0) errors.set(n + 1, e);
     yield n;
   }
 }
