@@ -2,7 +2,7 @@
  * gpu.js kernels for the fixed-design linear-regression Monte Carlo, batched over trials.
  *
  * Layout: trials are the fastest axis everywhere, so the f32x4 SIMD lanes of webasm (and neighbouring GPU threads)
- * read neighbouring memory: X[(t·d + k)·B + trial], a vector v[k·B + trial], a matrix M[(j·d + k)·B + trial].
+ * read neighbouring memory: X[(t·d + k)·B + trial], a vector v[k·B + trial].
  * B is the number of trials in a chunk; every buffer stays below MAX_BUFFER elements so that indices are exact
  * in float32 on every backend. Kernels are float32; each has a float64 reference for conformance tests (C4).
  */
@@ -38,6 +38,19 @@ const LABELS = `function(X, w, noise, sigma) {
   return s + sigma * noise[t * this.constants.B + tr];
 }`;
 
+/** The same labels with the noise drawn in the kernel (Box–Muller on the seeded PCG): no noise buffer to copy. */
+const LABELS_RANDOM = `function(X, w, sigma) {
+  const tr = this.thread.x;
+  const t = this.thread.y;
+  let s = 0;
+  for (let k = 0; k < this.constants.d; k++) {
+    s += X[(t * this.constants.d + k) * this.constants.B + tr] * w[k * this.constants.B + tr];
+  }
+  const u1 = 1 - Math.random();
+  const u2 = Math.random();
+  return s + sigma * Math.sqrt(-2 * Math.log(u1)) * Math.cos(6.283185307179586 * u2);
+}`;
+
 /** (Xᵀy)[j] = Σ_t X[t,j]·y[t]: the data pass of the least-squares refit (output [B, d]). */
 const XTY = `function(X, y) {
   const tr = this.thread.x;
@@ -47,17 +60,6 @@ const XTY = `function(X, y) {
     s += X[(t * this.constants.d + j) * this.constants.B + tr] * y[t * this.constants.B + tr];
   }
   return s;
-}`;
-
-/** z[j] = σ·Σ_k M[j,k]·ξ[k]: a draw of N(0, σ²·MMᵀ) from standard normals ξ (output [B, d]). */
-const MATVEC = `function(M, xi, sigma) {
-  const tr = this.thread.x;
-  const j = this.thread.y;
-  let s = 0;
-  for (let k = 0; k < this.constants.d; k++) {
-    s += M[(j * this.constants.d + k) * this.constants.B + tr] * xi[k * this.constants.B + tr];
-  }
-  return sigma * s;
 }`;
 
 /** gpu.js returns a 2-D output as rows; the Monte Carlo wants one flat row-major buffer. */
@@ -74,8 +76,9 @@ export interface LinearKernels {
   /** `rows`×B standard normals from the stream named by `seed` (in-kernel PCG; host stdlib on cpu). */
   normals(rows: number, seed: number): Promise<Float32Array>;
   labels(X: Float32Array, w: Float32Array, noise: Float32Array, sigma: number): Promise<Float32Array>;
+  /** labels with fresh N(0, 1) noise from the stream named by `seed`: drawn in the kernel where it can be seeded */
+  drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number): Promise<Float32Array>;
   xty(X: Float32Array, y: Float32Array): Promise<Float32Array>;
-  matvec(M: Float32Array, xi: Float32Array, sigma: number): Promise<Float32Array>;
   /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
   kernelClasses(): string[];
 }
@@ -91,8 +94,8 @@ export function createLinearKernels(backend: Backend, shape: LinearShape, hostNo
     return kernel;
   };
   const labels = make(LABELS, T);
+  let labelsRandom: GpuKernel | undefined;
   const xty = make(XTY, d);
-  const matvec = make(MATVEC, d);
   const normalKernels = new Map<number, GpuKernel>();
   return {
     backend,
@@ -114,11 +117,14 @@ export function createLinearKernels(backend: Backend, shape: LinearShape, hostNo
     async labels(X, w, noise, sigma) {
       return flatten(await labels(X, w, noise, sigma), B, T);
     },
+    async drawLabels(X, w, sigma, seed) {
+      if (!backend.inKernelRandom) return this.labels(X, w, await this.normals(T, seed), sigma);
+      labelsRandom ??= make(LABELS_RANDOM, T, { randomSeed: 1 });
+      labelsRandom.setRandomSeed(seed >>> 0);
+      return flatten(await labelsRandom(X, w, sigma), B, T);
+    },
     async xty(X, y) {
       return flatten(await xty(X, y), B, d);
-    },
-    async matvec(M, xi, sigma) {
-      return flatten(await matvec(M, xi, sigma), B, d);
     },
     kernelClasses() {
       return [...new Set(compiled.map((k) => k.kernel?.constructor.name ?? 'unknown'))];
@@ -149,16 +155,5 @@ export const reference = {
       }
     }
     return b;
-  },
-  matvec(M: ArrayLike<number>, xi: ArrayLike<number>, sigma: number, { B, d }: LinearShape): Float64Array {
-    const z = new Float64Array(B * d);
-    for (let j = 0; j < d; j++) {
-      for (let tr = 0; tr < B; tr++) {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += M[(j * d + k) * B + tr] * xi[k * B + tr];
-        z[j * B + tr] = sigma * s;
-      }
-    }
-    return z;
   },
 };

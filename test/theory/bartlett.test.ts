@@ -1,12 +1,13 @@
 /**
- * Monte Carlo checks of proofs/linear-fixed-design.md#P4, #P5 (Bartlett) and #P6 (the design-conditional residual)
- * on the host-side design draws of src/models/linear/design.ts, plus exact per-trial identities of the reduced factor.
+ * Monte Carlo checks of proofs/linear-fixed-design.md#P4, #P5 (the tridiagonal Wishart model) and #P6 (the design-conditional residual)
+ * on the host-side design draws of src/models/linear/design.ts, plus exact per-trial identities of the reduced design.
  *
  * Sizing: every statistical check is a two-sided z test with |z| < zStar(K), K = the number of such checks in this
  * file, so the file fails by chance with probability < FAMILY_FALSE_FAILURE = 1e-6 (Bonferroni, normal approximation).
  * All variances involved are finite because T = 20 > d + 3 (P4). The seed is fixed, so the outcome is deterministic.
  */
 import { test } from 'node:test';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import assert from 'node:assert/strict';
 import { foldIn, normalStream, rootKey, STREAM } from '../../src/core/rng.js';
 import { Moments, zStar } from '../../src/core/stats.js';
@@ -22,8 +23,8 @@ const TRIALS = 20_000;
 const SEED = 20240401;
 const MEAN_TRACE = d / (T - d - 1); // P4: 3/16
 
-/** The statistical checks below, counted by hand: 3 trace means + 6 E[MMᵀ] entries + 3 χ² diagonals + 8 P6. */
-const K = 20;
+/** The statistical checks below, counted by hand: 3 trace means + 2 Wishart moments + 2 extreme eigenvalues + 8 P6. */
+const K = 15;
 const Z = zStar(K);
 let checksMade = 0;
 
@@ -46,31 +47,30 @@ let reducedCache: ReducedDesign | undefined;
 const full = (): FullDesign => (fullCache ??= drawFullDesign(foldIn(root, STREAM.design), 0, TRIALS, T, d));
 const reduced = (): ReducedDesign => (reducedCache ??= drawReducedDesign(foldIn(root, STREAM.wishart), 0, TRIALS, T, d));
 
-/** M[j][k] of trial `tr` from the kernel layout [(j·d + k)·B + trial]. */
-function factor(design: ReducedDesign, tr: number, j: number, k: number): number {
-  return design.noiseFactor[(j * d + k) * design.B + tr];
+/** The eigenvalues λ_j of XᵀX of trial `tr`, from the layout noiseScale[j·B + trial] = λ_j^{-1/2}. */
+function eigenvalues(design: ReducedDesign, tr: number): number[] {
+  return Array.from({ length: d }, (_, j) => design.noiseScale[j * design.B + tr] ** -2);
 }
 
-test('P5: per trial, M = L⁻ᵀ is upper triangular and ‖M‖_F² = Σ_j Σ_k M[j][k]² = traceGramInverse (1e-5 rel.)', () => {
+/** The eigenvalues of the full design's XᵀX, from its float64 (XᵀX)⁻¹ (ml-matrix as an independent solver). */
+function fullEigenvalues(design: FullDesign, tr: number): number[] {
+  const inverse = new Matrix(Array.from({ length: d }, (_, j) => Array.from(design.gramInverse.subarray(tr * d * d + j * d, tr * d * d + j * d + d))));
+  return new EigenvalueDecomposition(inverse).realEigenvalues.map((v) => 1 / v);
+}
+
+test('P5: per trial, every eigenvalue is positive and Σ_j 1/λ_j = traceGramInverse (1e-12 rel.)', () => {
   const r = reduced();
   assert.equal(r.B, TRIALS);
-  assert.equal(r.noiseFactor.length, TRIALS * d * d);
+  assert.equal(r.noiseScale.length, TRIALS * d);
   for (let tr = 0; tr < TRIALS; tr++) {
-    let frobenius = 0;
-    for (let j = 0; j < d; j++) {
-      for (let k = 0; k < d; k++) {
-        const m = factor(r, tr, j, k);
-        if (k < j && m !== 0) assert.fail(`trial ${tr}: M[${j}][${k}] = ${m} below the diagonal`);
-        frobenius += m * m;
-      }
-      if (!(factor(r, tr, j, j) > 0)) assert.fail(`trial ${tr}: M[${j}][${j}] = ${factor(r, tr, j, j)} must be > 0`);
-    }
-    const trace = r.traceGramInverse[tr];
-    if (!(Math.abs(frobenius - trace) <= 1e-5 * trace)) assert.fail(`trial ${tr}: ‖M‖_F² = ${frobenius} vs tr = ${trace}`);
+    const lambda = eigenvalues(r, tr);
+    if (!lambda.every((l) => l > 0 && Number.isFinite(l))) assert.fail(`trial ${tr}: eigenvalues ${lambda}`);
+    const trace = lambda.reduce((sum, l) => sum + 1 / l, 0);
+    if (!(Math.abs(trace - r.traceGramInverse[tr]) <= 1e-12 * trace)) assert.fail(`trial ${tr}: Σ1/λ = ${trace} vs tr = ${r.traceGramInverse[tr]}`);
   }
 });
 
-test('P4 + P5: reduced (Bartlett) mean of tr((XᵀX)⁻¹) = d/(T−d−1) = 3/16 within zStar(K)·stderr', () => {
+test('P4 + P5: reduced (tridiagonal model) mean of tr((XᵀX)⁻¹) = d/(T−d−1) = 3/16 within zStar(K)·stderr', () => {
   zCheck('reduced E tr((XᵀX)⁻¹)', moments(reduced().traceGramInverse), MEAN_TRACE);
 });
 
@@ -88,27 +88,32 @@ test('P5: full and reduced means of tr((XᵀX)⁻¹) agree (two-sample z test)',
   assert.ok(Math.abs(z) < Z, `full ${a.mean} vs reduced ${b.mean}: z = ${z}, |z| must be < ${Z.toFixed(3)}`);
 });
 
-test('P4 + P5: E[M Mᵀ] = E (XᵀX)⁻¹ = I/(T−d−1) entrywise (6 entries j ≤ k)', () => {
+test('P5: the tridiagonal model has the Wishart moments E tr W = T·d and E tr W² = T·d·(T + d + 1)', () => {
   const r = reduced();
-  for (let j = 0; j < d; j++) {
-    for (let k = j; k < d; k++) {
-      const entry = new Moments();
-      for (let tr = 0; tr < TRIALS; tr++) {
-        let s = 0;
-        for (let l = 0; l < d; l++) s += factor(r, tr, j, l) * factor(r, tr, k, l);
-        entry.add(s);
-      }
-      zCheck(`E[(MMᵀ)_${j}${k}]`, entry, j === k ? 1 / (T - d - 1) : 0);
-    }
+  const trace = new Moments();
+  const traceSquare = new Moments();
+  for (let tr = 0; tr < TRIALS; tr++) {
+    const lambda = eigenvalues(r, tr);
+    trace.add(lambda.reduce((a, l) => a + l, 0));
+    traceSquare.add(lambda.reduce((a, l) => a + l * l, 0));
   }
+  zCheck('E tr W', trace, T * d);
+  zCheck('E tr W²', traceSquare, T * d * (T + d + 1));
 });
 
-test('P5: Bartlett diagonals 1/M_ii² = L_ii² have mean T − i + 1 (1-based), i.e. χ²_{T−i+1}', () => {
+test('P5: smallest and largest eigenvalues have the same means under the tridiagonal model and the real design', () => {
   const r = reduced();
-  for (let i = 0; i < d; i++) {
-    const diagonal = new Moments();
-    for (let tr = 0; tr < TRIALS; tr++) diagonal.add(1 / factor(r, tr, i, i) ** 2);
-    zCheck(`E[L_${i + 1}${i + 1}²]`, diagonal, T - i); // 0-based i: χ²_{T−i}
+  const f = full();
+  for (const [label, pick] of [['λ_min', Math.min], ['λ_max', Math.max]] as const) {
+    const a = new Moments();
+    const b = new Moments();
+    for (let tr = 0; tr < TRIALS; tr++) {
+      a.add(pick(...eigenvalues(r, tr)));
+      b.add(pick(...fullEigenvalues(f, tr)));
+    }
+    checksMade += 1;
+    const z = (a.mean - b.mean) / Math.hypot(a.stderr, b.stderr);
+    assert.ok(Math.abs(z) < Z, `${label}: reduced ${a.mean} vs full ${b.mean}: z = ${z}, |z| must be < ${Z.toFixed(3)}`);
   }
 });
 

@@ -1,11 +1,11 @@
 /**
  * Host-side, float64 precomputation for one chunk of trials (core/linalg, checked against ml-matrix): the design X and w* of every trial, or, for
- * the reduced method, the Bartlett factor of XᵀX. Every trial's draws come from its own key, so a trial's design
+ * the reduced method, the eigenvalues of XᵀX. Every trial's draws come from its own key, so a trial's design
  * does not depend on the chunk it falls in.
  */
 import { NumericError } from '../../core/errors.js';
-import { choleskyInPlace, gram, gramOfLower, invertLower } from '../../core/linalg.js';
-import { chisquareStream, foldIn, normalStream, type Key } from '../../core/rng.js';
+import { choleskyInPlace, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../core/linalg.js';
+import { foldIn, KeyedGenerator, normalStream, type Key } from '../../core/rng.js';
 
 export interface ChunkDesign {
   /** trials in the chunk (the kernel width B) */
@@ -24,8 +24,11 @@ export interface FullDesign extends ChunkDesign {
 }
 
 export interface ReducedDesign extends ChunkDesign {
-  /** L⁻ᵀ with XᵀX = LLᵀ, in kernel layout [(j·d + k)·B + trial], float32: σ·L⁻ᵀξ ~ N(0, σ²(XᵀX)⁻¹) */
-  noiseFactor: Float32Array;
+  /**
+   * λ_j^{-1/2} for the eigenvalues λ_j of XᵀX, layout [j·B + trial], float64. In XᵀX's eigenbasis the OLS noise of a
+   * generation has independent coordinates z_j = σ·λ_j^{-1/2}·ξ_j, and ‖e‖² is rotation invariant.
+   */
+  noiseScale: Float64Array;
 }
 
 /**
@@ -57,29 +60,35 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
 }
 
 /**
- * Bartlett decomposition: XᵀX ~ Wishart_d(T, I) has Cholesky factor L with L_ii = √χ²_{T−i} (i = 0…d−1) and
- * L_ij ~ N(0, 1) below the diagonal, all independent. So the reduced method never materialises X.
- * @source Bartlett 1933; Muirhead 1982, Theorem 3.2.14
+ * The eigenvalues of XᵀX ~ Wishart_d(T, I) without X: they are those of BBᵀ for the lower-bidiagonal B with
+ * B_ii = χ_{T−i} (i = 0…d−1) and B_{i+1,i} = χ_{d−1−i}, all independent (Dumitriu & Edelman 2002, β = 1). BBᵀ is
+ * tridiagonal, so a trial costs 2d − 1 chi draws and an O(d²) QL sweep — no d×d matrix, no T×d design.
+ * @source Dumitriu & Edelman 2002, J. Math. Phys. 43, Theorem 3.4 (β-Laguerre ensemble)
  * @proof proofs/linear-fixed-design.md#P5
  */
 export function drawReducedDesign(wishartKey: Key, firstTrial: number, B: number, T: number, d: number): ReducedDesign {
-  const noiseFactor = new Float32Array(B * d * d);
+  const noiseScale = new Float64Array(B * d);
   const traceGramInverse = new Float64Array(B);
-  const L = new Float64Array(d * d);
-  const inv = new Float64Array(d * d);
+  const diag = new Float64Array(d);
+  const off = new Float64Array(d);
   for (let tr = 0; tr < B; tr++) {
-    const key = foldIn(wishartKey, firstTrial + tr);
-    const normal = normalStream(foldIn(key, 0));
-    const chisquare = chisquareStream(foldIn(key, 1));
-    L.fill(0);
+    const generator = new KeyedGenerator(foldIn(wishartKey, firstTrial + tr));
+    let below = 0; // B_{i,i−1}² of the previous row
     for (let i = 0; i < d; i++) {
-      L[i * d + i] = Math.sqrt(chisquare(T - i));
-      for (let j = 0; j < i; j++) L[i * d + j] = normal();
+      const c2 = generator.chisquare(T - i);
+      const s2 = i < d - 1 ? generator.chisquare(d - 1 - i) : 0;
+      diag[i] = c2 + below;
+      off[i] = Math.sqrt(c2 * s2);
+      below = s2;
     }
-    const trace = invertLower(L, d, inv); // tr((LLᵀ)⁻¹) = ‖L⁻¹‖_F²
-    // kernel matrix M = L⁻ᵀ: M[j][k] = inv[k][j]
-    for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) noiseFactor[(j * d + k) * B + tr] = inv[k * d + j];
+    tridiagonalEigenvalues(diag, off, d);
+    let trace = 0;
+    for (let j = 0; j < d; j++) {
+      if (!(diag[j] > 0)) throw new NumericError(`an eigenvalue of XᵀX is ${diag[j]} for trial ${firstTrial + tr}`);
+      trace += 1 / diag[j];
+      noiseScale[j * B + tr] = 1 / Math.sqrt(diag[j]);
+    }
     traceGramInverse[tr] = trace;
   }
-  return { B, noiseFactor, traceGramInverse };
+  return { B, noiseScale, traceGramInverse };
 }

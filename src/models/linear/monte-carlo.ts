@@ -4,8 +4,9 @@
  * full:    every iteration draws new labels y = X·w_src + ε on the kernel, forms Xᵀy on the kernel, pools the
  *          generations with the strategy's weights and solves the normal equations with the trial's (XᵀX)⁻¹ —
  *          the paper's procedure, refit for refit (a weighted fit on a pool of whole generations over the same X).
- * reduced: samples the same estimators through sufficient statistics: XᵀX by Bartlett, and each generation's OLS
- *          noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·L⁻ᵀξ on the kernel. O(d²) per trial-iteration instead of O(T·d).
+ * reduced: samples the same estimators through sufficient statistics: the eigenvalues λ of XᵀX (a tridiagonal
+ *          Wishart model), and in that eigenbasis each generation's OLS noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·λ^{-1/2}·ξ with
+ *          ξ drawn on the kernel. The strategy's pooling runs unchanged. O(d) per trial-iteration instead of O(T·d).
  */
 import { NumericError } from '../../core/errors.js';
 import { fractionToNumber } from '../../core/fraction.js';
@@ -50,8 +51,8 @@ export type Progress = (doneTrialIterations: number, totalTrialIterations: numbe
 /** Floats a chunk holds per trial; the chunk width is chosen so that every buffer fits MAX_BUFFER. */
 function chunkTrials(run: LinearRun): number {
   const { samples: T, dim: d } = run;
-  const widest = Math.max(run.method === 'full' ? T * d : d * d, T, d);
-  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T;
+  const widest = Math.max(run.method === 'full' ? T * d : d, T, d);
+  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
   return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 16384));
@@ -60,9 +61,9 @@ function chunkTrials(run: LinearRun): number {
 /** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */
 export function chunkBytes(run: LinearRun): number {
   const { samples: T, dim: d } = run;
-  const widest = Math.max(run.method === 'full' ? T * d : d * d, T, d);
+  const widest = Math.max(run.method === 'full' ? T * d : d, T, d);
   if (widest > MAX_BUFFER) return Infinity;
-  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * d * 12) + (liveGenerations(run) + 4) * d * 8 + T * 8);
+  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8);
 }
 
 function poolPlan(strategy: PoolStrategy, iterations: number) {
@@ -126,6 +127,8 @@ interface ChunkContext {
  */
 export class GenerationStore {
   private readonly prefix = new Map<number, Float64Array>();
+  /** released prefix buffers, reused so that a long run does not churn the garbage collector */
+  private readonly free: Float64Array[] = [];
   private readonly lastUse: number[];
   private generations = 0;
 
@@ -164,7 +167,7 @@ export class GenerationStore {
 
   push(v: ArrayLike<number>): void {
     const last = this.prefix.get(this.generations) as Float64Array;
-    const next = new Float64Array(this.size);
+    const next = this.free.pop() ?? new Float64Array(this.size);
     for (let i = 0; i < this.size; i++) next[i] = last[i] + v[i];
     this.generations += 1;
     this.prefix.set(this.generations, next);
@@ -190,7 +193,12 @@ export class GenerationStore {
         for (let i = 0; i < this.size; i++) out[i] += a * (hi[i] - lo[i]);
       }
     }
-    for (const g of [...this.prefix.keys()]) if (g < n && this.lastUse[g] <= n) this.prefix.delete(g);
+    for (const [g, buffer] of [...this.prefix]) {
+      if (g < n && this.lastUse[g] <= n) {
+        this.prefix.delete(g);
+        this.free.push(buffer);
+      }
+    }
   }
 
   private get(g: number): Float64Array {
@@ -242,8 +250,7 @@ async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
   for (let n = 0; n < run.iterations; n++) {
     const sourceIndex = sourceOf(run.strategy, n + 1);
     const source = models.get(sourceIndex) as Float32Array;
-    const noise = await kernels.normals(T, noiseSeed(root, n + 1, chunk));
-    const y = await kernels.labels(design.X, source, noise, sigma);
+    const y = await kernels.drawLabels(design.X, source, sigma, noiseSeed(root, n + 1, chunk));
     store.push(await kernels.xty(design.X, y));
     store.pooled(pooled);
     if (lastUse[sourceIndex] <= n + 1 && sourceIndex > 0) models.delete(sourceIndex);
@@ -275,16 +282,19 @@ async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
   const store = new GenerationStore(B * d, weights, ranges);
   const lastUse = lastSourceUse(run);
   const errors = new Map<number, Float64Array>([[0, new Float64Array(B * d)]]); // e_k = ŵ_k − w*; e_0 = 0
+  const contribution = new Float64Array(B * d);
+  const spare: Float64Array[] = [];
   for (let n = 0; n < run.iterations; n++) {
     const xi = await kernels.normals(d, noiseSeed(root, n + 1, chunk));
-    const z = await kernels.matvec(design.noiseFactor, xi, sigma);
     const sourceIndex = sourceOf(run.strategy, n + 1);
     const parent = errors.get(sourceIndex) as Float64Array;
-    const contribution = new Float64Array(B * d);
-    for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + z[i];
+    for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + sigma * design.noiseScale[i] * xi[i];
     store.push(contribution);
-    if (lastUse[sourceIndex] <= n + 1 && sourceIndex > 0) errors.delete(sourceIndex);
-    const e = new Float64Array(B * d);
+    if (lastUse[sourceIndex] <= n + 1 && sourceIndex > 0) {
+      spare.push(errors.get(sourceIndex) as Float64Array);
+      errors.delete(sourceIndex);
+    }
+    const e = spare.pop() ?? new Float64Array(B * d);
     store.pooled(e);
     for (let tr = 0; tr < live; tr++) {
       let error = 0;
@@ -292,6 +302,7 @@ async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
       record(context, n, tr, error, design.traceGramInverse[tr]);
     }
     if (lastUse[n + 1] > 0) errors.set(n + 1, e);
+    else spare.push(e);
     yield n;
   }
 }

@@ -1,0 +1,162 @@
+/**
+ * Monte Carlo throughput, in trial-iterations per second, for each available backend and both methods, with the
+ * machine's ceilings measured in the same run and an independent numpy implementation as the peer.
+ *
+ *   npm run bench                 the table (add -- --json for machine-readable rows, -- --smoke for a seconds-long run)
+ *
+ * Each row: median of REPEATS timed runs after one warm-up run, the spread (min–max), the work per trial-iteration
+ * (flops, normal draws), the flop rate reached as a fraction of a plain matmul kernel on the same backend, and the
+ * ratio to numpy (full method, same workload). Results are also written to bench/results/<host>-<date>.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { BACKENDS, selectBackend, type Backend, type BackendName } from '../src/kernels/backend.js';
+import { UsageError } from '../src/core/errors.js';
+import { simulateLinear, type Method } from '../src/models/linear/monte-carlo.js';
+import { accumulate } from '../src/strategies/accumulate.js';
+import { measureCeilings, type Ceilings } from './ceilings.js';
+
+const args = new Set(process.argv.slice(2));
+const json = args.has('--json');
+const smoke = args.has('--smoke');
+const REPEATS = smoke ? 1 : 3;
+const ITERATIONS = smoke ? 2 : 10;
+const SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316]];
+
+interface Row {
+  name: string;
+  backend: BackendName;
+  method: Method;
+  dim: number;
+  samples: number;
+  trials: number;
+  iterations: number;
+  medianSeconds: number;
+  spread: [number, number];
+  trialIterationsPerSecond: number;
+  flopsPerTrialIteration: number;
+  drawsPerTrialIteration: number;
+  fractionOfCeiling: number;
+  numpyRatio: number | null;
+}
+
+/** Work per trial-iteration: kernel flops (multiply-add = 2) plus the host solve, and normal draws. */
+function work(method: Method, d: number, T: number) {
+  return method === 'full'
+    ? { flops: 4 * T * d + 2 * d * d, draws: T }
+    : { flops: 2 * d * d, draws: d };
+}
+
+/** Trials per timed run: enough for ~1 s on webasm, fewer on the slow cpu backend. */
+function trialsFor(backend: BackendName, method: Method, d: number, T: number): number {
+  if (smoke) return 256;
+  const budget = (backend === 'cpu' ? 2e8 : 2e9) / ITERATIONS;
+  const perTrial = method === 'full' ? 4 * T * d : 40 * d * d;
+  return Math.max(256, Math.min(200_000, Math.round(budget / perTrial / 256) * 256));
+}
+
+function numpyPeer(d: number, T: number, trials: number): number | null {
+  try {
+    const out = execFileSync('python3', [new URL('./peers/numpy_full.py', import.meta.url).pathname, String(d), String(T), String(trials), String(ITERATIONS), String(REPEATS)], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 600_000,
+    });
+    return (JSON.parse(out.toString()) as { trialIterationsPerSecond: number }).trialIterationsPerSecond;
+  } catch {
+    return null; // no python3 or no numpy: the ratio column says so
+  }
+}
+
+async function timeRun(backend: Backend, method: Method, d: number, T: number, trials: number): Promise<number[]> {
+  const run = { strategy: accumulate, dim: d, samples: T, noise: 1, iterations: ITERATIONS, trials, seed: 1, method };
+  await simulateLinear({ ...run, trials: Math.min(trials, 512) }, backend); // warm-up: compile, JIT, worker pool
+  const seconds: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const started = performance.now();
+    await simulateLinear({ ...run, seed: r + 2 }, backend);
+    seconds.push((performance.now() - started) / 1000);
+  }
+  return seconds.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const ceilings: Record<string, Ceilings> = {};
+  const skipped: string[] = [];
+  const peers = new Map<string, number | null>();
+  for (const name of BACKENDS) {
+    let backend: Backend;
+    try {
+      backend = await selectBackend(name);
+    } catch (error) {
+      if (error instanceof UsageError) {
+        skipped.push(`${name}: ${error.message}`);
+        continue;
+      }
+      throw error;
+    }
+    try {
+      ceilings[name] = await measureCeilings(backend, smoke);
+      for (const [d, T] of SHAPES) {
+        for (const method of ['full', 'reduced'] as const) {
+          const trials = trialsFor(name, method, d, T);
+          const seconds = await timeRun(backend, method, d, T, trials);
+          const median = seconds[Math.floor(seconds.length / 2)];
+          const rate = (trials * ITERATIONS) / median;
+          const { flops, draws } = work(method, d, T);
+          let numpyRatio: number | null = null;
+          if (method === 'full' && name !== 'cpu') {
+            const key = `${d}x${T}`;
+            if (!peers.has(key)) peers.set(key, numpyPeer(d, T, Math.min(trials, smoke ? 256 : 20000)));
+            const peer = peers.get(key);
+            numpyRatio = peer ? rate / peer : null;
+          }
+          rows.push({
+            name: `${name}/${method}/d${d}/T${T}`,
+            backend: name,
+            method,
+            dim: d,
+            samples: T,
+            trials,
+            iterations: ITERATIONS,
+            medianSeconds: median,
+            spread: [seconds[0], seconds[seconds.length - 1]],
+            trialIterationsPerSecond: rate,
+            flopsPerTrialIteration: flops,
+            drawsPerTrialIteration: draws,
+            fractionOfCeiling: (rate * flops) / (ceilings[name].matmulGflops * 1e9),
+            numpyRatio,
+          });
+          if (!json) process.stderr.write(`  ${rows[rows.length - 1].name}: ${Math.round(rate)} trial-it/s\n`);
+        }
+      }
+    } finally {
+      await backend.destroy();
+    }
+  }
+  const machine = { host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
+  const result = { machine, smoke, iterations: ITERATIONS, repeats: REPEATS, ceilings, skipped, numpy: Object.fromEntries(peers), rows };
+  if (!smoke) {
+    mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+    writeFileSync(new URL(`./results/throughput-${machine.date.slice(0, 10)}-${machine.host}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
+  }
+  if (json) {
+    const stable = rows.map((r) => ({ name: r.name, backend: r.backend, method: r.method, dim: r.dim, samples: r.samples, trials: r.trials, trialIterationsPerSecond: r.trialIterationsPerSecond, fractionOfCeiling: r.fractionOfCeiling }));
+    process.stdout.write(JSON.stringify(stable) + '\n');
+    return;
+  }
+  const lines = [
+    `collapse-lab throughput: accumulate, ${ITERATIONS} iterations, median of ${REPEATS} after a warm-up; ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`,
+    ...Object.entries(ceilings).map(([b, c]) => `ceiling ${b}: matmul ${c.matmulGflops.toFixed(2)} GFLOP/s (${c.matmulSize}³ naive kernel), normal draws ${(c.drawsPerSecond / 1e6).toFixed(1)} M/s`),
+    ...skipped.map((s) => `skipped ${s}`),
+    '',
+    ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '× numpy'].join('\t'),
+    ...rows.map((r) => [r.backend, r.method, r.dim, r.samples, r.trials, r.medianSeconds.toFixed(3), `${r.spread[0].toFixed(3)}–${r.spread[1].toFixed(3)}`, Math.round(r.trialIterationsPerSecond), r.flopsPerTrialIteration, r.drawsPerTrialIteration, (100 * r.fractionOfCeiling).toFixed(1), r.numpyRatio === null ? '—' : r.numpyRatio.toFixed(2)].join('\t')),
+    '',
+    `numpy peer (bench/peers/numpy_full.py, same full workload): ${[...peers].map(([k, v]) => `${k}: ${v === null ? 'unavailable' : Math.round(v) + ' trial-it/s'}`).join(', ') || 'not run'}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+await main();
