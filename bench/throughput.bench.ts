@@ -45,14 +45,14 @@ interface Row {
 function work(method: Method, d: number, T: number) {
   return method === 'full'
     ? { flops: 4 * T * d + 2 * d * d, draws: T }
-    : { flops: 2 * d * d, draws: d };
+    : { flops: 6 * d, draws: d }; // scale and add the noise, extend the prefix sums, pool, square
 }
 
 /** Trials per timed run: enough for ~1 s on webasm, fewer on the slow cpu backend. */
 function trialsFor(backend: BackendName, method: Method, d: number, T: number): number {
   if (smoke) return 256;
   const budget = (backend === 'cpu' ? 2e8 : 2e9) / ITERATIONS;
-  const perTrial = method === 'full' ? 4 * T * d : 40 * d * d;
+  const perTrial = method === 'full' ? 4 * T * d : 400 * d;
   return Math.max(256, Math.min(200_000, Math.round(budget / perTrial / 256) * 256));
 }
 
@@ -108,7 +108,8 @@ async function main(): Promise<void> {
           let numpyRatio: number | null = null;
           if (method === 'full' && name !== 'cpu') {
             const key = `${d}x${T}`;
-            if (!peers.has(key)) peers.set(key, numpyPeer(d, T, Math.min(trials, smoke ? 256 : 20000)));
+            // numpy holds X for every trial at once in float64: cap it near 200 MB
+            if (!peers.has(key)) peers.set(key, numpyPeer(d, T, Math.min(trials, smoke ? 256 : Math.floor(25e6 / (T * d)))));
             const peer = peers.get(key);
             numpyRatio = peer ? rate / peer : null;
           }
