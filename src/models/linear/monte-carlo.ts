@@ -55,7 +55,8 @@ function chunkTrials(run: LinearRun): number {
   const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
-  return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 16384));
+  // ≤ 4096 trials keeps a chunk — the unit of checkpointing — to seconds, and still ≥ 4096 kernel cells (threaded)
+  return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 4096));
 }
 
 /** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */
@@ -78,7 +79,42 @@ function liveGenerations(run: LinearRun): number {
 }
 
 /** Run the Monte Carlo; resolves to float64 moments per iteration. */
-export async function simulateLinear(run: LinearRun, backend: Backend, onProgress?: Progress): Promise<MonteCarloMoments> {
+/**
+ * A resumable point of a Monte Carlo run: the moments after `chunksDone` whole chunks. Moments are plain float64
+ * sums, so a run resumed from a checkpoint adds the same numbers in the same order as one never interrupted and
+ * ends bit-identical (same backend). JSON round-trips every double exactly.
+ */
+export interface MonteCarloCheckpoint {
+  chunksDone: number;
+  chunkTrials: number;
+  error: MomentsState[];
+  conditionalResidual: MomentsState[] | null;
+  traceGramInverse: MomentsState;
+}
+export interface MomentsState {
+  n: number;
+  sum: number;
+  sumSq: number;
+}
+
+export interface SimulationControl {
+  /** continue from this checkpoint (it must come from the same configuration) */
+  resume?: MonteCarloCheckpoint;
+  /** called after every chunk with the checkpoint to persist; awaited before the next chunk starts */
+  onChunk?: (checkpoint: MonteCarloCheckpoint) => void | Promise<void>;
+  /** checked between chunks: an aborted run stops after persisting its last checkpoint and throws signal.reason */
+  signal?: AbortSignal;
+}
+
+const saveMoments = (m: Moments): MomentsState => ({ n: m.n, sum: m.sum, sumSq: m.sumSq });
+const loadMoments = (m: Moments, state: MomentsState): void => {
+  m.n = state.n;
+  m.sum = state.sum;
+  m.sumSq = state.sumSq;
+};
+
+/** Run the Monte Carlo; resolves to float64 moments per iteration. */
+export async function simulateLinear(run: LinearRun, backend: Backend, onProgress?: Progress, control: SimulationControl = {}): Promise<MonteCarloMoments> {
   const { samples: T, dim: d, iterations: N, trials } = run;
   const B = chunkTrials(run);
   const kernels = createLinearKernels(backend, { B, T, d }, (out, seed) => fillNormal(out, seed));
@@ -91,9 +127,21 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
     chunkTrials: B,
     kernelClasses: [],
   };
+  let startChunk = 0;
+  if (control.resume) {
+    const saved = control.resume;
+    if (saved.chunkTrials !== B || saved.error.length !== N || (saved.conditionalResidual === null) !== (result.conditionalResidual === null)) {
+      throw new Error('the checkpoint does not belong to this configuration');
+    }
+    saved.error.forEach((state, n) => loadMoments(result.error[n], state));
+    saved.conditionalResidual?.forEach((state, n) => loadMoments((result.conditionalResidual as Moments[])[n], state));
+    loadMoments(result.traceGramInverse, saved.traceGramInverse);
+    startChunk = saved.chunksDone;
+  }
   const total = trials * N;
-  let done = 0;
-  for (let chunk = 0, first = 0; first < trials; chunk++, first += B) {
+  let done = Math.min(trials, startChunk * B) * N;
+  for (let chunk = startChunk, first = startChunk * B; first < trials; chunk++, first += B) {
+    control.signal?.throwIfAborted();
     const live = Math.min(B, trials - first); // the last chunk is padded to B; padded trials are not counted
     const context: ChunkContext = { run, kernels, root, chunk, first, live, weights, ranges, result };
     const step = run.method === 'full' ? fullChunk(context) : reducedChunk(context);
@@ -102,6 +150,13 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
       onProgress?.(done, total);
       void iteration;
     }
+    await control.onChunk?.({
+      chunksDone: chunk + 1,
+      chunkTrials: B,
+      error: result.error.map(saveMoments),
+      conditionalResidual: result.conditionalResidual?.map(saveMoments) ?? null,
+      traceGramInverse: saveMoments(result.traceGramInverse),
+    });
   }
   result.kernelClasses = kernels.kernelClasses();
   return result;

@@ -7,7 +7,7 @@ import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
 import { expectedTestError } from '../../theory/linear-fixed-design.js';
 import { noiseFactorsNumeric } from '../../theory/pool-weights.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
-import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress } from './monte-carlo.js';
+import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress, type SimulationControl } from './monte-carlo.js';
 
 export interface LinearConfig {
   strategy: string;
@@ -97,12 +97,15 @@ const FORMULAS: Record<string, string> = {
 };
 
 /** Run one configuration. Pass a backend to reuse it across runs (verify, bench); otherwise one is selected and released. */
-export async function runLinear(config: LinearConfig, options: { backend?: Backend; onProgress?: Progress } = {}): Promise<LinearReport> {
+export async function runLinear(
+  config: LinearConfig,
+  options: { backend?: Backend; onProgress?: Progress; control?: SimulationControl } = {},
+): Promise<LinearReport> {
   const run = toRun(config);
   const backend = options.backend ?? (await selectBackend(config.backend));
   try {
     const started = performance.now();
-    const moments = await simulateLinear(run, backend, options.onProgress);
+    const moments = await simulateLinear(run, backend, options.onProgress, options.control);
     const seconds = (performance.now() - started) / 1000;
     const theory = expectedTestError(run.strategy, { sigma2: config.noise, dim: config.dim, samples: config.samples }, config.iterations);
     return {
