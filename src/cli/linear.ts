@@ -41,6 +41,7 @@ export function toJson(report: LinearReport): Record<string, unknown> {
     seconds: report.seconds,
     trialIterationsPerSecond: report.trialIterationsPerSecond,
     theoryFormula: report.theoryFormula,
+    hasTheory: report.hasTheory,
     accumulateBound: report.accumulateBound,
     traceGramInverse: report.traceGramInverse,
     iterations: report.iterations,
@@ -55,7 +56,9 @@ function render(report: LinearReport, out?: string): string {
   const lines = [
     `collapse linear: ${c.strategy}, d=${c.dim}, T=${c.samples}, σ²=${c.noise}, ${c.iterations} iterations, ${c.trials} trials, seed ${c.seed}, method ${c.method}`,
     `backend ${report.backend} (${report.backendReason}); ${report.seconds.toFixed(2)} s, ${Math.round(report.trialIterationsPerSecond)} trial-iterations/s`,
-    `theory: E‖ŵ_n − w*‖² = ${report.theoryFormula}; z = (mean − theory)/stderr; z|X uses σ²·tr((XᵀX)⁻¹) per trial`,
+    report.hasTheory
+      ? `theory: E‖ŵ_n − w*‖² = ${report.theoryFormula}; z = (mean − theory)/stderr; z|X uses σ²·tr((XᵀX)⁻¹) per trial`
+      : `theory: ${report.theoryFormula}`,
     '',
     table(['n', 'mean', 'stderr', 'ci95 low', 'ci95 high', 'theory', 'z', 'z|X'], rows),
     '',

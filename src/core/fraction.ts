@@ -1,4 +1,4 @@
-import type { Fraction } from 'mathjs';
+import { fraction, type Fraction } from 'mathjs';
 
 function bitLength(x: bigint): number {
   return x === 0n ? 0 : x.toString(2).length;
@@ -19,4 +19,25 @@ export function fractionToNumber(f: Fraction): number {
     if (d === 0n) return Number(f.s) * Infinity;
   }
   return (Number(f.s) * Number(n)) / Number(d);
+}
+
+/** The exact rational value of a finite double (m·2^e), as a mathjs Fraction. */
+export function exactFraction(x: number): Fraction {
+  if (!Number.isFinite(x)) throw new RangeError(`exactFraction: ${x} is not finite`);
+  if (x === 0) return fraction(0);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const negative = bits >> 63n === 1n;
+  const exponentBits = Number((bits >> 52n) & 0x7ffn);
+  let mantissa = bits & ((1n << 52n) - 1n);
+  let exponent: number;
+  if (exponentBits === 0) exponent = -1074; // subnormal
+  else {
+    mantissa |= 1n << 52n;
+    exponent = exponentBits - 1075;
+  }
+  const numerator = exponent >= 0 ? mantissa << BigInt(exponent) : mantissa;
+  const denominator = exponent >= 0 ? 1n : 1n << BigInt(-exponent);
+  return fraction(negative ? -numerator : numerator, denominator);
 }

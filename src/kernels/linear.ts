@@ -62,6 +62,18 @@ const XTY = `function(X, y) {
   return s;
 }`;
 
+/** G[j,k] = Σ_t c[t]·X[t,j]·X[t,k]: the Gram matrix of a row subsample with multiplicities c (output [B, d²]). */
+const WEIGHTED_GRAM = `function(X, c) {
+  const tr = this.thread.x;
+  const j = Math.floor(this.thread.y / this.constants.d);
+  const k = this.thread.y - j * this.constants.d;
+  let s = 0;
+  for (let t = 0; t < this.constants.T; t++) {
+    s += c[t * this.constants.B + tr] * X[(t * this.constants.d + j) * this.constants.B + tr] * X[(t * this.constants.d + k) * this.constants.B + tr];
+  }
+  return s;
+}`;
+
 /** gpu.js returns a 2-D output as rows; the Monte Carlo wants one flat row-major buffer. */
 function flatten(rows: unknown, B: number, count: number): Float32Array {
   const out = new Float32Array(B * count);
@@ -79,6 +91,8 @@ export interface LinearKernels {
   /** labels with fresh N(0, 1) noise from the stream named by `seed`: drawn in the kernel where it can be seeded */
   drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number): Promise<Float32Array>;
   xty(X: Float32Array, y: Float32Array): Promise<Float32Array>;
+  /** Σ_t c[t]·x_t x_tᵀ per trial, layout [(j·d + k)·B + trial] */
+  weightedGram(X: Float32Array, c: Float32Array): Promise<Float32Array>;
   /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
   kernelClasses(): string[];
 }
@@ -95,6 +109,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape, hostNo
   };
   const labels = make(LABELS, T);
   let labelsRandom: GpuKernel | undefined;
+  let weightedGram: GpuKernel | undefined;
   const xty = make(XTY, d);
   const normalKernels = new Map<number, GpuKernel>();
   return {
@@ -126,6 +141,10 @@ export function createLinearKernels(backend: Backend, shape: LinearShape, hostNo
     async xty(X, y) {
       return flatten(await xty(X, y), B, d);
     },
+    async weightedGram(X, c) {
+      weightedGram ??= make(WEIGHTED_GRAM, d * d);
+      return flatten(await weightedGram(X, c), B, d * d);
+    },
     kernelClasses() {
       return [...new Set(compiled.map((k) => k.kernel?.constructor.name ?? 'unknown'))];
     },
@@ -155,5 +174,18 @@ export const reference = {
       }
     }
     return b;
+  },
+  weightedGram(X: ArrayLike<number>, c: ArrayLike<number>, { B, T, d }: LinearShape): Float64Array {
+    const g = new Float64Array(B * d * d);
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k < d; k++) {
+        for (let tr = 0; tr < B; tr++) {
+          let s = 0;
+          for (let t = 0; t < T; t++) s += c[t * B + tr] * X[(t * d + j) * B + tr] * X[(t * d + k) * B + tr];
+          g[(j * d + k) * B + tr] = s;
+        }
+      }
+    }
+    return g;
   },
 };

@@ -1,11 +1,11 @@
 import { add, fraction, multiply, type Fraction } from 'mathjs';
 import { fractionToNumber } from '../core/fraction.js';
-import { sourceOf, type PoolStrategy } from '../strategies/strategy.js';
+import { dataPlan, type PoolStrategy } from '../strategies/strategy.js';
 
 /**
  * The exact coefficient recursion for fixed-design least squares under any pool-weighting strategy.
  *
- * With e_k = ŵ_k − w*, z_g = (XᵀX)⁻¹Xᵀε_g the OLS noise of generation g, and s(g) the model that labels generation g
+ * With e_k = ŵ_k − w*, z_g = (XᵀX)⁻¹Xᵀε_g the OLS noise of data set g, and s(g) the model that labels data set g
  * (s(g) = 0: real data, e_0 = 0), the weighted fit on pool n gives e_n = Σ_g a_{n,g} (e_{s(g)} + z_g). Writing
  * e_k = Σ_j b_{k,j} z_j yields b_{n,j} = a_{n,j} + Σ_g a_{n,g} b_{s(g),j}, and since the z_j are independent
  * N(0, σ²(XᵀX)⁻¹) given X:  E[‖e_n‖² | X] = σ²·tr((XᵀX)⁻¹)·Σ_j b_{n,j}².
@@ -14,17 +14,19 @@ import { sourceOf, type PoolStrategy } from '../strategies/strategy.js';
  */
 export function errorCoefficients(strategy: PoolStrategy, iterations: number): Fraction[][] {
   const zero = fraction(0);
-  // b[k] holds b_{k,1..iterations}; b[0] = 0 (real data carries no estimation error).
-  const b: Fraction[][] = [Array.from({ length: iterations }, () => zero)];
+  const { sources } = dataPlan(strategy, iterations);
+  const size = sources.length;
+  // b[k] holds b_{k,1..size} over the noise of every data set; b[0] = 0 (real data carries no estimation error).
+  const b: Fraction[][] = [Array.from({ length: size }, () => zero)];
   for (let n = 1; n <= iterations; n++) {
     const a = strategy.poolWeights(n);
-    const row = Array.from({ length: iterations }, () => zero);
-    for (let g = 1; g <= n; g++) {
+    const row = Array.from({ length: size }, () => zero);
+    for (let g = 1; g <= a.length; g++) {
       const weight = a[g - 1];
       if (Number(weight.n) === 0) continue;
       row[g - 1] = add(row[g - 1], weight) as Fraction;
-      const parent = b[sourceOf(strategy, g)];
-      for (let j = 0; j < iterations; j++) {
+      const parent = b[sources[g - 1]];
+      for (let j = 0; j < size; j++) {
         if (Number(parent[j].n) !== 0) row[j] = add(row[j], multiply(weight, parent[j])) as Fraction;
       }
     }
@@ -71,21 +73,23 @@ export function noiseFactorsNumeric(strategy: PoolStrategy, iterations: number):
 
 /** The P1 recursion b_{n,j} = a_{n,j} + Σ_g a_{n,g} b_{s(g),j} in float64. */
 function floatNoiseFactors(strategy: PoolStrategy, iterations: number): number[] {
-  const b: Float64Array[] = [new Float64Array(iterations)];
+  const { sources } = dataPlan(strategy, iterations);
+  const size = sources.length;
+  const b: Float64Array[] = [new Float64Array(size)];
   const factors: number[] = [];
   for (let n = 1; n <= iterations; n++) {
     const a = strategy.poolWeights(n).map(fractionToNumber);
-    const row = new Float64Array(iterations);
-    for (let g = 1; g <= n; g++) {
+    const row = new Float64Array(size);
+    for (let g = 1; g <= a.length; g++) {
       const weight = a[g - 1];
       if (weight === 0) continue;
       row[g - 1] += weight;
-      const parent = b[sourceOf(strategy, g)];
-      for (let j = 0; j < n; j++) row[j] += weight * parent[j];
+      const parent = b[sources[g - 1]];
+      for (let j = 0; j < size; j++) row[j] += weight * parent[j];
     }
     b.push(row);
     let sum = 0;
-    for (let j = 0; j < n; j++) sum += row[j] * row[j];
+    for (let j = 0; j < size; j++) sum += row[j] * row[j];
     factors.push(sum);
   }
   return factors;

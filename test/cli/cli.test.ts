@@ -67,7 +67,12 @@ const BAD: [string[], RegExp][] = [
   [['linear', '--noise', '0'], /--noise must be a number in \(0, 1000000\]/],
   [['linear', '--noise', '-1'], /--noise must be a number/],
   [['linear', '--dim', '32', '--samples', '33'], /--samples must be ≥ dim \+ 2 \(= 34\) for the theory; got 33/],
-  [['linear', '--strategy', 'acumulate'], /--strategy must be one of replace, accumulate; got "acumulate" \(did you mean 'accumulate'\?\)/],
+  [['linear', '--strategy', 'acumulate'], /--strategy must be one of replace, accumulate, accumulate-subsample, window:<k>, augment:<r>, fresh:<p>, weights:<expr>; got "acumulate" \(did you mean 'accumulate'\?\)/],
+  [['linear', '--strategy', 'window:0'], /--strategy window:k needs an integer k ≥ 1/],
+  [['linear', '--strategy', 'fresh:1.5'], /--strategy fresh:p needs a fraction p in \[0, 1\]/],
+  [['linear', '--strategy', 'weights:1/('], /--strategy weights:<expr> needs an expression in n and i that mathjs can parse/],
+  [['linear', '--strategy', 'weights:-1'], /--strategy weights:<expr> must not be negative/],
+  [['linear', '--strategy', 'accumulate-subsample', '--method', 'reduced'], /--method reduced samples whole-data-set fits/],
   [['linear', '--method', 'fast'], /--method must be one of full, reduced/],
   [['linear', '--backend', 'cuda'], /--backend must be one of auto, webgpu, webasm, cpu/],
   [['linear', '--seed', '-3'], /--seed must be an integer/],
@@ -108,7 +113,7 @@ test('verify runs its cases and reports PASS with exit 0', () => {
   assert.equal(code, 0, stderr);
   const json = JSON.parse(stdout);
   assert.equal(json.pass, true);
-  assert.equal(json.cases.length, 4);
+  assert.equal(json.cases.length, 12); // replace, accumulate and the 4 literature strategies × 2 methods
   assert.ok(json.zStar > 4.5);
   for (const c of json.cases) assert.equal(c.run.iterations.length, 20);
 });

@@ -40,7 +40,7 @@ const realLabels: PoolStrategy = {
   description: 'test only: accumulate weights, every generation labelled by real data',
   source: 'proofs/linear-fixed-design.md#P1 (real-data labels)',
   poolWeights: (n: number) => accumulate.poolWeights(n),
-  sourceOf: () => 0,
+  newData: () => [0],
 };
 
 test('P1: hand-worked 1/3–2/3 strategy gives b_1 = (1,0,0), b_2 = (1,2/3,0), b_3 = (1,7/9,2/3) exactly', () => {
@@ -71,7 +71,7 @@ test('P1: the recursion b_{n,j} = a_{n,j} + Σ_g a_{n,g} b_{s(g),j} holds exactl
   }
 });
 
-test('P1: real-data labels (sourceOf = () => 0) with accumulate weights give b_{n,j} = 1/n and Σb² = 1/n exactly, n ≤ 30', () => {
+test('P1: real-data labels (newData = () => [0]) with accumulate weights give b_{n,j} = 1/n and Σb² = 1/n exactly, n ≤ 30', () => {
   const N = 30;
   const b = errorCoefficients(realLabels, N);
   const factors = noiseFactors(realLabels, N);

@@ -2,7 +2,7 @@
 import { UsageError } from '../../core/errors.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../../kernels/backend.js';
-import { parseStrategy, STRATEGIES } from '../../strategies/index.js';
+import { parseStrategy, STRATEGY_FORMS, type PoolStrategy } from '../../strategies/index.js';
 import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
 import { expectedTestError } from '../../theory/linear-fixed-design.js';
 import { noiseFactorsNumeric } from '../../theory/pool-weights.js';
@@ -22,7 +22,7 @@ export interface LinearConfig {
 }
 
 export const LINEAR_OPTIONS: readonly OptionSpec[] = [
-  { flag: 'strategy', kind: 'enum', default: 'accumulate', choices: Object.keys(STRATEGIES), description: 'how generation n\'s training pool is formed' },
+  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: STRATEGY_FORMS.join('|'), description: 'how generation n\'s training pool is formed' },
   { flag: 'dim', kind: 'int', default: 10, min: 1, max: 1024, description: 'd, features' },
   { flag: 'samples', kind: 'int', default: 100, min: 3, max: 1_000_000, description: 'T, samples per generation (≥ dim + 2)' },
   { flag: 'noise', kind: 'number', default: 1, above: 0, max: 1e6, description: 'σ², label-noise variance' },
@@ -48,6 +48,9 @@ export function validateLinearConfig(raw: Record<string, unknown>): LinearConfig
     out[spec.flag] = value === undefined ? (spec as { default?: unknown }).default : parseOption(spec, value);
   }
   const config = out as unknown as LinearConfig;
+  if (config.method === 'reduced' && !hasTheory(parseStrategy(config.strategy))) {
+    throw new UsageError(`--method reduced samples whole-data-set fits; --strategy ${config.strategy} subsamples rows, so use --method full`);
+  }
   if (config.samples < config.dim + 2) {
     throw new UsageError(`--samples must be ≥ dim + 2 (= ${config.dim + 2}) for the theory; got ${config.samples}`);
   }
@@ -57,6 +60,11 @@ export function validateLinearConfig(raw: Record<string, unknown>): LinearConfig
     throw new UsageError(`one trial of --samples ${config.samples} × --dim ${config.dim} needs ${shown}; lower --samples or --dim, or use --method reduced`);
   }
   return config;
+}
+
+/** Whether fixed-design OLS theory is exact under this strategy (every fit uses whole pooled data sets). */
+export function hasTheory(strategy: PoolStrategy): boolean {
+  return strategy.fit !== 'subsample';
 }
 
 function toRun(config: LinearConfig): LinearRun {
@@ -70,7 +78,8 @@ function toRun(config: LinearConfig): LinearRun {
     trials: config.trials,
     seed: config.seed,
     method: config.method,
-    noiseFactors: noiseFactorsNumeric(strategy, config.iterations),
+    // subsampled fits have no exact fixed-design theory: no factors, no conditional check, theory null
+    noiseFactors: hasTheory(strategy) ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
   };
 }
 
@@ -82,8 +91,10 @@ export interface LinearReport {
   kernels: string[];
   seconds: number;
   trialIterationsPerSecond: number;
-  /** the closed form the theory column evaluates */
+  /** the closed form the theory column evaluates, or why there is none */
   theoryFormula: string;
+  /** false where no closed form holds (theory and z are then null: Monte Carlo only) */
+  hasTheory: boolean;
   /** accumulate only: π²/6 times the first model's expected error, the bound no iteration can exceed */
   accumulateBound: number | null;
   /** Monte Carlo mean of tr((XᵀX)⁻¹) against its expectation d/(T − d − 1) */
@@ -107,7 +118,8 @@ export async function runLinear(
     const started = performance.now();
     const moments = await simulateLinear(run, backend, options.onProgress, options.control);
     const seconds = (performance.now() - started) / 1000;
-    const theory = expectedTestError(run.strategy, { sigma2: config.noise, dim: config.dim, samples: config.samples }, config.iterations);
+    const exact = hasTheory(run.strategy);
+    const theory = exact ? expectedTestError(run.strategy, { sigma2: config.noise, dim: config.dim, samples: config.samples }, config.iterations) : null;
     return {
       config,
       backend: backend.name,
@@ -115,8 +127,9 @@ export async function runLinear(
       kernels: moments.kernelClasses,
       seconds,
       trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
-      theoryFormula: FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}²',
-      accumulateBound: run.strategy.name === 'accumulate' ? ACCUMULATE_BOUND * theory[0] : null,
+      theoryFormula: exact ? (FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}², b from the exact pool-weight recursion') : 'none: no closed form is known for subsampled fits (Monte Carlo only)',
+      hasTheory: exact,
+      accumulateBound: theory && run.strategy.name === 'accumulate' ? ACCUMULATE_BOUND * theory[0] : null,
       traceGramInverse: {
         mean: moments.traceGramInverse.mean,
         stderr: moments.traceGramInverse.stderr,

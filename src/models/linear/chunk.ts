@@ -1,0 +1,70 @@
+/**
+ * What every chunk generator shares: its context, the keyed noise streams, recording a trial's error, and the store
+ * of models that later data sets are labelled by. One generator per fitting procedure: full.ts, reduced.ts,
+ * subsample.ts; each yields after every step n so the driver can report progress.
+ */
+import { NumericError } from '../../core/errors.js';
+import { foldIn, STREAM } from '../../core/rng.js';
+import type { LinearKernels } from '../../kernels/linear.js';
+import type { LinearRun, MonteCarloMoments } from './monte-carlo.js';
+import type { PoolPlan } from './pool-store.js';
+
+export interface ChunkContext {
+  run: LinearRun;
+  kernels: LinearKernels;
+  root: number;
+  chunk: number;
+  first: number;
+  live: number;
+  plan: PoolPlan;
+  result: MonteCarloMoments;
+}
+
+export function noiseSeed(root: number, dataSet: number, chunk: number): number {
+  return foldIn(foldIn(foldIn(root, STREAM.noise), dataSet), chunk);
+}
+
+export function record(context: ChunkContext, n: number, tr: number, error: number, traceGramInverse: number): void {
+  const { result, run } = context;
+  if (!Number.isFinite(error)) {
+    throw new NumericError(
+      `the test error is ${error} at iteration ${n + 1} (trial ${context.first + tr}): float32 overflow; lower --noise or --iterations`,
+      n + 1,
+    );
+  }
+  result.error[n].add(error);
+  if (result.conditionalResidual && run.noiseFactors) {
+    result.conditionalResidual[n].add(error - run.noise * traceGramInverse * run.noiseFactors[n]);
+  }
+}
+
+/** Models by index (0: w* or e_0), each dropped after the last step that labels data with it; buffers recycled. */
+export class ModelStore<A extends Float32Array | Float64Array> {
+  private readonly models = new Map<number, A>();
+  private readonly spare: A[] = [];
+  constructor(
+    private readonly plan: PoolPlan,
+    first: A,
+    private readonly allocate: () => A,
+  ) {
+    this.models.set(0, first);
+  }
+  get(k: number): A {
+    return this.models.get(k) as A;
+  }
+  /** A buffer for the model fit at this step. */
+  buffer(): A {
+    return this.spare.pop() ?? this.allocate();
+  }
+  /** Keep model n if a later step labels data with it, and release the models step n was the last to use. */
+  settle(n: number, model: A): void {
+    if (this.plan.lastModelUse[n] > n) this.models.set(n, model);
+    else this.spare.push(model);
+    for (const [k, m] of [...this.models]) {
+      if (k > 0 && this.plan.lastModelUse[k] <= n) {
+        this.models.delete(k);
+        this.spare.push(m);
+      }
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The pool side of the Monte Carlo, shared by both methods: the strategy's data plan and weights as float64, and a
+ * store of per-data-set vectors (layout [j·B + trial]) that forms Σ_s a_{n,s} v_s.
+ */
+import { fractionToNumber } from '../../core/fraction.js';
+import { dataPlan, uniformRange, type DataPlan, type PoolStrategy } from '../../strategies/index.js';
+
+type Range = { first: number; last: number } | null;
+
+export interface PoolPlan extends DataPlan {
+  /** weights[n − 1][s − 1]: weight of data set s in model n's pool */
+  weights: number[][];
+  /** ranges[n − 1]: the contiguous data sets pool n weights equally, or null */
+  ranges: Range[];
+  /** lastModelUse[k]: the last step that labels a data set with model k (0: never needed after creation) */
+  lastModelUse: number[];
+}
+
+export function poolPlan(strategy: PoolStrategy, iterations: number): PoolPlan {
+  const plan = dataPlan(strategy, iterations);
+  const weights = Array.from({ length: iterations }, (_, n) => strategy.poolWeights(n + 1).map(fractionToNumber));
+  weights.forEach((a, n) => {
+    const available = plan.added.slice(0, n + 1).reduce((count, sets) => count + sets.length, 0);
+    if (a.length !== available) throw new Error(`${strategy.name}: pool ${n + 1} weights ${a.length} data sets, but ${available} exist`);
+  });
+  const lastModelUse = new Array<number>(iterations + 1).fill(0);
+  plan.added.forEach((sets, index) => {
+    for (const s of sets) lastModelUse[plan.sources[s - 1]] = index + 1;
+  });
+  return { ...plan, weights, ranges: weights.map(uniformRange), lastModelUse };
+}
+
+/** Models kept alive at once besides w* (each until the last step that labels data with it), for sizing chunks. */
+export function peakModels(plan: PoolPlan): number {
+  let peak = 1;
+  for (let n = 1; n <= plan.weights.length; n++) {
+    let live = 1;
+    for (let k = 1; k <= n; k++) if (plan.lastModelUse[k] > n) live++;
+    peak = Math.max(peak, live);
+  }
+  return peak;
+}
+
+/**
+ * Per-data-set vectors v_s kept as prefix sums P_s = Σ_{i≤s} v_i. Uniform contiguous pools (replace, accumulate,
+ * windows) cost O(d) per trial instead of O(n·d). The weights of every step are known up front, so each prefix is
+ * dropped (and its buffer reused) after the last step that reads it: replace and accumulate keep two vectors per
+ * trial, not n.
+ */
+export class PoolStore {
+  private readonly prefix = new Map<number, Float64Array>();
+  private readonly free: Float64Array[] = [];
+  private readonly lastUse: number[];
+  private sets = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly plan: PoolPlan,
+  ) {
+    this.prefix.set(0, new Float64Array(size));
+    this.lastUse = PoolStore.lastUses(plan);
+  }
+
+  /** lastUse[s] = the last step n whose pool reads prefix P_s. */
+  static lastUses(plan: PoolPlan): number[] {
+    const lastUse = new Array<number>(plan.sources.length + 1).fill(0);
+    plan.weights.forEach((a, index) => {
+      const range = plan.ranges[index];
+      const reads = range ? [range.first - 1, range.last] : a.flatMap((w, s) => (w === 0 ? [] : [s, s + 1]));
+      for (const s of reads) lastUse[s] = Math.max(lastUse[s], index + 1);
+    });
+    return lastUse;
+  }
+
+  /** Most prefix vectors alive at once, for sizing chunks. */
+  static peakLive(plan: PoolPlan): number {
+    const lastUse = PoolStore.lastUses(plan);
+    let peak = 1;
+    let created = 0;
+    plan.added.forEach((sets, index) => {
+      created += sets.length;
+      let live = 2; // the newest prefix, always needed to extend the sums
+      for (let s = 0; s < created; s++) if (lastUse[s] >= index + 1) live++;
+      peak = Math.max(peak, live);
+    });
+    return peak;
+  }
+
+  push(v: ArrayLike<number>): void {
+    const last = this.prefix.get(this.sets) as Float64Array;
+    const next = this.free.pop() ?? new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) next[i] = last[i] + v[i];
+    this.sets += 1;
+    this.prefix.set(this.sets, next);
+  }
+
+  /** Σ_s a_{n,s} v_s into `out`; then releases the prefixes no later step reads. */
+  pooled(n: number, out: Float64Array): void {
+    const weights = this.plan.weights[n - 1];
+    const range = this.plan.ranges[n - 1];
+    if (range) {
+      const hi = this.get(range.last);
+      const lo = this.get(range.first - 1);
+      const scale = weights[range.first - 1];
+      for (let i = 0; i < this.size; i++) out[i] = (hi[i] - lo[i]) * scale;
+    } else {
+      out.fill(0);
+      for (let s = 1; s <= weights.length; s++) {
+        const a = weights[s - 1];
+        if (a === 0) continue;
+        const hi = this.get(s);
+        const lo = this.get(s - 1);
+        for (let i = 0; i < this.size; i++) out[i] += a * (hi[i] - lo[i]);
+      }
+    }
+    for (const [s, buffer] of [...this.prefix]) {
+      if (s < this.sets && this.lastUse[s] <= n) {
+        this.prefix.delete(s);
+        this.free.push(buffer);
+      }
+    }
+  }
+
+  private get(s: number): Float64Array {
+    const found = this.prefix.get(s);
+    if (!found) throw new Error(`PoolStore: prefix ${s} was released before step ${this.sets}`);
+    return found;
+  }
+}

@@ -1,0 +1,33 @@
+/** The reduced method: the estimators sampled in XᵀX's eigenbasis, O(d) per trial-iteration (proofs P5). */
+import { foldIn, STREAM } from '../../core/rng.js';
+import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
+import { drawReducedDesign } from './design.js';
+import { PoolStore } from './pool-store.js';
+
+export async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
+  const { run, kernels, root, chunk, first, live, plan, result } = context;
+  const { B, T, d } = kernels.shape;
+  const sigma = Math.sqrt(run.noise);
+  const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d);
+  for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  const store = new PoolStore(B * d, plan);
+  const errors = new ModelStore<Float64Array>(plan, new Float64Array(B * d), () => new Float64Array(B * d)); // e_k; e_0 = 0
+  const contribution = new Float64Array(B * d);
+  for (let n = 1; n <= run.iterations; n++) {
+    for (const s of plan.added[n - 1]) {
+      const xi = await kernels.normals(d, noiseSeed(root, s, chunk));
+      const parent = errors.get(plan.sources[s - 1]);
+      for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + sigma * design.noiseScale[i] * xi[i];
+      store.push(contribution);
+    }
+    const e = errors.buffer();
+    store.pooled(n, e);
+    for (let tr = 0; tr < live; tr++) {
+      let error = 0;
+      for (let j = 0; j < d; j++) error += e[j * B + tr] ** 2;
+      record(context, n - 1, tr, error, design.traceGramInverse[tr]);
+    }
+    errors.settle(n, e);
+    yield n;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * accumulate-subsample (Kazdan et al. 2024): every fit draws T rows uniformly without replacement from all rows of
+ * the pooled data sets, then refits ordinary least squares on those rows. The rows share the fixed X, so a
+ * subsample is row multiplicities c_t and summed labels u_t: the fit is (Σ_t c_t x_t x_tᵀ)⁻¹ Xᵀu, with both sums on
+ * the kernels. No closed form exists: the driver reports Monte Carlo only.
+ */
+import { Matrix, pseudoInverse } from 'ml-matrix';
+import { choleskyInPlace, gramOfLower, invertLower } from '../../core/linalg.js';
+import { foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
+import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
+import { drawFullDesign } from './design.js';
+
+/** Floyd's algorithm: `count` distinct integers from [0, range), in O(count) expected time. */
+export function sampleWithoutReplacement(range: number, count: number, generator: KeyedGenerator, out: Set<number>): void {
+  out.clear();
+  for (let j = range - count; j < range; j++) {
+    const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
+    out.add(out.has(r) ? j : r);
+  }
+}
+
+export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
+  const { run, kernels, root, chunk, first, live, plan, result } = context;
+  const { B, T, d } = kernels.shape;
+  const sigma = Math.sqrt(run.noise);
+  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d);
+  for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
+  const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
+  const counts = new Float32Array(T * B);
+  const summed = new Float32Array(T * B);
+  const picked = new Set<number>();
+  const gram = new Float64Array(d * d);
+  const lower = new Float64Array(d * d);
+  const inverse = new Float64Array(d * d);
+  const subsampleKey = foldIn(root, STREAM.subsample);
+  for (let n = 1; n <= run.iterations; n++) {
+    for (const s of plan.added[n - 1]) {
+      labels.push(await kernels.drawLabels(design.X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s, chunk)));
+    }
+    const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
+    counts.fill(0);
+    summed.fill(0);
+    for (let tr = 0; tr < B; tr++) {
+      const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
+      sampleWithoutReplacement(pool.length * T, T, generator, picked);
+      for (const index of picked) {
+        const t = index % T;
+        counts[t * B + tr] += 1;
+        summed[t * B + tr] += labels[pool[(index - t) / T]][t * B + tr];
+      }
+    }
+    const gramAll = await kernels.weightedGram(design.X, counts);
+    const rhs = await kernels.xty(design.X, summed);
+    const estimate = models.buffer();
+    for (let tr = 0; tr < B; tr++) {
+      for (let i = 0; i < d * d; i++) gram[i] = gramAll[i * B + tr];
+      lower.set(gram);
+      if (choleskyInPlace(lower, d)) {
+        invertLower(lower, d, inverse);
+        gramOfLower(inverse, d, lower);
+      } else {
+        // fewer than d distinct rows drawn: least squares takes the minimum-norm solution, as numpy's lstsq does
+        const pinv = pseudoInverse(new Matrix(Array.from({ length: d }, (_, j) => Array.from(gram.subarray(j * d, j * d + d)))));
+        for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) lower[j * d + k] = pinv.get(j, k);
+      }
+      let error = 0;
+      for (let j = 0; j < d; j++) {
+        let v = 0;
+        for (let k = 0; k < d; k++) v += lower[j * d + k] * rhs[k * B + tr];
+        estimate[j * B + tr] = v;
+        const e = v - design.wStar32[j * B + tr];
+        error += e * e;
+      }
+      if (tr < live) record(context, n - 1, tr, error, design.traceGramInverse[tr]);
+    }
+    models.settle(n, estimate);
+    yield n;
+  }
+}
