@@ -12,12 +12,19 @@ import type { PoolPlan } from './pool-store.js';
 export interface ChunkContext {
   run: LinearRun;
   kernels: LinearKernels;
+  /** random design with --samples0 ≠ --samples: the kernels shaped for the real data sets */
+  realKernels?: LinearKernels;
   root: number;
   chunk: number;
   first: number;
   live: number;
   plan: PoolPlan;
   result: MonteCarloMoments;
+}
+
+/** Weights of the squared error's coordinates: the test inputs' covariance Σ = diag(spectrum), default I. */
+export function testWeights(run: LinearRun, d: number): Float64Array {
+  return run.spectrum ? run.spectrum : new Float64Array(d).fill(1);
 }
 
 export function noiseSeed(root: number, dataSet: number, chunk: number): number {
@@ -33,7 +40,7 @@ export function record(context: ChunkContext, n: number, tr: number, error: numb
     );
   }
   result.error[n].add(error);
-  if (result.conditionalResidual && run.noiseFactors) {
+  if (result.conditionalResidual && run.noiseFactors && Number.isFinite(traceGramInverse)) {
     result.conditionalResidual[n].add(error - run.noise * traceGramInverse * run.noiseFactors[n]);
   }
 }

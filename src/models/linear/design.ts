@@ -10,7 +10,7 @@ import { foldIn, KeyedGenerator, normalStream, type Key } from '../../core/rng.j
 export interface ChunkDesign {
   /** trials in the chunk (the kernel width B) */
   B: number;
-  /** tr((XᵀX)⁻¹) per trial, float64 */
+  /** tr(Σ(XᵀX)⁻¹) per trial (Σ = I unless a spectrum is given), float64 */
   traceGramInverse: Float64Array;
 }
 
@@ -32,10 +32,11 @@ export interface ReducedDesign extends ChunkDesign {
 }
 
 /**
- * Draw X (T×d, rows N(0, I_d)) and w* ~ N(0, I_d/d) for trials firstTrial … firstTrial + B − 1 and factor XᵀX.
- * The test error is invariant to w*, so its scale only sets the size of the float32 labels.
+ * Draw X (T×d, rows N(0, Σ) with Σ = diag(spectrum), default I) and w* ~ N(0, I_d/d) for trials firstTrial …
+ * firstTrial + B − 1 and factor XᵀX. The test error is invariant to w*, so its scale only sets the size of the
+ * float32 labels.
  */
-export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T: number, d: number): FullDesign {
+export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array): FullDesign {
   const X = new Float32Array(B * T * d);
   const wStar32 = new Float32Array(B * d);
   const gramInverse = new Float64Array(B * d * d);
@@ -44,17 +45,21 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
   const factor = new Float64Array(d * d);
   const lowerInverse = new Float64Array(d * d);
   const inverse = new Float64Array(d * d);
+  const scale = Float64Array.from({ length: d }, (_, k) => Math.sqrt(spectrum ? spectrum[k] : 1));
   for (let tr = 0; tr < B; tr++) {
     const next = normalStream(foldIn(designKey, firstTrial + tr));
-    for (let i = 0; i < T * d; i++) rows[i] = Math.fround(next());
+    for (let i = 0; i < T * d; i++) rows[i] = Math.fround(next() * scale[i % d]);
     for (let k = 0; k < d; k++) wStar32[k * B + tr] = next() / Math.sqrt(d);
     for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) X[(t * d + k) * B + tr] = rows[t * d + k];
     // XᵀX of the float32-rounded X the kernels see, in float64
     gram(rows, T, d, factor);
     if (!choleskyInPlace(factor, d)) throw new NumericError(`XᵀX is singular for trial ${firstTrial + tr}`);
-    traceGramInverse[tr] = invertLower(factor, d, lowerInverse);
+    const isotropicTrace = invertLower(factor, d, lowerInverse);
     gramOfLower(lowerInverse, d, inverse);
     gramInverse.set(inverse, tr * d * d);
+    let trace = 0;
+    if (spectrum) for (let j = 0; j < d; j++) trace += spectrum[j] * inverse[j * d + j];
+    traceGramInverse[tr] = spectrum ? trace : isotropicTrace;
   }
   return { B, X, wStar32, gramInverse, traceGramInverse };
 }

@@ -1,6 +1,6 @@
 /** The full method: new labels on the kernel, Xᵀy on the kernel, the pooled normal equations solved per trial. */
 import { foldIn, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
+import { ModelStore, noiseSeed, record, testWeights, type ChunkContext } from './chunk.js';
 import { drawFullDesign } from './design.js';
 import { PoolStore } from './pool-store.js';
 
@@ -8,7 +8,8 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const { run, kernels, root, chunk, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
-  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d);
+  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum);
+  const weight = testWeights(run, d); // test error (ŵ − w*)ᵀΣ(ŵ − w*)
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   const store = new PoolStore(B * d, plan);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d)); // ŵ_k, kernel layout
@@ -30,7 +31,7 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
         for (let k = 0; k < d; k++) s += design.gramInverse[inverse + j * d + k] * rhs[k];
         estimate[j * B + tr] = s;
         const e = s - design.wStar32[j * B + tr];
-        error += e * e;
+        error += weight[j] * e * e;
       }
       if (tr < live) record(context, n - 1, tr, error, design.traceGramInverse[tr]);
     }

@@ -18,6 +18,7 @@ import { peakModels, poolPlan, PoolStore, type PoolPlan } from './pool-store.js'
 import type { ChunkContext } from './chunk.js';
 import { fullChunk } from './full.js';
 import { reducedChunk } from './reduced.js';
+import { randomDesignChunk } from './random-design.js';
 import { subsampleChunk } from './subsample.js';
 
 export const METHODS = ['full', 'reduced'] as const;
@@ -35,6 +36,17 @@ export interface LinearRun {
   method: Method;
   /** Σ_j b_{n,j}² per iteration, when the strategy has exact fixed-design theory: enables the conditional check */
   noiseFactors?: readonly number[];
+  /**
+   * Diagonal input covariance Σ = diag(spectrum) shared by training and test inputs (default I). OLS is affine
+   * invariant, so the error law does not depend on it (proofs P7): the reduced method, which samples that law
+   * directly, ignores it; the full and subsample methods simulate it.
+   */
+  spectrum?: Float64Array;
+  /** 'random': a new X for every data set (default 'fixed') */
+  design?: 'fixed' | 'random';
+  /** random design: the real data sets' size T0 and noise σ0² (default: samples, noise) */
+  samples0?: number;
+  noise0?: number;
 }
 
 export interface MonteCarloMoments {
@@ -52,11 +64,21 @@ export interface MonteCarloMoments {
 export type Progress = (doneTrialIterations: number, totalTrialIterations: number) => void;
 
 /** Floats a chunk holds per trial; the chunk width is chosen so that every buffer fits MAX_BUFFER. */
+/** The largest kernel buffer of a run, in elements; every one must stay below MAX_BUFFER. */
+function widestBuffer(run: LinearRun): number {
+  const { samples: T, dim: d } = run;
+  const T0 = run.samples0 ?? T;
+  const random = run.design === 'random';
+  const design = run.method === 'full' || random ? Math.max(T, T0) * d : d;
+  return Math.max(design, T, T0, run.strategy.fit === 'subsample' || random ? d * d : d);
+}
+
 function chunkTrials(run: LinearRun): number {
   const { samples: T, dim: d } = run;
-  const widest = Math.max(run.method === 'full' ? T * d : d, T, d);
+  const widest = widestBuffer(run);
+  const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 2 : 0; // pooled Gram prefixes
   const subsampled = run.strategy.fit === 'subsample' ? T * dataSets(run) + d * d + 2 * T : 0; // kept labels, Gram
-  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled;
+  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
   // ≤ 4096 trials keeps a chunk — the unit of checkpointing — to seconds, and still ≥ 4096 kernel cells (threaded)
@@ -66,10 +88,10 @@ function chunkTrials(run: LinearRun): number {
 /** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */
 export function chunkBytes(run: LinearRun): number {
   const { samples: T, dim: d } = run;
-  const widest = Math.max(run.method === 'full' ? T * d : d, T, d * d);
-  if (widest > MAX_BUFFER) return Infinity;
+  if (widestBuffer(run) > MAX_BUFFER) return Infinity;
+  const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 16 : 0;
   const subsampled = run.strategy.fit === 'subsample' ? (T * dataSets(run) + d * d + 2 * T) * 4 : 0;
-  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled);
+  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled + random);
 }
 
 function dataSets(run: LinearRun): number {
@@ -121,6 +143,8 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
   const { samples: T, dim: d, iterations: N, trials } = run;
   const B = chunkTrials(run);
   const kernels = createLinearKernels(backend, { B, T, d }, (out, seed) => fillNormal(out, seed));
+  const T0 = run.samples0 ?? T;
+  const realKernels = run.design === 'random' && T0 !== T ? createLinearKernels(backend, { B, T: T0, d }, (out, seed) => fillNormal(out, seed)) : undefined;
   const root = rootKey(run.seed);
   const plan = poolPlan(run.strategy, N);
   const result: MonteCarloMoments = {
@@ -146,8 +170,12 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
   for (let chunk = startChunk, first = startChunk * B; first < trials; chunk++, first += B) {
     control.signal?.throwIfAborted();
     const live = Math.min(B, trials - first); // the last chunk is padded to B; padded trials are not counted
-    const context: ChunkContext = { run, kernels, root, chunk, first, live, plan, result };
-    const step = run.strategy.fit === 'subsample' ? subsampleChunk(context) : run.method === 'full' ? fullChunk(context) : reducedChunk(context);
+    const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result };
+    const step =
+      run.design === 'random' ? randomDesignChunk(context)
+      : run.strategy.fit === 'subsample' ? subsampleChunk(context)
+      : run.method === 'full' ? fullChunk(context)
+      : reducedChunk(context);
     for await (const iteration of step) {
       done += live;
       onProgress?.(done, total);
@@ -161,7 +189,7 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
       traceGramInverse: saveMoments(result.traceGramInverse),
     });
   }
-  result.kernelClasses = kernels.kernelClasses();
+  result.kernelClasses = [...new Set([...kernels.kernelClasses(), ...(realKernels?.kernelClasses() ?? [])])];
   return result;
 }
 

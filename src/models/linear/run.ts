@@ -5,6 +5,7 @@ import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../.
 import { parseStrategy, STRATEGY_FORMS, type PoolStrategy } from '../../strategies/index.js';
 import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
 import { expectedTestError } from '../../theory/linear-fixed-design.js';
+import { randomDesignReplaceError } from '../../theory/linear-random-design.js';
 import { noiseFactorsNumeric } from '../../theory/pool-weights.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress, type SimulationControl } from './monte-carlo.js';
@@ -19,6 +20,13 @@ export interface LinearConfig {
   seed: number;
   method: Method;
   backend: BackendRequest;
+  /** input covariance: 'isotropic' (default) or 'power:<α>' (λ_i ∝ i^−α, trace d) */
+  spectrum?: string;
+  /** 'fixed' (default): one X reused by every generation; 'random': a new X per data set */
+  design?: 'fixed' | 'random';
+  /** random design: size T0 and noise σ0² of the real data (default: --samples, --noise) */
+  samples0?: number;
+  noise0?: number;
 }
 
 export const LINEAR_OPTIONS: readonly OptionSpec[] = [
@@ -31,7 +39,22 @@ export const LINEAR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
   { flag: 'method', kind: 'enum', default: 'full', choices: METHODS, description: 'full: regenerate labels and refit; reduced: sufficient statistics' },
   { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend (auto: webgpu, else webasm, else cpu)' },
+  { flag: 'design', kind: 'enum', default: 'fixed', choices: ['fixed', 'random'], description: 'fixed: one X for every generation (the paper); random: a new X per data set (Dohmatob et al. 2024)' },
+  { flag: 'samples0', kind: 'int', min: 3, max: 1_000_000, description: 'random design: T0, samples of the real data (default --samples)' },
+  { flag: 'noise0', kind: 'number', above: 0, max: 1e6, description: 'random design: σ0², noise of the real data (default --noise)' },
+  { flag: 'spectrum', kind: 'string', default: 'isotropic', meta: 'isotropic|power:<α>', description: 'input covariance Σ shared by train and test: isotropic, or diagonal λ_i ∝ i^−α with tr Σ = d' },
 ];
+
+/** Σ's diagonal from --spectrum, or undefined for isotropic inputs. */
+export function parseSpectrum(text: string, dim: number): Float64Array | undefined {
+  if (text === 'isotropic') return undefined;
+  const match = /^power:(\d+(\.\d+)?)$/.exec(text);
+  const alpha = match ? Number(match[1]) : NaN;
+  if (!(alpha >= 0 && alpha <= 10)) throw new UsageError(`--spectrum must be isotropic or power:<α> with 0 ≤ α ≤ 10; got ${JSON.stringify(text)}`);
+  const raw = Float64Array.from({ length: dim }, (_, i) => (i + 1) ** -alpha);
+  const total = raw.reduce((a, b) => a + b, 0);
+  return raw.map((v) => (v * dim) / total);
+}
 
 /** Most bytes a chunk may hold; above this a run is refused before anything is allocated. */
 export const MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
@@ -50,6 +73,18 @@ export function validateLinearConfig(raw: Record<string, unknown>): LinearConfig
   const config = out as unknown as LinearConfig;
   if (config.method === 'reduced' && !hasTheory(parseStrategy(config.strategy))) {
     throw new UsageError(`--method reduced samples whole-data-set fits; --strategy ${config.strategy} subsamples rows, so use --method full`);
+  }
+  parseSpectrum(config.spectrum ?? 'isotropic', config.dim);
+  if (config.design !== 'random') {
+    if (config.samples0 !== undefined || config.noise0 !== undefined) {
+      throw new UsageError('--samples0 and --noise0 need --design random: a fixed design shares one X, so every generation has --samples rows');
+    }
+  } else {
+    if (!hasTheory(parseStrategy(config.strategy))) throw new UsageError(`--design random does not support --strategy ${config.strategy}`);
+    if ((config.spectrum ?? 'isotropic') !== 'isotropic') throw new UsageError('--design random takes isotropic inputs only; drop --spectrum');
+    if ((config.samples0 ?? config.samples) < config.dim + 2) {
+      throw new UsageError(`--samples0 must be ≥ dim + 2 (= ${config.dim + 2}) so the first fit is determined; got ${config.samples0}`);
+    }
   }
   if (config.samples < config.dim + 2) {
     throw new UsageError(`--samples must be ≥ dim + 2 (= ${config.dim + 2}) for the theory; got ${config.samples}`);
@@ -79,7 +114,11 @@ function toRun(config: LinearConfig): LinearRun {
     seed: config.seed,
     method: config.method,
     // subsampled fits have no exact fixed-design theory: no factors, no conditional check, theory null
-    noiseFactors: hasTheory(strategy) ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
+    noiseFactors: hasTheory(strategy) && config.design !== 'random' ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
+    spectrum: parseSpectrum(config.spectrum ?? 'isotropic', config.dim),
+    design: config.design ?? 'fixed',
+    samples0: config.samples0,
+    noise0: config.noise0,
   };
 }
 
@@ -107,6 +146,22 @@ const FORMULAS: Record<string, string> = {
   accumulate: 'σ²·d/(T−d−1)·Σ_{i≤n} 1/i²',
 };
 
+/** The closed form of this configuration, or null where none holds. */
+function linearTheory(config: LinearConfig, run: LinearRun): number[] | null {
+  if (!hasTheory(run.strategy)) return null;
+  if (run.design === 'random') {
+    if (run.strategy.name !== 'replace') return null;
+    const setting = { sigma2: config.noise, dim: config.dim, samples: config.samples, noise0: config.noise0 ?? config.noise, samples0: config.samples0 ?? config.samples };
+    return randomDesignReplaceError(setting, config.iterations);
+  }
+  return expectedTestError(run.strategy, { sigma2: config.noise, dim: config.dim, samples: config.samples }, config.iterations);
+}
+
+function noTheoryReason(run: LinearRun): string {
+  if (!hasTheory(run.strategy)) return 'none: no closed form is known for subsampled fits (Monte Carlo only)';
+  return `none: under random design only replace has a closed form; ${run.strategy.name} pools different designs and differs from the fixed-design formula (Monte Carlo only)`;
+}
+
 /** Run one configuration. Pass a backend to reuse it across runs (verify, bench); otherwise one is selected and released. */
 export async function runLinear(
   config: LinearConfig,
@@ -118,8 +173,8 @@ export async function runLinear(
     const started = performance.now();
     const moments = await simulateLinear(run, backend, options.onProgress, options.control);
     const seconds = (performance.now() - started) / 1000;
-    const exact = hasTheory(run.strategy);
-    const theory = exact ? expectedTestError(run.strategy, { sigma2: config.noise, dim: config.dim, samples: config.samples }, config.iterations) : null;
+    const theory = linearTheory(config, run);
+    const exact = theory !== null;
     return {
       config,
       backend: backend.name,
@@ -127,7 +182,7 @@ export async function runLinear(
       kernels: moments.kernelClasses,
       seconds,
       trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
-      theoryFormula: exact ? (FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}², b from the exact pool-weight recursion') : 'none: no closed form is known for subsampled fits (Monte Carlo only)',
+      theoryFormula: exact ? (run.design === 'random' ? 'σ0²·d/(T0−d−1) + (n−1)·σ²·d/(T−d−1)' : (FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}², b from the exact pool-weight recursion')) : noTheoryReason(run),
       hasTheory: exact,
       accumulateBound: theory && run.strategy.name === 'accumulate' ? ACCUMULATE_BOUND * theory[0] : null,
       traceGramInverse: {

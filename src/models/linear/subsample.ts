@@ -7,7 +7,7 @@
 import { Matrix, pseudoInverse } from 'ml-matrix';
 import { choleskyInPlace, gramOfLower, invertLower } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
+import { ModelStore, noiseSeed, record, testWeights, type ChunkContext } from './chunk.js';
 import { drawFullDesign } from './design.js';
 
 /** Floyd's algorithm: `count` distinct integers from [0, range), in O(count) expected time. */
@@ -23,7 +23,8 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { run, kernels, root, chunk, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
-  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d);
+  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum);
+  const weight = testWeights(run, d); // test error (ŵ − w*)ᵀΣ(ŵ − w*)
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
   const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
@@ -70,7 +71,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
         for (let k = 0; k < d; k++) v += lower[j * d + k] * rhs[k * B + tr];
         estimate[j * B + tr] = v;
         const e = v - design.wStar32[j * B + tr];
-        error += e * e;
+        error += weight[j] * e * e;
       }
       if (tr < live) record(context, n - 1, tr, error, design.traceGramInverse[tr]);
     }

@@ -1,0 +1,133 @@
+/**
+ * Random design (Dohmatob et al. 2024, "Model collapse demystified"): every data set draws its own X_s, rows N(0, I).
+ * Real data sets (source 0) have T0 samples and noise σ0², synthetic ones T and σ². Model n is least squares on the
+ * weighted pool: ŵ_n = (Σ_s a_{n,s} X_sᵀX_s)⁻¹ Σ_s a_{n,s} X_sᵀy_s, so both sums are pooled.
+ *
+ * full:    X_s drawn on the kernel, labels and X_sᵀy_s, X_sᵀX_s on the kernels; the pooled system solved per trial.
+ * reduced: (X_sᵀX_s, X_sᵀy_s) are sufficient: X_sᵀX_s = LLᵀ by Bartlett (L_ii = √χ²_{T_s−i}, L_ij ~ N(0, 1)) and
+ *          X_sᵀy_s = X_sᵀX_s·w_src + σ_s·Lξ, since X_sᵀε ~ N(0, X_sᵀX_s) given X_s. O(d³) per trial and data set.
+ * Only replace has an exact closed form here: Σ_{g≤n} σ_g²·d/(T_g − d − 1).
+ */
+import { choleskyInPlace } from '../../core/linalg.js';
+import { foldIn, KeyedGenerator, normalStream, STREAM } from '../../core/rng.js';
+import type { LinearKernels } from '../../kernels/linear.js';
+import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
+import { PoolStore } from './pool-store.js';
+
+/** Solve (LLᵀ)x = b in place of `b`, L the lower Cholesky factor in `l` (d×d, row-major). */
+function choleskySolve(l: Float64Array, d: number, b: Float64Array): void {
+  for (let i = 0; i < d; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[i * d + k] * b[k];
+    b[i] = s / l[i * d + i];
+  }
+  for (let i = d - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < d; k++) s -= l[k * d + i] * b[k];
+    b[i] = s / l[i * d + i];
+  }
+}
+
+export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<number> {
+  const { run, kernels, root, chunk, first, live, plan, result } = context;
+  const { B, d } = kernels.shape;
+  const real = { T: run.samples0 ?? run.samples, sigma: Math.sqrt(run.noise0 ?? run.noise), kernels: context.realKernels ?? kernels };
+  const synthetic = { T: run.samples, sigma: Math.sqrt(run.noise), kernels };
+  const wStar = new Float64Array(B * d);
+  for (let tr = 0; tr < B; tr++) {
+    const next = normalStream(foldIn(foldIn(root, STREAM.design), first + tr));
+    for (let k = 0; k < d; k++) wStar[k * B + tr] = Math.fround(next() / Math.sqrt(d));
+  }
+  const wStar32 = Float32Array.from(wStar);
+  const grams = new PoolStore(B * d * d, plan);
+  const moments = new PoolStore(B * d, plan);
+  const models = new ModelStore<Float32Array>(plan, wStar32, () => new Float32Array(B * d));
+  const pooledGram = new Float64Array(B * d * d);
+  const pooledMoment = new Float64Array(B * d);
+  const system = new Float64Array(d * d);
+  const solution = new Float64Array(d);
+  const ones = new Float32Array(Math.max(real.T, synthetic.T) * B).fill(1);
+  for (let n = 1; n <= run.iterations; n++) {
+    for (const s of plan.added[n - 1]) {
+      const source = plan.sources[s - 1];
+      const set = source === 0 ? real : synthetic;
+      const w = models.get(source);
+      const seed = noiseSeed(root, s, chunk);
+      if (run.method === 'full') {
+        const X = await set.kernels.normals(set.T * d, foldIn(seed, 1));
+        const y = await set.kernels.drawLabels(X, w, set.sigma, foldIn(seed, 2));
+        moments.push(await set.kernels.xty(X, y));
+        grams.push(await set.kernels.weightedGram(X, ones.subarray(0, set.T * B)));
+      } else {
+        const [gram, moment] = await sufficientStatistics(set.kernels, set.T, set.sigma, w, B, d, seed, first);
+        moments.push(moment);
+        grams.push(gram);
+      }
+    }
+    grams.pooled(n, pooledGram);
+    moments.pooled(n, pooledMoment);
+    const estimate = models.buffer();
+    for (let tr = 0; tr < B; tr++) {
+      for (let i = 0; i < d * d; i++) system[i] = pooledGram[i * B + tr];
+      for (let j = 0; j < d; j++) solution[j] = pooledMoment[j * B + tr];
+      if (!choleskyInPlace(system, d)) throw new Error(`the pooled Gram matrix is singular (trial ${first + tr}, step ${n})`);
+      if (n === 1 && tr < live) result.traceGramInverse.add(traceInverseFromCholesky(system, d));
+      choleskySolve(system, d, solution);
+      let error = 0;
+      for (let j = 0; j < d; j++) {
+        estimate[j * B + tr] = solution[j];
+        const e = solution[j] - wStar32[j * B + tr];
+        error += e * e;
+      }
+      if (tr < live) record(context, n - 1, tr, error, NaN);
+    }
+    models.settle(n, estimate);
+    yield n;
+  }
+}
+
+/** tr((LLᵀ)⁻¹) = ‖L⁻¹‖_F² from the Cholesky factor, by forward substitution column by column. */
+function traceInverseFromCholesky(l: Float64Array, d: number): number {
+  let total = 0;
+  const column = new Float64Array(d);
+  for (let c = 0; c < d; c++) {
+    for (let i = c; i < d; i++) {
+      let s = i === c ? 1 : 0;
+      for (let k = c; k < i; k++) s -= l[i * d + k] * column[k];
+      column[i] = s / l[i * d + i];
+      total += column[i] * column[i];
+    }
+  }
+  return total;
+}
+
+/** Reduced method: (XᵀX, Xᵀy) of one data set per trial without X, layouts [(j·d + k)·B + trial] and [j·B + trial]. */
+async function sufficientStatistics(
+  kernels: LinearKernels, T: number, sigma: number, w: Float32Array, B: number, d: number, seed: number, first: number,
+): Promise<[Float64Array, Float64Array]> {
+  const xi = await kernels.normals(d, foldIn(seed, 3));
+  const gram = new Float64Array(B * d * d);
+  const moment = new Float64Array(B * d);
+  const L = new Float64Array(d * d);
+  for (let tr = 0; tr < B; tr++) {
+    const generator = new KeyedGenerator(foldIn(foldIn(seed, 4), first + tr));
+    L.fill(0);
+    for (let i = 0; i < d; i++) {
+      L[i * d + i] = Math.sqrt(generator.chisquare(T - i));
+      for (let j = 0; j < i; j++) L[i * d + j] = generator.normal();
+    }
+    for (let j = 0; j < d; j++) {
+      let noise = 0;
+      for (let k = 0; k <= j; k++) noise += L[j * d + k] * xi[k * B + tr];
+      let signal = 0;
+      for (let k = 0; k < d; k++) {
+        let g = 0;
+        for (let i = 0; i <= Math.min(j, k); i++) g += L[j * d + i] * L[k * d + i];
+        gram[(j * d + k) * B + tr] = g;
+        signal += g * w[k * B + tr];
+      }
+      moment[j * B + tr] = signal + sigma * noise;
+    }
+  }
+  return [gram, moment];
+}

@@ -1,0 +1,81 @@
+/**
+ * Linear-regression variants: a non-isotropic input covariance (P7: the law of the error does not depend on it) and
+ * random design with different real/synthetic sizes and noises (P8: replace's closed form; none for accumulate).
+ * Family false-failure budget 1e-6 for this file.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { zStar } from '../../../src/core/stats.js';
+import { selectBackend, type Backend } from '../../../src/kernels/backend.js';
+import { runLinear, validateLinearConfig, type LinearConfig } from '../../../src/models/linear/run.js';
+import { randomDesignReplaceError } from '../../../src/theory/linear-random-design.js';
+import { UsageError } from '../../../src/core/errors.js';
+
+const N = 6;
+// spectrum: 2 strategies × N × (z, z|X); random replace: 2 methods × N; random accumulate full vs reduced: N
+const K = 2 * N * 2 + 2 * N + N;
+const Z = zStar(K);
+
+let backend: Backend;
+before(async () => {
+  backend = await selectBackend('auto');
+});
+after(async () => {
+  await backend.destroy();
+});
+
+const base: LinearConfig = { strategy: 'accumulate', dim: 6, samples: 30, noise: 1.5, iterations: N, trials: 4000, seed: 21, method: 'full', backend: 'auto' };
+
+for (const strategy of ['replace', 'accumulate']) {
+  test(`P7: ${strategy} with a power-law input covariance (full refits) matches the isotropic closed form, z and z|X`, async () => {
+    const report = await runLinear({ ...base, strategy, spectrum: 'power:1.5' }, { backend });
+    for (const row of report.iterations) {
+      assert.ok(Math.abs(row.z!) < Z, `n=${row.iteration}: ${row.mean} vs ${row.theory}, z ${row.z}`);
+      assert.ok(Math.abs(row.zConditional!) < Z, `n=${row.iteration}: z|X ${row.zConditional}`);
+    }
+  });
+}
+
+const random: LinearConfig = { ...base, design: 'random', samples0: 40, noise0: 3, samples: 25, noise: 1 };
+
+test('P8: random design, replace, T0 ≠ T and σ0² ≠ σ²: both methods match σ0²d/(T0−d−1) + (n−1)σ²d/(T−d−1)', async () => {
+  const theory = randomDesignReplaceError({ sigma2: 1, dim: 6, samples: 25, noise0: 3, samples0: 40 }, N);
+  for (const method of ['full', 'reduced'] as const) {
+    const report = await runLinear({ ...random, strategy: 'replace', method, trials: method === 'full' ? 4000 : 20000 }, { backend });
+    for (const row of report.iterations) {
+      assert.ok(Math.abs(row.theory! - theory[row.iteration - 1]) < 1e-12, 'theory column');
+      assert.ok(Math.abs(row.z!) < Z, `${method} n=${row.iteration}: ${row.mean} vs ${row.theory}, z ${row.z}`);
+      assert.equal(row.zConditional, null);
+    }
+  }
+});
+
+test('P8: random design, accumulate: no closed form printed; full and reduced agree (two-sample z)', async () => {
+  const full = await runLinear({ ...random, method: 'full', trials: 4000 }, { backend });
+  const reduced = await runLinear({ ...random, method: 'reduced', trials: 20000 }, { backend });
+  assert.equal(full.hasTheory, false);
+  assert.match(full.theoryFormula, /only replace has a closed form/);
+  for (let n = 0; n < N; n++) {
+    const a = full.iterations[n];
+    const b = reduced.iterations[n];
+    assert.equal(a.theory, null);
+    const z = (a.mean - b.mean) / Math.hypot(a.stderr, b.stderr);
+    assert.ok(Math.abs(z) < Z, `n=${n + 1}: full ${a.mean} reduced ${b.mean}, z ${z}`);
+  }
+});
+
+test('variant options are validated with one-line errors', () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ samples0: '40' }, /--samples0 and --noise0 need --design random/],
+    [{ noise0: '2' }, /--samples0 and --noise0 need --design random/],
+    [{ design: 'random', strategy: 'accumulate-subsample' }, /--design random does not support --strategy accumulate-subsample/],
+    [{ design: 'random', spectrum: 'power:1' }, /--design random takes isotropic inputs only/],
+    [{ design: 'random', samples0: '5' }, /--samples0 must be ≥ dim \+ 2/],
+    [{ design: 'sideways' }, /--design must be one of fixed, random/],
+    [{ spectrum: 'power:-1' }, /--spectrum must be isotropic or power:<α>/],
+    [{ spectrum: 'exponential' }, /--spectrum must be isotropic or power:<α>/],
+  ];
+  for (const [flags, message] of bad) {
+    assert.throws(() => validateLinearConfig(flags), (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes('\n'), JSON.stringify(flags));
+  }
+});
