@@ -18,6 +18,7 @@ import {
   type LinearSetting,
 } from '../../src/theory/linear-fixed-design.js';
 import { noiseFactors, noiseFactorsNumeric } from '../../src/theory/pool-weights.js';
+import { randomDesignReplaceError } from '../../src/theory/linear-random-design.js';
 
 function ratio(f: Fraction): string {
   return `${f.s * f.n}/${f.d}`;
@@ -121,6 +122,8 @@ const EXAMPLES: Record<string, () => void> = {
     assert.deepEqual(expectedTestError(accumulate, { sigma2: 1, dim: 10, samples: 100 }, 1), [0.11235955056179775]),
   "noiseFactors(accumulate, 2).map(String) // returns ['1', '1.25']": () =>
     assert.deepEqual(noiseFactors(accumulate, 2).map(String), ['1', '1.25']),
+  'randomDesignReplaceError({ sigma2: 1, dim: 10, samples: 100, noise0: 1, samples0: 100 }, 2) // returns [0.11235955056179775, 0.2247191011235955]': () =>
+    assert.deepEqual(randomDesignReplaceError({ sigma2: 1, dim: 10, samples: 100, noise0: 1, samples0: 100 }, 2), [0.11235955056179775, 0.2247191011235955]),
 };
 
 function sourceExamples(): string[] {
