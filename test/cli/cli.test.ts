@@ -66,7 +66,7 @@ const BAD: [string[], RegExp][] = [
   [['linear', '--trials', '0x10'], /--trials must be an integer/],
   [['linear', '--noise', '0'], /--noise must be a number in \(0, 1000000\]/],
   [['linear', '--noise', '-1'], /--noise must be a number/],
-  [['linear', '--dim', '32', '--samples', '33'], /--samples must be ≥ dim \+ 2 \(= 34\) for the theory; got 33/],
+  [['linear', '--dim', '32', '--samples', '33', '--method', 'reduced'], /--samples must be ≥ dim \+ 2 \(= 34\) for --method reduced and --design random; got 33/],
   [['linear', '--strategy', 'acumulate'], /--strategy must be one of replace, accumulate, accumulate-subsample, window:<k>, augment:<r>, fresh:<p>, weights:<expr>; got "acumulate" \(did you mean 'accumulate'\?\)/],
   [['linear', '--strategy', 'window:0'], /--strategy window:k needs an integer k ≥ 1/],
   [['linear', '--strategy', 'fresh:1.5'], /--strategy fresh:p needs a fraction p in \[0, 1\]/],

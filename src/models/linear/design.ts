@@ -6,6 +6,7 @@
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, normalStream, type Key } from '../../core/rng.js';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 export interface ChunkDesign {
   /** trials in the chunk (the kernel width B) */
@@ -53,15 +54,39 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
     for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) X[(t * d + k) * B + tr] = rows[t * d + k];
     // XᵀX of the float32-rounded X the kernels see, in float64
     gram(rows, T, d, factor);
-    if (!choleskyInPlace(factor, d)) throw new NumericError(`XᵀX is singular for trial ${firstTrial + tr}`);
-    const isotropicTrace = invertLower(factor, d, lowerInverse);
-    gramOfLower(lowerInverse, d, inverse);
+    let isotropicTrace: number;
+    if (T > d) {
+      if (!choleskyInPlace(factor, d)) throw new NumericError(`XᵀX is singular for trial ${firstTrial + tr}`);
+      isotropicTrace = invertLower(factor, d, lowerInverse);
+      gramOfLower(lowerInverse, d, inverse);
+    } else {
+      isotropicTrace = pseudoInverse(factor, d, inverse); // T ≤ d: the minimum-norm least-squares fit
+    }
     gramInverse.set(inverse, tr * d * d);
     let trace = 0;
     if (spectrum) for (let j = 0; j < d; j++) trace += spectrum[j] * inverse[j * d + j];
     traceGramInverse[tr] = spectrum ? trace : isotropicTrace;
   }
   return { B, X, wStar32, gramInverse, traceGramInverse };
+}
+
+/**
+ * (XᵀX)⁺ by a symmetric eigendecomposition (ml-matrix), eigenvalues below d·ε·λ_max treated as zero: with it the
+ * refit is the minimum-norm least-squares solution, as numpy's lstsq and pinv give when T ≤ d. Returns tr((XᵀX)⁺).
+ */
+function pseudoInverse(g: Float64Array, d: number, out: Float64Array): number {
+  const decomposition = new EigenvalueDecomposition(new Matrix(Array.from({ length: d }, (_, j) => Array.from(g.subarray(j * d, j * d + d)))), { assumeSymmetric: true });
+  const values = decomposition.realEigenvalues;
+  const vectors = decomposition.eigenvectorMatrix;
+  const cutoff = d * Number.EPSILON * Math.max(...values.map(Math.abs));
+  out.fill(0);
+  let trace = 0;
+  values.forEach((value, i) => {
+    if (!(value > cutoff)) return;
+    trace += 1 / value;
+    for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) out[j * d + k] += (vectors.get(j, i) * vectors.get(k, i)) / value;
+  });
+  return trace;
 }
 
 /**

@@ -86,8 +86,10 @@ export function validateLinearConfig(raw: Record<string, unknown>): LinearConfig
       throw new UsageError(`--samples0 must be ≥ dim + 2 (= ${config.dim + 2}) so the first fit is determined; got ${config.samples0}`);
     }
   }
-  if (config.samples < config.dim + 2) {
-    throw new UsageError(`--samples must be ≥ dim + 2 (= ${config.dim + 2}) for the theory; got ${config.samples}`);
+  if (config.samples < config.dim + 2 && (config.method === 'reduced' || config.design === 'random')) {
+    throw new UsageError(
+      `--samples must be ≥ dim + 2 (= ${config.dim + 2}) for --method reduced and --design random; got ${config.samples} (T < d + 2 runs with --method full, fixed design, minimum-norm fits)`,
+    );
   }
   const bytes = chunkBytes(toRun(config));
   if (!(bytes <= MEMORY_LIMIT_BYTES)) {
@@ -95,6 +97,11 @@ export function validateLinearConfig(raw: Record<string, unknown>): LinearConfig
     throw new UsageError(`one trial of --samples ${config.samples} × --dim ${config.dim} needs ${shown}; lower --samples or --dim, or use --method reduced`);
   }
   return config;
+}
+
+/** T ≥ d + 2: every fit is determined and E tr((XᵀX)⁻¹) = d/(T − d − 1) is finite. */
+function determined(config: LinearConfig): boolean {
+  return config.samples >= config.dim + 2;
 }
 
 /** Whether fixed-design OLS theory is exact under this strategy (every fit uses whole pooled data sets). */
@@ -114,7 +121,7 @@ function toRun(config: LinearConfig): LinearRun {
     seed: config.seed,
     method: config.method,
     // subsampled fits have no exact fixed-design theory: no factors, no conditional check, theory null
-    noiseFactors: hasTheory(strategy) && config.design !== 'random' ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
+    noiseFactors: hasTheory(strategy) && config.design !== 'random' && determined(config) ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
     spectrum: parseSpectrum(config.spectrum ?? 'isotropic', config.dim),
     design: config.design ?? 'fixed',
     samples0: config.samples0,
@@ -137,7 +144,7 @@ export interface LinearReport {
   /** accumulate only: π²/6 times the first model's expected error, the bound no iteration can exceed */
   accumulateBound: number | null;
   /** Monte Carlo mean of tr((XᵀX)⁻¹) against its expectation d/(T − d − 1) */
-  traceGramInverse: { mean: number; stderr: number; theory: number };
+  traceGramInverse: { mean: number; stderr: number; theory: number | null };
   iterations: IterationRow[];
 }
 
@@ -148,7 +155,7 @@ const FORMULAS: Record<string, string> = {
 
 /** The closed form of this configuration, or null where none holds. */
 function linearTheory(config: LinearConfig, run: LinearRun): number[] | null {
-  if (!hasTheory(run.strategy)) return null;
+  if (!hasTheory(run.strategy) || !determined(config)) return null;
   if (run.design === 'random') {
     if (run.strategy.name !== 'replace') return null;
     const setting = { sigma2: config.noise, dim: config.dim, samples: config.samples, noise0: config.noise0 ?? config.noise, samples0: config.samples0 ?? config.samples };
@@ -158,6 +165,9 @@ function linearTheory(config: LinearConfig, run: LinearRun): number[] | null {
 }
 
 function noTheoryReason(run: LinearRun): string {
+  if (run.samples < run.dim + 2) {
+    return `none: with T = ${run.samples} < d + 2 = ${run.dim + 2} the fits are minimum-norm (T ≤ d) or E tr((XᵀX)⁻¹) is infinite; Monte Carlo only`;
+  }
   if (!hasTheory(run.strategy)) return 'none: no closed form is known for subsampled fits (Monte Carlo only)';
   return `none: under random design only replace has a closed form; ${run.strategy.name} pools different designs and differs from the fixed-design formula (Monte Carlo only)`;
 }
@@ -188,7 +198,7 @@ export async function runLinear(
       traceGramInverse: {
         mean: moments.traceGramInverse.mean,
         stderr: moments.traceGramInverse.stderr,
-        theory: config.dim / (config.samples - config.dim - 1),
+        theory: determined(config) ? config.dim / (config.samples - config.dim - 1) : null,
       },
       iterations: buildRows(moments.error, theory, moments.conditionalResidual),
     };
