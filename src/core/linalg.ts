@@ -4,12 +4,15 @@
  * object per trial. test/core/linalg.test.ts checks each routine against ml-matrix.
  */
 
-/** Lower-triangular L with A = LLᵀ, written over the lower triangle of `a` (d×d); false if A is not positive definite. */
-export function choleskyInPlace(a: Float64Array, d: number): boolean {
+/**
+ * Lower-triangular L with A = LLᵀ, written over the lower triangle of `a` (d×d); false if A is not positive definite,
+ * or if a pivot falls to `minPivot` or below (for matrices that are singular up to rounding, e.g. a float32 Gram).
+ */
+export function choleskyInPlace(a: Float64Array, d: number, minPivot = 0): boolean {
   for (let j = 0; j < d; j++) {
     let diagonal = a[j * d + j];
     for (let k = 0; k < j; k++) diagonal -= a[j * d + k] * a[j * d + k];
-    if (!(diagonal > 0)) return false;
+    if (!(diagonal > minPivot)) return false;
     const ljj = Math.sqrt(diagonal);
     a[j * d + j] = ljj;
     for (let i = j + 1; i < d; i++) {

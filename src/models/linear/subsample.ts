@@ -4,7 +4,7 @@
  * subsample is row multiplicities c_t and summed labels u_t: the fit is (Σ_t c_t x_t x_tᵀ)⁻¹ Xᵀu, with both sums on
  * the kernels. No closed form exists: the driver reports Monte Carlo only.
  */
-import { Matrix, pseudoInverse } from 'ml-matrix';
+import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, gramOfLower, invertLower } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
 import { ModelStore, noiseSeed, record, testWeights, type ChunkContext } from './chunk.js';
@@ -17,6 +17,40 @@ export function sampleWithoutReplacement(range: number, count: number, generator
     const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
     out.add(out.has(r) ? j : r);
   }
+}
+
+/**
+ * The minimum-norm least-squares fit when the r distinct rows drawn are fewer than d: they are linearly independent,
+ * so the fit interpolates each row's mean label ȳ_t = u_t/c_t and ŵ = X_rᵀ(X_r X_rᵀ)⁻¹ȳ_r. O(r²d + r³).
+ */
+function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array, B: number, T: number, d: number, tr: number, out: Float64Array): void {
+  const rows: number[] = [];
+  for (let t = 0; t < T; t++) if (counts[t * B + tr] > 0) rows.push(t);
+  const r = rows.length;
+  const kernel = new Float64Array(r * r);
+  const alpha = new Float64Array(r);
+  for (let a = 0; a < r; a++) {
+    alpha[a] = summed[rows[a] * B + tr] / counts[rows[a] * B + tr];
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += X[(rows[a] * d + k) * B + tr] * X[(rows[b] * d + k) * B + tr];
+      kernel[a * r + b] = s;
+      kernel[b * r + a] = s;
+    }
+  }
+  if (!choleskyInPlace(kernel, r)) throw new NumericError(`the subsampled rows are linearly dependent (trial ${tr})`);
+  for (let i = 0; i < r; i++) {
+    let s = alpha[i];
+    for (let k = 0; k < i; k++) s -= kernel[i * r + k] * alpha[k];
+    alpha[i] = s / kernel[i * r + i];
+  }
+  for (let i = r - 1; i >= 0; i--) {
+    let s = alpha[i];
+    for (let k = i + 1; k < r; k++) s -= kernel[k * r + i] * alpha[k];
+    alpha[i] = s / kernel[i * r + i];
+  }
+  out.fill(0);
+  for (let a = 0; a < r; a++) for (let k = 0; k < d; k++) out[k] += X[(rows[a] * d + k) * B + tr] * alpha[a];
 }
 
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
@@ -34,6 +68,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const gram = new Float64Array(d * d);
   const lower = new Float64Array(d * d);
   const inverse = new Float64Array(d * d);
+  const solution = new Float64Array(d);
   const subsampleKey = foldIn(root, STREAM.subsample);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
@@ -57,18 +92,26 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
     for (let tr = 0; tr < B; tr++) {
       for (let i = 0; i < d * d; i++) gram[i] = gramAll[i * B + tr];
       lower.set(gram);
-      if (choleskyInPlace(lower, d)) {
+      let solved = false;
+      let largest = 0;
+      for (let j = 0; j < d; j++) largest = Math.max(largest, gram[j * d + j]);
+      // the Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to
+      // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
+      if (choleskyInPlace(lower, d, 1e-5 * largest)) {
         invertLower(lower, d, inverse);
         gramOfLower(inverse, d, lower);
-      } else {
-        // fewer than d distinct rows drawn: least squares takes the minimum-norm solution, as numpy's lstsq does
-        const pinv = pseudoInverse(new Matrix(Array.from({ length: d }, (_, j) => Array.from(gram.subarray(j * d, j * d + d)))));
-        for (let j = 0; j < d; j++) for (let k = 0; k < d; k++) lower[j * d + k] = pinv.get(j, k);
+        for (let j = 0; j < d; j++) {
+          let v = 0;
+          for (let k = 0; k < d; k++) v += lower[j * d + k] * rhs[k * B + tr];
+          solution[j] = v;
+        }
+        solved = true;
       }
+      // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
+      if (!solved) minimumNorm(design.X, counts, summed, B, T, d, tr, solution);
       let error = 0;
       for (let j = 0; j < d; j++) {
-        let v = 0;
-        for (let k = 0; k < d; k++) v += lower[j * d + k] * rhs[k * B + tr];
+        const v = solution[j];
         estimate[j * B + tr] = v;
         const e = v - design.wStar32[j * B + tr];
         error += weight[j] * e * e;
