@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
  * (T0, σ0²) for the real data and (T, σ²) after. No such closed form holds for accumulate (the pooled Gram mixes
  * designs), so collapse-lab prints none there.
  * @source Dohmatob, Feng & Kempe 2024, "Model Collapse Demystified" (arXiv:2402.07712), Theorem 4.1 (T0, σ0 vs T, σ)
- * @proof proofs/linear-fixed-design.md#P8
+ * @proof proofs/linear-variants.md#P8
  * @example randomDesignReplaceError({ sigma2: 1, dim: 10, samples: 100, noise0: 1, samples0: 100 }, 2) // returns [0.11235955056179775, 0.2247191011235955]
  */
 export function randomDesignReplaceError(

@@ -38,7 +38,7 @@ export interface LinearRun {
   noiseFactors?: readonly number[];
   /**
    * Diagonal input covariance Σ = diag(spectrum) shared by training and test inputs (default I). OLS is affine
-   * invariant, so the error law does not depend on it (proofs P7): the reduced method, which samples that law
+   * invariant, so the error law does not depend on it (proofs/linear-variants.md#P7): the reduced method, which samples that law
    * directly, ignores it; the full and subsample methods simulate it.
    */
   spectrum?: Float64Array;

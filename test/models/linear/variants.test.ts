@@ -80,7 +80,7 @@ test('variant options are validated with one-line errors', () => {
   }
 });
 
-test('over-parameterised (T < d): minimum-norm refits, no theory printed; model 1 matches the known min-norm risk', async () => {
+test('P9: over-parameterised (T < d): minimum-norm refits, no theory printed; model 1 matches the known min-norm risk', async () => {
   // E‖ŵ − w*‖² = E‖P_null w*‖² + σ²·E tr((XXᵀ)⁻¹) = (d − T)/d + σ²·T/(d − T − 1) for w* ~ N(0, I/d), T ≤ d − 2
   // (Hastie, Montanari, Rosset & Tibshirani 2022, Ann. Stat. 50(2), §2 finite-sample isotropic case)
   const [d, T, sigma2] = [20, 10, 1];
