@@ -20,6 +20,8 @@ export interface NumberOption extends Base {
   readonly default?: number;
   /** exclusive lower bound */
   readonly above: number;
+  /** inclusive instead: the value may equal `above` (e.g. a ridge penalty of 0) */
+  readonly inclusive?: boolean;
   readonly max: number;
 }
 export interface EnumOption extends Base {
@@ -55,8 +57,8 @@ export function parseOption(spec: OptionSpec, raw: unknown): unknown {
         if (!Number.isSafeInteger(value) || value < spec.min || value > spec.max) {
           throw new UsageError(`${name} must be an integer in [${spec.min}, ${spec.max}]; got ${show(raw)}`);
         }
-      } else if (!Number.isFinite(value) || value <= spec.above || value > spec.max) {
-        throw new UsageError(`${name} must be a number in (${spec.above}, ${spec.max}]; got ${show(raw)}`);
+      } else if (!Number.isFinite(value) || (spec.inclusive ? value < spec.above : value <= spec.above) || value > spec.max) {
+        throw new UsageError(`${name} must be a number in ${spec.inclusive ? '[' : '('}${spec.above}, ${spec.max}]; got ${show(raw)}`);
       }
       return value;
     }
@@ -79,7 +81,7 @@ export function describeOption(spec: OptionSpec): { flags: string; help: string 
     case 'int':
       return { flags: `--${spec.flag} <int>`, help: `${spec.description} [${spec.min}–${spec.max}]` };
     case 'number':
-      return { flags: `--${spec.flag} <x>`, help: `${spec.description} (> ${spec.above}, ≤ ${spec.max})` };
+      return { flags: `--${spec.flag} <x>`, help: `${spec.description} (${spec.inclusive ? '≥' : '>'} ${spec.above}, ≤ ${spec.max})` };
     case 'enum':
       return { flags: `--${spec.flag} <${spec.choices.join('|')}>`, help: spec.description };
     case 'string':

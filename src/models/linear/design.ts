@@ -30,14 +30,20 @@ export interface ReducedDesign extends ChunkDesign {
    * generation has independent coordinates z_j = σ·λ_j^{-1/2}·ξ_j, and ‖e‖² is rotation invariant.
    */
   noiseScale: Float64Array;
+  /**
+   * Ridge only (λ > 0): the shrinkage m_j = μ_j/(μ_j + λ) per coordinate and w* in the eigenbasis, layout
+   * [j·B + trial]. A ridge fit maps a source model w to m·w + (m − 1)·… see reduced.ts; with λ = 0, m = 1.
+   */
+  shrink?: Float64Array;
+  wStar?: Float64Array;
 }
 
 /**
  * Draw X (T×d, rows N(0, Σ) with Σ = diag(spectrum), default I) and w* ~ N(0, I_d/d) for trials firstTrial …
- * firstTrial + B − 1 and factor XᵀX. The test error is invariant to w*, so its scale only sets the size of the
+ * firstTrial + B − 1 and factor XᵀX (+ λI for ridge; gramInverse then holds (XᵀX + λI)⁻¹). The test error is invariant to w*, so its scale only sets the size of the
  * float32 labels.
  */
-export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array): FullDesign {
+export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0): FullDesign {
   const X = new Float32Array(B * T * d);
   const wStar32 = new Float32Array(B * d);
   const gramInverse = new Float64Array(B * d * d);
@@ -54,8 +60,9 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
     for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) X[(t * d + k) * B + tr] = rows[t * d + k];
     // XᵀX of the float32-rounded X the kernels see, in float64
     gram(rows, T, d, factor);
+    for (let j = 0; j < d; j++) factor[j * d + j] += ridge; // ridge: (XᵀX + λI)⁻¹ serves every refit
     let isotropicTrace: number;
-    if (T > d) {
+    if (T > d || ridge > 0) {
       if (!choleskyInPlace(factor, d)) throw new NumericError(`XᵀX is singular for trial ${firstTrial + tr}`);
       isotropicTrace = invertLower(factor, d, lowerInverse);
       gramOfLower(lowerInverse, d, inverse);
@@ -96,8 +103,10 @@ function pseudoInverse(g: Float64Array, d: number, out: Float64Array): number {
  * @source Dumitriu & Edelman 2002, J. Math. Phys. 43, Theorem 3.4 (β-Laguerre ensemble)
  * @proof proofs/linear-fixed-design.md#P5
  */
-export function drawReducedDesign(wishartKey: Key, firstTrial: number, B: number, T: number, d: number): ReducedDesign {
+export function drawReducedDesign(wishartKey: Key, firstTrial: number, B: number, T: number, d: number, ridge = 0): ReducedDesign {
   const noiseScale = new Float64Array(B * d);
+  const shrink = ridge > 0 ? new Float64Array(B * d) : undefined;
+  const wStar = ridge > 0 ? new Float64Array(B * d) : undefined;
   const traceGramInverse = new Float64Array(B);
   const diag = new Float64Array(d);
   const off = new Float64Array(d);
@@ -114,11 +123,17 @@ export function drawReducedDesign(wishartKey: Key, firstTrial: number, B: number
     tridiagonalEigenvalues(diag, off, d);
     let trace = 0;
     for (let j = 0; j < d; j++) {
-      if (!(diag[j] > 0)) throw new NumericError(`an eigenvalue of XᵀX is ${diag[j]} for trial ${firstTrial + tr}`);
-      trace += 1 / diag[j];
-      noiseScale[j * B + tr] = 1 / Math.sqrt(diag[j]);
+      const mu = diag[j];
+      if (!(mu > 0)) throw new NumericError(`an eigenvalue of XᵀX is ${mu} for trial ${firstTrial + tr}`);
+      trace += 1 / (mu + ridge);
+      // (XᵀX + λI)⁻¹Xᵀε has coordinate variance σ²·μ/(μ + λ)² in the eigenbasis (λ = 0: σ²/μ)
+      noiseScale[j * B + tr] = Math.sqrt(mu) / (mu + ridge);
+      if (shrink && wStar) {
+        shrink[j * B + tr] = mu / (mu + ridge);
+        wStar[j * B + tr] = generator.normal() / Math.sqrt(d); // w* ~ N(0, I/d) is N(0, I/d) in any orthonormal basis
+      }
     }
     traceGramInverse[tr] = trace;
   }
-  return { B, noiseScale, traceGramInverse };
+  return { B, noiseScale, traceGramInverse, shrink, wStar };
 }

@@ -8,7 +8,7 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const { run, kernels, root, chunk, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
-  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum);
+  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum, run.ridge ?? 0);
   const weight = testWeights(run, d); // test error (ŵ − w*)ᵀΣ(ŵ − w*)
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   const store = new PoolStore(B * d, plan);

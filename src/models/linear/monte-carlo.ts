@@ -42,6 +42,11 @@ export interface LinearRun {
    * directly, ignores it; the full and subsample methods simulate it.
    */
   spectrum?: Float64Array;
+  /**
+   * Ridge penalty λ ≥ 0 (default 0): every fit solves (Σ_s a_s X_sᵀX_s + λI)ŵ = Σ_s a_s X_sᵀy_s, the penalty taken
+   * against one generation's worth of data (the pool weights sum to 1).
+   */
+  ridge?: number;
   /** 'random': a new X for every data set (default 'fixed') */
   design?: 'fixed' | 'random';
   /** random design: the real data sets' size T0 and noise σ0² (default: samples, noise) */

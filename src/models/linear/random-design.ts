@@ -69,6 +69,7 @@ export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<
     const estimate = models.buffer();
     for (let tr = 0; tr < B; tr++) {
       for (let i = 0; i < d * d; i++) system[i] = pooledGram[i * B + tr];
+      for (let j = 0; j < d; j++) system[j * d + j] += run.ridge ?? 0;
       for (let j = 0; j < d; j++) solution[j] = pooledMoment[j * B + tr];
       if (!choleskyInPlace(system, d)) throw new Error(`the pooled Gram matrix is singular (trial ${first + tr}, step ${n})`);
       if (n === 1 && tr < live) result.traceGramInverse.add(traceInverseFromCholesky(system, d));

@@ -8,7 +8,7 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   const { run, kernels, root, chunk, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
-  const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d);
+  const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d, run.ridge ?? 0);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   const store = new PoolStore(B * d, plan);
   const errors = new ModelStore<Float64Array>(plan, new Float64Array(B * d), () => new Float64Array(B * d)); // e_k; e_0 = 0
@@ -17,7 +17,13 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
     for (const s of plan.added[n - 1]) {
       const xi = await kernels.normals(d, noiseSeed(root, s, chunk));
       const parent = errors.get(plan.sources[s - 1]);
-      for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + sigma * design.noiseScale[i] * xi[i];
+      if (design.shrink && design.wStar) {
+        // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate
+        const { shrink, wStar } = design;
+        for (let i = 0; i < B * d; i++) contribution[i] = shrink[i] * parent[i] + (shrink[i] - 1) * wStar[i] + sigma * design.noiseScale[i] * xi[i];
+      } else {
+        for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + sigma * design.noiseScale[i] * xi[i];
+      }
       store.push(contribution);
     }
     const e = errors.buffer();

@@ -22,6 +22,8 @@ export interface LinearConfig {
   backend: BackendRequest;
   /** input covariance: 'isotropic' (default) or 'power:<α>' (λ_i ∝ i^−α, trace d) */
   spectrum?: string;
+  /** ridge penalty λ ≥ 0 (default 0: least squares) */
+  ridge?: number;
   /** 'fixed' (default): one X reused by every generation; 'random': a new X per data set */
   design?: 'fixed' | 'random';
   /** random design: size T0 and noise σ0² of the real data (default: --samples, --noise) */
@@ -39,6 +41,7 @@ export const LINEAR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
   { flag: 'method', kind: 'enum', default: 'full', choices: METHODS, description: 'full: regenerate labels and refit; reduced: sufficient statistics' },
   { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend (auto: webgpu, else webasm, else cpu)' },
+  { flag: 'ridge', kind: 'number', default: 0, above: 0, inclusive: true, max: 1e6, description: 'ridge penalty λ against one generation of data (0: least squares); λ > 0 has no closed form here (Monte Carlo only)' },
   { flag: 'design', kind: 'enum', default: 'fixed', choices: ['fixed', 'random'], description: 'fixed: one X for every generation (the paper); random: a new X per data set (Dohmatob et al. 2024)' },
   { flag: 'samples0', kind: 'int', min: 3, max: 1_000_000, description: 'random design: T0, samples of the real data (default --samples)' },
   { flag: 'noise0', kind: 'number', above: 0, max: 1e6, description: 'random design: σ0², noise of the real data (default --noise)' },
@@ -121,9 +124,10 @@ function toRun(config: LinearConfig): LinearRun {
     seed: config.seed,
     method: config.method,
     // subsampled fits have no exact fixed-design theory: no factors, no conditional check, theory null
-    noiseFactors: hasTheory(strategy) && config.design !== 'random' && determined(config) ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
+    noiseFactors: hasTheory(strategy) && config.design !== 'random' && determined(config) && !(config.ridge ?? 0) ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
     spectrum: parseSpectrum(config.spectrum ?? 'isotropic', config.dim),
     design: config.design ?? 'fixed',
+    ridge: config.ridge ?? 0,
     samples0: config.samples0,
     noise0: config.noise0,
   };
@@ -155,7 +159,7 @@ const FORMULAS: Record<string, string> = {
 
 /** The closed form of this configuration, or null where none holds. */
 function linearTheory(config: LinearConfig, run: LinearRun): number[] | null {
-  if (!hasTheory(run.strategy) || !determined(config)) return null;
+  if (!hasTheory(run.strategy) || !determined(config) || (run.ridge ?? 0) > 0) return null;
   if (run.design === 'random') {
     if (run.strategy.name !== 'replace') return null;
     const setting = { sigma2: config.noise, dim: config.dim, samples: config.samples, noise0: config.noise0 ?? config.noise, samples0: config.samples0 ?? config.samples };
@@ -165,6 +169,9 @@ function linearTheory(config: LinearConfig, run: LinearRun): number[] | null {
 }
 
 function noTheoryReason(run: LinearRun): string {
+  if ((run.ridge ?? 0) > 0) {
+    return 'none: no exact finite-sample closed form for ridge is implemented (Dohmatob et al. 2024 give random-matrix limits); Monte Carlo only';
+  }
   if (run.samples < run.dim + 2) {
     return `none: with T = ${run.samples} < d + 2 = ${run.dim + 2} the fits are minimum-norm (T ≤ d) or E tr((XᵀX)⁻¹) is infinite; Monte Carlo only`;
   }

@@ -57,7 +57,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { run, kernels, root, chunk, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
-  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum);
+  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum, run.ridge ?? 0);
   const weight = testWeights(run, d); // test error (ŵ − w*)ᵀΣ(ŵ − w*)
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
@@ -69,6 +69,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const lower = new Float64Array(d * d);
   const inverse = new Float64Array(d * d);
   const solution = new Float64Array(d);
+  const ridge = run.ridge ?? 0;
   const subsampleKey = foldIn(root, STREAM.subsample);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
@@ -91,6 +92,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
     const estimate = models.buffer();
     for (let tr = 0; tr < B; tr++) {
       for (let i = 0; i < d * d; i++) gram[i] = gramAll[i * B + tr];
+      for (let j = 0; j < d; j++) gram[j * d + j] += ridge;
       lower.set(gram);
       let solved = false;
       let largest = 0;

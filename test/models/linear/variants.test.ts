@@ -13,7 +13,7 @@ import { UsageError } from '../../../src/core/errors.js';
 
 const N = 6;
 // spectrum: 2 strategies × N × (z, z|X); random replace: 2 methods × N; random accumulate full vs reduced: N
-const K = 2 * N * 2 + 2 * N + N + 2; // + the two minimum-norm checks
+const K = 2 * N * 2 + 2 * N + N + 2 + 2 * N; // + the two minimum-norm checks + ridge full vs reduced
 const Z = zStar(K);
 
 let backend: Backend;
@@ -74,6 +74,8 @@ test('variant options are validated with one-line errors', () => {
     [{ design: 'sideways' }, /--design must be one of fixed, random/],
     [{ spectrum: 'power:-1' }, /--spectrum must be isotropic or power:<α>/],
     [{ spectrum: 'exponential' }, /--spectrum must be isotropic or power:<α>/],
+    [{ ridge: '-0.5' }, /--ridge must be a number in \[0, 1000000\]/],
+    [{ ridge: 'NaN' }, /--ridge must be a number/],
   ];
   for (const [flags, message] of bad) {
     assert.throws(() => validateLinearConfig(flags), (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes('\n'), JSON.stringify(flags));
@@ -93,5 +95,28 @@ test('P9: over-parameterised (T < d): minimum-norm refits, no theory printed; mo
     assert.ok(report.iterations.every((r) => r.theory === null && Number.isFinite(r.mean)));
     const first = report.iterations[0];
     assert.ok(Math.abs((first.mean - expected) / first.stderr) < Z, `${strategy} n=1: ${first.mean} vs ${expected}`);
+  }
+});
+
+for (const strategy of ['replace', 'accumulate']) {
+  test(`ridge (λ = 5), ${strategy}: no closed form printed; full refits and the eigenbasis reduced method agree`, async () => {
+    const config: LinearConfig = { ...base, strategy, ridge: 5 };
+    const full = await runLinear({ ...config, method: 'full', trials: 4000 }, { backend });
+    const reduced = await runLinear({ ...config, method: 'reduced', trials: 20000 }, { backend });
+    assert.match(full.theoryFormula, /ridge/);
+    for (let n = 0; n < N; n++) {
+      const [a, b] = [full.iterations[n], reduced.iterations[n]];
+      assert.equal(a.theory, null);
+      const z = (a.mean - b.mean) / Math.hypot(a.stderr, b.stderr);
+      assert.ok(Math.abs(z) < Z, `n=${n + 1}: full ${a.mean} reduced ${b.mean}, z ${z}`);
+    }
+  });
+}
+
+test('ridge 0 is least squares, bit for bit', async () => {
+  for (const method of ['full', 'reduced'] as const) {
+    const plain = await runLinear({ ...base, method, trials: 300 }, { backend });
+    const ridge0 = await runLinear({ ...base, method, trials: 300, ridge: 0 }, { backend });
+    assert.deepEqual(ridge0.iterations, plain.iterations, method);
   }
 });
