@@ -38,6 +38,7 @@ export function expectedTestError(strategy: PoolStrategy, setting: LinearSetting
 /**
  * The same error conditional on the design: E[‖ŵ_n − w*‖² | X] = σ²·tr((XᵀX)⁻¹)·Σ_j b_{n,j}².
  * Used per trial to remove the design's variance from Monte Carlo checks.
+ * @source Gerstgrasser et al. 2024, arXiv:2404.01413, proof of Theorem 2 (the expectation before averaging over X)
  * @proof proofs/linear-fixed-design.md#P1
  */
 export function conditionalTestError(sigma2: number, traceGramInverse: number, factor: number): number {

@@ -56,6 +56,8 @@ const cache = new WeakMap<PoolStrategy, Map<number, number[]>>();
 /**
  * noiseFactors as float64, cached per strategy object and length. Exact rationals rounded once for n ≤ 100; beyond,
  * the same recursion in float64 (relative error a few n·ε; test/theory/pool-weights.test.ts bounds it at n = 1000).
+ * @source Gerstgrasser et al. 2024, arXiv:2404.01413, Theorems 1 and 2 (generalised to any pool weights)
+ * @proof proofs/linear-fixed-design.md#P2
  */
 export function noiseFactorsNumeric(strategy: PoolStrategy, iterations: number): number[] {
   let byLength = cache.get(strategy);

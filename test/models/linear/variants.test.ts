@@ -99,7 +99,7 @@ test('P9: over-parameterised (T < d): minimum-norm refits, no theory printed; mo
 });
 
 for (const strategy of ['replace', 'accumulate']) {
-  test(`ridge (λ = 5), ${strategy}: no closed form printed; full refits and the eigenbasis reduced method agree`, async () => {
+  test(`P10: ridge (λ = 5), ${strategy}: no closed form printed; full refits and the eigenbasis reduced method agree`, async () => {
     const config: LinearConfig = { ...base, strategy, ridge: 5 };
     const full = await runLinear({ ...config, method: 'full', trials: 4000 }, { backend });
     const reduced = await runLinear({ ...config, method: 'reduced', trials: 20000 }, { backend });
@@ -113,7 +113,7 @@ for (const strategy of ['replace', 'accumulate']) {
   });
 }
 
-test('ridge 0 is least squares, bit for bit', async () => {
+test('P10: ridge 0 is least squares, bit for bit', async () => {
   for (const method of ['full', 'reduced'] as const) {
     const plain = await runLinear({ ...base, method, trials: 300 }, { backend });
     const ridge0 = await runLinear({ ...base, method, trials: 300, ridge: 0 }, { backend });
