@@ -25,6 +25,20 @@ export function choleskyInPlace(a: Float64Array, d: number, minPivot = 0): boole
   return true;
 }
 
+/** Solve (LLᵀ)x = b in place of `b`, with L the lower Cholesky factor in `l` (n×n, row-major). */
+export function choleskySolve(l: Float64Array, n: number, b: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[i * n + k] * b[k];
+    b[i] = s / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * b[k];
+    b[i] = s / l[i * n + i];
+  }
+}
+
 /** M = L⁻¹ for lower-triangular L (forward substitution), into `out`; returns ‖L⁻¹‖_F² = tr((LLᵀ)⁻¹). */
 export function invertLower(l: Float64Array, d: number, out: Float64Array): number {
   out.fill(0);

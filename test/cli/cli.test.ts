@@ -22,7 +22,7 @@ test('linear --json prints one object with the stable field names', () => {
   const { code, stdout, stderr } = collapse('linear', '--strategy', 'accumulate', ...small, '--json');
   assert.equal(code, 0, stderr);
   const json = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(json.config).sort(), ['backend', 'design', 'dim', 'iterations', 'method', 'noise', 'samples', 'seed', 'spectrum', 'strategy', 'trials']);
+  assert.deepEqual(Object.keys(json.config).sort(), ['backend', 'design', 'dim', 'iterations', 'method', 'noise', 'ridge', 'samples', 'seed', 'spectrum', 'strategy', 'trials']);
   assert.equal(typeof json.backend, 'string');
   assert.equal(typeof json.seconds, 'number');
   assert.equal(json.iterations.length, 4);

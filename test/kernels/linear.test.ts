@@ -3,18 +3,14 @@
  * An absent backend is a skip with its reason, never a pass.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
-import { BACKENDS, selectBackend, type Backend } from '../../src/kernels/backend.js';
+import { BACKENDS } from '../../src/kernels/backend.js';
+import { backendOrSkip } from '../helpers/backend.js';
 import { createLinearKernels, reference, type LinearShape } from '../../src/kernels/linear.js';
-import { UsageError } from '../../src/core/errors.js';
 import { zStar } from '../../src/core/stats.js';
 
 const shape: LinearShape = { B: 37, T: 23, d: 5 }; // odd sizes: SIMD tails and thread splits
-const opened: Backend[] = [];
-after(async () => {
-  for (const b of opened) await b.destroy();
-});
 
 function random(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -31,14 +27,8 @@ function maxError(got: ArrayLike<number>, want: ArrayLike<number>): number {
 
 for (const name of BACKENDS) {
   test(`kernels on ${name} match their float64 references`, async (t) => {
-    let backend: Backend;
-    try {
-      backend = await selectBackend(name);
-    } catch (error) {
-      if (error instanceof UsageError) return t.skip(error.message);
-      throw error;
-    }
-    opened.push(backend);
+    const backend = await backendOrSkip(name, t);
+    if (!backend) return;
     const kernels = createLinearKernels(backend, shape, (out, seed) => fillNormal(out, seed));
     const { B, T, d } = shape;
     const X = random(B * T * d, 1);
@@ -58,14 +48,8 @@ for (const name of BACKENDS) {
   });
 
   test(`normal draws on ${name}: same seed same stream, new seed new stream, moments of N(0,1) within zStar(K) (family rate 1e-6)`, async (t) => {
-    let backend: Backend;
-    try {
-      backend = await selectBackend(name);
-    } catch (error) {
-      if (error instanceof UsageError) return t.skip(error.message);
-      throw error;
-    }
-    opened.push(backend);
+    const backend = await backendOrSkip(name, t);
+    if (!backend) return;
     const kernels = createLinearKernels(backend, { B: 1000, T: 200, d: 1 }, (out, seed) => fillNormal(out, seed));
     const rows = 200;
     const zeros = { X: new Float32Array(1000 * rows), w: new Float32Array(1000) };

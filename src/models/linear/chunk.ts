@@ -45,6 +45,24 @@ export function record(context: ChunkContext, n: number, tr: number, error: numb
   }
 }
 
+/**
+ * Store trial `tr`'s fit of model n (`solution`, d values) into `estimate` (kernel layout) and record its test error
+ * (ŵ − w*)ᵀΣ(ŵ − w*) against the design's w*; padded trials are stored but not counted.
+ */
+export function recordEstimate(
+  context: ChunkContext, n: number, tr: number, solution: Float64Array,
+  design: { wStar32: Float32Array; traceGramInverse: Float64Array }, weight: Float64Array, estimate: Float32Array,
+): void {
+  const B = context.kernels.shape.B;
+  let error = 0;
+  for (let j = 0; j < solution.length; j++) {
+    estimate[j * B + tr] = solution[j];
+    const e = solution[j] - design.wStar32[j * B + tr];
+    error += weight[j] * e * e;
+  }
+  if (tr < context.live) record(context, n - 1, tr, error, design.traceGramInverse[tr]);
+}
+
 /** Models by index (0: w* or e_0), each dropped after the last step that labels data with it; buffers recycled. */
 export class ModelStore<A extends Float32Array | Float64Array> {
   private readonly models = new Map<number, A>();

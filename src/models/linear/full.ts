@@ -1,6 +1,6 @@
 /** The full method: new labels on the kernel, Xᵀy on the kernel, the pooled normal equations solved per trial. */
 import { foldIn, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, record, testWeights, type ChunkContext } from './chunk.js';
+import { ModelStore, noiseSeed, recordEstimate, testWeights, type ChunkContext } from './chunk.js';
 import { drawFullDesign } from './design.js';
 import { PoolStore } from './pool-store.js';
 
@@ -15,6 +15,7 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d)); // ŵ_k, kernel layout
   const pooled = new Float64Array(B * d);
   const rhs = new Float64Array(d);
+  const solution = new Float64Array(d);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
       const y = await kernels.drawLabels(design.X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s, chunk));
@@ -25,15 +26,12 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
     for (let tr = 0; tr < B; tr++) {
       for (let k = 0; k < d; k++) rhs[k] = pooled[k * B + tr];
       const inverse = tr * d * d;
-      let error = 0;
       for (let j = 0; j < d; j++) {
         let s = 0;
         for (let k = 0; k < d; k++) s += design.gramInverse[inverse + j * d + k] * rhs[k];
-        estimate[j * B + tr] = s;
-        const e = s - design.wStar32[j * B + tr];
-        error += weight[j] * e * e;
+        solution[j] = s;
       }
-      if (tr < live) record(context, n - 1, tr, error, design.traceGramInverse[tr]);
+      recordEstimate(context, n, tr, solution, design, weight, estimate);
     }
     models.settle(n, estimate);
     yield n;

@@ -5,9 +5,9 @@
  * the kernels. No closed form exists: the driver reports Monte Carlo only.
  */
 import { NumericError } from '../../core/errors.js';
-import { choleskyInPlace, gramOfLower, invertLower } from '../../core/linalg.js';
+import { choleskyInPlace, choleskySolve, gramOfLower, invertLower } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, record, testWeights, type ChunkContext } from './chunk.js';
+import { ModelStore, noiseSeed, recordEstimate, testWeights, type ChunkContext } from './chunk.js';
 import { drawFullDesign } from './design.js';
 
 /** Floyd's algorithm: `count` distinct integers from [0, range), in O(count) expected time. */
@@ -39,16 +39,7 @@ function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array
     }
   }
   if (!choleskyInPlace(kernel, r)) throw new NumericError(`the subsampled rows are linearly dependent (trial ${tr})`);
-  for (let i = 0; i < r; i++) {
-    let s = alpha[i];
-    for (let k = 0; k < i; k++) s -= kernel[i * r + k] * alpha[k];
-    alpha[i] = s / kernel[i * r + i];
-  }
-  for (let i = r - 1; i >= 0; i--) {
-    let s = alpha[i];
-    for (let k = i + 1; k < r; k++) s -= kernel[k * r + i] * alpha[k];
-    alpha[i] = s / kernel[i * r + i];
-  }
+  choleskySolve(kernel, r, alpha);
   out.fill(0);
   for (let a = 0; a < r; a++) for (let k = 0; k < d; k++) out[k] += X[(rows[a] * d + k) * B + tr] * alpha[a];
 }
@@ -111,14 +102,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
       }
       // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
       if (!solved) minimumNorm(design.X, counts, summed, B, T, d, tr, solution);
-      let error = 0;
-      for (let j = 0; j < d; j++) {
-        const v = solution[j];
-        estimate[j * B + tr] = v;
-        const e = v - design.wStar32[j * B + tr];
-        error += weight[j] * e * e;
-      }
-      if (tr < live) record(context, n - 1, tr, error, design.traceGramInverse[tr]);
+      recordEstimate(context, n, tr, solution, design, weight, estimate);
     }
     models.settle(n, estimate);
     yield n;

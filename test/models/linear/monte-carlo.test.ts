@@ -5,9 +5,9 @@
  * Power: at these trial counts a 3% error in the slope (replace) or in the limit (accumulate) gives |z| > 8.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { zStar } from '../../../src/core/stats.js';
-import { selectBackend, type Backend } from '../../../src/kernels/backend.js';
+import { sharedBackend } from '../../helpers/backend.js';
 import { runLinear, type LinearConfig, type LinearReport } from '../../../src/models/linear/run.js';
 
 const ITERATIONS = 8;
@@ -21,14 +21,8 @@ const SETTINGS = [
 const K = SETTINGS.length * ITERATIONS * 2 + 2 * ITERATIONS;
 const Z = zStar(K);
 
-let backend: Backend;
+const backend = sharedBackend();
 const reports = new Map<string, LinearReport>();
-before(async () => {
-  backend = await selectBackend('auto');
-});
-after(async () => {
-  await backend.destroy();
-});
 
 function config(strategy: string, method: 'full' | 'reduced', trials: number, seed = 11): LinearConfig {
   return { strategy, method, trials, seed, dim: 6, samples: 30, noise: 2.5, iterations: ITERATIONS, backend: 'auto' };
@@ -36,7 +30,7 @@ function config(strategy: string, method: 'full' | 'reduced', trials: number, se
 
 for (const s of SETTINGS) {
   test(`${s.strategy} ${s.method}: Monte Carlo mean within zStar(${K}) = ${Z.toFixed(2)} standard errors of theory at every n`, async () => {
-    const report = await runLinear(config(s.strategy, s.method, s.trials), { backend });
+    const report = await runLinear(config(s.strategy, s.method, s.trials), { backend: backend() });
     reports.set(`${s.strategy} ${s.method}`, report);
     const first = 2.5 * 6 / (30 - 6 - 1);
     for (const row of report.iterations) {
@@ -65,9 +59,9 @@ for (const strategy of ['replace', 'accumulate']) {
 
 test('a seeded run is reproducible bit for bit; another seed gives other numbers', async () => {
   for (const method of ['full', 'reduced'] as const) {
-    const a = await runLinear(config('accumulate', method, 300, 5), { backend });
-    const b = await runLinear(config('accumulate', method, 300, 5), { backend });
-    const c = await runLinear(config('accumulate', method, 300, 6), { backend });
+    const a = await runLinear(config('accumulate', method, 300, 5), { backend: backend() });
+    const b = await runLinear(config('accumulate', method, 300, 5), { backend: backend() });
+    const c = await runLinear(config('accumulate', method, 300, 6), { backend: backend() });
     assert.deepEqual(a.iterations, b.iterations, method);
     assert.notDeepEqual(a.iterations.map((r) => r.mean), c.iterations.map((r) => r.mean), method);
   }
@@ -75,7 +69,7 @@ test('a seeded run is reproducible bit for bit; another seed gives other numbers
 
 test('more trials than one chunk: chunking pads and counts correctly', async () => {
   // d = 200, T = 1000 forces chunks of ⌊2^23 / 200000⌋ = 41 trials: 100 trials span 3 chunks, the last padded
-  const report = await runLinear({ ...config('replace', 'full', 100), dim: 200, samples: 1000, iterations: 2 }, { backend });
+  const report = await runLinear({ ...config('replace', 'full', 100), dim: 200, samples: 1000, iterations: 2 }, { backend: backend() });
   assert.equal(report.iterations.length, 2);
   assert.ok(report.iterations.every((r) => Number.isFinite(r.mean) && r.mean > 0));
   // with d = 200 the error concentrates: relative sd of ‖e‖² ≈ √(2/d) = 10%, so 100 trials pin the mean to ~1%

@@ -3,10 +3,10 @@
  * which has none, against what must hold anyway. Family false-failure budget 1e-6 for this file (C6).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { KeyedGenerator } from '../../../src/core/rng.js';
 import { zStar } from '../../../src/core/stats.js';
-import { selectBackend, type Backend } from '../../../src/kernels/backend.js';
+import { sharedBackend } from '../../helpers/backend.js';
 import { runLinear, type LinearConfig } from '../../../src/models/linear/run.js';
 import { sampleWithoutReplacement } from '../../../src/models/linear/subsample.js';
 import { expectedTestError } from '../../../src/theory/linear-fixed-design.js';
@@ -20,20 +20,14 @@ const UNIFORMITY_CHECKS = 1;
 const K = CLOSED_FORM.length * 2 * ITERATIONS * 2 + SUBSAMPLE_CHECKS + UNIFORMITY_CHECKS;
 const Z = zStar(K);
 
-let backend: Backend;
-before(async () => {
-  backend = await selectBackend('auto');
-});
-after(async () => {
-  await backend.destroy();
-});
+const backend = sharedBackend();
 
 const base = { dim: 6, samples: 30, noise: 2, iterations: ITERATIONS, seed: 3, backend: 'auto' as const };
 
 for (const strategy of CLOSED_FORM) {
   for (const [method, trials] of [['full', 3000], ['reduced', 20000]] as const) {
     test(`${strategy} ${method}: Monte Carlo within zStar(${K}) = ${Z.toFixed(2)} standard errors of the exact theory`, async () => {
-      const report = await runLinear({ ...base, strategy, method, trials } satisfies LinearConfig, { backend });
+      const report = await runLinear({ ...base, strategy, method, trials } satisfies LinearConfig, { backend: backend() });
       for (const row of report.iterations) {
         assert.ok(row.theory !== null && Math.abs(row.z!) < Z, `n=${row.iteration}: mean ${row.mean} theory ${row.theory} z ${row.z}`);
         assert.ok(Math.abs(row.zConditional!) < Z, `n=${row.iteration}: z|X ${row.zConditional}`);
@@ -43,7 +37,7 @@ for (const strategy of CLOSED_FORM) {
 }
 
 test('accumulate-subsample: no theory printed; n = 1 is OLS on the real data; from n = 3 the error lies strictly between accumulate and replace', async () => {
-  const report = await runLinear({ ...base, strategy: 'accumulate-subsample', method: 'full', trials: 4000 }, { backend });
+  const report = await runLinear({ ...base, strategy: 'accumulate-subsample', method: 'full', trials: 4000 }, { backend: backend() });
   assert.equal(report.hasTheory, false);
   assert.ok(report.iterations.every((r) => r.theory === null && r.z === null && r.zConditional === null));
   const setting = { sigma2: base.noise, dim: base.dim, samples: base.samples };

@@ -4,9 +4,9 @@
  * Family false-failure budget 1e-6 for this file.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { zStar } from '../../../src/core/stats.js';
-import { selectBackend, type Backend } from '../../../src/kernels/backend.js';
+import { sharedBackend } from '../../helpers/backend.js';
 import { runLinear, validateLinearConfig, type LinearConfig } from '../../../src/models/linear/run.js';
 import { randomDesignReplaceError } from '../../../src/theory/linear-random-design.js';
 import { UsageError } from '../../../src/core/errors.js';
@@ -16,19 +16,13 @@ const N = 6;
 const K = 2 * N * 2 + 2 * N + N + 2 + 2 * N; // + the two minimum-norm checks + ridge full vs reduced
 const Z = zStar(K);
 
-let backend: Backend;
-before(async () => {
-  backend = await selectBackend('auto');
-});
-after(async () => {
-  await backend.destroy();
-});
+const backend = sharedBackend();
 
 const base: LinearConfig = { strategy: 'accumulate', dim: 6, samples: 30, noise: 1.5, iterations: N, trials: 4000, seed: 21, method: 'full', backend: 'auto' };
 
 for (const strategy of ['replace', 'accumulate']) {
   test(`P7: ${strategy} with a power-law input covariance (full refits) matches the isotropic closed form, z and z|X`, async () => {
-    const report = await runLinear({ ...base, strategy, spectrum: 'power:1.5' }, { backend });
+    const report = await runLinear({ ...base, strategy, spectrum: 'power:1.5' }, { backend: backend() });
     for (const row of report.iterations) {
       assert.ok(Math.abs(row.z!) < Z, `n=${row.iteration}: ${row.mean} vs ${row.theory}, z ${row.z}`);
       assert.ok(Math.abs(row.zConditional!) < Z, `n=${row.iteration}: z|X ${row.zConditional}`);
@@ -41,7 +35,7 @@ const random: LinearConfig = { ...base, design: 'random', samples0: 40, noise0: 
 test('P8: random design, replace, T0 ≠ T and σ0² ≠ σ²: both methods match σ0²d/(T0−d−1) + (n−1)σ²d/(T−d−1)', async () => {
   const theory = randomDesignReplaceError({ sigma2: 1, dim: 6, samples: 25, noise0: 3, samples0: 40 }, N);
   for (const method of ['full', 'reduced'] as const) {
-    const report = await runLinear({ ...random, strategy: 'replace', method, trials: method === 'full' ? 4000 : 20000 }, { backend });
+    const report = await runLinear({ ...random, strategy: 'replace', method, trials: method === 'full' ? 4000 : 20000 }, { backend: backend() });
     for (const row of report.iterations) {
       assert.ok(Math.abs(row.theory! - theory[row.iteration - 1]) < 1e-12, 'theory column');
       assert.ok(Math.abs(row.z!) < Z, `${method} n=${row.iteration}: ${row.mean} vs ${row.theory}, z ${row.z}`);
@@ -51,8 +45,8 @@ test('P8: random design, replace, T0 ≠ T and σ0² ≠ σ²: both methods matc
 });
 
 test('P8: random design, accumulate: no closed form printed; full and reduced agree (two-sample z)', async () => {
-  const full = await runLinear({ ...random, method: 'full', trials: 4000 }, { backend });
-  const reduced = await runLinear({ ...random, method: 'reduced', trials: 20000 }, { backend });
+  const full = await runLinear({ ...random, method: 'full', trials: 4000 }, { backend: backend() });
+  const reduced = await runLinear({ ...random, method: 'reduced', trials: 20000 }, { backend: backend() });
   assert.equal(full.hasTheory, false);
   assert.match(full.theoryFormula, /only replace has a closed form/);
   for (let n = 0; n < N; n++) {
@@ -89,7 +83,7 @@ test('P9: over-parameterised (T < d): minimum-norm refits, no theory printed; mo
   const expected = (d - T) / d + (sigma2 * T) / (d - T - 1);
   // accumulate refits with (XᵀX)⁺; accumulate-subsample's first fit draws all T rows: the same min-norm fit
   for (const strategy of ['accumulate', 'accumulate-subsample']) {
-    const report = await runLinear({ ...base, strategy, dim: d, samples: T, noise: sigma2, trials: 4000 }, { backend });
+    const report = await runLinear({ ...base, strategy, dim: d, samples: T, noise: sigma2, trials: 4000 }, { backend: backend() });
     assert.equal(report.hasTheory, false);
     assert.match(report.theoryFormula, /Monte Carlo only/);
     assert.ok(report.iterations.every((r) => r.theory === null && Number.isFinite(r.mean)));
@@ -101,8 +95,8 @@ test('P9: over-parameterised (T < d): minimum-norm refits, no theory printed; mo
 for (const strategy of ['replace', 'accumulate']) {
   test(`P10: ridge (λ = 5), ${strategy}: no closed form printed; full refits and the eigenbasis reduced method agree`, async () => {
     const config: LinearConfig = { ...base, strategy, ridge: 5 };
-    const full = await runLinear({ ...config, method: 'full', trials: 4000 }, { backend });
-    const reduced = await runLinear({ ...config, method: 'reduced', trials: 20000 }, { backend });
+    const full = await runLinear({ ...config, method: 'full', trials: 4000 }, { backend: backend() });
+    const reduced = await runLinear({ ...config, method: 'reduced', trials: 20000 }, { backend: backend() });
     assert.match(full.theoryFormula, /ridge/);
     for (let n = 0; n < N; n++) {
       const [a, b] = [full.iterations[n], reduced.iterations[n]];
@@ -115,8 +109,8 @@ for (const strategy of ['replace', 'accumulate']) {
 
 test('P10: ridge 0 is least squares, bit for bit', async () => {
   for (const method of ['full', 'reduced'] as const) {
-    const plain = await runLinear({ ...base, method, trials: 300 }, { backend });
-    const ridge0 = await runLinear({ ...base, method, trials: 300, ridge: 0 }, { backend });
+    const plain = await runLinear({ ...base, method, trials: 300 }, { backend: backend() });
+    const ridge0 = await runLinear({ ...base, method, trials: 300, ridge: 0 }, { backend: backend() });
     assert.deepEqual(ridge0.iterations, plain.iterations, method);
   }
 });
