@@ -6,6 +6,7 @@
  * B is the number of trials in a chunk; every buffer stays below MAX_BUFFER elements so that indices are exact
  * in float32 on every backend. Kernels are float32; each has a float64 reference for conformance tests (C4).
  */
+import { fillNormal } from '../core/rng.js';
 import type { Backend, GpuKernel } from './backend.js';
 
 /** Largest buffer (elements) a kernel indexes: 2^23 keeps every flat index exact in float32 with margin. */
@@ -93,12 +94,14 @@ export interface LinearKernels {
   xty(X: Float32Array, y: Float32Array): Promise<Float32Array>;
   /** Σ_t c[t]·x_t x_tᵀ per trial, layout [(j·d + k)·B + trial] */
   weightedGram(X: Float32Array, c: Float32Array): Promise<Float32Array>;
+  /** Free the compiled kernels and their memory. */
+  release(): void;
   /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
   kernelClasses(): string[];
 }
 
 /** Compile the kernels for one shape. Shapes are baked into the kernels, so a new shape compiles anew. */
-export function createLinearKernels(backend: Backend, shape: LinearShape, hostNormals: (out: Float32Array, seed: number) => void): LinearKernels {
+export function createLinearKernels(backend: Backend, shape: LinearShape, hostNormals: (out: Float32Array, seed: number) => void = fillNormal): LinearKernels {
   const { B, T, d } = shape;
   const constants = { B, T, d };
   const compiled: GpuKernel[] = [];
@@ -115,6 +118,9 @@ export function createLinearKernels(backend: Backend, shape: LinearShape, hostNo
   return {
     backend,
     shape,
+    release() {
+      for (const kernel of compiled) kernel.destroy?.();
+    },
     async normals(rows, seed) {
       if (!backend.inKernelRandom) {
         const out = new Float32Array(rows * B);
@@ -149,6 +155,32 @@ export function createLinearKernels(backend: Backend, shape: LinearShape, hostNo
       return [...new Set(compiled.map((k) => k.kernel?.constructor.name ?? 'unknown'))];
     },
   };
+}
+
+const CACHED_SHAPES = 4;
+const cache = new WeakMap<Backend, Map<string, LinearKernels>>();
+
+/**
+ * The kernels of a shape, compiled once per backend and kept for the few most recent shapes: verify and sweeps run
+ * many configurations of one shape, and a compile plus the worker pool's setup costs more than a small run.
+ */
+export function linearKernels(backend: Backend, shape: LinearShape): LinearKernels {
+  let shapes = cache.get(backend);
+  if (!shapes) cache.set(backend, (shapes = new Map()));
+  const key = `${shape.B}x${shape.T}x${shape.d}`;
+  let kernels = shapes.get(key);
+  if (kernels) {
+    shapes.delete(key); // re-insert: Map order is the recency order
+  } else {
+    kernels = createLinearKernels(backend, shape);
+    if (shapes.size >= CACHED_SHAPES) {
+      const [oldest, evicted] = shapes.entries().next().value as [string, LinearKernels];
+      shapes.delete(oldest);
+      evicted.release();
+    }
+  }
+  shapes.set(key, kernels);
+  return kernels;
 }
 
 /** float64 references of the kernels above, for test/conformance (same layouts). */

@@ -8,10 +8,9 @@
  *          Wishart model), and in that eigenbasis each generation's OLS noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·λ^{-1/2}·ξ with
  *          ξ drawn on the kernel. The strategy's pooling runs unchanged. O(d) per trial-iteration instead of O(T·d).
  */
-import { NumericError } from '../../core/errors.js';
-import { fillNormal, foldIn, rootKey, STREAM } from '../../core/rng.js';
+import { rootKey } from '../../core/rng.js';
 import { Moments } from '../../core/stats.js';
-import { createLinearKernels, MAX_BUFFER, type LinearKernels } from '../../kernels/linear.js';
+import { linearKernels, MAX_BUFFER } from '../../kernels/linear.js';
 import type { Backend } from '../../kernels/backend.js';
 import type { PoolStrategy } from '../../strategies/index.js';
 import { peakModels, poolPlan, PoolStore, type PoolPlan } from './pool-store.js';
@@ -147,9 +146,9 @@ const loadMoments = (m: Moments, state: MomentsState): void => {
 export async function simulateLinear(run: LinearRun, backend: Backend, onProgress?: Progress, control: SimulationControl = {}): Promise<MonteCarloMoments> {
   const { samples: T, dim: d, iterations: N, trials } = run;
   const B = chunkTrials(run);
-  const kernels = createLinearKernels(backend, { B, T, d }, (out, seed) => fillNormal(out, seed));
+  const kernels = linearKernels(backend, { B, T, d });
   const T0 = run.samples0 ?? T;
-  const realKernels = run.design === 'random' && T0 !== T ? createLinearKernels(backend, { B, T: T0, d }, (out, seed) => fillNormal(out, seed)) : undefined;
+  const realKernels = run.design === 'random' && T0 !== T ? linearKernels(backend, { B, T: T0, d }) : undefined;
   const root = rootKey(run.seed);
   const plan = poolPlan(run.strategy, N);
   const result: MonteCarloMoments = {
