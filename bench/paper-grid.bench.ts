@@ -7,6 +7,7 @@
  *   npm run bench:grid                   the full grid
  *   npm run bench:grid -- --quick        20 seeds × 20 iterations (a smoke run)
  *   npm run bench:grid -- --json         one JSON object with per-cell seconds
+ *   npm run bench:grid -- --strategies=replace,accumulate    a subset of the strategies
  */
 import { cpus } from 'node:os';
 import { selectBackend } from '../src/kernels/backend.js';
@@ -20,7 +21,8 @@ const ITERATIONS = quick ? 20 : 100;
 const DIMS = [1, 3, 10, 32, 100];
 const SAMPLES = [10, 32, 100, 316, 1000];
 const NOISES = [0.1, 1, 10];
-const STRATEGIES = ['replace', 'accumulate', 'accumulate-subsample'];
+const only = process.argv.find((a) => a.startsWith('--strategies='));
+const STRATEGIES = only ? only.slice('--strategies='.length).split(',') : ['replace', 'accumulate', 'accumulate-subsample'];
 
 const backend = await selectBackend('auto');
 const cells: { strategy: string; dim: number; samples: number; noise: number; seconds: number; lastMean: number }[] = [];
@@ -34,7 +36,9 @@ try {
           const config: LinearConfig = { strategy, dim, samples, noise, iterations: ITERATIONS, trials: SEEDS, seed: cells.length, method: 'full', backend: backend.name };
           const report = await runLinear(config, { backend });
           cells.push({ strategy, dim, samples, noise, seconds: report.seconds, lastMean: report.iterations[ITERATIONS - 1].mean });
-          if (!json && process.stderr.isTTY) process.stderr.write(`\r${cells.length}/${total} cells, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+          const elapsed = ((performance.now() - started) / 1000).toFixed(0);
+          if (!json && process.stderr.isTTY) process.stderr.write(`\r${cells.length}/${total} cells, ${elapsed} s`);
+          else if (!json && cells.length % 25 === 0) process.stderr.write(`${cells.length}/${total} cells, ${elapsed} s\n`);
         }
       }
     }
