@@ -138,12 +138,6 @@ export function normalStream(key: Key): () => number {
   return () => generator.normal();
 }
 
-/** A chi-square(k) generator fully determined by `key`. */
-export function chisquareStream(key: Key): (k: number) => number {
-  const generator = new KeyedGenerator(key);
-  return (k) => generator.chisquare(k);
-}
-
 /** Fill `out` with N(0, 1) draws from `key`'s long stream (@stdlib/random: MT19937 and its normal sampler). */
 export function fillNormal(out: Float32Array | Float64Array, key: Key): void {
   const normal = normalFactory.factory({ prng: mt19937.factory({ seed: key === 0 ? 1 : key }).normalized });
