@@ -16,11 +16,12 @@ import { runLinear, type LinearConfig } from '../src/models/linear/run.js';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const json = args.has('--json');
-const SEEDS = quick ? 20 : 100;
-const ITERATIONS = quick ? 20 : 100;
-const DIMS = [1, 3, 10, 32, 100];
-const SAMPLES = [10, 32, 100, 316, 1000];
-const NOISES = [0.1, 1, 10];
+const smoke = args.has('--smoke'); // seconds-long: 2 seeds × 2 iterations on a corner of the grid (CI)
+const SEEDS = smoke ? 2 : quick ? 20 : 100;
+const ITERATIONS = smoke ? 2 : quick ? 20 : 100;
+const DIMS = smoke ? [1, 10] : [1, 3, 10, 32, 100];
+const SAMPLES = smoke ? [10, 32] : [10, 32, 100, 316, 1000];
+const NOISES = smoke ? [1] : [0.1, 1, 10];
 const only = process.argv.find((a) => a.startsWith('--strategies='));
 const STRATEGIES = only ? only.slice('--strategies='.length).split(',') : ['replace', 'accumulate', 'accumulate-subsample'];
 

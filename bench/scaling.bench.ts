@@ -4,7 +4,7 @@
  * grow ∝ T·d once overheads are amortised; the "ns per T·d" column shows where that holds and where fixed costs
  * (kernel calls, per-trial design) dominate. For `reduced` it should grow ∝ d.
  *
- *   npm run bench:scaling [-- --json] [-- --large]
+ *   npm run bench:scaling [-- --json] [-- --large] [-- --smoke]
  */
 import { cpus } from 'node:os';
 import { selectBackend, type Backend } from '../src/kernels/backend.js';
@@ -12,7 +12,8 @@ import { simulateLinear, type Method } from '../src/models/linear/monte-carlo.js
 import { accumulate } from '../src/strategies/accumulate.js';
 
 const args = new Set(process.argv.slice(2));
-const ITERATIONS = 10;
+const smoke = args.has('--smoke'); // seconds-long: proves the bench runs (CI), measures nothing
+const ITERATIONS = smoke ? 2 : 10;
 
 interface Row { axis: string; method: Method; dim: number; samples: number; trials: number; seconds: number; trialIterationsPerSecond: number; nsPerUnit: number }
 
@@ -30,14 +31,16 @@ async function measure(backend: Backend, axis: string, method: Method, dim: numb
 const backend = await selectBackend('auto');
 const rows: Row[] = [];
 try {
-  const trialCounts = args.has('--large') ? [1e3, 1e4, 1e5, 1e6] : [1e3, 1e4, 1e5];
+  const trialCounts = smoke ? [256] : args.has('--large') ? [1e3, 1e4, 1e5, 1e6] : [1e3, 1e4, 1e5];
+  const scale = smoke ? 1e-3 : 1;
   for (const method of ['full', 'reduced'] as const) {
     for (const trials of trialCounts) {
       if (method === 'full' && trials > 1e5) continue; // 10⁶ full trials at T = 100 take minutes here
       rows.push(await measure(backend, 'trials', method, 10, 100, trials));
     }
-    for (const dim of [3, 10, 32, 100]) rows.push(await measure(backend, 'dim', method, dim, 316, method === 'full' ? Math.round(2e7 / (316 * dim)) : 20000));
-    for (const samples of [32, 100, 316, 1000]) rows.push(await measure(backend, 'samples', method, 10, samples, method === 'full' ? Math.round(2e7 / (10 * samples)) : 20000));
+    const trialsFor = (work: number) => Math.max(16, Math.round(scale * (method === 'full' ? 2e7 / work : 20000)));
+    for (const dim of smoke ? [3] : [3, 10, 32, 100]) rows.push(await measure(backend, 'dim', method, dim, 316, trialsFor(316 * dim)));
+    for (const samples of smoke ? [32] : [32, 100, 316, 1000]) rows.push(await measure(backend, 'samples', method, 10, samples, trialsFor(10 * samples)));
   }
 } finally {
   await backend.destroy();

@@ -1,0 +1,30 @@
+/** Every benchmark runs at smoke size (C12): it must work from a fresh clone; what it measures is not judged here. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+function bench(file: string, ...args: string[]): unknown {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', new URL(`../../bench/${file}`, import.meta.url).pathname, '--smoke', '--json', ...args], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout.trim().split('\n').pop() as string);
+}
+
+test('throughput bench (smoke): one row per available backend × method with the stable fields', () => {
+  const rows = bench('throughput.bench.ts') as Record<string, unknown>[];
+  assert.ok(rows.length >= 2);
+  for (const row of rows) {
+    for (const key of ['name', 'backend', 'method', 'dim', 'samples', 'trials', 'trialIterationsPerSecond', 'fractionOfCeiling']) assert.ok(key in row, key);
+    assert.ok((row.trialIterationsPerSecond as number) > 0 && (row.fractionOfCeiling as number) > 0);
+  }
+});
+
+test('scaling bench (smoke) and paper-grid bench (smoke) run', () => {
+  const scaling = bench('scaling.bench.ts') as { rows: { trialIterationsPerSecond: number }[] };
+  assert.ok(scaling.rows.length > 0 && scaling.rows.every((r) => r.trialIterationsPerSecond > 0));
+  const grid = bench('paper-grid.bench.ts') as { cells: unknown[]; refits: number };
+  assert.equal(grid.cells.length, 2 * 2 * 1 * 3);
+  assert.ok(grid.refits > 0);
+});
