@@ -3,16 +3,27 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, NumericError, UsageError } from '../core/errors.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
 import { LINEAR_OPTIONS } from '../models/linear/run.js';
+import { Interrupted } from './interrupt.js';
+import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
+import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
 import { linearCommand } from './linear.js';
 import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
 
 const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { flag: 'json', kind: 'boolean', description: 'print one JSON object instead of the table' },
-  { flag: 'out', kind: 'string', meta: 'dir', description: 'also write the run (config, environment, results JSON and CSV) to this directory' },
-  { flag: 'force', kind: 'boolean', description: 'replace an existing --out directory' },
+  { flag: 'out', kind: 'string', meta: 'dir', description: 'also write the run to this directory (manifest, config, environment, results JSON and CSV; checkpoints where the command has them)' },
+  { flag: 'force', kind: 'boolean', description: 'replace an existing non-empty --out directory (never one a live run holds)' },
   { flag: 'quiet', kind: 'boolean', description: 'no progress on stderr' },
   { flag: 'debug', kind: 'boolean', description: 'print stack traces of internal errors' },
 ];
+const CONFIG_OPTION: OptionSpec = { flag: 'config', kind: 'string', meta: 'file', description: 'read options from a JSON or YAML file (keys are the option names); flags override it' };
+const RESUME_OPTION: OptionSpec = { flag: 'resume', kind: 'string', meta: 'dir', description: 'continue the interrupted run in this --out directory (configuration from its manifest)' };
+
+/** What a command supports beyond the output options: --config FILE, --resume DIR. */
+interface Features {
+  config?: boolean;
+  resume?: boolean;
+}
 
 function addOptions(command: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) {
@@ -36,18 +47,21 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: () => undefined });
-  const register = (name: string, summary: string, specs: readonly OptionSpec[], handler: Handler) => {
-    const command = addOptions(program.command(name).description(summary), [...specs, ...OUTPUT_OPTIONS]);
+  const register = (name: string, summary: string, specs: readonly OptionSpec[], handler: Handler, features: Features = {}) => {
+    const all = [...specs, ...OUTPUT_OPTIONS, ...(features.config ? [CONFIG_OPTION] : []), ...(features.resume ? [RESUME_OPTION] : [])];
+    const command = addOptions(program.command(name).description(summary), all);
     command.exitOverride().configureOutput({ writeErr: () => undefined }).action(async (parsed: Record<string, unknown>) => {
       // commander camel-cases '--trials-full'; the schema and the handlers speak the flag names
       const flags: Record<string, unknown> = {};
-      for (const spec of [...specs, ...OUTPUT_OPTIONS]) flags[spec.flag] = parsed[camel(spec.flag)];
+      for (const spec of all) flags[spec.flag] = parsed[camel(spec.flag)];
       debug = Boolean(flags.debug);
       code = await handler(flags);
     });
   };
-  register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand);
-  register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand);
+  register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
+  register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true });
+  register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true });
+  register('figures', 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand);
   try {
     if (argv.length === 0) {
       process.stdout.write(program.helpInformation());
@@ -60,6 +74,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Messages may quote user input (paths, values): keep the promise of one line on stderr. */
+const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+
 function report(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
@@ -68,12 +85,16 @@ function report(error: unknown, debug: boolean): number {
     return EXIT.usage;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`collapse: ${error.message}\n`);
+    process.stderr.write(`collapse: ${oneLine(error.message)}\n`);
     return EXIT.usage;
   }
   if (error instanceof NumericError) {
-    process.stderr.write(`collapse: numeric fault: ${error.message}\n`);
+    process.stderr.write(`collapse: numeric fault: ${oneLine(error.message)}\n`);
     return EXIT.numeric;
+  }
+  if (error instanceof Interrupted) {
+    process.stderr.write('collapse: interrupted\n');
+    return error.exitCode;
   }
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   process.stderr.write(debug && error instanceof Error ? `${error.stack}\n` : `collapse: internal error: ${message} (rerun with --debug for the stack)\n`);

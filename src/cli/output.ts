@@ -1,63 +1,14 @@
-/** Writing results: atomic run directories, tables, progress. */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+/** Printing results: environment records, tables, progress. Run directories are src/core/run-store.ts. */
 import { cpus, totalmem } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
-
-/** Refuse early (before any work) an --out directory that exists and is not empty, unless --force. */
-export function checkOutDir(dir: string, force: boolean): void {
-  const path = resolve(dir);
-  if (existsSync(path) && !force && readdirSync(path).length > 0) {
-    throw new UsageError(`--out ${dir} exists and is not empty; pass --force to replace it`);
-  }
-}
-
-/**
- * Write every file into a temporary sibling directory, then rename it into place: a reader (or a crash) never sees
- * a half-written run directory.
- */
-export function writeRunDir(dir: string, files: Record<string, string>, force: boolean): void {
-  const path = resolve(dir);
-  checkOutDir(dir, force);
-  mkdirSync(dirname(path), { recursive: true });
-  const staging = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(staging, name), text);
-  if (existsSync(path)) {
-    const old = join(dirname(path), `.${basename(path)}.old-${process.pid}`);
-    renameSync(path, old);
-    renameSync(staging, path);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(staging, path);
-  }
-}
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function gitCommit(): string | null {
-  try {
-    const root = dirname(new URL('../../package.json', import.meta.url).pathname);
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return null;
-  }
-}
+import { gitState, packageVersion } from '../core/provenance.js';
 
 /** What a reader needs to reproduce or compare a run. */
 export function environment(extra: Record<string, unknown>): Record<string, unknown> {
   return {
     package: 'collapse-lab',
     version: packageVersion(),
-    gitCommit: gitCommit(),
+    gitCommit: gitState().commit,
+    gitDirty: gitState().dirty,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpus().length,
@@ -81,23 +32,49 @@ export function fmt(x: number | null, digits = 5): string {
   return x.toPrecision(digits);
 }
 
-/** A progress line on stderr when it is a terminal; silent otherwise or with --quiet. */
-export function progressReporter(quiet: boolean, label: string): ((done: number, total: number) => void) & { end(): void } {
-  const enabled = !quiet && process.stderr.isTTY === true;
-  const started = performance.now();
-  let last = 0;
+/** Milliseconds from an environment variable (a tuning and testing knob), else the default. */
+export function envMilliseconds(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return process.env[name] !== undefined && process.env[name] !== '' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+export type ProgressReporter = ((done: number, total: number) => void) & { end(): void };
+
+/**
+ * Progress on stderr: a live line (percent, rate, time left) when stderr is a terminal; when it is not (a log
+ * file, a pipe), one quiet line every 10 s (COLLAPSE_PROGRESS_INTERVAL_MS); nothing with --quiet or --json.
+ * The rate counts only work done by this process, so a resumed run does not claim the resumed part.
+ */
+export function progressReporter(quiet: boolean, label: string): ProgressReporter {
+  const tty = process.stderr.isTTY === true;
+  const enabled = !quiet;
+  const interval = tty ? 200 : envMilliseconds('COLLAPSE_PROGRESS_INTERVAL_MS', 10_000);
+  let first: { at: number; done: number } | undefined;
+  let last = performance.now();
+  let drawn = false;
   const report = (done: number, total: number) => {
     if (!enabled) return;
     const now = performance.now();
-    if (now - last < 200 && done < total) return;
+    if (!first) {
+      first = { at: now, done };
+      return;
+    }
+    if (now - last < interval || (tty && done >= total)) return;
     last = now;
-    const rate = done / ((now - started) / 1000);
+    const rate = (done - first.done) / ((now - first.at) / 1000);
     const eta = rate > 0 ? (total - done) / rate : 0;
-    process.stderr.write(`\r${label}: ${((100 * done) / total).toFixed(1)}%  ${Math.round(rate)} trial-it/s  ${eta.toFixed(0)} s left   `);
+    const text = `${label}: ${Math.floor((100 * done) / total)}% ${Math.round(rate)} trial-it/s ${eta.toFixed(0)} s left`;
+    if (tty) {
+      process.stderr.write(`\r${text}   `);
+      drawn = true;
+    } else {
+      process.stderr.write(`${text}\n`);
+    }
   };
   return Object.assign(report, {
     end() {
-      if (enabled) process.stderr.write('\r\x1b[K');
+      if (drawn) process.stderr.write('\r\x1b[K');
+      drawn = false;
     },
   });
 }

@@ -1,10 +1,13 @@
 /** `collapse verify`: the built-in grid, theory vs Monte Carlo, PASS/FAIL; exit 4 on any failure. */
+import { withConfigFile } from '../core/config-file.js';
 import { EXIT, UsageError } from '../core/errors.js';
+import { preflightOut, RunStore } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
-import { BACKENDS, selectBackend, type BackendRequest } from '../kernels/backend.js';
+import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { builtInCases, runVerify, type VerifyReport } from '../verify/verify.js';
+import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { toJson, type CommonFlags } from './linear.js';
-import { checkOutDir, environment, fmt, table, writeRunDir } from './output.js';
+import { environment, fmt, table } from './output.js';
 
 export const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'trials-full', kind: 'int', default: 2000, min: 100, max: 10_000_000, description: 'trials per case, full method' },
@@ -15,40 +18,80 @@ export const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'quick', kind: 'boolean', description: 'fewer trials (full 500, reduced 5000): wider bands, same false-failure rate' },
 ];
 
-function option(flags: Record<string, unknown>, flag: string): unknown {
-  const spec = VERIFY_OPTIONS.find((o) => o.flag === flag) as OptionSpec;
-  const value = flags[flag];
-  return value === undefined ? (spec as { default?: unknown }).default : parseOption(spec, value);
+/** The resolved configuration of a verify run (flag names as keys, as in --config files and manifest.json). */
+export interface VerifyConfig {
+  'trials-full': number;
+  'trials-reduced': number;
+  seed: number;
+  backend: BackendRequest;
+  only?: string;
+  quick: boolean;
+}
+
+/** Defaults and checks for every verify option; --quick lowers the trials that were not given. */
+export function validateVerifyConfig(raw: Record<string, unknown>): VerifyConfig {
+  const value = (flag: string) => {
+    const spec = VERIFY_OPTIONS.find((o) => o.flag === flag) as OptionSpec;
+    return raw[flag] === undefined ? (spec as { default?: unknown }).default : parseOption(spec, raw[flag]);
+  };
+  const quick = value('quick') === true;
+  const config: VerifyConfig = {
+    'trials-full': raw['trials-full'] === undefined && quick ? 500 : (value('trials-full') as number),
+    'trials-reduced': raw['trials-reduced'] === undefined && quick ? 5000 : (value('trials-reduced') as number),
+    seed: value('seed') as number,
+    backend: value('backend') as BackendRequest,
+    quick,
+  };
+  if (raw.only !== undefined) config.only = value('only') as string;
+  const cases = builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
+  if (cases.length === 0) throw new UsageError(`--only ${JSON.stringify(config.only)} matches no case; cases look like "accumulate full d=32 T=100 σ²=1"`);
+  return config;
 }
 
 export async function verifyCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  const quick = Boolean(flags.quick);
-  const trials = {
-    full: flags['trials-full'] === undefined && quick ? 500 : (option(flags, 'trials-full') as number),
-    reduced: flags['trials-reduced'] === undefined && quick ? 5000 : (option(flags, 'trials-reduced') as number),
-  };
-  const seed = option(flags, 'seed') as number;
-  const only = flags.only === undefined ? undefined : (option(flags, 'only') as string);
+  const specFlags = Object.fromEntries(VERIFY_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
+  const configFile = flags.config === undefined ? undefined : (parseOption({ flag: 'config', kind: 'string', meta: 'file', description: '' }, flags.config) as string);
+  const config = withConfigFile(configFile, specFlags, VERIFY_OPTIONS, 'verify', validateVerifyConfig);
+  const trials = { full: config['trials-full'], reduced: config['trials-reduced'] };
+  const { seed, only } = config;
   const cases = builtInCases().filter((c) => only === undefined || c.name.includes(only));
-  if (cases.length === 0) throw new UsageError(`--only ${JSON.stringify(only)} matches no case; cases look like "accumulate full d=32 T=100 σ²=1"`);
-  if (flags.out) checkOutDir(flags.out, Boolean(flags.force));
-  const backend = await selectBackend(option(flags, 'backend') as BackendRequest);
+  const dir = flags.out === undefined ? undefined : (parseOption({ flag: 'out', kind: 'string', meta: 'dir', description: '' }, flags.out) as string);
+  if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
   const say = (text: string) => {
     if (!flags.json && !flags.quiet) process.stdout.write(text);
   };
+  const watch = watchSignals();
+  let store: RunStore | undefined;
+  let backend: Backend | undefined;
   let report: VerifyReport;
   try {
+    backend = await selectBackend(config.backend);
+    if (watch.interrupted()) throw watch.interrupted();
+    if (dir !== undefined) {
+      store = RunStore.create(dir, Boolean(flags.force), { command: 'verify', config: { ...config }, seed, backend: backend.name, backendReason: backend.reason });
+    }
     say(`collapse verify: ${cases.length} cases on ${backend.name} (${backend.reason}); trials full ${trials.full}, reduced ${trials.reduced}\n`);
     report = await runVerify({
       trials,
       seed,
       backend,
       cases,
-      onCase: (index, total, v) =>
-        say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${v.maxAbsZ.toFixed(2)}  max|z|X| ${v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`),
+      onCase: (index, total, v) => {
+        say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${v.maxAbsZ.toFixed(2)}  max|z|X| ${v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
+        if (index + 1 < total) watch.signal.throwIfAborted(); // stop between cases (after the last one, finish)
+      },
     });
+  } catch (error) {
+    const interrupted = error instanceof Interrupted ? error : null;
+    store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
+    if (interrupted) {
+      process.stderr.write(interruptedLine('verify', store ? dir : undefined, false) + '\n');
+      return interrupted.exitCode;
+    }
+    throw error;
   } finally {
-    await backend.destroy();
+    watch.dispose();
+    await backend?.destroy();
   }
   const json = {
     pass: report.pass,
@@ -56,19 +99,14 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
     familyFalseFailure: report.familyFalseFailure,
     checks: report.checks,
     seconds: report.seconds,
-    backend: backend.name,
-    backendReason: backend.reason,
+    backend: (backend as Backend).name,
+    backendReason: (backend as Backend).reason,
     cases: report.cases.map((v) => ({ name: v.name, pass: v.pass, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: toJson(v.report) })),
   };
-  if (flags.out) {
-    writeRunDir(
-      flags.out,
-      {
-        'verify.json': JSON.stringify(json, null, 2) + '\n',
-        'environment.json': JSON.stringify(environment({ backend: backend.name, backendReason: backend.reason, trials, seed }), null, 2) + '\n',
-      },
-      Boolean(flags.force),
-    );
+  if (store) {
+    store.writeJson('verify.json', json);
+    store.writeJson('environment.json', environment({ backend: json.backend, backendReason: json.backendReason, trials, seed }));
+    store.finish('complete');
   }
   if (flags.json) {
     process.stdout.write(JSON.stringify(json) + '\n');

@@ -6,6 +6,9 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A saved checkpoint that does not fit the run it is resumed into (another configuration or chunking). */
+export class CheckpointMismatchError extends UsageError {}
+
 export class NumericError extends Error {
   override readonly name = 'NumericError';
   constructor(message: string, readonly iteration?: number) {

@@ -46,7 +46,7 @@ test('linear prints the table, the backend and the time', () => {
 test('--out writes config, environment, JSON and CSV, and refuses to overwrite without --force', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'collapse-')), 'run');
   assert.equal(collapse('linear', ...small, '--out', dir, '--quiet').code, 0);
-  assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'environment.json', 'results.csv', 'results.json']);
+  assert.deepEqual(readdirSync(dir).sort(), ['checkpoint.json', 'config.json', 'environment.json', 'manifest.json', 'results.csv', 'results.json']);
   const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.length, 5);
   assert.equal(csv[0], 'iteration,mean,stderr,ci95_low,ci95_high,theory,z,z_conditional');

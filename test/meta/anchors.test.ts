@@ -44,11 +44,11 @@ function walk(dir: string, keep: (relPath: string) => boolean): string[] {
 
 const read = (path: string): string => readFileSync(path, 'utf8');
 
-/** The labels P<k> a proofs file defines: `<a id="P<k>">` anchors and `## P<k>.` headings. */
+/** The labels a proofs file defines (P<k>, G<k>, …: a capital and a number): `<a id="P<k>">` anchors and `## P<k>.` headings. */
 function definedLabels(markdown: string): Set<string> {
   const labels = new Set<string>();
-  for (const m of markdown.matchAll(/<a\s+id\s*=\s*["'](P\d+)["']\s*\/?>/g)) labels.add(m[1]);
-  for (const m of markdown.matchAll(/^##\s+(P\d+)\./gm)) labels.add(m[1]);
+  for (const m of markdown.matchAll(/<a\s+id\s*=\s*["']([A-Z]\d+)["']\s*\/?>/g)) labels.add(m[1]);
+  for (const m of markdown.matchAll(/^##\s+([A-Z]\d+)\./gm)) labels.add(m[1]);
   return labels;
 }
 
@@ -87,7 +87,7 @@ test('meta: src/ has @proof tags to check', () => {
 for (const { source, line, target } of references) {
   const key = `${source} -> ${target}`;
   test(`meta: @proof ${target} (${source}:${line}) names an existing proofs file and anchor`, gapOptions(key), () => {
-    const m = /^(proofs\/[\w.\-/]+\.md)#(P\d+)$/.exec(target);
+    const m = /^(proofs\/[\w.\-/]+\.md)#([A-Z]\d+)$/.exec(target);
     assert.ok(m, `${source}:${line}: malformed @proof tag "${target}", expected proofs/<file>.md#P<k>`);
     const [, file, label] = m;
     const path = join(ROOT, file);

@@ -19,6 +19,7 @@ import {
 } from '../../src/theory/linear-fixed-design.js';
 import { noiseFactors, noiseFactorsNumeric } from '../../src/theory/pool-weights.js';
 import { randomDesignReplaceError } from '../../src/theory/linear-random-design.js';
+import * as G from '../../src/theory/gaussian.js';
 
 function ratio(f: Fraction): string {
   return `${f.s * f.n}/${f.d}`;
@@ -124,6 +125,17 @@ const EXAMPLES: Record<string, () => void> = {
     assert.deepEqual(noiseFactors(accumulate, 2).map(String), ['1', '1.25']),
   'randomDesignReplaceError({ sigma2: 1, dim: 10, samples: 100, noise0: 1, samples0: 100 }, 2) // returns [0.11235955056179775, 0.2247191011235955]': () =>
     assert.deepEqual(randomDesignReplaceError({ sigma2: 1, dim: 10, samples: 100, noise0: 1, samples0: 100 }, 2), [0.11235955056179775, 0.2247191011235955]),
+  // Gaussian fitting (proofs/gaussian.md): the same values are checked with their derivations in test/theory/gaussian.test.ts
+  "replaceVarianceRatio(10, 2).toString() // returns '0.81'": () => assert.equal(G.replaceVarianceRatio(10, 2).toString(), '0.81'),
+  "replaceDetRatio(2, 10, 1, 'mle').toString() // returns '0.72'": () => assert.equal(G.replaceDetRatio(2, 10, 1, 'mle').toString(), '0.72'),
+  'c4(2) // returns 0.7978845608028654': () => assert.equal(G.c4(2), 0.7978845608028654),
+  "replaceSdRatio(2, 1, 'unbiased') // returns 0.7978845608028654": () => assert.equal(G.replaceSdRatio(2, 1, 'unbiased'), 0.7978845608028654),
+  "replaceLogDetRatio(1, 3, 1, 'unbiased') // returns -0.5772156649015329": () =>
+    assert.equal(G.replaceLogDetRatio(1, 3, 1, 'unbiased'), -0.5772156649015329),
+  "accumulateMeanError(1, 10, 2).toString() // returns '0.125'": () => assert.equal(G.accumulateMeanError(1, 10, 2).toString(), '0.125'),
+  "gaussianMomentsExact(accumulate, { dim: 1, samples: 4, estimator: 'mle' }, 2)?.traceRatio.map(String) // returns ['0.75', '0.703125']": () =>
+    assert.deepEqual(G.gaussianMomentsExact(accumulate, { dim: 1, samples: 4, estimator: 'mle' }, 2)?.traceRatio.map(String), ['0.75', '0.703125']),
+  'singleSetDepths(replace, 3) // returns [1, 2, 3]': () => assert.deepEqual(G.singleSetDepths(replace, 3), [1, 2, 3]),
 };
 
 function sourceExamples(): string[] {

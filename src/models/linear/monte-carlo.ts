@@ -8,6 +8,7 @@
  *          Wishart model), and in that eigenbasis each generation's OLS noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·λ^{-1/2}·ξ with
  *          ξ drawn on the kernel. The strategy's pooling runs unchanged. O(d) per trial-iteration instead of O(T·d).
  */
+import { CheckpointMismatchError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { Moments } from '../../core/stats.js';
 import { linearKernels, MAX_BUFFER } from '../../kernels/linear.js';
@@ -77,7 +78,7 @@ function widestBuffer(run: LinearRun): number {
   return Math.max(design, T, T0, run.strategy.fit === 'subsample' || random ? d * d : d);
 }
 
-function chunkTrials(run: LinearRun): number {
+export function chunkTrials(run: LinearRun): number {
   const { samples: T, dim: d } = run;
   const widest = widestBuffer(run);
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 2 : 0; // pooled Gram prefixes
@@ -162,7 +163,7 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
   if (control.resume) {
     const saved = control.resume;
     if (saved.chunkTrials !== B || saved.error.length !== N || (saved.conditionalResidual === null) !== (result.conditionalResidual === null)) {
-      throw new Error('the checkpoint does not belong to this configuration');
+      throw new CheckpointMismatchError('the checkpoint does not belong to this configuration');
     }
     saved.error.forEach((state, n) => loadMoments(result.error[n], state));
     saved.conditionalResidual?.forEach((state, n) => loadMoments((result.conditionalResidual as Moments[])[n], state));

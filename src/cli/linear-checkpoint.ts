@@ -1,0 +1,36 @@
+/**
+ * The linear Monte Carlo's checkpoint as stored in checkpoint.json, checked field by field before a resume trusts
+ * it: the moments after whole chunks, with trial counts that must add up for this configuration.
+ */
+import { UsageError } from '../core/errors.js';
+import type { LinearConfig } from '../models/linear/run.js';
+import type { MomentsState, MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const count = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+function moments(x: unknown, n: number): x is MomentsState {
+  return isObject(x) && x.n === n && typeof x.sum === 'number' && typeof x.sumSq === 'number' && Number.isFinite(x.sum) && Number.isFinite(x.sumSq) && x.sumSq >= 0;
+}
+
+/** The checkpoint state if it fits `config`, else a one-line UsageError naming the run directory. */
+export function linearCheckpointState(state: unknown, config: LinearConfig, dir: string): MonteCarloCheckpoint {
+  const bad = (why: string) => new UsageError(`--resume ${dir}: its checkpoint.json does not fit the run in its manifest.json (${why}); nothing was changed`);
+  if (!isObject(state)) throw bad('no Monte Carlo state');
+  const { chunksDone, chunkTrials, error, conditionalResidual, traceGramInverse } = state;
+  if (!count(chunksDone) || chunksDone < 1 || !count(chunkTrials) || chunkTrials < 1 || chunkTrials > config.trials) throw bad('chunk counts');
+  if ((chunksDone - 1) * chunkTrials >= config.trials) throw bad(`${chunksDone} chunks of ${chunkTrials} trials exceed ${config.trials} trials`);
+  const trials = Math.min(config.trials, chunksDone * chunkTrials);
+  if (!Array.isArray(error) || error.length !== config.iterations || !error.every((m) => moments(m, trials))) throw bad('per-iteration errors');
+  if (conditionalResidual !== null && (!Array.isArray(conditionalResidual) || conditionalResidual.length !== config.iterations || !conditionalResidual.every((m) => moments(m, trials)))) {
+    throw bad('conditional residuals');
+  }
+  if (!moments(traceGramInverse, trials)) throw bad('tr((XᵀX)⁻¹) moments');
+  return state as unknown as MonteCarloCheckpoint;
+}
+
+/** How far a checkpoint got, for messages and the manifest. */
+export function describeProgress(state: MonteCarloCheckpoint, config: LinearConfig): string {
+  const chunks = Math.ceil(config.trials / state.chunkTrials);
+  return `chunk ${state.chunksDone} of ${chunks} (${Math.min(config.trials, state.chunksDone * state.chunkTrials)} of ${config.trials} trials)`;
+}

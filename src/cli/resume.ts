@@ -1,0 +1,55 @@
+/**
+ * `--resume DIR`, for any command: the configuration comes from DIR's manifest; flags that would change it are
+ * refused (a flag equal to the stored value is allowed), and so are flags that would send output elsewhere.
+ */
+import { UsageError } from '../core/errors.js';
+import { canonicalJson, type Manifest } from '../core/run-store.js';
+import type { OptionSpec } from '../core/schema.js';
+
+/** Flags that may accompany --resume: they change how the run reports, not what it computes or where it writes. */
+export const RESUME_COMPATIBLE = ['resume', 'quiet', 'json', 'debug'] as const;
+
+/** Refuse --out, --force, --config with --resume. */
+export function rejectResumeConflicts(flags: Record<string, unknown>, dir: string): void {
+  for (const flag of ['out', 'force', 'config']) {
+    if (flags[flag] !== undefined && flags[flag] !== false) {
+      throw new UsageError(`--resume ${dir} takes the run's configuration and directory from ${dir}/manifest.json; drop --${flag}`);
+    }
+  }
+}
+
+/**
+ * The stored configuration, re-validated by `validate` (it must come back unchanged), with every given flag
+ * required to equal its stored value. `normalise(flag, raw)` parses one flag the way validation would.
+ */
+export function configFromManifest<Config extends object>(
+  manifest: Manifest,
+  dir: string,
+  flags: Record<string, unknown>,
+  specs: readonly OptionSpec[],
+  validate: (raw: Record<string, unknown>) => Config,
+  normalise: (spec: OptionSpec, raw: unknown) => unknown,
+): Config {
+  const stored = manifest.config;
+  let config: Config;
+  try {
+    config = validate(stored);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`--resume ${dir}: the configuration in its manifest.json is not valid here: ${error.message}`);
+    throw error;
+  }
+  if (canonicalJson(config) !== canonicalJson(stored)) {
+    throw new UsageError(`--resume ${dir}: the configuration in its manifest.json is not one this version of collapse writes; start the run afresh`);
+  }
+  for (const spec of specs) {
+    const given = flags[spec.flag];
+    if (given === undefined || (spec.kind === 'boolean' && given === false)) continue;
+    const value = normalise(spec, given);
+    const storedValue = (config as Record<string, unknown>)[spec.flag];
+    if (canonicalJson(value) !== canonicalJson(storedValue)) {
+      const shown = storedValue === undefined ? 'unset' : JSON.stringify(storedValue);
+      throw new UsageError(`--resume ${dir} continues the run as stored in its manifest.json; --${spec.flag} ${String(given)} differs from its ${spec.flag} ${shown} (drop the flag)`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,62 @@
+/**
+ * What a figure is (one file per figure, one line in index.ts): an id, a title, and `make`, which computes the data
+ * and returns the Plotly figure, its caption and its data as JSON and CSV. Builders (data → Plotly JSON) are pure
+ * functions exported by each figure's module, so tests check them without a browser or a Monte Carlo.
+ */
+import type { Backend } from '../kernels/backend.js';
+
+/** A Plotly trace or layout: plain JSON (plotly.js has no types installed; the browser validates it). */
+export type PlotlyObject = Record<string, unknown>;
+
+export interface PlotlyFigure {
+  data: PlotlyObject[];
+  layout: PlotlyObject;
+}
+
+/** Size of the static images: PNG pixels are width·scale × height·scale; SVG is width × height. */
+export interface ImageSize {
+  width: number;
+  height: number;
+  scale: number;
+}
+
+export interface FigureContext {
+  /** --quick: fewer trials (wider bands), fewer iterations where the figure says so */
+  quick: boolean;
+  /** base seed; a figure's k-th Monte Carlo run uses seed + k */
+  seed: number;
+  /** the command line that made this gallery, quoted in every caption */
+  command: string;
+  /** the gpu.js backend, selected on first use and shared by every figure */
+  backend(): Promise<Backend>;
+  /** the repository root (bench/results/ lives there) */
+  root: string;
+  /** one progress line on stderr (silent with --quiet) */
+  log(line: string): void;
+}
+
+export interface FigureOutput {
+  figure: PlotlyFigure;
+  /** plain text; the gallery and the HTML page show it, followed by the command */
+  caption: string;
+  /** written as <id>.json: the settings and every number plotted */
+  data: unknown;
+  /** written as <id>.csv: one row per plotted point (long format) */
+  csv: string;
+  image: ImageSize;
+}
+
+export interface Skipped {
+  skipped: string;
+}
+
+export interface Figure {
+  /** file stem and --only name, e.g. 'linear-paper' */
+  readonly id: string;
+  readonly title: string;
+  make(context: FigureContext): Promise<FigureOutput | Skipped>;
+}
+
+export function isSkipped(result: FigureOutput | Skipped): result is Skipped {
+  return 'skipped' in result;
+}

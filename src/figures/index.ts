@@ -1,0 +1,13 @@
+/** The figure list: one line per figure, in gallery order. Add a file and a line here to add a figure. */
+import { accumulationBound } from './accumulation-bound.js';
+import type { Figure } from './figure.js';
+import { kernelThroughput } from './kernel-throughput.js';
+import { linearPaper } from './linear-paper.js';
+
+export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure.js';
+
+export const FIGURES: readonly Figure[] = [
+  linearPaper,
+  accumulationBound,
+  kernelThroughput,
+];

@@ -1,0 +1,244 @@
+/**
+ * The generation loop, one path for every model family (issue 3, "One generation loop for all models"):
+ *
+ *   for n = 1 … N:
+ *     1. data: for each data set s that step n adds (dataPlan), draw m items from its source —
+ *        source 0: the real distribution (family.real), source k ≥ 1: model k (family.sample);
+ *     2. pool: form model n's training pool from the data sets so far with the strategy's poolWeights(n);
+ *     3. fit:  model n = family.fit(pool);
+ *     4. evaluate: metrics of model n against the real distribution and held-out real data.
+ *
+ * How weights become samples (every data set has exactly m items):
+ *
+ * - fit 'weighted' (default): the pool is the union of the data sets with a_{n,s} > 0, and the weights are
+ *   probabilities: each item of set s carries weight a_{n,s}/m, so the pool's empirical distribution is
+ *   Σ_s a_{n,s}·(empirical distribution of set s). The family fits that weighted empirical distribution
+ *   (PoolPart). When the positive weights are equal, as for replace, accumulate and window:k, this is exactly the
+ *   plain union of those sets, every item counted once (k sets: k·m items, each 1/(k·m)). Unequal weights
+ *   (augment:r, fresh:p, weights:<expr>) act as multiplicities: a_{n,s} = c_s/C with integers c_s fits the same
+ *   as the union in which set s is repeated c_s times. This is exactly the weighted least squares of the fast
+ *   linear path, so the loop and the kernels fit the same estimator and the pool-weight theory applies to both.
+ *   Estimators that count items (the unbiased covariance) use the pool's effective size
+ *   1/Σ_i w_i² = m/Σ_s a_{n,s}², which is the number of items when the weights are equal.
+ * - fit 'subsample' (accumulate-subsample): a budget of m items is drawn and fit unweighted (each item 1/m).
+ *   When the positive weights are equal (every strategy defined so far) the m items are drawn uniformly without
+ *   replacement from the union of the pooled sets, as src/models/linear/subsample.ts does. With unequal weights each
+ *   of the m draws picks set s with probability a_{n,s} and then one of its items uniformly, with replacement. Either
+ *   way the expected share of set s in the budget is a_{n,s} (test/loop/generation-loop.test.ts checks it).
+ *
+ * Keys (C7): a trajectory has one key; data set s, pool n, fit n and the test set each get a child key by role and
+ * index, so the same key gives the same trajectory whatever ran before it.
+ */
+import { NumericError } from '../core/errors.js';
+import { fractionToNumber } from '../core/fraction.js';
+import { foldIn, KeyedGenerator, type Key } from '../core/rng.js';
+import { Moments } from '../core/stats.js';
+import type { Metrics, ModelFamily, Pool, PoolPart } from '../models/model.js';
+import { dataPlan, type DataPlan, type PoolStrategy } from '../strategies/strategy.js';
+
+/**
+ * Key roles of the loop, under a trajectory's key. Distinct from core/rng.ts STREAM (1–4), so that a loop key path
+ * never coincides with a linear-kernel stream of the same root.
+ */
+export const LOOP_STREAM = { trial: 16, data: 17, pool: 18, fit: 19, test: 20 } as const;
+
+export interface LoopConfig {
+  strategy: PoolStrategy;
+  /** N, models fit */
+  iterations: number;
+  /** m, items in every data set (and the budget of a subsampled fit) */
+  samples: number;
+  /** held-out real items drawn once per trajectory and passed to every evaluate (0: an empty data set) */
+  testSamples: number;
+}
+
+/** The strategy's data plan and float64 pool weights for N steps, with the last step that reads each set and model. */
+export interface LoopPlan extends DataPlan {
+  /** weights[n − 1][s − 1] = a_{n,s} */
+  readonly weights: readonly (readonly number[])[];
+  /** lastSetUse[s − 1]: the last step whose pool weights set s (0: never) */
+  readonly lastSetUse: readonly number[];
+  /** lastModelUse[k]: the last step that adds a set sampled from model k (0: never) */
+  readonly lastModelUse: readonly number[];
+  readonly fit: 'weighted' | 'subsample';
+}
+
+export function loopPlan(strategy: PoolStrategy, iterations: number): LoopPlan {
+  const plan = dataPlan(strategy, iterations);
+  const weights = Array.from({ length: iterations }, (_, n) => strategy.poolWeights(n + 1).map(fractionToNumber));
+  const lastSetUse = new Array<number>(plan.sources.length).fill(0);
+  weights.forEach((a, index) => {
+    const available = plan.added.slice(0, index + 1).reduce((count, sets) => count + sets.length, 0);
+    if (a.length !== available) throw new Error(`${strategy.name}: pool ${index + 1} weights ${a.length} data sets, but ${available} exist`);
+    a.forEach((w, s) => {
+      if (!(w >= 0)) throw new Error(`${strategy.name}: pool ${index + 1} gives data set ${s + 1} the weight ${w}`);
+      if (w > 0) lastSetUse[s] = index + 1;
+    });
+  });
+  const lastModelUse = new Array<number>(iterations + 1).fill(0);
+  plan.added.forEach((sets, index) => {
+    for (const s of sets) lastModelUse[plan.sources[s - 1]] = index + 1;
+  });
+  return { ...plan, weights, lastSetUse, lastModelUse, fit: strategy.fit ?? 'weighted' };
+}
+
+/** Floyd's algorithm: `count` distinct integers of [0, range), in draw order, O(count) expected time. */
+function distinctIndices(range: number, count: number, generator: KeyedGenerator): number[] {
+  const picked = new Set<number>();
+  for (let j = range - count; j < range; j++) {
+    const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
+    picked.add(picked.has(r) ? j : r);
+  }
+  return [...picked];
+}
+
+/**
+ * Model n's pool from the data sets so far (`sets[s − 1]`, undefined once dropped) and its weights, as the header
+ * describes. `budget` is m; `key` is used by subsampled fits only.
+ */
+export function formPool<P, D>(
+  family: ModelFamily<P, D>,
+  weights: readonly number[],
+  sets: readonly (D | undefined)[],
+  fit: 'weighted' | 'subsample',
+  budget: number,
+  key: Key,
+): Pool<D> {
+  const support: number[] = [];
+  weights.forEach((w, s) => {
+    if (w > 0) support.push(s);
+  });
+  const data = (s: number): D => {
+    const set = sets[s];
+    if (set === undefined) throw new Error(`pool weights data set ${s + 1}, which was dropped or never drawn`);
+    return set;
+  };
+  if (fit === 'weighted') return support.map((s) => ({ data: data(s), weight: weights[s], set: s + 1 }));
+  const generator = new KeyedGenerator(key);
+  const rows = new Map<number, number[]>(support.map((s) => [s, []]));
+  const uniform = support.every((s) => weights[s] === weights[support[0]]);
+  if (uniform) {
+    // uniformly without replacement from the union: item index = offsets[i] + row for row `row` of set support[i]
+    const offsets = [0]; // offsets[i]: items in the sets before support[i]; the last entry is the pool's size
+    for (const s of support) offsets.push(offsets[offsets.length - 1] + family.size(data(s)));
+    const total = offsets[support.length];
+    if (budget > total) throw new Error(`a subsample of ${budget} items from a pool of ${total}`);
+    for (const index of distinctIndices(total, budget, generator)) {
+      let lo = 0; // the last i with offsets[i] ≤ index
+      let hi = support.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (offsets[mid] <= index) lo = mid;
+        else hi = mid - 1;
+      }
+      (rows.get(support[lo]) as number[]).push(index - offsets[lo]);
+    }
+  } else {
+    const cumulative: number[] = [];
+    let sum = 0;
+    for (const s of support) cumulative.push((sum += weights[s]));
+    for (let b = 0; b < budget; b++) {
+      const u = (1 - generator.uniform()) * sum; // in [0, sum)
+      let i = 0;
+      while (i < support.length - 1 && u >= cumulative[i]) i++;
+      const s = support[i];
+      const size = family.size(data(s));
+      (rows.get(s) as number[]).push(Math.floor(generator.uniform() * size) % size);
+    }
+  }
+  const parts: PoolPart<D>[] = [];
+  for (const [s, picked] of rows) {
+    if (picked.length > 0) parts.push({ data: family.take(data(s), picked), weight: picked.length / budget, set: s + 1 });
+  }
+  return parts;
+}
+
+/**
+ * One trajectory of the loop: the metrics of models 1 … N. Data sets and models are dropped after the last step
+ * that reads them, so replace holds O(1) sets and accumulate all of them (it needs them).
+ */
+export async function runTrajectory<P, D>(
+  family: ModelFamily<P, D>,
+  config: LoopConfig,
+  key: Key,
+  plan: LoopPlan = loopPlan(config.strategy, config.iterations),
+): Promise<Metrics[]> {
+  const { iterations, samples: m } = config;
+  const test = await family.real(config.testSamples, foldIn(key, LOOP_STREAM.test));
+  const sets: (D | undefined)[] = [];
+  const models = new Map<number, P>();
+  const metrics: Metrics[] = [];
+  const dataKey = foldIn(key, LOOP_STREAM.data);
+  const poolKey = foldIn(key, LOOP_STREAM.pool);
+  const fitKey = foldIn(key, LOOP_STREAM.fit);
+  for (let n = 1; n <= iterations; n++) {
+    for (const s of plan.added[n - 1]) {
+      const source = plan.sources[s - 1];
+      const setKey = foldIn(dataKey, s);
+      sets[s - 1] = source === 0 ? await family.real(m, setKey) : await family.sample(models.get(source) as P, m, setKey);
+    }
+    for (const [k] of models) if (plan.lastModelUse[k] <= n) models.delete(k);
+    const pool = formPool(family, plan.weights[n - 1], sets, plan.fit, m, foldIn(poolKey, n));
+    const model = await family.fit(pool, foldIn(fitKey, n));
+    if (plan.lastModelUse[n] > n) models.set(n, model);
+    sets.forEach((_, s) => {
+      if (plan.lastSetUse[s] <= n) sets[s] = undefined;
+    });
+    metrics.push(await family.evaluate(model, test));
+  }
+  return metrics;
+}
+
+/** Per-iteration moments of every metric over the trials, and the raw values of the metrics asked for. */
+export interface TrialSummary {
+  /** moments[name][n − 1] */
+  moments: Map<string, Moments[]>;
+  /** values[name][n − 1][trial], for the metrics named in `keep` (medians, quantiles) */
+  values: Map<string, Float64Array[]>;
+}
+
+export interface TrialOptions {
+  /** metrics whose per-trial values are kept (memory: trials × iterations doubles each) */
+  keep?: readonly string[];
+  onProgress?: (doneTrialIterations: number, totalTrialIterations: number) => void;
+}
+
+/**
+ * The Monte Carlo over the loop: `trials` independent trajectories, trial t with key foldIn(foldIn(root,
+ * LOOP_STREAM.trial), t), its family from `familyFor` (one shared family, or one per trial, e.g. a design).
+ * A NaN or infinite metric is a NumericError naming the generation and the trial.
+ */
+export async function runTrials<P, D>(
+  familyFor: (trial: number, key: Key) => ModelFamily<P, D>,
+  config: LoopConfig,
+  trials: number,
+  root: Key,
+  options: TrialOptions = {},
+): Promise<TrialSummary> {
+  const plan = loopPlan(config.strategy, config.iterations);
+  const moments = new Map<string, Moments[]>();
+  const values = new Map<string, Float64Array[]>();
+  for (const name of options.keep ?? []) values.set(name, Array.from({ length: config.iterations }, () => new Float64Array(trials)));
+  const trialKey = foldIn(root, LOOP_STREAM.trial);
+  const total = trials * config.iterations;
+  for (let t = 0; t < trials; t++) {
+    const key = foldIn(trialKey, t);
+    const trajectory = await runTrajectory(familyFor(t, key), config, key, plan);
+    for (let n = 0; n < trajectory.length; n++) {
+      const row = trajectory[n];
+      for (const name in row) {
+        const value = row[name];
+        if (!Number.isFinite(value)) {
+          throw new NumericError(`${name} is ${value} at generation ${n + 1} of trial ${t} (${config.strategy.name})`, n + 1);
+        }
+        let series = moments.get(name);
+        if (!series) moments.set(name, (series = Array.from({ length: config.iterations }, () => new Moments())));
+        series[n].add(value);
+        const kept = values.get(name);
+        if (kept) kept[n][t] = value;
+      }
+    }
+    options.onProgress?.((t + 1) * config.iterations, total);
+  }
+  return { moments, values };
+}
