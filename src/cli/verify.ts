@@ -6,6 +6,7 @@ import { parseOption, type OptionSpec } from '../core/schema.js';
 import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { builtInCases, runVerify, type VerifyReport } from '../verify/verify.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
+import type { LinearReport } from '../models/linear/run.js';
 import { toJson, type CommonFlags } from './linear.js';
 import { environment, fmt, table } from './output.js';
 
@@ -77,7 +78,7 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
       backend,
       cases,
       onCase: (index, total, v) => {
-        say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${v.maxAbsZ.toFixed(2)}  max|z|X| ${v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
+        say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${v.maxAbsZ.toFixed(2)}  max|z|X| ${Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
         if (index + 1 < total) watch.signal.throwIfAborted(); // stop between cases (after the last one, finish)
       },
     });
@@ -101,7 +102,7 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
     seconds: report.seconds,
     backend: (backend as Backend).name,
     backendReason: (backend as Backend).reason,
-    cases: report.cases.map((v) => ({ name: v.name, pass: v.pass, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: toJson(v.report) })),
+    cases: report.cases.map((v) => ({ name: v.name, pass: v.pass, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: v.kind === 'linear' ? toJson(v.report as LinearReport) : v.report })),
   };
   if (store) {
     store.writeJson('verify.json', json);
@@ -113,8 +114,9 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
   } else {
     const rows = report.cases.map((v) => {
       const last = v.report.iterations[v.report.iterations.length - 1];
-      const expectedGrowth = v.report.accumulateBound !== null ? 'π²/6 = 1.645' : v.expectedGrowth.toFixed(3);
-      return [v.pass ? 'PASS' : 'FAIL', v.name, fmt(last.mean), fmt(last.theory), v.maxAbsZ.toFixed(2), v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
+      const bounded = 'accumulateBound' in v.report && v.report.accumulateBound !== null;
+      const expectedGrowth = bounded ? 'π²/6 = 1.645' : v.expectedGrowth.toFixed(3);
+      return [v.pass ? 'PASS' : 'FAIL', v.name, fmt(last.mean), fmt(last.theory), v.maxAbsZ.toFixed(2), Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
     });
     process.stdout.write(
       '\n' +

@@ -4,16 +4,40 @@
  * Every iteration of every case is two two-sided z checks (unconditional theory, and the design-conditional
  * residual), plus one one-sided check per accumulate case that no iteration exceeds π²/6 × the first model's
  * expected error. With K checks in the run, each uses |z| < zStar(K), so a correct implementation fails the whole
- * run by chance with probability below 1e-6.
+ * run by chance with probability below 1e-6. Gaussian-fitting cases check every metric that has a closed form at every
+ * iteration (counted as 1 + the number of metrics per iteration, an upper bound, which only widens the band).
  */
 import type { Backend } from '../kernels/backend.js';
 import { zStar, FAMILY_FALSE_FAILURE } from '../core/stats.js';
 import { runLinear, type LinearConfig, type LinearReport } from '../models/linear/run.js';
 import type { Method } from '../models/linear/monte-carlo.js';
+import { runGaussian, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
+import { GAUSSIAN_METRICS } from '../theory/gaussian.js';
 
-export interface VerifyCase {
-  name: string;
-  config: Omit<LinearConfig, 'trials' | 'seed' | 'backend'>;
+export type VerifyCase =
+  | { kind: 'linear'; name: string; config: Omit<LinearConfig, 'trials' | 'seed' | 'backend'> }
+  | { kind: 'gaussian'; name: string; config: Omit<GaussianConfig, 'trials' | 'seed'> };
+
+/**
+ * Gaussian fitting with closed forms (proofs/gaussian.md): the MLE and unbiased replace laws, known-variance
+ * accumulate, G6. m = 50 keeps the replace ratios (products of 20 χ²/m factors) light-tailed enough for the normal
+ * approximation of their means at the band's tail.
+ */
+function gaussianCases(): VerifyCase[] {
+  const base = { model: 'gaussian' as const, iterations: 20, variance: 'fitted' as const };
+  const cases: Omit<GaussianConfig, 'trials' | 'seed'>[] = [
+    { ...base, strategy: 'replace', dim: 1, samples: 50, estimator: 'mle' },
+    { ...base, strategy: 'replace', dim: 1, samples: 50, estimator: 'unbiased' },
+    { ...base, strategy: 'replace', dim: 3, samples: 50, estimator: 'mle' },
+    { ...base, strategy: 'accumulate', dim: 1, samples: 50, estimator: 'mle' },
+    { ...base, strategy: 'accumulate', dim: 1, samples: 50, estimator: 'mle', variance: 'known' },
+    { ...base, strategy: 'fresh:0.5', dim: 2, samples: 50, estimator: 'unbiased' },
+  ];
+  return cases.map((config) => ({
+    kind: 'gaussian',
+    name: `gaussian ${config.strategy} ${config.estimator}${config.variance === 'known' ? ' known-variance' : ''} d=${config.dim} m=${config.samples}`,
+    config,
+  }));
 }
 
 const STRATEGIES = ['replace', 'accumulate'] as const;
@@ -31,14 +55,14 @@ export function builtInCases(): VerifyCase[] {
   const add = (dim: number, samples: number, noise: number, iterations: number, strategies: readonly string[] = STRATEGIES) => {
     for (const method of METHODS) {
       for (const strategy of strategies) {
-        cases.push({ name: `${strategy} ${method} d=${dim} T=${samples} σ²=${noise}`, config: { strategy, method, dim, samples, noise, iterations } });
+        cases.push({ kind: 'linear', name: `${strategy} ${method} d=${dim} T=${samples} σ²=${noise}`, config: { strategy, method, dim, samples, noise, iterations } });
       }
     }
   };
   add(10, 100, 1, 20);
   add(10, 100, 1, 20, LITERATURE);
   for (const samples of [100, 316, 1000]) for (const noise of [0.01, 1, 100]) add(32, samples, noise, 50);
-  return cases;
+  return [...cases, ...gaussianCases()];
 }
 
 export interface CaseVerdict {
@@ -52,7 +76,8 @@ export interface CaseVerdict {
   /** theory_N / theory_1 (accumulate: π²/6, its limit) */
   expectedGrowth: number;
   failures: string[];
-  report: LinearReport;
+  kind: VerifyCase['kind'];
+  report: LinearReport | GaussianReport;
 }
 
 export interface VerifyReport {
@@ -65,7 +90,7 @@ export interface VerifyReport {
 }
 
 export interface VerifyOptions {
-  /** trials per case for the full and the reduced method */
+  /** trials per case for the full and the reduced method (Gaussian cases, on the host, use the reduced count) */
   trials: { full: number; reduced: number };
   seed: number;
   backend: Backend;
@@ -75,14 +100,19 @@ export interface VerifyOptions {
 
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const cases = options.cases ?? builtInCases();
-  const checks = cases.reduce((sum, c) => sum + 2 * c.config.iterations + (c.config.strategy === 'accumulate' ? 1 : 0), 0);
+  const checks = cases.reduce(
+    (sum, c) => sum + (c.kind === 'gaussian' ? (1 + GAUSSIAN_METRICS.length) * c.config.iterations : 2 * c.config.iterations + (c.config.strategy === 'accumulate' ? 1 : 0)),
+    0,
+  );
   const bound = zStar(checks);
   const started = performance.now();
   const verdicts: CaseVerdict[] = [];
   for (const [index, c] of cases.entries()) {
-    const config: LinearConfig = { ...c.config, trials: options.trials[c.config.method], seed: options.seed + index, backend: options.backend.name };
-    const report = await runLinear(config, { backend: options.backend });
-    const verdict = judge(c.name, report, bound);
+    const seed = options.seed + index;
+    const verdict =
+      c.kind === 'linear'
+        ? judge(c.name, await runLinear({ ...c.config, trials: options.trials[c.config.method], seed, backend: options.backend.name }, { backend: options.backend }), bound)
+        : judgeGaussian(c.name, await runGaussian({ ...c.config, trials: options.trials.reduced, seed }), bound);
     verdicts.push(verdict);
     options.onCase?.(index, cases.length, verdict);
   }
@@ -120,5 +150,24 @@ export function judge(name: string, report: LinearReport, bound: number): CaseVe
   } else {
     growth = rows[rows.length - 1].mean / rows[0].mean;
   }
-  return { name, pass: failures.length === 0, maxAbsZ, maxAbsZConditional, growth, expectedGrowth, failures, report };
+  return { name, pass: failures.length === 0, maxAbsZ, maxAbsZConditional, growth, expectedGrowth, failures, kind: 'linear', report };
+}
+
+/** Every Gaussian row and metric with a closed form must sit within the band; rows without one are not judged. */
+export function judgeGaussian(name: string, report: GaussianReport, bound: number): CaseVerdict {
+  const failures: string[] = [];
+  let maxAbsZ = 0;
+  for (const row of report.iterations) {
+    const checks: [string, number | null][] = [['mean', row.z], ...Object.entries(row.metrics).map(([metric, m]): [string, number | null] => [metric, m.z])];
+    for (const [label, z] of checks) {
+      const theoryGiven = label === 'mean' ? row.theory !== null : row.metrics[label].theory !== null;
+      if (!theoryGiven) continue;
+      if (z === null || !(Math.abs(z) < bound)) failures.push(`n=${row.iteration} ${label}: z=${z === null ? 'none' : z.toFixed(2)}`);
+      else maxAbsZ = Math.max(maxAbsZ, Math.abs(z));
+    }
+  }
+  const rows = report.iterations;
+  const last = rows[rows.length - 1];
+  const expectedGrowth = last.theory !== null && rows[0].theory ? last.theory / rows[0].theory : NaN;
+  return { name, pass: failures.length === 0, maxAbsZ, maxAbsZConditional: NaN, growth: last.mean / rows[0].mean, expectedGrowth, failures, kind: 'gaussian', report };
 }

@@ -117,3 +117,12 @@ test('verify runs its cases and reports PASS with exit 0', () => {
   assert.ok(json.zStar > 4.5);
   for (const c of json.cases) assert.equal(c.run.iterations.length, 20);
 });
+
+test('verify covers Gaussian fitting: its closed-form cases pass, with metrics judged', () => {
+  const { code, stdout, stderr } = collapse('verify', '--only', 'gaussian', '--trials-reduced', '2000', '--json');
+  assert.equal(code, 0, stderr);
+  const json = JSON.parse(stdout);
+  assert.equal(json.pass, true);
+  assert.equal(json.cases.length, 6);
+  for (const c of json.cases) assert.ok(c.run.iterations.length === 20 && 'metrics' in c.run.iterations[0], c.name);
+});
