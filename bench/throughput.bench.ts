@@ -15,6 +15,7 @@ import { BACKENDS, selectBackend, type Backend, type BackendName } from '../src/
 import { UsageError } from '../src/core/errors.js';
 import { simulateLinear, type Method } from '../src/models/linear/monte-carlo.js';
 import { accumulate } from '../src/strategies/accumulate.js';
+import type { BenchRow } from '../src/figures/kernel-throughput.js';
 import { measureCeilings, type Ceilings } from './ceilings.js';
 
 const args = new Set(process.argv.slice(2));
@@ -24,21 +25,12 @@ const REPEATS = smoke ? 1 : 3;
 const ITERATIONS = smoke ? 2 : 10;
 const SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316]];
 
-interface Row {
+/** A row of the results file; the figure (src/figures/kernel-throughput.ts) reads the same type. */
+interface Row extends BenchRow {
   name: string;
   backend: BackendName;
   method: Method;
-  dim: number;
-  samples: number;
-  trials: number;
-  iterations: number;
-  medianSeconds: number;
-  spread: [number, number];
-  trialIterationsPerSecond: number;
-  flopsPerTrialIteration: number;
-  drawsPerTrialIteration: number;
   fractionOfCeiling: number;
-  numpyRatio: number | null;
 }
 
 /** Work per trial-iteration: kernel flops (multiply-add = 2) plus the host solve, and normal draws. */

@@ -10,7 +10,7 @@ import { GAUSSIAN_OPTIONS, runGaussian, validateGaussianConfig, type GaussianRep
 
 export { GAUSSIAN_OPTIONS };
 import { rowsToCsv } from '../verify/report.js';
-import type { CommonFlags } from './linear.js';
+import { reportHead, type CommonFlags } from './linear.js';
 import { environment, fmt, progressReporter, table } from './output.js';
 
 const pathFlag = (flag: 'out' | 'config', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
@@ -51,16 +51,7 @@ export async function gaussianCommand(flags: Record<string, unknown> & CommonFla
  * theory, z, … }] }), each iteration with `metrics`: { name: { mean, stderr, ci95, theory, z } }.
  */
 export function toJson(report: GaussianReport): Record<string, unknown> {
-  return {
-    config: report.config,
-    backend: report.backend,
-    backendReason: report.backendReason,
-    seconds: report.seconds,
-    trialIterationsPerSecond: report.trialIterationsPerSecond,
-    theoryFormula: report.theoryFormula,
-    hasTheory: report.hasTheory,
-    iterations: report.iterations,
-  };
+  return { ...reportHead(report), iterations: report.iterations };
 }
 
 function render(report: GaussianReport, out?: string): string {

@@ -182,16 +182,18 @@ async function execute(job: Job): Promise<number> {
   }
 }
 
+/** The fields every command's JSON starts with, in this order. */
+export function reportHead(report: {
+  config: object; backend: string; backendReason: string; seconds: number; trialIterationsPerSecond: number; theoryFormula: string; hasTheory: boolean;
+}): Record<string, unknown> {
+  const { config, backend, backendReason, seconds, trialIterationsPerSecond, theoryFormula, hasTheory } = report;
+  return { config, backend, backendReason, seconds, trialIterationsPerSecond, theoryFormula, hasTheory };
+}
+
 /** The stable JSON shape: { config, backend, seconds, iterations: [{ iteration, mean, stderr, ci95, theory, … }] }. */
 export function toJson(report: LinearReport): Record<string, unknown> {
   return {
-    config: report.config,
-    backend: report.backend,
-    backendReason: report.backendReason,
-    seconds: report.seconds,
-    trialIterationsPerSecond: report.trialIterationsPerSecond,
-    theoryFormula: report.theoryFormula,
-    hasTheory: report.hasTheory,
+    ...reportHead(report),
     accumulateBound: report.accumulateBound,
     traceGramInverse: report.traceGramInverse,
     iterations: report.iterations,
