@@ -1,6 +1,7 @@
 /** The figure list: one line per figure, in gallery order. Add a file and a line here to add a figure. */
 import { accumulationBound } from './accumulation-bound.js';
 import type { Figure } from './figure.js';
+import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
 
@@ -9,5 +10,6 @@ export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure
 export const FIGURES: readonly Figure[] = [
   linearPaper,
   accumulationBound,
+  gaussianCollapse,
   kernelThroughput,
 ];
