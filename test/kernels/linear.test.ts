@@ -8,7 +8,7 @@ import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { BACKENDS } from '../../src/kernels/backend.js';
 import { backendOrSkip } from '../helpers/backend.js';
 import { createLinearKernels, reference, type LinearShape } from '../../src/kernels/linear.js';
-import { zStar } from '../../src/core/stats.js';
+import { erfc, zStar } from '../../src/core/stats.js';
 
 const shape: LinearShape = { B: 37, T: 23, d: 5 }; // odd sizes: SIMD tails and thread splits
 
@@ -47,7 +47,7 @@ for (const name of BACKENDS) {
     assert.ok(!kernels.kernelClasses().some((c) => name !== 'cpu' && c.startsWith('CPU')), `a kernel degraded to cpu: ${kernels.kernelClasses()}`);
   });
 
-  test(`normal draws on ${name}: same seed same stream, new seed new stream, moments of N(0,1) within zStar(K) (family rate 1e-6)`, async (t) => {
+  test(`normal draws on ${name}: same seed same stream, new seed new stream, moments and KS against N(0,1) (family rate 1e-6)`, async (t) => {
     const backend = await backendOrSkip(name, t);
     if (!backend) return;
     const kernels = createLinearKernels(backend, { B: 1000, T: 200, d: 1 }, (out, seed) => fillNormal(out, seed));
@@ -56,7 +56,9 @@ for (const name of BACKENDS) {
     // both in-kernel noise sources: the normals kernel, and the labels kernel with X = 0 (which leaves σ·ξ)
     const sources: Record<string, (seed: number) => Promise<Float32Array>> = { normals: (seed) => kernels.normals(rows, seed) };
     if (backend.inKernelRandom) sources.labels = (seed) => kernels.drawLabels(zeros.X, zeros.w, 1, seed);
-    const bound = zStar(4 * Object.keys(sources).length);
+    // per source: 4 moment checks and one Kolmogorov–Smirnov test; the file's 1e-6 split evenly between the two kinds
+    const bound = zStar(4 * Object.keys(sources).length, 5e-7);
+    const ksBound = Math.sqrt(Math.log((2 * Object.keys(sources).length) / 5e-7) / 2); // P(√n·D > x) ≤ 2e^(−2x²)
     for (const [source, draw] of Object.entries(sources)) {
       const a = await draw(12345);
       assert.deepEqual(a, await draw(12345), `${source}: same seed, same stream`);
@@ -75,6 +77,13 @@ for (const name of BACKENDS) {
       }
       const zs = { mean: s1 / Math.sqrt(n), variance: (s2 / n - 1) / Math.sqrt(2 / n), skew: s3 / n / Math.sqrt(15 / n), lag: lag / (n - 1) / Math.sqrt(1 / (n - 1)) };
       for (const [label, z] of Object.entries(zs)) assert.ok(Math.abs(z) < bound, `${source} ${label}: z = ${z}`);
+      const sorted = Float64Array.from(a).sort();
+      let d = 0;
+      sorted.forEach((x, i) => {
+        const f = 0.5 * erfc(-x / Math.SQRT2);
+        d = Math.max(d, Math.abs(f - i / n), Math.abs((i + 1) / n - f));
+      });
+      assert.ok(d * Math.sqrt(n) < ksBound, `${source}: KS √n·D = ${d * Math.sqrt(n)} against N(0, 1)`);
     }
   });
 }
