@@ -8,6 +8,7 @@ import { foldIn, STREAM } from '../../core/rng.js';
 import type { LinearKernels } from '../../kernels/linear.js';
 import type { LinearRun, MonteCarloMoments } from './monte-carlo.js';
 import type { PoolPlan } from './pool-store.js';
+import { drawFullDesign, type FullDesign } from './design.js';
 
 export interface ChunkContext {
   run: LinearRun;
@@ -92,4 +93,17 @@ export class ModelStore<A extends Float32Array | Float64Array> {
       }
     }
   }
+}
+
+/**
+ * What a chunk that refits on the real design needs (full and subsample): the design of its trials (their traces
+ * recorded), the test-error weights, σ, and the store of models that label later data sets (ŵ_k, kernel layout).
+ */
+export function openFullChunk(context: ChunkContext): { design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> } {
+  const { run, kernels, root, first, live, plan, result } = context;
+  const { B, T, d } = kernels.shape;
+  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum, run.ridge ?? 0);
+  for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
+  return { design, weight: testWeights(run, d), sigma: Math.sqrt(run.noise), models };
 }

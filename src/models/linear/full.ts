@@ -1,18 +1,12 @@
 /** The full method: new labels on the kernel, Xᵀy on the kernel, the pooled normal equations solved per trial. */
-import { foldIn, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, recordEstimate, testWeights, type ChunkContext } from './chunk.js';
-import { drawFullDesign } from './design.js';
+import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
 import { PoolStore } from './pool-store.js';
 
 export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
-  const { run, kernels, root, chunk, first, live, plan, result } = context;
-  const { B, T, d } = kernels.shape;
-  const sigma = Math.sqrt(run.noise);
-  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum, run.ridge ?? 0);
-  const weight = testWeights(run, d); // test error (ŵ − w*)ᵀΣ(ŵ − w*)
-  for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  const { run, kernels, root, chunk, plan } = context;
+  const { B, d } = kernels.shape;
+  const { design, weight, sigma, models } = openFullChunk(context);
   const store = new PoolStore(B * d, plan);
-  const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d)); // ŵ_k, kernel layout
   const pooled = new Float64Array(B * d);
   const rhs = new Float64Array(d);
   const solution = new Float64Array(d);

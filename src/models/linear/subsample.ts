@@ -7,8 +7,7 @@
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve, gramOfLower, invertLower } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, recordEstimate, testWeights, type ChunkContext } from './chunk.js';
-import { drawFullDesign } from './design.js';
+import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
 
 /** Floyd's algorithm: `count` distinct integers from [0, range), in O(count) expected time. */
 export function sampleWithoutReplacement(range: number, count: number, generator: KeyedGenerator, out: Set<number>): void {
@@ -45,13 +44,9 @@ function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array
 }
 
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
-  const { run, kernels, root, chunk, first, live, plan, result } = context;
+  const { run, kernels, root, chunk, first, plan } = context;
   const { B, T, d } = kernels.shape;
-  const sigma = Math.sqrt(run.noise);
-  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum, run.ridge ?? 0);
-  const weight = testWeights(run, d); // test error (ŵ − w*)ᵀΣ(ŵ − w*)
-  for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
-  const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
+  const { design, weight, sigma, models } = openFullChunk(context);
   const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
   const counts = new Float32Array(T * B);
   const summed = new Float32Array(T * B);
