@@ -9,7 +9,8 @@
  *   npm run bench:grid -- --json         one JSON object with per-cell seconds
  *   npm run bench:grid -- --strategies=replace,accumulate    a subset of the strategies
  */
-import { cpus } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
 import { selectBackend } from '../src/kernels/backend.js';
 import { runLinear, type LinearConfig } from '../src/models/linear/run.js';
 
@@ -51,8 +52,15 @@ const seconds = (performance.now() - started) / 1000;
 const refits = cells.length * SEEDS * ITERATIONS;
 const byStrategy = Object.fromEntries(STRATEGIES.map((s) => [s, cells.filter((c) => c.strategy === s).reduce((a, c) => a + c.seconds, 0)]));
 const slowest = [...cells].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
+const summary = { backend: backend.name, seeds: SEEDS, iterations: ITERATIONS, strategies: STRATEGIES, refits, seconds, byStrategy, cells };
+if (!smoke && !quick) {
+  // a full (or strategy-subset) grid is a measurement worth keeping, with the machine it ran on
+  const machine = { host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/paper-grid-${machine.date.slice(0, 10)}-${machine.host}-${STRATEGIES.join('+')}.json`, import.meta.url), JSON.stringify({ machine, ...summary }, null, 2) + '\n');
+}
 if (json) {
-  process.stdout.write(JSON.stringify({ backend: backend.name, seeds: SEEDS, iterations: ITERATIONS, refits, seconds, byStrategy, cells }) + '\n');
+  process.stdout.write(JSON.stringify(summary) + '\n');
 } else {
   if (process.stderr.isTTY) process.stderr.write('\n');
   const lines = [
