@@ -132,6 +132,19 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
+/**
+ * Floyd's algorithm: `count` distinct integers of [0, range) in O(count) expected time, into `into` (cleared first),
+ * whose iteration order is the draw order.
+ */
+export function sampleDistinct(range: number, count: number, generator: KeyedGenerator, into = new Set<number>()): Set<number> {
+  into.clear();
+  for (let j = range - count; j < range; j++) {
+    const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
+    into.add(into.has(r) ? j : r);
+  }
+  return into;
+}
+
 /** A standard-normal generator fully determined by `key` (a short keyed stream). */
 export function normalStream(key: Key): () => number {
   const generator = new KeyedGenerator(key);

@@ -30,11 +30,11 @@
  * index, so the same key gives the same trajectory whatever ran before it.
  */
 import { NumericError } from '../core/errors.js';
-import { fractionToNumber } from '../core/fraction.js';
-import { foldIn, KeyedGenerator, type Key } from '../core/rng.js';
+import { foldIn, KeyedGenerator, sampleDistinct, type Key } from '../core/rng.js';
 import { Moments } from '../core/stats.js';
 import type { Metrics, ModelFamily, Pool, PoolPart } from '../models/model.js';
-import { dataPlan, type DataPlan, type PoolStrategy } from '../strategies/strategy.js';
+import { numericPlan, type NumericPlan } from '../strategies/plan.js';
+import type { PoolStrategy } from '../strategies/strategy.js';
 
 /**
  * Key roles of the loop, under a trajectory's key. Distinct from core/rng.ts STREAM (1–4), so that a loop key path
@@ -53,43 +53,21 @@ export interface LoopConfig {
 }
 
 /** The strategy's data plan and float64 pool weights for N steps, with the last step that reads each set and model. */
-export interface LoopPlan extends DataPlan {
-  /** weights[n − 1][s − 1] = a_{n,s} */
-  readonly weights: readonly (readonly number[])[];
+export interface LoopPlan extends NumericPlan {
   /** lastSetUse[s − 1]: the last step whose pool weights set s (0: never) */
   readonly lastSetUse: readonly number[];
-  /** lastModelUse[k]: the last step that adds a set sampled from model k (0: never) */
-  readonly lastModelUse: readonly number[];
   readonly fit: 'weighted' | 'subsample';
 }
 
 export function loopPlan(strategy: PoolStrategy, iterations: number): LoopPlan {
-  const plan = dataPlan(strategy, iterations);
-  const weights = Array.from({ length: iterations }, (_, n) => strategy.poolWeights(n + 1).map(fractionToNumber));
+  const plan = numericPlan(strategy, iterations);
   const lastSetUse = new Array<number>(plan.sources.length).fill(0);
-  weights.forEach((a, index) => {
-    const available = plan.added.slice(0, index + 1).reduce((count, sets) => count + sets.length, 0);
-    if (a.length !== available) throw new Error(`${strategy.name}: pool ${index + 1} weights ${a.length} data sets, but ${available} exist`);
+  plan.weights.forEach((a, index) =>
     a.forEach((w, s) => {
-      if (!(w >= 0)) throw new Error(`${strategy.name}: pool ${index + 1} gives data set ${s + 1} the weight ${w}`);
       if (w > 0) lastSetUse[s] = index + 1;
-    });
-  });
-  const lastModelUse = new Array<number>(iterations + 1).fill(0);
-  plan.added.forEach((sets, index) => {
-    for (const s of sets) lastModelUse[plan.sources[s - 1]] = index + 1;
-  });
-  return { ...plan, weights, lastSetUse, lastModelUse, fit: strategy.fit ?? 'weighted' };
-}
-
-/** Floyd's algorithm: `count` distinct integers of [0, range), in draw order, O(count) expected time. */
-function distinctIndices(range: number, count: number, generator: KeyedGenerator): number[] {
-  const picked = new Set<number>();
-  for (let j = range - count; j < range; j++) {
-    const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
-    picked.add(picked.has(r) ? j : r);
-  }
-  return [...picked];
+    }),
+  );
+  return { ...plan, lastSetUse, fit: strategy.fit ?? 'weighted' };
 }
 
 /**
@@ -123,7 +101,7 @@ export function formPool<P, D>(
     for (const s of support) offsets.push(offsets[offsets.length - 1] + family.size(data(s)));
     const total = offsets[support.length];
     if (budget > total) throw new Error(`a subsample of ${budget} items from a pool of ${total}`);
-    for (const index of distinctIndices(total, budget, generator)) {
+    for (const index of sampleDistinct(total, budget, generator)) {
       let lo = 0; // the last i with offsets[i] ≤ index
       let hi = support.length - 1;
       while (lo < hi) {

@@ -1,4 +1,4 @@
-import { fraction, type Fraction } from 'mathjs';
+import { accumulate } from './accumulate.js';
 import type { PoolStrategy } from './strategy.js';
 
 /** Keep everything, but fit each model on a fixed budget of T samples drawn uniformly from the accumulated pool. */
@@ -7,8 +7,6 @@ export const accumulateSubsample: PoolStrategy = {
   description: 'accumulate all data, fit each model on T samples drawn uniformly from the pool (no closed form)',
   source: 'Kazdan et al. 2024, "Collapse or Thrive?" (arXiv:2410.16713), accumulate-subsample',
   // the weights are the pool's expected shares; the fit draws rows, so fixed-design theory does not apply
-  poolWeights(n: number): Fraction[] {
-    return Array.from({ length: n }, () => fraction(1, n));
-  },
+  poolWeights: accumulate.poolWeights,
   fit: 'subsample',
 };

@@ -2,33 +2,25 @@
  * The pool side of the Monte Carlo, shared by both methods: the strategy's data plan and weights as float64, and a
  * store of per-data-set vectors (layout [j·B + trial]) that forms Σ_s a_{n,s} v_s.
  */
-import { fractionToNumber } from '../../core/fraction.js';
-import { dataPlan, uniformRange, type DataPlan, type PoolStrategy } from '../../strategies/index.js';
+import { uniformRange, type PoolStrategy } from '../../strategies/index.js';
+import { numericPlan, type NumericPlan } from '../../strategies/plan.js';
 
 type Range = { first: number; last: number } | null;
 
-export interface PoolPlan extends DataPlan {
-  /** weights[n − 1][s − 1]: weight of data set s in model n's pool */
-  weights: number[][];
+export interface PoolPlan extends NumericPlan {
   /** ranges[n − 1]: the contiguous data sets pool n weights equally, or null */
-  ranges: Range[];
-  /** lastModelUse[k]: the last step that labels a data set with model k (0: never needed after creation) */
-  lastModelUse: number[];
+  readonly ranges: readonly Range[];
 }
 
+/** The strategy's shared plan, plus the contiguous equal-weight ranges the prefix-sum store pools in O(d). */
 export function poolPlan(strategy: PoolStrategy, iterations: number): PoolPlan {
-  const plan = dataPlan(strategy, iterations);
-  const weights = Array.from({ length: iterations }, (_, n) => strategy.poolWeights(n + 1).map(fractionToNumber));
-  weights.forEach((a, n) => {
-    const available = plan.added.slice(0, n + 1).reduce((count, sets) => count + sets.length, 0);
-    if (a.length !== available) throw new Error(`${strategy.name}: pool ${n + 1} weights ${a.length} data sets, but ${available} exist`);
-  });
-  const lastModelUse = new Array<number>(iterations + 1).fill(0);
-  plan.added.forEach((sets, index) => {
-    for (const s of sets) lastModelUse[plan.sources[s - 1]] = index + 1;
-  });
-  return { ...plan, weights, ranges: weights.map(uniformRange), lastModelUse };
+  const plan = numericPlan(strategy, iterations);
+  let ranges = rangesOf.get(plan);
+  if (!ranges) rangesOf.set(plan, (ranges = plan.weights.map(uniformRange)));
+  return { ...plan, ranges };
 }
+
+const rangesOf = new WeakMap<NumericPlan, Range[]>();
 
 /** Models kept alive at once besides w* (each until the last step that labels data with it), for sizing chunks. */
 export function peakModels(plan: PoolPlan): number {

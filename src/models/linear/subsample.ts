@@ -6,17 +6,8 @@
  */
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve, gramOfLower, invertLower } from '../../core/linalg.js';
-import { foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
+import { foldIn, KeyedGenerator, sampleDistinct, STREAM } from '../../core/rng.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
-
-/** Floyd's algorithm: `count` distinct integers from [0, range), in O(count) expected time. */
-export function sampleWithoutReplacement(range: number, count: number, generator: KeyedGenerator, out: Set<number>): void {
-  out.clear();
-  for (let j = range - count; j < range; j++) {
-    const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
-    out.add(out.has(r) ? j : r);
-  }
-}
 
 /**
  * The minimum-norm least-squares fit when the r distinct rows drawn are fewer than d: they are linearly independent,
@@ -66,7 +57,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
     summed.fill(0);
     for (let tr = 0; tr < B; tr++) {
       const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
-      sampleWithoutReplacement(pool.length * T, T, generator, picked);
+      sampleDistinct(pool.length * T, T, generator, picked);
       for (const index of picked) {
         const t = index % T;
         counts[t * B + tr] += 1;

@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KeyedGenerator } from '../../../src/core/rng.js';
+import { KeyedGenerator, sampleDistinct } from '../../../src/core/rng.js';
 import { zStar } from '../../../src/core/stats.js';
 import { sharedBackend } from '../../helpers/backend.js';
 import { runLinear, type LinearConfig } from '../../../src/models/linear/run.js';
-import { sampleWithoutReplacement } from '../../../src/models/linear/subsample.js';
 import { expectedTestError } from '../../../src/theory/linear-fixed-design.js';
 import { STRATEGIES } from '../../../src/strategies/index.js';
 
@@ -53,7 +52,7 @@ test('accumulate-subsample: no theory printed; n = 1 is OLS on the real data; fr
   }
 });
 
-test('sampleWithoutReplacement draws distinct indices, uniformly (χ² over 40 cells)', () => {
+test('sampleDistinct draws distinct indices, uniformly (χ² over 40 cells)', () => {
   const generator = new KeyedGenerator(99);
   const picked = new Set<number>();
   const range = 40;
@@ -61,7 +60,7 @@ test('sampleWithoutReplacement draws distinct indices, uniformly (χ² over 40 c
   const draws = 20000;
   const hits = new Array<number>(range).fill(0);
   for (let r = 0; r < draws; r++) {
-    sampleWithoutReplacement(range, count, generator, picked);
+    sampleDistinct(range, count, generator, picked);
     assert.equal(picked.size, count);
     for (const i of picked) {
       assert.ok(Number.isInteger(i) && i >= 0 && i < range);
