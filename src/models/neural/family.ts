@@ -1,0 +1,48 @@
+/**
+ * The neural adapter contract (issue 5): a neural model family is a ModelFamily (fit on a weighted pool, sample,
+ * evaluate on held-out real data), so the one generation loop (src/loop/generation-loop.ts) runs it under every
+ * strategy, plus what a long neural run needs on top: honest labels, resolved sizes, a training schedule, explicit
+ * disposal of tfjs memory, and byte codecs so that each generation's model and data can be checkpointed.
+ *
+ * Conventions every family follows (../shared/notes/neural-stack.md):
+ * - a fresh model per generation, initialised from the fit key; every tfjs random op seeded with seedOf(key, i);
+ * - `evaluate` returns at least `loss`, the family's test loss on held-out real data (lower is better), which the
+ *   CLI reports as iterations[].mean; other metrics (e.g. bondLengthError) go beside it;
+ * - PoolPart weights are probabilities: a fit draws its minibatches from the pool with those weights (so
+ *   accumulate's union and augment's multiplicities mean what they mean for the other families);
+ * - no tensor outlives a call except the model's weights (tf.memory().numTensors is stable across generations).
+ */
+import type { ModelFamily } from '../model.js';
+import type { Weights } from './tf.js';
+
+export const NEURAL_MODELS = ['lm', 'vae', 'diffusion'] as const;
+export type NeuralModelName = (typeof NEURAL_MODELS)[number];
+
+/**
+ * How much training a fit gets. 'epochs': passes over the pool (the paper's protocol, so accumulate's cost grows
+ * with the pool); 'steps': a fixed number of optimiser steps whatever the pool's size (fixed compute).
+ */
+export interface Schedule {
+  readonly kind: 'epochs' | 'steps';
+  readonly amount: number;
+}
+
+/** A fitted neural model: its trainable weights (everything sampling and evaluation need). */
+export interface NeuralModel {
+  readonly weights: Weights;
+}
+
+export interface NeuralFamily<D> extends ModelFamily<NeuralModel, D> {
+  readonly name: NeuralModelName;
+  /** what `loss` is, with its unit, e.g. 'test cross-entropy (nats/char)' */
+  readonly metric: string;
+  /** one honest line: the real data used, the sizes, and which experiment of the paper this scales down */
+  readonly standIn: string;
+  /** the resolved settings (sizes, learning rate, schedule, …), echoed in every result */
+  readonly settings: Readonly<Record<string, number | string | boolean>>;
+  readonly schedule: Schedule;
+  /** frees the model's tensors (tfjs memory is not garbage collected) */
+  dispose(model: NeuralModel): void;
+  encodeData(data: D): Uint8Array;
+  decodeData(bytes: Uint8Array): D;
+}

@@ -1,0 +1,132 @@
+/**
+ * TensorFlow.js for the neural families: one loader, one backend choice, one matMul patch, seeds from keys.
+ *
+ * Why tfjs 4.22 on wasm: it is the only npm framework that trains in Node here without downloading native
+ * binaries (../shared/notes/neural-stack.md §1.1); the cpu backend is 5–20× slower and is a test fallback only.
+ * Pinned exactly in package.json because the patch below re-registers one of its kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { UsageError } from '../../core/errors.js';
+import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
+
+export type Tf = typeof tf;
+export type NeuralBackend = 'wasm' | 'cpu';
+export const NEURAL_BACKENDS: readonly NeuralBackend[] = ['wasm', 'cpu'];
+
+let patched = false;
+let originalMatMul: tf.KernelConfig | undefined;
+
+/**
+ * tfjs-wasm's BatchMatMul takes a slow non-XNNPACK path when transposeA/transposeB is set, which every matMul
+ * gradient uses; transposing first and calling the plain kernel is bit-identical and 2.5–4.4× faster for training
+ * (neural-stack.md §1.3). test/models/neural/tf.test.ts checks the two agree.
+ */
+export function patchWasmMatMul(): void {
+  if (patched) return;
+  const original = (originalMatMul ??= tf.getKernel('BatchMatMul', 'wasm'));
+  const transpose = tf.getKernel('Transpose', 'wasm')?.kernelFunc;
+  if (original === undefined || transpose === undefined) throw new Error('tfjs-wasm has no BatchMatMul/Transpose kernel to patch');
+  const swapLast = (shape: number[]) => {
+    const perm = shape.map((_, i) => i);
+    const r = perm.length;
+    [perm[r - 1], perm[r - 2]] = [perm[r - 2], perm[r - 1]];
+    return perm;
+  };
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    disposeFunc: original.disposeFunc,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      let { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const temporaries: tf.TensorInfo[] = [];
+      const withAttrs = attrs as { transposeA?: boolean; transposeB?: boolean };
+      if (withAttrs.transposeA) {
+        a = transpose({ inputs: { x: a }, backend, attrs: { perm: swapLast(a.shape) } }) as tf.TensorInfo;
+        temporaries.push(a);
+      }
+      if (withAttrs.transposeB) {
+        b = transpose({ inputs: { x: b }, backend, attrs: { perm: swapLast(b.shape) } }) as tf.TensorInfo;
+        temporaries.push(b);
+      }
+      const out = original.kernelFunc({
+        inputs: { ...inputs, a, b },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
+      for (const t of temporaries) (backend as { disposeData(id: object): void }).disposeData(t.dataId);
+      return out;
+    },
+  });
+  patched = true;
+}
+
+/** Whether the matMul patch is installed. */
+export const isMatMulPatched = () => patched;
+
+/** Puts tfjs's own BatchMatMul back (tests compare the two kernels; nothing else should need it). */
+export function unpatchWasmMatMul(): void {
+  if (!patched || originalMatMul === undefined) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel(originalMatMul);
+  patched = false;
+}
+
+/**
+ * tfjs on `backend` ('wasm' by default, `COLLAPSE_NEURAL_BACKEND` overrides), patched and ready. Idempotent; a
+ * backend that fails to initialise is a UsageError naming it.
+ */
+export async function loadTf(backend: NeuralBackend = (process.env.COLLAPSE_NEURAL_BACKEND as NeuralBackend) || 'wasm'): Promise<Tf> {
+  if (!NEURAL_BACKENDS.includes(backend)) {
+    throw new UsageError(`neural backend must be one of ${NEURAL_BACKENDS.join(', ')}; got ${JSON.stringify(backend)}`);
+  }
+  if (tf.getBackend() !== backend) {
+    // the cpu backend prints a "use tfjs-node" banner on first use; it is not news to our users
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      if (!(await tf.setBackend(backend))) throw new UsageError(`neural backend ${backend} failed to initialise`);
+      await tf.ready();
+    } finally {
+      console.warn = warn;
+    }
+  }
+  if (backend === 'wasm') patchWasmMatMul();
+  return tf;
+}
+
+/**
+ * A 31-bit seed for one tfjs random op, derived from a key (C7: randomness is a value). tfjs seeds are JS numbers
+ * fed to seedrandom; distinct keys give distinct seeds with overwhelming probability.
+ */
+export function seedOf(key: Key, index = 0): number {
+  return new KeyedGenerator(foldIn(key, index)).nextUint32() >>> 1;
+}
+
+/** Named trainable tensors of one model: the parameters P of every neural family. */
+export type Weights = Record<string, tf.Variable>;
+
+/** A model's weights as plain arrays (checkpoints), with their shapes. */
+export interface WeightArrays {
+  [name: string]: { shape: number[]; values: Float32Array };
+}
+
+export function weightsToArrays(weights: Weights): WeightArrays {
+  const out: WeightArrays = {};
+  for (const [name, v] of Object.entries(weights)) out[name] = { shape: [...v.shape], values: v.dataSync() as Float32Array };
+  return out;
+}
+
+export function arraysToWeights(arrays: WeightArrays): Weights {
+  return tf.tidy(() => {
+    const out: Weights = {};
+    for (const [name, { shape, values }] of Object.entries(arrays)) out[name] = tf.variable(tf.tensor(values, shape), true, undefined);
+    return out;
+  });
+}
+
+export function disposeWeights(weights: Weights): void {
+  for (const v of Object.values(weights)) v.dispose();
+}
