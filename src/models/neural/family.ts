@@ -46,3 +46,22 @@ export interface NeuralFamily<D> extends ModelFamily<NeuralModel, D> {
   encodeData(data: D): Uint8Array;
   decodeData(bytes: Uint8Array): D;
 }
+
+/** What the command line resolves before a family is built. */
+export interface NeuralFamilyOptions {
+  /** CI/laptop sizes: all three families, replace and accumulate, finish in a few minutes on 2 cores */
+  readonly quick: boolean;
+  /** overrides the family's default schedule */
+  readonly schedule?: Schedule;
+  /** sampling temperature (the LM; other families reject anything but 1) */
+  readonly temperature?: number;
+  /** real items per data set (m) and held-out test items; undefined: the family's default for quick/full */
+  readonly samples?: number;
+  readonly testSamples?: number;
+}
+
+/**
+ * Each family folder (src/models/neural/{lm,vae,diffusion}/index.ts) exports `create` of this type. Building a
+ * family may load its real data (files from npm packages) once; it is async so that it can load tfjs too.
+ */
+export type NeuralFamilyFactory<D = unknown> = (options: NeuralFamilyOptions) => Promise<NeuralFamily<D>>;
