@@ -142,7 +142,8 @@ export async function runTrajectory<P, D>(
   plan: LoopPlan = loopPlan(config.strategy, config.iterations),
 ): Promise<Metrics[]> {
   const { iterations, samples: m } = config;
-  const test = await family.real(config.testSamples, foldIn(key, LOOP_STREAM.test));
+  const testKey = foldIn(key, LOOP_STREAM.test);
+  const test = family.heldOut ? await family.heldOut(config.testSamples, testKey) : await family.real(config.testSamples, testKey);
   const sets: (D | undefined)[] = [];
   const models = new Map<number, P>();
   const metrics: Metrics[] = [];

@@ -31,6 +31,11 @@ export interface ModelFamily<P, D> {
   readonly name: string;
   /** `n` i.i.d. items from the real distribution: data sets of source 0, and held-out test data. */
   real(n: number, key: Key): Promise<D>;
+  /**
+   * `n` held-out real items for evaluation, where the real data is a finite corpus with its own test split (MNIST's
+   * test images) that `real` must never draw from; absent: the loop draws the test set with `real`.
+   */
+  heldOut?(n: number, key: Key): Promise<D>;
   /** The model fit on a weighted pool (weights as probabilities, see PoolPart). */
   fit(pool: Pool<D>, key: Key): Promise<P>;
   /** `n` i.i.d. items from a fitted model. */
