@@ -85,7 +85,7 @@ export function encodeImages(set: ImageSet): Uint8Array {
 
 export function decodeImages(bytes: Uint8Array): ImageSet {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 16 || view.getUint32(0) !== 0x474d4942) throw new Error('not an encoded image set (no "BIMG" header)');
+  if (bytes.length < 16 || view.getUint32(0) !== 0x42494d47) throw new Error('not an encoded image set (no "BIMG" header)');
   const count = view.getUint32(4, true);
   const width = view.getUint32(8, true);
   const height = view.getUint32(12, true);
