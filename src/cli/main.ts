@@ -8,6 +8,8 @@ import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
 import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
 import { linearCommand } from './linear.js';
 import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
+import { SWEEP_OPTIONS, sweepCommand } from './sweep.js';
+import { WORKER_OPTIONS, workerCommand } from './worker.js';
 
 const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { flag: 'json', kind: 'boolean', description: 'print one JSON object instead of the table' },
@@ -23,6 +25,8 @@ const RESUME_OPTION: OptionSpec = { flag: 'resume', kind: 'string', meta: 'dir',
 interface Features {
   config?: boolean;
   resume?: boolean;
+  /** positional arguments, e.g. ['<action>', '<file>']: the handler gets them as flags.args */
+  args?: readonly string[];
 }
 
 function addOptions(command: Command, specs: readonly OptionSpec[]): Command {
@@ -50,10 +54,14 @@ export async function main(argv: string[]): Promise<number> {
   const register = (name: string, summary: string, specs: readonly OptionSpec[], handler: Handler, features: Features = {}) => {
     const all = [...specs, ...OUTPUT_OPTIONS, ...(features.config ? [CONFIG_OPTION] : []), ...(features.resume ? [RESUME_OPTION] : [])];
     const command = addOptions(program.command(name).description(summary), all);
-    command.exitOverride().configureOutput({ writeErr: () => undefined }).action(async (parsed: Record<string, unknown>) => {
+    const args = features.args ?? [];
+    for (const arg of args) command.argument(arg);
+    command.exitOverride().configureOutput({ writeErr: () => undefined }).action(async (...values: unknown[]) => {
+      const parsed = values[args.length] as Record<string, unknown>;
       // commander camel-cases '--trials-full'; the schema and the handlers speak the flag names
       const flags: Record<string, unknown> = {};
       for (const spec of all) flags[spec.flag] = parsed[camel(spec.flag)];
+      if (args.length > 0) flags.args = values.slice(0, args.length);
       debug = Boolean(flags.debug);
       code = await handler(flags);
     });
@@ -61,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
   register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
   register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true });
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true });
+  register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'] });
+  register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand);
   register('figures', 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand);
   try {
     if (argv.length === 0) {

@@ -1,0 +1,27 @@
+/**
+ * `collapse worker --queue URL [--concurrency N]`: take sweep cells from the BullMQ queue on that Redis until
+ * Ctrl-C or SIGTERM, which checkpoint the cells in progress and give their jobs back to the queue.
+ */
+import { UsageError } from '../core/errors.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import { parseQueueUrl, runWorker } from '../sweep/queue.js';
+import { watchSignals } from './interrupt.js';
+
+export const WORKER_OPTIONS: readonly OptionSpec[] = [
+  { flag: 'queue', kind: 'string', meta: 'redis://host:port', description: 'the Redis whose queue holds the cells (collapse sweep run FILE --queue URL)' },
+  { flag: 'concurrency', kind: 'int', default: 1, min: 1, max: 256, description: 'cells this worker runs at once, each a child process' },
+];
+
+export async function workerCommand(flags: Record<string, unknown>): Promise<number> {
+  if (flags.queue === undefined) throw new UsageError('worker needs --queue redis://host:port (the Redis that sweep run --queue enqueued on)');
+  const target = parseQueueUrl(parseOption(WORKER_OPTIONS[0], flags.queue) as string);
+  const concurrency = parseOption(WORKER_OPTIONS[1], flags.concurrency ?? 1) as number;
+  const watch = watchSignals();
+  try {
+    if (!flags.quiet) process.stderr.write(`worker: ${concurrency} at a time from queue ${target.name} on ${target.redis.host}:${target.redis.port} (pid ${process.pid})\n`);
+    await runWorker(target, { concurrency, log: flags.quiet ? undefined : (line) => process.stderr.write(line + '\n') }, watch.signal);
+  } finally {
+    watch.dispose();
+  }
+  return watch.interrupted()?.exitCode ?? 0;
+}

@@ -1,0 +1,74 @@
+/**
+ * `collapse sweep collect`: every complete cell's results.json as rows of one table, one row per (cell, iteration):
+ * the cell id, its resolved configuration, then the iteration's fields flattened (ci95 → ci95Low, ci95High;
+ * metrics.w2.mean → metrics.w2.mean). CSV or JSON; the figures command reads either.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { inspectCell } from './cell.js';
+import type { Sweep } from './spec.js';
+
+export type Row = Record<string, string | number | boolean | null>;
+
+export interface Table {
+  sweep: string;
+  command: string;
+  columns: string[];
+  rows: Row[];
+  /** cells without results (not complete), by id */
+  missing: string[];
+}
+
+function flatten(value: unknown, prefix: string, into: Row): void {
+  if (Array.isArray(value) && value.length === 2 && prefix.endsWith('ci95')) {
+    into[`${prefix}Low`] = value[0] as number;
+    into[`${prefix}High`] = value[1] as number;
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, into));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, into);
+  } else {
+    into[prefix] = (value ?? null) as Row[string];
+  }
+}
+
+export function collectTable(sweep: Sweep): Table {
+  const rows: Row[] = [];
+  const missing: string[] = [];
+  const columns: string[] = ['cell'];
+  const seen = new Set(columns);
+  const add = (row: Row) => {
+    for (const key of Object.keys(row)) if (!seen.has(key)) seen.add(key), columns.push(key);
+    rows.push(row);
+  };
+  for (const cell of sweep.cells) {
+    if (inspectCell(cell).state !== 'done') {
+      missing.push(cell.id);
+      continue;
+    }
+    const results = JSON.parse(readFileSync(join(cell.dir, 'results.json'), 'utf8')) as { iterations?: unknown[] };
+    if (!Array.isArray(results.iterations)) throw new UsageError(`sweep ${sweep.file}: cell ${cell.id} has no iterations in ${join(cell.dir, 'results.json')}`);
+    for (const iteration of results.iterations) {
+      const row: Row = { cell: cell.id };
+      flatten(cell.config, '', row);
+      flatten(iteration, '', row);
+      add(row);
+    }
+  }
+  return { sweep: sweep.name, command: sweep.command.name, columns, rows, missing };
+}
+
+const csvCell = (v: Row[string] | undefined) => {
+  if (v === null || v === undefined) return '';
+  const text = String(v);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+export function tableToCsv(table: Table): string {
+  return [table.columns.join(','), ...table.rows.map((row) => table.columns.map((c) => csvCell(row[c])).join(','))].join('\n') + '\n';
+}
+
+export function tableToJson(table: Table): string {
+  return JSON.stringify({ sweep: table.sweep, command: table.command, columns: table.columns, rows: table.rows, missing: table.missing }, null, 2) + '\n';
+}

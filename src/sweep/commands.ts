@@ -1,0 +1,21 @@
+/**
+ * The commands a sweep cell may run: any command with `--out DIR` (a run directory). One line per command (C1);
+ * `resumable` says whether it has `--resume DIR` (an interrupted cell continues from its checkpoint) or is rerun
+ * from the start with `--force`.
+ */
+import type { OptionSpec } from '../core/schema.js';
+import { GAUSSIAN_OPTIONS, validateGaussianConfig } from '../models/gaussian/run.js';
+import { LINEAR_OPTIONS, validateLinearConfig } from '../models/linear/run.js';
+
+export interface SweepCommand {
+  readonly name: string;
+  readonly options: readonly OptionSpec[];
+  /** the full resolved configuration (defaults applied), exactly what the command writes into its manifest */
+  resolve(raw: Record<string, unknown>): Record<string, unknown>;
+  readonly resumable: boolean;
+}
+
+export const SWEEP_COMMANDS: readonly SweepCommand[] = [
+  { name: 'linear', options: LINEAR_OPTIONS, resolve: (raw) => ({ ...validateLinearConfig(raw) }), resumable: true },
+  { name: 'gaussian', options: GAUSSIAN_OPTIONS, resolve: (raw) => ({ ...validateGaussianConfig(raw) }), resumable: false },
+];

@@ -1,0 +1,28 @@
+/**
+ * How a sweep's cells get run: the local pool (src/sweep/local.ts, no service) or a BullMQ queue on Redis
+ * (src/sweep/queue.ts, workers on any number of machines). Either way a cell is `runCell` (src/sweep/cell.ts) on
+ * some machine, writing its run directory, so results do not depend on the executor.
+ */
+import type { CellOutcome } from './cell.js';
+import type { Sweep } from './spec.js';
+
+export interface SweepEvents {
+  /** a cell finished (done, skipped because complete, or failed after its last attempt) */
+  onCell?(outcome: CellOutcome, finished: number, total: number): void;
+}
+
+export interface SweepOutcome {
+  /** cells run to completion now */
+  done: number;
+  /** cells that were already complete */
+  skipped: number;
+  /** cells that failed (on a queue: dead letters, after every attempt) */
+  failed: CellOutcome[];
+  /** cells left unfinished (a queue sweep that does not wait) */
+  queued: number;
+}
+
+export interface Executor {
+  readonly name: string;
+  run(sweep: Sweep, events: SweepEvents, signal?: AbortSignal): Promise<SweepOutcome>;
+}

@@ -1,0 +1,244 @@
+/**
+ * The distributed executor: BullMQ on Redis. `sweep run --queue URL` enqueues one job per cell that is not complete
+ * (job id = cell id, so overlapping sweeps share a job and a shared cell runs once); `collapse worker --queue URL`
+ * on any number of machines runs them through `runCell`. BullMQ gives retries with exponential backoff, and stalled
+ * job detection: a job whose worker died (SIGKILL, lost machine) loses its lock and is taken by another worker,
+ * which resumes the cell from its checkpoint. A job that fails every attempt stays in the failed set: the dead
+ * letters that `sweep run` and `sweep status --queue` list.
+ *
+ * Workers write each cell to the path in the job, so every machine must see the sweep's directory at the same path
+ * (a shared filesystem); a machine that cannot still runs the cell, from the start, into its own copy of the path.
+ */
+import { createHash } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { UsageError } from '../core/errors.js';
+import { envMilliseconds } from '../cli/output.js';
+import { inspectCell, runCell, type CellOutcome } from './cell.js';
+import type { Executor, SweepEvents, SweepOutcome } from './executor.js';
+import type { Cell, Sweep } from './spec.js';
+
+export const DEFAULT_QUEUE_NAME = 'collapse-cells';
+
+export interface CellJob {
+  sweep: string;
+  cell: Cell;
+  timeoutSeconds: number;
+}
+
+/** Where Redis is: a plain object both ioredis and BullMQ take. */
+interface RedisAddress {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls?: object;
+}
+
+export interface QueueTarget {
+  url: string;
+  name: string;
+  redis: RedisAddress;
+}
+
+/** `redis://[user:pass@]host[:port][/db][?queue=NAME]` (rediss:// for TLS); one line if it is not one. */
+export function parseQueueUrl(url: string): QueueTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--queue must be a redis://host[:port][/db] URL; got ${JSON.stringify(url)}`);
+  }
+  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') {
+    throw new UsageError(`--queue must be a redis://host[:port][/db] URL; got ${JSON.stringify(url)}`);
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new UsageError(`--queue ${url}: the path must be a database number (/0 … /15); got /${db}`);
+  const name = parsed.searchParams.get('queue') ?? DEFAULT_QUEUE_NAME;
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) throw new UsageError(`--queue ${url}: queue= must be letters, digits, '.', '_' or '-'; got ${JSON.stringify(name)}`);
+  const redis: RedisAddress = {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    db: db === '' ? 0 : Number(db),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  return { url, name, redis };
+}
+
+/**
+ * Fail fast: one PING with a short connect timeout and no retries, before anything is enqueued or a worker waits.
+ * The connections used afterwards reconnect forever (a Redis restart is survived, not reported).
+ */
+export async function probeQueue(target: QueueTarget): Promise<void> {
+  const probe = new Redis({
+    ...target.redis,
+    lazyConnect: true,
+    connectTimeout: envMilliseconds('COLLAPSE_QUEUE_CONNECT_TIMEOUT_MS', 3000),
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  probe.on('error', () => undefined); // reported below, once
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    const why = (error as Error).message.split('\n')[0];
+    throw new UsageError(`--queue ${target.url}: cannot reach Redis (${why}); nothing was enqueued`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** Options of every long-lived connection: BullMQ's blocking commands need maxRetriesPerRequest null. */
+const connection = (target: QueueTarget) => ({ ...target.redis, maxRetriesPerRequest: null });
+
+/** A cell whose id already names a job for another directory (another sweep dir) gets its own job id. */
+const jobIdFor = (cell: Cell, shared: boolean) => (shared ? cell.id : `${cell.id}.${createHash('sha256').update(cell.dir).digest('hex').slice(0, 8)}`);
+
+export class QueueExecutor implements Executor {
+  readonly name = 'queue';
+
+  constructor(
+    readonly target: QueueTarget,
+    /** false: enqueue and return (the cells run on the workers) */
+    readonly wait = true,
+  ) {}
+
+  async run(sweep: Sweep, events: SweepEvents, signal?: AbortSignal): Promise<SweepOutcome> {
+    await probeQueue(this.target);
+    const queue = new Queue<CellJob, CellOutcome>(this.target.name, { connection: connection(this.target) });
+    queue.on('error', () => undefined); // reconnects on its own; a poll simply waits
+    try {
+      const outcome: SweepOutcome = { done: 0, skipped: 0, failed: [], queued: 0 };
+      const pending = new Map<string, Cell>(); // job id → cell
+      let finished = 0;
+      for (const cell of sweep.cells) {
+        if (inspectCell(cell).state === 'done') {
+          outcome.skipped++;
+          events.onCell?.({ id: cell.id, status: 'skipped', how: 'skip', seconds: 0 }, ++finished, sweep.cells.length);
+          continue;
+        }
+        pending.set(await this.enqueue(queue, sweep, cell), cell);
+      }
+      if (!this.wait) return { ...outcome, queued: pending.size };
+      const poll = envMilliseconds('COLLAPSE_QUEUE_POLL_MS', 500);
+      while (pending.size > 0 && !signal?.aborted) {
+        for (const [jobId, cell] of pending) {
+          const state = await queue.getJobState(jobId);
+          if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
+          const job = await queue.getJob(jobId);
+          pending.delete(jobId);
+          let result: CellOutcome;
+          if (state === 'completed' && inspectCell(cell).state === 'done') {
+            result = job?.returnvalue ?? { id: cell.id, status: 'done', how: 'fresh', seconds: 0 };
+            if (result.status === 'skipped') outcome.skipped++;
+            else outcome.done++;
+          } else {
+            const why = state === 'unknown' ? 'its job was removed from the queue' : state === 'completed' ? `the job completed but ${cell.dir} is not complete here (is the sweep directory shared with the workers?)` : (job?.failedReason ?? 'failed');
+            result = { id: cell.id, status: 'failed', how: 'fresh', seconds: 0, error: why };
+            outcome.failed.push(result);
+          }
+          events.onCell?.(result, ++finished, sweep.cells.length);
+        }
+        if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, poll));
+      }
+      return { ...outcome, queued: pending.size };
+    } finally {
+      await queue.close();
+    }
+  }
+
+  /** Add the cell's job unless one is already queued or running for it; returns the job id. */
+  private async enqueue(queue: Queue<CellJob, CellOutcome>, sweep: Sweep, cell: Cell): Promise<string> {
+    let jobId = jobIdFor(cell, true);
+    let job = await queue.getJob(jobId);
+    if (job && job.data.cell.dir !== cell.dir) {
+      jobId = jobIdFor(cell, false);
+      job = await queue.getJob(jobId);
+    }
+    if (job) {
+      const state = await job.getState();
+      if (state === 'failed') {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }); // a dead letter, asked for again
+        return jobId;
+      }
+      if (state !== 'completed') return jobId; // queued or running for another sweep: shared, runs once
+      await job.remove(); // completed once, but its directory is gone or incomplete: run it again
+    }
+    await queue.add(`${cell.command} ${cell.id}`, { sweep: sweep.name, cell, timeoutSeconds: sweep.timeoutSeconds }, {
+      jobId,
+      attempts: sweep.attempts,
+      backoff: { type: 'exponential', delay: sweep.backoffSeconds * 1000 },
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
+    return jobId;
+  }
+}
+
+/** Dead letters of a sweep: its cells whose job failed every attempt, with the reason. */
+export async function deadLetters(target: QueueTarget, sweep: Sweep): Promise<{ id: string; attempts: number; reason: string }[]> {
+  await probeQueue(target);
+  const queue = new Queue<CellJob>(target.name, { connection: connection(target) });
+  queue.on('error', () => undefined);
+  try {
+    const out: { id: string; attempts: number; reason: string }[] = [];
+    for (const cell of sweep.cells) {
+      for (const jobId of [jobIdFor(cell, true), jobIdFor(cell, false)]) {
+        const job = await queue.getJob(jobId);
+        if (job && job.data.cell.dir === cell.dir && (await job.getState()) === 'failed') {
+          out.push({ id: cell.id, attempts: job.attemptsMade, reason: job.failedReason ?? '' });
+        }
+      }
+    }
+    return out;
+  } finally {
+    await queue.close();
+  }
+}
+
+export interface WorkerOptions {
+  concurrency: number;
+  /** one line per cell on stderr */
+  log?: (line: string) => void;
+}
+
+/**
+ * A worker: takes cells from the queue until `signal` aborts. A stopping worker SIGTERMs its cells (they
+ * checkpoint) and puts their jobs back to wait without spending an attempt.
+ */
+export async function runWorker(target: QueueTarget, options: WorkerOptions, signal: AbortSignal): Promise<void> {
+  await probeQueue(target);
+  const stopping = new AbortController();
+  const processor = async (job: Job<CellJob, CellOutcome>, token?: string): Promise<CellOutcome> => {
+    const { cell, timeoutSeconds } = job.data;
+    const result = await runCell(cell, { timeoutMs: timeoutSeconds * 1000, signal: stopping.signal });
+    options.log?.(`worker: cell ${cell.id} ${result.status}${result.how === 'resume' ? ' (resumed)' : ''} in ${result.seconds.toFixed(1)} s${result.error ? `: ${result.error}` : ''}`);
+    if (result.status !== 'failed') return result;
+    if (stopping.signal.aborted && token) {
+      await job.moveToWait(token); // not the cell's fault: give it back untouched
+      const { WaitingError } = await import('bullmq');
+      throw new WaitingError();
+    }
+    throw new Error(result.error ?? `cell ${cell.id} failed`);
+  };
+  const worker = new Worker<CellJob, CellOutcome>(target.name, processor, {
+    connection: connection(target),
+    concurrency: options.concurrency,
+    // how soon a dead worker's cell is taken by another: the lock expires after lockDuration, checked every stalledInterval
+    lockDuration: envMilliseconds('COLLAPSE_QUEUE_LOCK_MS', 30_000),
+    stalledInterval: envMilliseconds('COLLAPSE_QUEUE_STALLED_MS', 30_000),
+    maxStalledCount: 5,
+  });
+  worker.on('error', () => undefined); // connection errors: ioredis reconnects
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  stopping.abort();
+  await worker.close();
+}
