@@ -132,14 +132,43 @@ export function formPool<P, D>(
 }
 
 /**
+ * Where a trajectory stands after `done` generations: everything the rest of it reads. Data sets and models are
+ * keyed by their 1-based index (set s of the data plan, model k); only those a later step still reads are here.
+ * The test set is not: it is redrawn from its key (the same items) when a trajectory is resumed.
+ */
+export interface TrajectoryState<P, D> {
+  done: number;
+  metrics: Metrics[];
+  sets: Map<number, D>;
+  models: Map<number, P>;
+}
+
+/** Optional hooks of runTrajectory: resume from a state, see each generation's state, free models, stop. */
+export interface TrajectoryControl<P, D> {
+  /** continue after resume.done generations (a state from onGeneration, or one decoded from a checkpoint) */
+  resume?: TrajectoryState<P, D>;
+  /** after each generation, with the state to continue from (awaited: a checkpoint is written before going on) */
+  onGeneration?: (state: TrajectoryState<P, D>) => void | Promise<void>;
+  /** after model n is fit and evaluated, before it may be freed (e.g. to save a grid of its samples) */
+  onModel?: (model: P, n: number) => void | Promise<void>;
+  /** frees a model once no later step reads it (tfjs weights are not garbage collected) */
+  release?: (model: P) => void;
+  /** checked after each generation's onGeneration: an aborted signal throws its reason there */
+  signal?: AbortSignal;
+}
+
+/**
  * One trajectory of the loop: the metrics of models 1 … N. Data sets and models are dropped after the last step
- * that reads them, so replace holds O(1) sets and accumulate all of them (it needs them).
+ * that reads them, so replace holds O(1) sets and accumulate all of them (it needs them). Every key is derived
+ * from (trajectory key, role, index), so a trajectory resumed from the state after generation n computes exactly
+ * what the uninterrupted one does (src/loop/checkpoint.ts stores that state).
  */
 export async function runTrajectory<P, D>(
   family: ModelFamily<P, D>,
   config: LoopConfig,
   key: Key,
   plan: LoopPlan = loopPlan(config.strategy, config.iterations),
+  control: TrajectoryControl<P, D> = {},
 ): Promise<Metrics[]> {
   const { iterations, samples: m } = config;
   const testKey = foldIn(key, LOOP_STREAM.test);
@@ -147,23 +176,49 @@ export async function runTrajectory<P, D>(
   const sets: (D | undefined)[] = [];
   const models = new Map<number, P>();
   const metrics: Metrics[] = [];
+  const start = control.resume?.done ?? 0;
+  if (control.resume) {
+    for (const [s, data] of control.resume.sets) sets[s - 1] = data;
+    for (const [k, model] of control.resume.models) models.set(k, model);
+    metrics.push(...control.resume.metrics);
+  }
+  const release = control.release ?? (() => undefined);
   const dataKey = foldIn(key, LOOP_STREAM.data);
   const poolKey = foldIn(key, LOOP_STREAM.pool);
   const fitKey = foldIn(key, LOOP_STREAM.fit);
-  for (let n = 1; n <= iterations; n++) {
-    for (const s of plan.added[n - 1]) {
-      const source = plan.sources[s - 1];
-      const setKey = foldIn(dataKey, s);
-      sets[s - 1] = source === 0 ? await family.real(m, setKey) : await family.sample(models.get(source) as P, m, setKey);
+  try {
+    for (let n = start + 1; n <= iterations; n++) {
+      for (const s of plan.added[n - 1]) {
+        const source = plan.sources[s - 1];
+        const setKey = foldIn(dataKey, s);
+        sets[s - 1] = source === 0 ? await family.real(m, setKey) : await family.sample(models.get(source) as P, m, setKey);
+      }
+      for (const [k, old] of models) {
+        if (plan.lastModelUse[k] <= n) {
+          models.delete(k);
+          release(old);
+        }
+      }
+      const pool = formPool(family, plan.weights[n - 1], sets, plan.fit, m, foldIn(poolKey, n));
+      const model = await family.fit(pool, foldIn(fitKey, n));
+      sets.forEach((_, s) => {
+        if (plan.lastSetUse[s] <= n) sets[s] = undefined;
+      });
+      metrics.push(await family.evaluate(model, test));
+      await control.onModel?.(model, n);
+      if (plan.lastModelUse[n] > n) models.set(n, model);
+      else release(model);
+      if (control.onGeneration) {
+        const alive = new Map<number, D>();
+        sets.forEach((data, s) => {
+          if (data !== undefined) alive.set(s + 1, data);
+        });
+        await control.onGeneration({ done: n, metrics: [...metrics], sets: alive, models: new Map(models) });
+      }
+      if (control.signal?.aborted && n < iterations) throw control.signal.reason;
     }
-    for (const [k] of models) if (plan.lastModelUse[k] <= n) models.delete(k);
-    const pool = formPool(family, plan.weights[n - 1], sets, plan.fit, m, foldIn(poolKey, n));
-    const model = await family.fit(pool, foldIn(fitKey, n));
-    if (plan.lastModelUse[n] > n) models.set(n, model);
-    sets.forEach((_, s) => {
-      if (plan.lastSetUse[s] <= n) sets[s] = undefined;
-    });
-    metrics.push(await family.evaluate(model, test));
+  } finally {
+    for (const model of models.values()) release(model); // empty unless the loop stopped early (an abort, an error)
   }
   return metrics;
 }

@@ -1,0 +1,170 @@
+/**
+ * Checkpoints of one generation-loop trajectory (issue 3's "checkpoint/resume", issue 7): after every generation the
+ * state a resume needs — generations done, the metrics so far, the data sets and models a later step still reads —
+ * goes into a run directory (src/core/run-store.ts):
+ *
+ *   checkpoint.json              sealed (SHA-256 of its own bytes): { trajectory: { done, metrics, sets, models }, … }
+ *   blobs/<sha256>.bin           one per data set or model, content-addressed, each written atomically
+ *
+ * The sealed state names every blob with its SHA-256 and length, so a torn, stale or edited blob is detected on
+ * resume (one-line UsageError), never decoded into other numbers. Blobs are written before the state that names
+ * them; blobs no state names any more are removed after it is sealed, so a crash at any instant leaves the last
+ * sealed state whole. Content addressing also means accumulate's older data sets are written once, not every
+ * generation. Resuming gives bit-identical results because every key of the loop is derived from (trajectory key,
+ * role, index), and a data set or model decodes to exactly what was encoded (the codec's contract).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fsyncDir } from '../core/atomic-file.js';
+import { UsageError } from '../core/errors.js';
+import type { RunStore } from '../core/run-store.js';
+import type { Metrics } from '../models/model.js';
+import type { TrajectoryState } from './generation-loop.js';
+
+/** Byte codecs for a family's data sets and models; decode(encode(x)) must compute exactly what x computes. */
+export interface TrajectoryCodec<P, D> {
+  encodeData(data: D): Uint8Array;
+  decodeData(bytes: Uint8Array): D;
+  encodeModel(model: P): Uint8Array;
+  decodeModel(bytes: Uint8Array): P;
+}
+
+export const BLOB_DIR = 'blobs';
+
+/** A data set or model in the sealed state: its index in the plan, and the blob that holds it. */
+export interface BlobRef {
+  index: number;
+  sha256: string;
+  bytes: number;
+}
+
+export interface StoredTrajectory {
+  done: number;
+  metrics: Metrics[];
+  sets: BlobRef[];
+  models: BlobRef[];
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const blobName = (hash: string) => `${hash}.bin`;
+
+/** Write bytes atomically: a temporary sibling, fsync, rename, fsync the directory. */
+export function writeBytesAtomic(path: string, bytes: Uint8Array): void {
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(temp, 'wx', 0o644);
+  try {
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Saves and loads one trajectory's states in one run directory. It remembers which objects it has already written
+ * (by identity), so a data set that stays in the pool is encoded and hashed once per process.
+ */
+export class TrajectoryCheckpoints<P, D> {
+  private readonly written = new WeakMap<object, BlobRef>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly codec: TrajectoryCodec<P, D>,
+  ) {}
+
+  private blobs(): string {
+    return join(this.dir, BLOB_DIR);
+  }
+
+  private put(value: unknown, index: number, encode: () => Uint8Array): BlobRef {
+    const known = typeof value === 'object' && value !== null ? this.written.get(value) : undefined;
+    if (known) return { ...known, index };
+    const bytes = encode();
+    const ref = { index, sha256: sha256(bytes), bytes: bytes.length };
+    const path = join(this.blobs(), blobName(ref.sha256));
+    if (!existsSync(path)) writeBytesAtomic(path, bytes); // the same name is the same bytes: a rename never tears it
+    if (typeof value === 'object' && value !== null) this.written.set(value, ref);
+    return ref;
+  }
+
+  /**
+   * Persist `state` into `store` as its checkpoint: blobs first, then the sealed checkpoint.json naming them
+   * (`extra` goes beside the trajectory in the state), then unreferenced blobs are removed.
+   */
+  save(store: RunStore, state: TrajectoryState<P, D>, elapsedSeconds: number, extra: Record<string, unknown> = {}): StoredTrajectory {
+    mkdirSync(this.blobs(), { recursive: true });
+    const sets = [...state.sets].map(([s, data]) => this.put(data, s, () => this.codec.encodeData(data)));
+    const models = [...state.models].map(([k, model]) => this.put(model, k, () => this.codec.encodeModel(model)));
+    fsyncDir(this.blobs());
+    const stored: StoredTrajectory = { done: state.done, metrics: state.metrics, sets, models };
+    store.saveCheckpoint({ ...extra, trajectory: stored }, elapsedSeconds);
+    const keep = new Set([...sets, ...models].map((r) => blobName(r.sha256)));
+    for (const name of readdirSync(this.blobs())) if (!keep.has(name)) rmSync(join(this.blobs(), name), { force: true });
+    return stored;
+  }
+
+  /**
+   * The state a checkpoint describes, every blob checked against its hash and decoded. `label` names the run
+   * directory in errors (`--resume DIR`); `iterations` is the run's N. Every problem is a one-line UsageError.
+   */
+  load(stored: unknown, label: string, iterations: number): TrajectoryState<P, D> {
+    const t = checkStoredTrajectory(stored, label, iterations);
+    const read = (ref: BlobRef, what: string): Uint8Array => {
+      const path = join(this.blobs(), blobName(ref.sha256));
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(path);
+      } catch {
+        throw new UsageError(`--resume ${label}: the checkpoint's ${what} (${BLOB_DIR}/${blobName(ref.sha256)}) is missing; nothing was changed`);
+      }
+      if (bytes.length !== ref.bytes || sha256(bytes) !== ref.sha256) {
+        throw new UsageError(`--resume ${label}: the checkpoint's ${what} (${BLOB_DIR}/${blobName(ref.sha256)}) is damaged (its SHA-256 does not match); nothing was changed`);
+      }
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    };
+    const decode = <T>(ref: BlobRef, what: string, fn: (bytes: Uint8Array) => T): T => {
+      const bytes = read(ref, what);
+      let value: T;
+      try {
+        value = fn(bytes);
+      } catch (error) {
+        throw new UsageError(`--resume ${label}: the checkpoint's ${what} does not decode (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); nothing was changed`);
+      }
+      if (typeof value === 'object' && value !== null) this.written.set(value, ref);
+      return value;
+    };
+    const sets = new Map(t.sets.map((r) => [r.index, decode(r, `data set ${r.index}`, (b) => this.codec.decodeData(b))] as const));
+    const models = new Map(t.models.map((r) => [r.index, decode(r, `model ${r.index}`, (b) => this.codec.decodeModel(b))] as const));
+    return { done: t.done, metrics: t.metrics, sets, models };
+  }
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The stored trajectory's shape, checked field by field before anything trusts it. */
+export function checkStoredTrajectory(stored: unknown, label: string, iterations: number): StoredTrajectory {
+  const bad = (why: string) => new UsageError(`--resume ${label}: its checkpoint.json does not fit the run in its manifest.json (${why}); nothing was changed`);
+  if (!isObject(stored)) throw bad('no trajectory state');
+  const { done, metrics, sets, models } = stored;
+  if (!Number.isSafeInteger(done) || (done as number) < 1 || (done as number) > iterations) throw bad(`generations done ${JSON.stringify(done)} not in [1, ${iterations}]`);
+  if (!Array.isArray(metrics) || metrics.length !== done) throw bad('metrics');
+  for (const row of metrics) {
+    if (!isObject(row) || !Object.values(row).every((v) => typeof v === 'number' && Number.isFinite(v))) throw bad('metrics');
+  }
+  const refs = (x: unknown, what: string): BlobRef[] => {
+    if (!Array.isArray(x)) throw bad(what);
+    for (const r of x) {
+      const ok = isObject(r) && Number.isSafeInteger(r.index) && (r.index as number) >= 1 && typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/.test(r.sha256) && Number.isSafeInteger(r.bytes) && (r.bytes as number) >= 0;
+      if (!ok) throw bad(what);
+    }
+    return x as BlobRef[];
+  };
+  return { done: done as number, metrics: metrics as Metrics[], sets: refs(sets, 'data sets'), models: refs(models, 'models') };
+}

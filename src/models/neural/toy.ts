@@ -1,0 +1,88 @@
+/**
+ * The smallest neural family: a 1-D Gaussian N(μ, σ²) whose μ and log σ are tf.Variables fit by Adam on the pool's
+ * weighted negative log-likelihood. Not a model of the paper: it exists so that the neural command, its child
+ * processes, checkpoints and resume are tested in seconds without the real families (and it shows the NeuralFamily
+ * contract in ~100 lines). The CLI accepts `--model toy` only when COLLAPSE_NEURAL_TOY=1.
+ *
+ * Real data: N(1.5, 0.7²). Metric `loss`: mean test NLL (nats/item) on held-out real items.
+ */
+import type { Key } from '../../core/rng.js';
+import { foldIn } from '../../core/rng.js';
+import type { Pool } from '../model.js';
+import type { NeuralFamily, NeuralFamilyOptions, NeuralModel } from './family.js';
+import { disposeWeights, loadTf, seedOf } from './tf.js';
+
+const REAL_MEAN = 1.5;
+const REAL_SD = 0.7;
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+export interface ToySettings {
+  /** Adam steps per fit (full batch) */
+  steps: number;
+  learningRate: number;
+  samples: number;
+  testSamples: number;
+}
+
+/** A family whose name is not one of the paper's three (the toy); otherwise the NeuralFamily contract. */
+export type AnyNeuralFamily<D = unknown> = Omit<NeuralFamily<D>, 'name'> & { readonly name: string };
+
+export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeuralFamily<Float32Array>> {
+  const tf = await loadTf();
+  if (options.temperature !== undefined && options.temperature !== 1) throw new Error('toy: temperature must be 1');
+  const schedule = options.schedule ?? { kind: 'steps' as const, amount: options.quick ? 40 : 200 };
+  const settings: ToySettings = {
+    steps: schedule.amount,
+    learningRate: 0.05,
+    samples: options.samples ?? (options.quick ? 100 : 1000),
+    testSamples: options.testSamples ?? 500,
+  };
+  const draw = (n: number, mean: number, sd: number, key: Key) =>
+    tf.tidy(() => tf.randomNormal([n], mean, sd, 'float32', seedOf(key)).dataSync() as Float32Array);
+  const nll = (w: NeuralModel['weights'], x: import('@tensorflow/tfjs').Tensor1D, p: import('@tensorflow/tfjs').Tensor1D) => {
+    const z = x.sub(w.mean).div(w.logSd.exp());
+    return z.square().mul(0.5).add(w.logSd).add(HALF_LOG_2PI).mul(p).sum() as import('@tensorflow/tfjs').Scalar;
+  };
+  return {
+    name: 'toy',
+    metric: 'test NLL (nats/item)',
+    standIn: 'a 1-D Gaussian fit by Adam (a test fixture, not an experiment of the paper)',
+    settings: { ...settings },
+    schedule,
+    real: async (n, key) => draw(n, REAL_MEAN, REAL_SD, key),
+    size: (data) => data.length,
+    take: (data, rows) => Float32Array.from(rows, (r) => data[r]),
+    async fit(pool: Pool<Float32Array>, key: Key): Promise<NeuralModel> {
+      const xs = pool.flatMap((part) => Array.from(part.data));
+      const ps = pool.flatMap((part) => Array.from(part.data, () => part.weight / part.data.length));
+      const variable = (init: import('@tensorflow/tfjs').Tensor) => {
+        const v = tf.variable(init, true);
+        init.dispose(); // a variable holds its own reference to the data
+        return v;
+      };
+      const weights = { mean: variable(tf.randomNormal([], 0, 0.1, 'float32', seedOf(foldIn(key, 1)))), logSd: variable(tf.zeros([])) };
+      const optimizer = tf.train.adam(settings.learningRate);
+      const x = tf.tensor1d(xs);
+      const p = tf.tensor1d(ps);
+      for (let step = 0; step < settings.steps; step++) optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
+      optimizer.dispose();
+      tf.dispose([x, p]);
+      return { weights };
+    },
+    async sample(model, n, key) {
+      const mean = model.weights.mean.dataSync()[0];
+      const sd = Math.exp(model.weights.logSd.dataSync()[0]);
+      return draw(n, mean, sd, key);
+    },
+    async evaluate(model, test) {
+      const loss = tf.tidy(() => nll(model.weights, tf.tensor1d(test), tf.fill([test.length], 1 / test.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
+      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]) };
+    },
+    dispose: (model) => disposeWeights(model.weights),
+    encodeData: (data) => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+    decodeData: (bytes) => {
+      if (bytes.length % 4 !== 0) throw new Error(`toy data of ${bytes.length} bytes is not float32`);
+      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    },
+  };
+}
