@@ -71,8 +71,8 @@ test('contract: real and heldOut come from disjoint documents; size, take, encod
   const model = await family.fit([{ data: real, weight: 1, set: 1 }], foldIn(key, 3));
   const metrics = await family.evaluate(model, held);
   family.dispose(model);
-  // one step from N(0, 0.02²) weights: logits ≈ 0, so CE ≈ log 51 = 3.93
-  assert.ok(Math.abs(metrics.loss - Math.log(51)) < 0.1, `loss ${metrics.loss}`);
+  // N(0, 0.02²) weights give logits ≈ 0, CE ≈ log 51 = 3.93; one Adam step at 1e-2 moves it a little below
+  assert.ok(metrics.loss > 3.3 && metrics.loss < Math.log(51) + 0.05, `loss ${metrics.loss}`);
   assert.equal(metrics.bitsPerChar, metrics.loss / Math.LN2);
   assert.equal(metrics.steps, 1);
 });
