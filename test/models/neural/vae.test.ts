@@ -14,7 +14,7 @@ import { PoolBatches } from '../../../src/models/neural/vae/batches.js';
 import { create, imageGridPng, vaeFamily, VAE_QUICK, type VaeSettings } from '../../../src/models/neural/vae/index.js';
 import { decodeImages, encodeImages, loadMnist, parseIdxImages, takeImages, type ImageSet } from '../../../src/models/neural/vae/mnist.js';
 import { crc32 } from '../../../src/models/neural/vae/png.js';
-import { evaluateVae, initVae } from '../../../src/models/neural/vae/vae.js';
+import { evaluateVae, initVae, stepsFor } from '../../../src/models/neural/vae/vae.js';
 import { parseStrategy } from '../../../src/strategies/index.js';
 
 /** Test sizes: seconds on 2 busy cores. */
@@ -189,11 +189,25 @@ test('a weighted pool (augment-like 2:1 weights) trains, and a tiny replace traj
   const model = await family.fit([{ data: a, weight: 2 / 3, set: 1 }, { data: b, weight: 1 / 3, set: 2 }], rootKey(17));
   assert.ok(Number.isFinite((await family.evaluate(model, a)).loss));
   family.dispose(model);
-  const metrics = await runTrajectory(family, { strategy: parseStrategy('replace'), iterations: 2, samples: 256, testSamples: 256 }, rootKey(18));
+  // the loop takes its test set from heldOut (MNIST's test split) and data set 1 from real (the training split)
+  const calls = { real: 0, heldOut: 0 };
+  const spied = {
+    ...family,
+    real: (n: number, key: number) => (calls.real++, family.real(n, key)),
+    heldOut: (n: number, key: number) => (calls.heldOut++, (family.heldOut as NonNullable<typeof family.heldOut>)(n, key)),
+  };
+  const metrics = await runTrajectory(spied, { strategy: parseStrategy('replace'), iterations: 2, samples: 256, testSamples: 256 }, rootKey(18));
+  assert.deepEqual(calls, { real: 1, heldOut: 1 });
   assert.equal(metrics.length, 2);
   assert.ok(metrics.every((m) => Number.isFinite(m.loss)));
   // a second model fit on the first's samples is worse on real test data (219.3 → 227.0 nats when written, wasm)
   assert.ok(metrics[1].loss > metrics[0].loss, `replace: ${metrics.map((m) => m.loss.toFixed(2)).join(' → ')}`);
+});
+
+test('schedules: epochs are passes over the union (rounded up to whole batches), steps are fixed', () => {
+  assert.equal(stepsFor({ kind: 'epochs', amount: 5 }, 4000, 128), 157);
+  assert.equal(stepsFor({ kind: 'epochs', amount: 5 }, 16_000, 128), 625); // accumulate's 4th fit costs 4×
+  assert.equal(stepsFor({ kind: 'steps', amount: 300 }, 16_000, 128), 300);
 });
 
 test('usage errors name the setting, the value and what is allowed', async () => {
