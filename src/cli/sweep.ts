@@ -9,7 +9,7 @@ import type { CellOutcome } from '../sweep/cell.js';
 import { collectTable, tableToCsv, tableToJson } from '../sweep/collect.js';
 import type { Executor, SweepOutcome } from '../sweep/executor.js';
 import { LocalExecutor } from '../sweep/local.js';
-import { deadLetters, parseQueueUrl, QueueExecutor } from '../sweep/queue.js';
+import { deadLetters, parseQueueUrl, probeQueue, QueueExecutor } from '../sweep/queue.js';
 import { loadSweep, type Sweep } from '../sweep/spec.js';
 import { progressBar, sweepStatus } from '../sweep/status.js';
 import { Interrupted, watchSignals } from './interrupt.js';
@@ -63,6 +63,7 @@ export async function sweepCommand(flags: Record<string, unknown>): Promise<numb
     if (table.missing.length > 0) process.stderr.write(`collapse: sweep ${sweep.name}: ${table.missing.length} of ${sweep.cells.length} cells have no results yet (collapse sweep status ${file})\n`);
     return 0;
   }
+  if (queue) await probeQueue(queue); // an unreachable queue: one line, before anything is printed or enqueued
   const executor: Executor = queue ? new QueueExecutor(queue, !flags.detach) : new LocalExecutor((flags.workers === undefined ? undefined : parseOption(SWEEP_OPTIONS[1], flags.workers)) as number | undefined);
   return runSweep(sweep, executor, quiet, Boolean(flags.json));
 }

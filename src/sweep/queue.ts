@@ -81,12 +81,13 @@ export async function probeQueue(target: QueueTarget): Promise<void> {
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  probe.on('error', () => undefined); // reported below, once
+  let cause: Error | undefined;
+  probe.on('error', (error: Error) => (cause ??= error)); // the socket's own error (ECONNREFUSED …), reported below once
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    const why = (error as Error).message.split('\n')[0];
+    const why = (cause ?? (error as Error)).message.split('\n')[0];
     throw new UsageError(`--queue ${target.url}: cannot reach Redis (${why}); nothing was enqueued`);
   } finally {
     probe.disconnect();
