@@ -47,9 +47,8 @@ export function initVae(pixels: number, config: VaeConfig, key: Key, pixelMean?:
     const normal = (shape: [number, number], fanIn: number, gain: number, i: number) =>
       tf.variable(tf.randomNormal(shape, 0, Math.sqrt(gain / fanIn), 'float32', seedOf(key, i)), true, undefined);
     // start the decoder at the data's marginal: logit of each pixel's mean, clamped so that empty pixels stay finite
-    const outBias = pixelMean
-      ? tf.tensor1d(pixelMean.map((p) => Math.log(Math.min(Math.max(p, 1e-3), 1 - 1e-3) / (1 - Math.min(Math.max(p, 1e-3), 1 - 1e-3)))))
-      : tf.zeros([pixels]);
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const outBias = pixelMean ? tf.tensor1d(pixelMean.map((p) => logit(Math.min(Math.max(p, 1e-3), 1 - 1e-3)))) : tf.zeros([pixels]);
     return {
       encoderHidden: normal([pixels, H], pixels, 2, 0),
       encoderHiddenBias: tf.variable(tf.zeros([H]), true, undefined),
@@ -86,11 +85,7 @@ export function elboParts(w: Weights, x: tf.Tensor2D, eps: tf.Tensor2D): { nll: 
 /** Rows `rows[b]` of parts `parts[b]` as a float [batch, pixels] tensor of 0/1. */
 function batchTensor(pool: readonly ImagePart[], parts: Int32Array, rows: Int32Array, pixels: number): tf.Tensor2D {
   const x = new Float32Array(parts.length * pixels);
-  for (let b = 0; b < parts.length; b++) {
-    const source = pool[parts[b]].images.pixels;
-    const start = rows[b] * pixels;
-    for (let j = 0; j < pixels; j++) x[b * pixels + j] = source[start + j];
-  }
+  for (let b = 0; b < parts.length; b++) x.set(pool[parts[b]].images.pixels.subarray(rows[b] * pixels, (rows[b] + 1) * pixels), b * pixels);
   return tf.tensor2d(x, [parts.length, pixels]);
 }
 
