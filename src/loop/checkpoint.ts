@@ -116,19 +116,7 @@ export class TrajectoryCheckpoints<P, D> {
    */
   load(stored: unknown, label: string, iterations: number): TrajectoryState<P, D> {
     const t = checkStoredTrajectory(stored, label, iterations);
-    const read = (ref: BlobRef, what: string): Uint8Array => {
-      const path = join(this.blobs(), blobName(ref.sha256));
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(path);
-      } catch {
-        throw new UsageError(`--resume ${label}: the checkpoint's ${what} (${BLOB_DIR}/${blobName(ref.sha256)}) is missing; nothing was changed`);
-      }
-      if (bytes.length !== ref.bytes || sha256(bytes) !== ref.sha256) {
-        throw new UsageError(`--resume ${label}: the checkpoint's ${what} (${BLOB_DIR}/${blobName(ref.sha256)}) is damaged (its SHA-256 does not match); nothing was changed`);
-      }
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    };
+    const read = (ref: BlobRef, what: string) => this.read(ref, what, label);
     const decode = <T>(ref: BlobRef, what: string, fn: (bytes: Uint8Array) => T): T => {
       const bytes = read(ref, what);
       let value: T;
@@ -144,7 +132,33 @@ export class TrajectoryCheckpoints<P, D> {
     const models = new Map(t.models.map((r) => [r.index, decode(r, `model ${r.index}`, (b) => this.codec.decodeModel(b))] as const));
     return { done: t.done, metrics: t.metrics, sets, models };
   }
+
+  /** Read-only check before a resume touches anything: the state's shape and every blob's length and SHA-256. */
+  verify(stored: unknown, label: string, iterations: number): StoredTrajectory {
+    const t = checkStoredTrajectory(stored, label, iterations);
+    for (const r of t.sets) this.read(r, `data set ${r.index}`, label);
+    for (const r of t.models) this.read(r, `model ${r.index}`, label);
+    return t;
+  }
+
+  private read(ref: BlobRef, what: string, label: string): Uint8Array {
+    const path = join(this.blobs(), blobName(ref.sha256));
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      throw new UsageError(`--resume ${label}: the checkpoint's ${what} (${BLOB_DIR}/${blobName(ref.sha256)}) is missing; nothing was changed`);
+    }
+    if (bytes.length !== ref.bytes || sha256(bytes) !== ref.sha256) {
+      throw new UsageError(`--resume ${label}: the checkpoint's ${what} (${BLOB_DIR}/${blobName(ref.sha256)}) is damaged (its SHA-256 does not match); nothing was changed`);
+    }
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
 }
+
+/** A codec-free view for read-only checks (TrajectoryCheckpoints.verify needs no family). */
+export const verifyStoredTrajectory = (dir: string, stored: unknown, label: string, iterations: number): StoredTrajectory =>
+  new TrajectoryCheckpoints<never, never>(dir, undefined as unknown as TrajectoryCodec<never, never>).verify(stored, label, iterations);
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 

@@ -17,7 +17,7 @@ import { loopPlan, runTrajectory, type LoopConfig } from '../../src/loop/generat
 import type { Metrics } from '../../src/models/model.js';
 import type { NeuralModel } from '../../src/models/neural/family.js';
 import { decodeWeights, encodeWeights, neuralCodec } from '../../src/models/neural/run.js';
-import { weightsToArrays } from '../../src/models/neural/tf.js';
+import * as tfModule from '../../src/models/neural/tf.js';
 import { createToy } from '../../src/models/neural/toy.js';
 import { parseStrategy } from '../../src/strategies/index.js';
 
@@ -41,7 +41,7 @@ const checkpointState = (store: RunStore) => (readSealed(store.path('checkpoint.
 /** Run with a checkpoint after every generation, stopping (as an abort would) after `stopAfter` generations. */
 async function runUntil(strategy: string, store: RunStore, stopAfter: number): Promise<Metrics[] | 'stopped'> {
   const { family, config, plan } = await setup(strategy);
-  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family));
+  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family, tfModule));
   const controller = new AbortController();
   try {
     return await runTrajectory(family, config, KEY, plan, {
@@ -60,7 +60,7 @@ async function runUntil(strategy: string, store: RunStore, stopAfter: number): P
 
 async function resume(strategy: string, store: RunStore): Promise<Metrics[]> {
   const { family, config, plan } = await setup(strategy);
-  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family));
+  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family, tfModule));
   const state = checkpoints.load(checkpointState(store).trajectory, store.dir, ITERATIONS);
   return runTrajectory(family, config, KEY, plan, { resume: state, release: (m) => family.dispose(m), onGeneration: (s) => void checkpoints.save(store, s, 0) });
 }
@@ -106,7 +106,7 @@ test('a damaged, missing or mismatched checkpoint is a one-line UsageError namin
   const store = newStore();
   await runUntil('replace', store, 1);
   const { family } = await setup('replace');
-  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family));
+  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family, tfModule));
   const stored = checkpointState(store).trajectory as { sets: { sha256: string }[]; models: { sha256: string }[] };
   const blob = join(store.dir, BLOB_DIR, `${stored.models[0].sha256}.bin`);
   const good = readFileSync(blob);
@@ -133,7 +133,7 @@ test('weights codec: encode → decode is exact, and a short blob is refused', a
   let model: NeuralModel | undefined;
   await runTrajectory(family, { ...config, iterations: 1 }, KEY, loopPlan(config.strategy, 1), { onModel: (m) => void (model = m) });
   void plan;
-  const arrays = weightsToArrays((model as NeuralModel).weights);
+  const arrays = tfModule.weightsToArrays((model as NeuralModel).weights);
   const bytes = encodeWeights(arrays);
   const back = decodeWeights(bytes);
   assert.deepEqual(Object.keys(back), Object.keys(arrays));

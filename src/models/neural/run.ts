@@ -18,7 +18,10 @@ import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
 import type { NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
 import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
-import { arraysToWeights, loadTf, weightsToArrays, type WeightArrays } from './tf.js';
+import type { WeightArrays } from './tf.js';
+
+/** tf.ts, imported when a part runs (it loads tfjs, ~1 s): other commands never pay for it. */
+type TfModule = typeof import('./tf.js');
 import type { AnyNeuralFamily } from './toy.js';
 
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
@@ -59,6 +62,14 @@ const FAMILY_KEY_INDEX: Readonly<Record<string, number>> = { lm: 1, vae: 2, diff
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** A --strategy value (comma-separated) as the list of canonical strategy names; throws a UsageError. */
+export function parseStrategyList(raw: unknown): string[] {
+  const text = parseOption(NEURAL_OPTIONS[1], raw) as string;
+  const names = [...new Set(list(text).map((s) => parseStrategy(s).name))];
+  if (names.length === 0) throw new UsageError(`--strategy needs at least one strategy; got ${JSON.stringify(raw)}`);
+  return names;
+}
+
 /** epochs, steps, epochs:<k>, steps:<k> → the kind and the amount (undefined: the family's default amount). */
 export function parseSchedule(text: string): { kind: Schedule['kind']; amount?: number } {
   const match = /^(epochs|steps)(?::(.+))?$/.exec(text.trim());
@@ -86,8 +97,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   }
   const model = [...new Set(models.flatMap((m) => (m === 'all' ? names.filter((n) => n !== 'toy') : [m])))];
   if (model.length === 0) throw new UsageError(`--model needs at least one family (${names.join(', ')}); got ${JSON.stringify(raw.model)}`);
-  const strategy = [...new Set(list(value('strategy') as string).map((s) => parseStrategy(s).name))];
-  if (strategy.length === 0) throw new UsageError(`--strategy needs at least one strategy; got ${JSON.stringify(raw.strategy)}`);
+  const strategy = parseStrategyList(value('strategy'));
   const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, quick };
   const temperature = value('temperature') as number | undefined;
   if (temperature !== undefined) config.temperature = temperature;
@@ -148,18 +158,18 @@ export function decodeWeights(bytes: Uint8Array): WeightArrays {
 }
 
 /** A neural family's checkpoint codec: its own data codec, and weights through encodeWeights. */
-export function neuralCodec<D>(family: AnyNeuralFamily<D>): TrajectoryCodec<NeuralModel, D> {
+export function neuralCodec<D>(family: AnyNeuralFamily<D>, tf: TfModule): TrajectoryCodec<NeuralModel, D> {
   return {
     encodeData: (data) => family.encodeData(data),
     decodeData: (bytes) => family.decodeData(bytes),
-    encodeModel: (model) => encodeWeights(weightsToArrays(model.weights)),
-    decodeModel: (bytes) => ({ weights: arraysToWeights(decodeWeights(bytes)) }),
+    encodeModel: (model) => encodeWeights(tf.weightsToArrays(model.weights)),
+    decodeModel: (bytes) => ({ weights: tf.arraysToWeights(decodeWeights(bytes)) }),
   };
 }
 
 /** Build a part's family with the options the configuration resolves (schedule: see parseSchedule). */
 export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
-  const factory = neuralFactory(part.model);
+  const factory = await neuralFactory(part.model);
   if (factory === undefined) throw new UsageError(`--model ${part.model} is not available here${part.model === 'toy' ? ` (set ${TOY_ENV}=1)` : ''}`);
   const options: NeuralFamilyOptions = {
     quick: part.quick,
@@ -221,7 +231,8 @@ export const partKey = (part: NeuralPart): Key => foldIn(rootKey(part.seed), FAM
 /** Run (or continue) one part; a non-finite metric is a NumericError naming the generation. */
 export async function runNeuralPart(part: NeuralPart, control: PartControl = {}): Promise<NeuralPartReport> {
   const family = await buildFamily(part);
-  const tf = await loadTf();
+  const tfModule = await import('./tf.js');
+  const tf = await tfModule.loadTf();
   const samples = Number(family.settings.samples ?? part.samples);
   const testSamples = Number(family.settings.testSamples ?? part['test-samples']);
   if (!Number.isInteger(samples) || !Number.isInteger(testSamples)) throw new Error(`the ${part.model} family does not say its samples and testSamples in its settings`);
@@ -229,7 +240,7 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
   const config = { strategy, iterations: part.iterations, samples, testSamples };
   const plan = loopPlan(strategy, part.iterations);
   const key = partKey(part);
-  const checkpoints = control.store ? new TrajectoryCheckpoints(control.store.dir, neuralCodec(family)) : undefined;
+  const checkpoints = control.store ? new TrajectoryCheckpoints(control.store.dir, neuralCodec(family, tfModule)) : undefined;
   const prior = control.resume?.elapsedSeconds ?? 0;
   let resume: TrajectoryState<NeuralModel, unknown> | undefined;
   if (control.resume) {

@@ -1,0 +1,120 @@
+/**
+ * One part of `collapse neural` (a family under one strategy) in its own sub-run directory, in this process or in a
+ * child process (src/cli/neural-child.ts is the child's entry; src/cli/neural.ts forks it, two at a time, because
+ * tfjs-wasm uses one core per process).
+ *
+ * A part's directory is a run directory (src/core/run-store.ts) whose config is the part (with its `part` id):
+ * manifest.json, checkpoint.json + blobs/ after every generation (src/loop/checkpoint.ts), results.json and
+ * results.csv at the end, and for the vae samples/generation-<n>.png (a 10×10 grid of model n's samples). The parent
+ * owns the directory: a part never started (no manifest) is created afresh there (--force within the parent's run).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, NumericError, UsageError } from '../core/errors.js';
+import { foldIn } from '../core/rng.js';
+import { canonicalJson, MANIFEST_FILE, readManifest, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
+import { verifyStoredTrajectory, writeBytesAtomic } from '../loop/checkpoint.js';
+import type { Metrics } from '../models/model.js';
+import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../models/neural/run.js';
+import { Interrupted } from './interrupt.js';
+
+export const NEURAL_BACKEND = () => process.env.COLLAPSE_NEURAL_BACKEND || 'wasm';
+
+/** Key role of the sample grids, beside the loop's roles (LOOP_STREAM 16–20): drawing them changes no other stream. */
+const GRID_STREAM = 21;
+
+export interface PartJob {
+  part: NeuralPart;
+  /** the part's run directory (undefined: nothing is saved) */
+  dir?: string;
+  /** continue the run in `dir` */
+  resume: boolean;
+}
+
+/** What a child (or the in-process runner) reports. */
+export type PartMessage =
+  | { type: 'generation'; part: string; n: number; metrics: Metrics; seconds: number }
+  | { type: 'done'; part: string; report: NeuralPartReport }
+  | { type: 'error'; part: string; code: number; message: string };
+
+/** The part's stored run, checked read-only: its config must be this part; its checkpoint whole (every blob hashed). */
+function checkPartRun(job: PartJob) {
+  return (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
+    const dir = job.dir as string;
+    if (canonicalJson(manifest.config) !== canonicalJson(job.part)) {
+      throw new UsageError(`--resume: ${dir} holds another part (${String(manifest.config.part)}) than ${job.part.part}; nothing was changed`);
+    }
+    if (checkpoint === null) return { resumedFrom: 'the start (no generation had been checkpointed)', checked: null };
+    const stored = verifyStoredTrajectory(dir, (checkpoint.state as { trajectory?: unknown } | null)?.trajectory, dir, job.part.iterations);
+    return { resumedFrom: `generation ${stored.done} of ${job.part.iterations}`, checked: null };
+  };
+}
+
+/** Where a part's directory stands: never started, started (resumable), or complete with its report. */
+export function partStatus(dir: string): { status: 'new' } | { status: 'started' } | { status: 'complete'; report: NeuralPartReport } {
+  if (!existsSync(join(dir, MANIFEST_FILE))) return { status: 'new' };
+  const manifest = readManifest(dir, 'neural');
+  if (manifest.status !== 'complete') return { status: 'started' };
+  // results.json is written atomically before the manifest says complete
+  return { status: 'complete', report: JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as NeuralPartReport };
+}
+
+/** Run (or continue) one part here; `notify` hears each generation. Throws Interrupted when `signal` aborts. */
+export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (message: PartMessage) => void): Promise<NeuralPartReport> {
+  const { part } = job;
+  let store: RunStore | undefined;
+  let resume: PartControl['resume'];
+  if (job.dir !== undefined) {
+    if (job.resume) {
+      const opened = RunStore.resume(job.dir, 'neural', checkPartRun(job));
+      store = opened.store;
+      if (opened.checkpoint) resume = { state: opened.checkpoint.state, label: job.dir, elapsedSeconds: opened.checkpoint.elapsedSeconds };
+    } else {
+      store = RunStore.create(job.dir, true, { command: 'neural', config: { ...part }, seed: part.seed, backend: `tfjs-${NEURAL_BACKEND()}`, backendReason: 'tfjs 4.22 (src/models/neural/tf.ts)' });
+    }
+  }
+  try {
+    const grids = store !== undefined && part.model === 'vae' ? await import('../models/neural/vae/index.js') : undefined;
+    const report = await runNeuralPart(part, {
+      store,
+      resume,
+      signal,
+      onGeneration: (n, metrics, seconds) => notify({ type: 'generation', part: part.part, n, metrics, seconds }),
+      onModel:
+        grids && store
+          ? async (family, model, n, key) => {
+              const samples = await family.sample(model, 100, foldIn(foldIn(key, GRID_STREAM), n));
+              mkdirSync(store!.path('samples'), { recursive: true });
+              writeBytesAtomic(store!.path(`samples/generation-${n}.png`), grids.imageGridPng(samples as Parameters<typeof grids.imageGridPng>[0]));
+            }
+          : undefined,
+    });
+    if (store) {
+      store.writeJson('results.json', report);
+      store.writeText('results.csv', partCsv(report));
+      store.finish('complete');
+    }
+    return report;
+  } catch (error) {
+    const interrupted = error instanceof Interrupted ? error : signal.aborted ? (signal.reason as Interrupted) : null;
+    store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
+    throw interrupted ?? error;
+  }
+}
+
+/** One row per iteration: the loss and every other metric. */
+export function partCsv(report: NeuralPartReport): string {
+  const names = [...new Set(report.iterations.flatMap((r) => Object.keys(r.metrics)))].filter((n) => n !== 'loss');
+  const lines = [['part', 'model', 'strategy', 'iteration', 'loss', ...names].join(',')];
+  for (const r of report.iterations) lines.push([report.config.part, report.model, report.strategy, r.iteration, r.mean, ...names.map((n) => r.metrics[n] ?? '')].join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** The exit code and one line for an error a part ended with (the child's side of the protocol). */
+export function describeError(error: unknown): { code: number; message: string } {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  if (error instanceof Interrupted) return { code: error.exitCode, message };
+  if (error instanceof UsageError) return { code: EXIT.usage, message };
+  if (error instanceof NumericError) return { code: EXIT.numeric, message };
+  return { code: EXIT.bug, message };
+}

@@ -1,0 +1,228 @@
+/**
+ * `collapse neural`: the three neural families (src/models/neural/) under replace, accumulate or any strategy, the
+ * paper's protocol (a fresh model per generation, m synthetic items per generation, test loss on held-out real
+ * data). Each (family, strategy) pair is a part; parts run two at a time in child processes (tfjs-wasm is single-
+ * threaded, so two processes use both cores; COLLAPSE_NEURAL_PROCESSES changes it), or here when there is one.
+ *
+ * With --out DIR: DIR/manifest.json (the whole configuration), DIR/runs/<part>/ one run directory per part
+ * (src/cli/neural-part.ts: a checkpoint after every generation), and at the end DIR/results.json (the --json object),
+ * results.csv, neural-collapse.json and neural-collapse.csv (the figure's data). --resume DIR continues every part
+ * that is not complete from its last checkpointed generation, bit-identical to a run never stopped (same backend).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { withConfigFile } from '../core/config-file.js';
+import { NumericError, UsageError } from '../core/errors.js';
+import { inspectRun, preflightOut, RunStore, type Manifest } from '../core/run-store.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
+import { NEURAL_OPTIONS, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
+import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
+import type { CommonFlags } from './linear.js';
+import { NEURAL_BACKEND, partCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
+import { environment, fmt, table } from './output.js';
+import { configFromManifest, rejectResumeConflicts } from './resume.js';
+
+export { NEURAL_OPTIONS };
+
+const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
+const configFlags = (flags: Record<string, unknown>) => Object.fromEntries(NEURAL_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
+const normalise = (spec: OptionSpec, raw: unknown) => (spec.flag === 'strategy' ? parseStrategyList(raw) : spec.flag === 'model' ? validateNeuralConfig({ model: raw }).model : parseOption(spec, raw));
+
+/** The --json object: one report per part, keyed by its id `<model>-<strategy>` (e.g. "vae-accumulate"). */
+export type NeuralJson = Record<string, NeuralPartReport>;
+
+interface Job {
+  config: NeuralConfig;
+  dir?: string;
+  force: boolean;
+  resume: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
+export async function neuralCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
+  const quiet = Boolean(flags.quiet) || Boolean(flags.json);
+  if (flags.resume !== undefined) {
+    const dir = pathFlag('resume', flags.resume);
+    rejectResumeConflicts(flags, dir);
+    const { checked } = inspectRun(dir, 'neural', checkResume(dir, flags));
+    return execute({ config: checked, dir, force: false, resume: true, quiet, json: Boolean(flags.json) });
+  }
+  const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
+  const config = withConfigFile(configFile, configFlags(flags), NEURAL_OPTIONS, 'neural', validateNeuralConfig);
+  const dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
+  if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
+  return execute({ config, dir, force: Boolean(flags.force), resume: false, quiet, json: Boolean(flags.json) });
+}
+
+function checkResume(dir: string, flags: Record<string, unknown>) {
+  return (manifest: Manifest) => {
+    if (manifest.config.part !== undefined) {
+      throw new UsageError(`--resume ${dir}: this is one part of a neural run; resume the run directory that holds its runs/ folder`);
+    }
+    const config = configFromManifest(manifest, dir, configFlags(flags), NEURAL_OPTIONS, validateNeuralConfig, normalise);
+    return { resumedFrom: 'each part from its last checkpointed generation', checked: config };
+  };
+}
+
+/** How many parts run at once. */
+function processes(parts: number): number {
+  const wanted = Number(process.env.COLLAPSE_NEURAL_PROCESSES ?? 2);
+  return Math.max(1, Math.min(parts, Number.isInteger(wanted) && wanted >= 1 ? wanted : 2));
+}
+
+const childEntry = () => {
+  const here = fileURLToPath(import.meta.url);
+  return { path: here.replace(/neural\.(ts|js)$/, 'neural-child.$1'), execArgv: here.endsWith('.ts') ? ['--import', 'tsx'] : [] };
+};
+
+/** Run one part in a child process; resolves with its report, rejects with the error class its exit code means. */
+function runPartInChild(job: PartJob, notify: (m: PartMessage) => void, children: Set<ChildProcess>): Promise<NeuralPartReport> {
+  const entry = childEntry();
+  // detached: a terminal's Ctrl-C reaches the parent only, which forwards exactly one signal
+  const child = fork(entry.path, [JSON.stringify(job)], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
+  children.add(child);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let report: NeuralPartReport | undefined;
+  let failure: { code: number; message: string } | undefined;
+  child.on('message', (m: PartMessage) => {
+    if (m.type === 'done') report = m.report;
+    else if (m.type === 'error') failure = m;
+    else notify(m);
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      if (code === 0 && report) return resolve(report);
+      const message = failure?.message ?? (stderr.trim().split('\n').pop() || `exited with ${signal ?? code}`);
+      const exit = failure?.code ?? code ?? 1;
+      if (exit === 130 || exit === 143) return reject(new Interrupted(exit === 130 ? 'SIGINT' : 'SIGTERM'));
+      if (exit === 2) return reject(new UsageError(`${job.part.part}: ${message}`));
+      if (exit === 3) return reject(new NumericError(`${job.part.part}: ${message}`));
+      reject(new Error(`${job.part.part}: ${message}`));
+    });
+  });
+}
+
+async function execute(job: Job): Promise<number> {
+  const { config } = job;
+  const parts = neuralParts(config);
+  const watch = watchSignals();
+  const children = new Set<ChildProcess>();
+  watch.signal.addEventListener('abort', () => {
+    for (const child of children) child.kill((watch.signal.reason as Interrupted).signal as InterruptSignal);
+  });
+  const started = performance.now();
+  let store: RunStore | undefined;
+  try {
+    if (job.dir !== undefined) {
+      store = job.resume
+        ? RunStore.resume(job.dir, 'neural', checkResume(job.dir, {})).store
+        : RunStore.create(job.dir, job.force, { command: 'neural', config: { ...config }, seed: config.seed, backend: `tfjs-${NEURAL_BACKEND()}`, backendReason: 'tfjs 4.22; one part per process' });
+      store.writeJson('config.json', config);
+    }
+    const progress = progressLines(job.quiet, parts.length, config.iterations);
+    const reports = new Map<string, NeuralPartReport>();
+    const queue: PartJob[] = [];
+    for (const part of parts) {
+      const dir = store ? join(store.dir, 'runs', partDirName(part.part)) : undefined;
+      const status = dir ? partStatus(dir) : { status: 'new' as const };
+      if (status.status === 'complete') reports.set(part.part, status.report);
+      else queue.push({ part, dir, resume: status.status === 'started' });
+    }
+    const width = processes(queue.length);
+    const runOne = (partJob: PartJob) => (width === 1 ? runPartHere(partJob, watch.signal, progress) : runPartInChild(partJob, progress, children));
+    const errors: unknown[] = [];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        if (watch.signal.aborted || errors.length > 0) return;
+        try {
+          reports.set(next.part.part, await runOne(next));
+        } catch (error) {
+          errors.push(error);
+          for (const child of children) child.kill('SIGTERM'); // one part failed: stop the others cleanly (they stay resumable)
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: width }, worker));
+    progress.end();
+    const interrupted = watch.interrupted() ?? errors.find((e): e is Interrupted => e instanceof Interrupted);
+    if (interrupted) throw interrupted;
+    if (errors.length > 0) throw errors[0];
+    const ordered: NeuralJson = Object.fromEntries(parts.map((p) => [p.part, reports.get(p.part) as NeuralPartReport]));
+    if (store) {
+      store.writeJson('environment.json', environment({ backend: `tfjs-${NEURAL_BACKEND()}`, processes: width }));
+      store.writeJson('results.json', ordered);
+      store.writeText('results.csv', Object.values(ordered).map(partCsv).map((csv, i) => (i === 0 ? csv : csv.slice(csv.indexOf('\n') + 1))).join(''));
+      store.writeJson('neural-collapse.json', { data: Object.values(ordered), figure: buildNeuralFigure(Object.values(ordered)) });
+      store.writeText('neural-collapse.csv', neuralFigureCsv(Object.values(ordered)));
+      store.finish('complete');
+    }
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(job.json ? JSON.stringify(ordered) + '\n' : render(config, ordered, seconds, width, job.dir));
+    return 0;
+  } catch (error) {
+    const interrupted = error instanceof Interrupted ? error : watch.interrupted();
+    store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
+    if (interrupted) {
+      process.stderr.write((store || job.resume ? interruptedLine('neural', job.dir) : interruptedLine('neural', undefined)) + '\n');
+      return interrupted.exitCode;
+    }
+    throw error;
+  } finally {
+    watch.dispose();
+  }
+}
+
+/** Progress on stderr: a live line on a terminal, one line per generation otherwise, nothing with --quiet/--json. */
+function progressLines(quiet: boolean, parts: number, iterations: number): ((m: PartMessage) => void) & { end(): void } {
+  const tty = process.stderr.isTTY === true;
+  let done = 0;
+  let drawn = false;
+  const report = (m: PartMessage) => {
+    if (m.type !== 'generation') return;
+    done++;
+    if (quiet) return;
+    const text = `neural ${m.part}: generation ${m.n}/${iterations} loss ${fmt(m.metrics.loss ?? null)} (${m.seconds.toFixed(0)} s); ${done}/${parts * iterations} generations in all`;
+    process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`);
+    drawn = tty;
+  };
+  return Object.assign(report, {
+    end() {
+      if (drawn) process.stderr.write('\r\x1b[K');
+    },
+  });
+}
+
+/** What the paper reports, for trends only (our models are scaled-down stand-ins). */
+const PAPER: Readonly<Record<string, string>> = {
+  lm: 'paper (GPT-2 9M on TinyStories): test cross-entropy 1.82 → 2.39 after 4 replace iterations vs 1.74 accumulate',
+  vae: 'paper (VAE on CelebA): test loss rises iteration after iteration under replace, stays near the first under accumulate',
+  diffusion: 'paper (GeoDiff on GEOM-Drugs): test loss rises under replace, stays flat under accumulate',
+};
+
+function render(config: NeuralConfig, reports: NeuralJson, seconds: number, width: number, out?: string): string {
+  const lines = [`collapse neural: ${config.model.join(', ')} × ${config.strategy.join(', ')}, ${config.iterations} iterations, seed ${config.seed}${config.quick ? ', --quick' : ''}; ${seconds.toFixed(1)} s, ${width} process${width === 1 ? '' : 'es'}`];
+  lines.push('scaled-down stand-ins: compare trends with the paper, not absolute numbers');
+  for (const model of config.model) {
+    const parts = config.strategy.map((s) => reports[`${model}-${s}`]);
+    const first = parts[0];
+    const extra = [...new Set(parts.flatMap((p) => p.iterations.flatMap((r) => Object.keys(r.metrics))))].filter((n) => n !== 'loss');
+    const header = ['n', ...config.strategy, ...extra.flatMap((name) => config.strategy.map((s) => `${name} ${s}`))];
+    const rows = Array.from({ length: config.iterations }, (_, i) => [
+      String(i + 1),
+      ...parts.map((p) => fmt(p.iterations[i].mean)),
+      ...extra.flatMap((name) => parts.map((p) => fmt(p.iterations[i].metrics[name] ?? null))),
+    ]);
+    lines.push('', `${model}: ${first.metric} on held-out real data (lower is better)`, `  ${first.standIn}`);
+    lines.push(`  schedule: ${parts.map((p) => `${p.strategy} ${p.schedule.amount} ${p.schedule.kind}`).join(', ')} per fit (${first.schedule.kind === 'epochs' ? "passes over the pool, the paper's protocol: accumulate's cost grows" : 'fixed optimiser steps per fit (fixed compute)'}); backend ${first.backend}`);
+    if (PAPER[model]) lines.push(`  ${PAPER[model]}`);
+    lines.push('', table(header, rows));
+  }
+  if (out) lines.push('', `wrote ${out}/{manifest.json, results.json, results.csv, neural-collapse.json, neural-collapse.csv} and runs/<part>/ (checkpoints${config.model.includes('vae') ? ', vae samples/generation-<n>.png' : ''})`);
+  return lines.join('\n') + '\n';
+}
