@@ -4,6 +4,7 @@ import type { Figure } from './figure.js';
 import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
+import { neuralCollapse } from './neural-collapse.js';
 
 export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure.js';
 
@@ -11,5 +12,6 @@ export const FIGURES: readonly Figure[] = [
   linearPaper,
   accumulationBound,
   gaussianCollapse,
+  neuralCollapse,
   kernelThroughput,
 ];
