@@ -1,7 +1,6 @@
 /** The machine's ceilings on one backend, measured in the same run as the benchmark they normalise. */
 import type { Backend } from '../src/kernels/backend.js';
 import { createLinearKernels } from '../src/kernels/linear.js';
-import { fillNormal } from '../src/core/rng.js';
 
 export interface Ceilings {
   /** naive square matmul kernel on this backend, GFLOP/s */
@@ -35,7 +34,7 @@ export async function measureCeilings(backend: Backend, smoke: boolean): Promise
   const matmulSeconds = await best(() => matmul(a, a) as Promise<unknown>, smoke ? 1 : 3);
   const rows = smoke ? 16 : 64;
   const B = 16384;
-  const kernels = createLinearKernels(backend, { B, T: rows, d: 1 }, (out, seed) => fillNormal(out, seed));
+  const kernels = createLinearKernels(backend, { B, T: rows, d: 1 });
   const drawSeconds = await best(() => kernels.normals(rows, 99), smoke ? 1 : 3);
   return { matmulGflops: (2 * n ** 3) / matmulSeconds / 1e9, matmulSize: n, drawsPerSecond: (rows * B) / drawSeconds };
 }

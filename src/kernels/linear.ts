@@ -6,7 +6,7 @@
  * B is the number of trials in a chunk; every buffer stays below MAX_BUFFER elements so that indices are exact
  * in float32 on every backend. Kernels are float32; each has a float64 reference for conformance tests (C4).
  */
-import { fillNormal } from '../core/rng.js';
+import { foldIn, KeyedGenerator } from '../core/rng.js';
 import type { Backend, GpuKernel } from './backend.js';
 
 /** Largest buffer (elements) a kernel indexes: 2^23 keeps every flat index exact in float32 with margin. */
@@ -21,12 +21,29 @@ export interface LinearShape {
   d: number;
 }
 
-/** Box–Muller from the backend's seeded PCG; 1 − u keeps the log finite. */
+/**
+ * Box–Muller from the backend's seeded PCG; 1 − u keeps the log finite. Random kernels run on a 1-D output in
+ * trial-major order, cell = trial·rows + row: gpu.js seeds cell c's PCG with (seed + c·0x9E3779B9), so a chunk that
+ * starts at global trial `first` and is seeded with seed + first·rows·0x9E3779B9 draws, for every (trial, row),
+ * exactly the numbers any other chunking draws (streamSeed). Results then do not depend on the chunk width (C7).
+ */
 const NORMALS = `function() {
   const u1 = 1 - Math.random();
   const u2 = Math.random();
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(6.283185307179586 * u2);
 }`;
+
+/** gpu.js's per-cell seed step (the golden-ratio Weyl increment of its PCG seeding). */
+const CELL_STEP = 0x9e3779b9;
+
+/** The kernel seed for a chunk whose first cell is global cell `firstCell` of the stream named by `seed`. */
+export function streamSeed(seed: number, firstCell: number): number {
+  // (seed + firstCell·step) mod 2³², exactly: split firstCell so no product exceeds 2⁵³
+  const high = Math.floor(firstCell / 65536);
+  const low = firstCell - high * 65536;
+  const part = (Math.imul(high, CELL_STEP) >>> 0) * 65536 + low * CELL_STEP;
+  return (seed + (part % 4294967296)) >>> 0;
+}
 
 /** y[t] = Σ_k X[t,k]·w[k] + σ·noise[t]: one generation's labels (output [B, T]). */
 const LABELS = `function(X, w, noise, sigma) {
@@ -39,10 +56,10 @@ const LABELS = `function(X, w, noise, sigma) {
   return s + sigma * noise[t * this.constants.B + tr];
 }`;
 
-/** The same labels with the noise drawn in the kernel (Box–Muller on the seeded PCG): no noise buffer to copy. */
+/** The same labels with the noise drawn in the kernel, on the trial-major 1-D output (see NORMALS): no noise buffer. */
 const LABELS_RANDOM = `function(X, w, sigma) {
-  const tr = this.thread.x;
-  const t = this.thread.y;
+  const tr = Math.floor(this.thread.x / this.constants.T);
+  const t = this.thread.x - tr * this.constants.T;
   let s = 0;
   for (let k = 0; k < this.constants.d; k++) {
     s += X[(t * this.constants.d + k) * this.constants.B + tr] * w[k * this.constants.B + tr];
@@ -83,14 +100,27 @@ function flatten(rows: unknown, B: number, count: number): Float32Array {
   return out;
 }
 
+/** A trial-major 1-D output [trial·rows + row] into the kernels' layout [row·B + trial]. */
+function toTrialFastest(flat: ArrayLike<number>, B: number, rows: number): Float32Array {
+  const out = new Float32Array(B * rows);
+  for (let tr = 0; tr < B; tr++) {
+    const base = tr * rows;
+    for (let r = 0; r < rows; r++) out[r * B + tr] = flat[base + r];
+  }
+  return out;
+}
+
 export interface LinearKernels {
   readonly backend: Backend;
   readonly shape: LinearShape;
-  /** `rows`×B standard normals from the stream named by `seed` (in-kernel PCG; host stdlib on cpu). */
-  normals(rows: number, seed: number): Promise<Float32Array>;
+  /**
+   * `rows`×B standard normals, layout [row·B + trial], for global trials first … first + B − 1 of the stream named
+   * by `seed`: a (trial, row) draws the same number whatever chunk it falls in (in-kernel PCG; host on cpu).
+   */
+  normals(rows: number, seed: number, first?: number): Promise<Float32Array>;
   labels(X: Float32Array, w: Float32Array, noise: Float32Array, sigma: number): Promise<Float32Array>;
-  /** labels with fresh N(0, 1) noise from the stream named by `seed`: drawn in the kernel where it can be seeded */
-  drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number): Promise<Float32Array>;
+  /** labels with fresh N(0, 1) noise, the same numbers as normals(T, seed, first): drawn in the kernel where it can be seeded */
+  drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number, first?: number): Promise<Float32Array>;
   xty(X: Float32Array, y: Float32Array): Promise<Float32Array>;
   /** Σ_t c[t]·x_t x_tᵀ per trial, layout [(j·d + k)·B + trial] */
   weightedGram(X: Float32Array, c: Float32Array): Promise<Float32Array>;
@@ -101,7 +131,18 @@ export interface LinearKernels {
 }
 
 /** Compile the kernels for one shape. Shapes are baked into the kernels, so a new shape compiles anew. */
-export function createLinearKernels(backend: Backend, shape: LinearShape, hostNormals: (out: Float32Array, seed: number) => void = fillNormal): LinearKernels {
+/**
+ * Host normals where the backend cannot seed its kernels (gpu.js cpu mode): one keyed stream per global trial, so
+ * these too do not depend on the chunking. Layout [row·B + trial].
+ */
+export function hostTrialNormals(out: Float32Array, rows: number, B: number, seed: number, first: number): void {
+  for (let tr = 0; tr < B; tr++) {
+    const generator = new KeyedGenerator(foldIn(seed, first + tr));
+    for (let r = 0; r < rows; r++) out[r * B + tr] = generator.normal();
+  }
+}
+
+export function createLinearKernels(backend: Backend, shape: LinearShape): LinearKernels {
   const { B, T, d } = shape;
   const constants = { B, T, d };
   const compiled: GpuKernel[] = [];
@@ -121,28 +162,32 @@ export function createLinearKernels(backend: Backend, shape: LinearShape, hostNo
     release() {
       for (const kernel of compiled) kernel.destroy?.();
     },
-    async normals(rows, seed) {
+    async normals(rows, seed, first = 0) {
       if (!backend.inKernelRandom) {
         const out = new Float32Array(rows * B);
-        hostNormals(out, seed);
+        hostTrialNormals(out, rows, B, seed, first);
         return out;
       }
       let kernel = normalKernels.get(rows);
       if (!kernel) {
-        kernel = make(NORMALS, rows, { randomSeed: 1 });
+        kernel = backend.createKernel(NORMALS, { output: [B * rows], constants, randomSeed: 1 });
+        compiled.push(kernel);
         normalKernels.set(rows, kernel);
       }
-      kernel.setRandomSeed(seed >>> 0);
-      return flatten(await kernel(), B, rows);
+      kernel.setRandomSeed(streamSeed(seed, first * rows));
+      return toTrialFastest((await kernel()) as Float32Array, B, rows);
     },
     async labels(X, w, noise, sigma) {
       return flatten(await labels(X, w, noise, sigma), B, T);
     },
-    async drawLabels(X, w, sigma, seed) {
-      if (!backend.inKernelRandom) return this.labels(X, w, await this.normals(T, seed), sigma);
-      labelsRandom ??= make(LABELS_RANDOM, T, { randomSeed: 1 });
-      labelsRandom.setRandomSeed(seed >>> 0);
-      return flatten(await labelsRandom(X, w, sigma), B, T);
+    async drawLabels(X, w, sigma, seed, first = 0) {
+      if (!backend.inKernelRandom) return this.labels(X, w, await this.normals(T, seed, first), sigma);
+      if (!labelsRandom) {
+        labelsRandom = backend.createKernel(LABELS_RANDOM, { output: [B * T], constants, randomSeed: 1 });
+        compiled.push(labelsRandom);
+      }
+      labelsRandom.setRandomSeed(streamSeed(seed, first * T));
+      return toTrialFastest((await labelsRandom(X, w, sigma)) as Float32Array, B, T);
     },
     async xty(X, y) {
       return flatten(await xty(X, y), B, d);

@@ -29,7 +29,7 @@ for (const name of BACKENDS) {
   test(`kernels on ${name} match their float64 references`, async (t) => {
     const backend = await backendOrSkip(name, t);
     if (!backend) return;
-    const kernels = createLinearKernels(backend, shape, (out, seed) => fillNormal(out, seed));
+    const kernels = createLinearKernels(backend, shape);
     const { B, T, d } = shape;
     const X = random(B * T * d, 1);
     const w = random(B * d, 2);
@@ -50,7 +50,7 @@ for (const name of BACKENDS) {
   test(`normal draws on ${name}: same seed same stream, new seed new stream, moments and KS against N(0,1) (family rate 1e-6)`, async (t) => {
     const backend = await backendOrSkip(name, t);
     if (!backend) return;
-    const kernels = createLinearKernels(backend, { B: 1000, T: 200, d: 1 }, (out, seed) => fillNormal(out, seed));
+    const kernels = createLinearKernels(backend, { B: 1000, T: 200, d: 1 });
     const rows = 200;
     const zeros = { X: new Float32Array(1000 * rows), w: new Float32Array(1000) };
     // both in-kernel noise sources: the normals kernel, and the labels kernel with X = 0 (which leaves σ·ξ)
@@ -85,5 +85,30 @@ for (const name of BACKENDS) {
       });
       assert.ok(d * Math.sqrt(n) < ksBound, `${source}: KS √n·D = ${d * Math.sqrt(n)} against N(0, 1)`);
     }
+  });
+}
+
+for (const name of BACKENDS) {
+  test(`random kernels on ${name} draw by global trial: any chunking gives the same numbers (C7)`, async (t) => {
+    const backend = await backendOrSkip(name, t);
+    if (!backend) return;
+    const T = 9;
+    const d = 3;
+    const wide = createLinearKernels(backend, { B: 13, T, d });
+    const narrow = createLinearKernels(backend, { B: 4, T, d });
+    const X = random(13 * T * d, 5);
+    const w = random(13 * d, 6);
+    // trials 6 … 9 of the wide chunk are trials 0 … 3 of a narrow chunk that starts at global trial 6
+    const pick = (buffer: Float32Array, B: number, rows: number, from: number, count: number) => {
+      const out = new Float32Array(rows * count);
+      for (let r = 0; r < rows; r++) for (let tr = 0; tr < count; tr++) out[r * count + tr] = buffer[r * B + from + tr];
+      return out;
+    };
+    assert.deepEqual(await narrow.normals(T, 4242, 6), pick(await wide.normals(T, 4242, 0), 13, T, 6, 4), 'normals');
+    const narrowX = pick(X, 13, T * d, 6, 4);
+    const narrowW = pick(w, 13, d, 6, 4);
+    assert.deepEqual(await narrow.drawLabels(narrowX, narrowW, 1.5, 99, 6), pick(await wide.drawLabels(X, w, 1.5, 99, 0), 13, T, 6, 4), 'drawLabels');
+    wide.release();
+    narrow.release();
   });
 }

@@ -28,8 +28,9 @@ export function testWeights(run: LinearRun, d: number): Float64Array {
   return run.spectrum ? run.spectrum : new Float64Array(d).fill(1);
 }
 
-export function noiseSeed(root: number, dataSet: number, chunk: number): number {
-  return foldIn(foldIn(foldIn(root, STREAM.noise), dataSet), chunk);
+/** The noise stream of data set s; the kernels index it by global trial, so it does not depend on the chunking. */
+export function noiseSeed(root: number, dataSet: number): number {
+  return foldIn(foldIn(root, STREAM.noise), dataSet);
 }
 
 export function record(context: ChunkContext, n: number, tr: number, error: number, traceGramInverse: number): void {

@@ -22,6 +22,8 @@ export interface FullDesign extends ChunkDesign {
   wStar32: Float32Array;
   /** (XᵀX)⁻¹ per trial, row-major [trial·d² + j·d + k], float64 */
   gramInverse: Float64Array;
+  /** XᵀX per trial (without the ridge), row-major [trial·d² + j·d + k], float64 */
+  gram: Float64Array;
 }
 
 export interface ReducedDesign extends ChunkDesign {
@@ -47,6 +49,7 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
   const X = new Float32Array(B * T * d);
   const wStar32 = new Float32Array(B * d);
   const gramInverse = new Float64Array(B * d * d);
+  const gramAll = new Float64Array(B * d * d);
   const traceGramInverse = new Float64Array(B);
   const rows = new Float64Array(T * d);
   const factor = new Float64Array(d * d);
@@ -60,6 +63,7 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
     for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) X[(t * d + k) * B + tr] = rows[t * d + k];
     // XᵀX of the float32-rounded X the kernels see, in float64
     gram(rows, T, d, factor);
+    gramAll.set(factor, tr * d * d);
     for (let j = 0; j < d; j++) factor[j * d + j] += ridge; // ridge: (XᵀX + λI)⁻¹ serves every refit
     let isotropicTrace: number;
     if (T > d || ridge > 0) {
@@ -74,7 +78,7 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
     if (spectrum) for (let j = 0; j < d; j++) trace += spectrum[j] * inverse[j * d + j];
     traceGramInverse[tr] = spectrum ? trace : isotropicTrace;
   }
-  return { B, X, wStar32, gramInverse, traceGramInverse };
+  return { B, X, wStar32, gramInverse, gram: gramAll, traceGramInverse };
 }
 
 /**

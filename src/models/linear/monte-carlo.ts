@@ -52,6 +52,8 @@ export interface LinearRun {
   /** random design: the real data sets' size T0 and noise σ0² (default: samples, noise) */
   samples0?: number;
   noise0?: number;
+  /** most trials per chunk (the kernel width); results do not depend on it */
+  batch?: number;
 }
 
 export interface MonteCarloMoments {
@@ -87,7 +89,7 @@ export function chunkTrials(run: LinearRun): number {
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
   // ≤ 4096 trials keeps a chunk — the unit of checkpointing — to seconds, and still ≥ 4096 kernel cells (threaded)
-  return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 4096));
+  return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 4096, run.batch ?? Infinity));
 }
 
 /** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */

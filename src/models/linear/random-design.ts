@@ -15,7 +15,7 @@ import { ModelStore, noiseSeed, recordEstimate, type ChunkContext } from './chun
 import { PoolStore } from './pool-store.js';
 
 export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<number> {
-  const { run, kernels, root, chunk, first, live, plan, result } = context;
+  const { run, kernels, root, first, live, plan, result } = context;
   const { B, d } = kernels.shape;
   const real = { T: run.samples0 ?? run.samples, sigma: Math.sqrt(run.noise0 ?? run.noise), kernels: context.realKernels ?? kernels };
   const synthetic = { T: run.samples, sigma: Math.sqrt(run.noise), kernels };
@@ -41,10 +41,10 @@ export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<
       const source = plan.sources[s - 1];
       const set = source === 0 ? real : synthetic;
       const w = models.get(source);
-      const seed = noiseSeed(root, s, chunk);
+      const seed = noiseSeed(root, s);
       if (run.method === 'full') {
-        const X = await set.kernels.normals(set.T * d, foldIn(seed, 1));
-        const y = await set.kernels.drawLabels(X, w, set.sigma, foldIn(seed, 2));
+        const X = await set.kernels.normals(set.T * d, foldIn(seed, 1), first);
+        const y = await set.kernels.drawLabels(X, w, set.sigma, foldIn(seed, 2), first);
         moments.push(await set.kernels.xty(X, y));
         grams.push(await set.kernels.weightedGram(X, ones.subarray(0, set.T * B)));
       } else {
@@ -89,7 +89,7 @@ function traceInverseFromCholesky(l: Float64Array, d: number): number {
 async function sufficientStatistics(
   kernels: LinearKernels, T: number, sigma: number, w: Float32Array, B: number, d: number, seed: number, first: number,
 ): Promise<[Float64Array, Float64Array]> {
-  const xi = await kernels.normals(d, foldIn(seed, 3));
+  const xi = await kernels.normals(d, foldIn(seed, 3), first);
   const gram = new Float64Array(B * d * d);
   const moment = new Float64Array(B * d);
   const L = new Float64Array(d * d);

@@ -5,7 +5,7 @@ import { drawReducedDesign } from './design.js';
 import { PoolStore } from './pool-store.js';
 
 export async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
-  const { run, kernels, root, chunk, first, live, plan, result } = context;
+  const { run, kernels, root, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
   const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d, run.ridge ?? 0);
@@ -15,7 +15,7 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   const contribution = new Float64Array(B * d);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      const xi = await kernels.normals(d, noiseSeed(root, s, chunk));
+      const xi = await kernels.normals(d, noiseSeed(root, s), first);
       const parent = errors.get(plan.sources[s - 1]);
       if (design.shrink && design.wStar) {
         // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate

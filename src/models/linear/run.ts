@@ -29,6 +29,8 @@ export interface LinearConfig {
   /** random design: size T0 and noise σ0² of the real data (default: --samples, --noise) */
   samples0?: number;
   noise0?: number;
+  /** trials per kernel batch (default: as many as fit, at most 4096); the results do not depend on it */
+  batch?: number;
 }
 
 export const LINEAR_OPTIONS: readonly OptionSpec[] = [
@@ -45,6 +47,7 @@ export const LINEAR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'design', kind: 'enum', default: 'fixed', choices: ['fixed', 'random'], description: 'fixed: one X for every generation (the paper); random: a new X per data set (Dohmatob et al. 2024)' },
   { flag: 'samples0', kind: 'int', min: 3, max: 1_000_000, description: 'random design: T0, samples of the real data (default --samples)' },
   { flag: 'noise0', kind: 'number', above: 0, max: 1e6, description: 'random design: σ0², noise of the real data (default --noise)' },
+  { flag: 'batch', kind: 'int', min: 1, max: 4096, description: 'trials per kernel batch (default: the most that fit, ≤ 4096); results are bit-identical whatever it is' },
   { flag: 'spectrum', kind: 'string', default: 'isotropic', meta: 'isotropic|power:<α>', description: 'input covariance Σ shared by train and test: isotropic, or diagonal λ_i ∝ i^−α with tr Σ = d' },
 ];
 
@@ -130,6 +133,7 @@ function toRun(config: LinearConfig): LinearRun {
     ridge: config.ridge ?? 0,
     samples0: config.samples0,
     noise0: config.noise0,
+    batch: config.batch,
   };
 }
 

@@ -35,7 +35,7 @@ function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array
 }
 
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
-  const { run, kernels, root, chunk, first, plan } = context;
+  const { run, kernels, root, first, plan } = context;
   const { B, T, d } = kernels.shape;
   const { design, weight, sigma, models } = openFullChunk(context);
   const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
@@ -50,7 +50,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const subsampleKey = foldIn(root, STREAM.subsample);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      labels.push(await kernels.drawLabels(design.X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s, chunk)));
+      labels.push(await kernels.drawLabels(design.X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
     }
     const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
     counts.fill(0);

@@ -67,6 +67,23 @@ test('a seeded run is reproducible bit for bit; another seed gives other numbers
   }
 });
 
+test('the batch width does not change a single bit: every method, fit and design draws by global trial (C7)', async () => {
+  const cases: Partial<LinearConfig>[] = [
+    { method: 'full' },
+    { method: 'reduced' },
+    { method: 'full', strategy: 'accumulate-subsample' },
+    { method: 'full', design: 'random' },
+    { method: 'reduced', design: 'random' },
+    { method: 'full', strategy: 'window:2', ridge: 0.5 },
+  ];
+  for (const variant of cases) {
+    const base = { ...config('accumulate', 'full', 45, 3), iterations: 3, ...variant } as LinearConfig;
+    const wide = await runLinear({ ...base, batch: 45 }, { backend: backend() });
+    const narrow = await runLinear({ ...base, batch: 7 }, { backend: backend() }); // 7 chunks, the last padded
+    assert.deepEqual(narrow.iterations, wide.iterations, JSON.stringify(variant));
+  }
+});
+
 test('more trials than one chunk: chunking pads and counts correctly', async () => {
   // d = 200, T = 1000 forces chunks of ⌊2^23 / 200000⌋ = 41 trials: 100 trials span 3 chunks, the last padded
   const report = await runLinear({ ...config('replace', 'full', 100), dim: 200, samples: 1000, iterations: 2 }, { backend: backend() });
