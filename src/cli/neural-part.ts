@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, NumericError, UsageError } from '../core/errors.js';
 import { foldIn } from '../core/rng.js';
-import { canonicalJson, MANIFEST_FILE, readManifest, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
+import { canonicalJson, inspectRun, MANIFEST_FILE, readManifest, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { verifyStoredTrajectory, writeBytesAtomic } from '../loop/checkpoint.js';
 import type { Metrics } from '../models/model.js';
 import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../models/neural/run.js';
@@ -48,6 +48,11 @@ function checkPartRun(job: PartJob) {
     const stored = verifyStoredTrajectory(dir, (checkpoint.state as { trajectory?: unknown } | null)?.trajectory, dir, job.part.iterations);
     return { resumedFrom: `generation ${stored.done} of ${job.part.iterations}`, checked: null };
   };
+}
+
+/** Read-only: a started part's directory can be resumed (its config is this part, its checkpoint and blobs whole). */
+export function checkPartDir(job: PartJob): void {
+  inspectRun(job.dir as string, 'neural', checkPartRun(job));
 }
 
 /** Where a part's directory stands: never started, started (resumable), or complete with its report. */

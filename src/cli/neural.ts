@@ -20,7 +20,7 @@ import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.j
 import { NEURAL_OPTIONS, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
-import { NEURAL_BACKEND, partCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
+import { checkPartDir, NEURAL_BACKEND, partCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
 import { environment, fmt, table } from './output.js';
 import { configFromManifest, rejectResumeConflicts } from './resume.js';
 
@@ -63,6 +63,11 @@ function checkResume(dir: string, flags: Record<string, unknown>) {
       throw new UsageError(`--resume ${dir}: this is one part of a neural run; resume the run directory that holds its runs/ folder`);
     }
     const config = configFromManifest(manifest, dir, configFlags(flags), NEURAL_OPTIONS, validateNeuralConfig, normalise);
+    for (const part of neuralParts(config)) {
+      // every part read-only before anything is written: a damaged part refuses the whole resume
+      const partDir = join(dir, 'runs', partDirName(part.part));
+      if (partStatus(partDir).status === 'started') checkPartDir({ part, dir: partDir, resume: true });
+    }
     return { resumedFrom: 'each part from its last checkpointed generation', checked: config };
   };
 }

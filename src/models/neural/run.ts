@@ -83,7 +83,8 @@ export function parseSchedule(text: string): { kind: Schedule['kind']; amount?: 
 export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig {
   const value = (flag: string) => {
     const spec = NEURAL_OPTIONS.find((o) => o.flag === flag) as OptionSpec;
-    const given = raw[flag];
+    // a stored configuration (manifest.json, --resume) holds the lists as arrays
+    const given = Array.isArray(raw[flag]) && (flag === 'model' || flag === 'strategy') ? (raw[flag] as unknown[]).join(',') : raw[flag];
     if (given === undefined) return 'default' in spec ? spec.default : undefined;
     return parseOption(spec, given);
   };
