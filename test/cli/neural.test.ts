@@ -1,0 +1,168 @@
+/**
+ * `collapse neural` end to end with the toy tfjs family (COLLAPSE_NEURAL_TOY=1, src/models/neural/toy.ts), so that it
+ * takes seconds: bad input is one line and exit 2; two child processes give the numbers one process gives; a run
+ * SIGKILLed at a random moment, or stopped by SIGINT, and resumed gives results bit-identical to a run never
+ * stopped; a damaged checkpoint is refused with one line and nothing changed. The CLI runs from src/ through tsx
+ * (no dist/ build needed).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { readSealed } from '../../src/core/atomic-file.js';
+import { isOneLineError, mainInProcess, snapshot, sleep, waitFor, type Outcome } from './helpers.js';
+
+process.env.COLLAPSE_NEURAL_TOY = '1';
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const TOY = ['neural', '--model', 'toy', '--quick', '--samples', '60', '--test-samples', '200', '--iterations', '3', '--seed', '5'];
+const root = mkdtempSync(join(tmpdir(), 'collapse-neural-'));
+
+/** The CLI from src/ in a child process (tsx), as a user would run it. */
+function cli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(process.argv.slice(1));`, '--', ...args], {
+    env: { ...process.env, COLLAPSE_NEURAL_TOY: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<Outcome>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+type Results = Record<string, { iterations: { iteration: number; mean: number; stderr: null; theory: null; metrics: Record<string, number> }[]; model: string; strategy: string; backend: string }>;
+const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
+const numbers = (r: Results) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.iterations.map((row) => row.metrics)]));
+const partDone = (dir: string, part: string) => {
+  const file = join(dir, 'runs', part, 'checkpoint.json');
+  return existsSync(file) ? (readSealed(file) as { state: { trajectory: { done: number } } }).state.trajectory.done : 0;
+};
+
+let reference: Results;
+
+before(async () => {
+  // the reference: both parts in this one process (COLLAPSE_NEURAL_PROCESSES=1), never interrupted
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const dir = join(root, 'reference');
+  const run = await mainInProcess([...TOY, '--out', dir, '--quiet']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
+  assert.equal(run.code, 0, run.stderr);
+  reference = results(dir);
+});
+
+test('bad input: one line naming the flag, exit 2, nothing written', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--model', 'gan'], /^collapse: --model must be lm, vae, diffusion, toy, all \(comma-separated\); got "gan"/],
+    [['--iterations', '0'], /^collapse: --iterations must be an integer in \[1, 100\]; got "0"/],
+    [['--iterations', '2.5'], /--iterations must be an integer/],
+    [['--temperature', '-1'], /^collapse: --temperature must be a number in \(0, 100\]; got "-1"/],
+    [['--temperature', 'NaN'], /--temperature must be a number/],
+    [['--strategy', 'replace,bogus'], /^collapse: --strategy must be one of replace, accumulate/],
+    [['--schedule', 'weeks'], /^collapse: --schedule must be epochs, steps, epochs:<k>/],
+    [['--schedule', 'steps:2.5'], /^collapse: --schedule must be/],
+    [['--samples', '1'], /^collapse: --samples must be an integer in \[2, 1000000\]/],
+    [['--seed', '-1'], /^collapse: --seed must be an integer/],
+    [['--modle', 'lm'], /^collapse: unknown option '--modle'/],
+  ];
+  for (const [args, pattern] of cases) {
+    const out = join(root, `bad-${args.join('')}`.replace(/[^\w-]/g, '_'));
+    const run = await mainInProcess(['neural', ...args, '--out', out]);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.ok(isOneLineError(run.stderr), run.stderr);
+    assert.match(run.stderr, pattern);
+    assert.equal(existsSync(out), false, 'nothing written');
+  }
+});
+
+test('JSON: one object keyed by part, each with the shape of the other commands; common random numbers at iteration 1', () => {
+  assert.deepEqual(Object.keys(reference), ['toy-replace', 'toy-accumulate']);
+  for (const report of Object.values(reference)) {
+    assert.deepEqual(report.iterations.map((r) => r.iteration), [1, 2, 3]);
+    for (const row of report.iterations) {
+      assert.equal(row.mean, row.metrics.loss);
+      assert.equal(row.stderr, null);
+      assert.equal(row.theory, null);
+    }
+  }
+  // replace and accumulate share the trajectory key: the same real data and first model
+  assert.equal(reference['toy-replace'].iterations[0].mean, reference['toy-accumulate'].iterations[0].mean);
+  assert.notEqual(reference['toy-replace'].iterations[2].mean, reference['toy-accumulate'].iterations[2].mean);
+});
+
+test('two child processes give bit for bit what one process gives; text output side by side; quiet stderr with --quiet', async () => {
+  const dir = join(root, 'parallel');
+  const run = await cli([...TOY, '--out', dir, '--quiet']).done;
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, '');
+  assert.deepStrictEqual(numbers(results(dir)), numbers(reference));
+  assert.match(run.stdout, /2 processes/);
+  assert.match(run.stdout, /^n\s+replace\s+accumulate/m);
+  assert.match(run.stdout, /scaled-down stand-ins: compare trends/);
+  assert.match(run.stdout, /schedule: replace 40 steps, accumulate 40 steps per fit/);
+  const csv = readFileSync(join(dir, 'neural-collapse.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 1 + 2 * 3);
+  const figure = JSON.parse(readFileSync(join(dir, 'neural-collapse.json'), 'utf8')) as { figure: { data: unknown[] } };
+  assert.equal(figure.figure.data.length, 2);
+  assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'complete');
+});
+
+test('SIGKILL at a random moment, then --resume: a damaged blob or checkpoint is refused (one line, exit 2, nothing changed); whole again, it resumes bit-identically', async () => {
+  const dir = join(root, 'killed');
+  const run = cli([...TOY, '--strategy', 'accumulate', '--out', dir, '--quiet']);
+  await waitFor(() => partDone(dir, 'toy-accumulate') >= 1, 'the first checkpoint', 60_000);
+  await sleep(Math.floor(Math.random() * 150)); // anywhere in generation 2 or 3 (a failure names the generation reached)
+  run.child.kill('SIGKILL');
+  const killed = await run.done;
+  const at = partDone(dir, 'toy-accumulate');
+  if (killed.code === 0) return; // it finished before the kill landed: nothing to resume (rare; the SIGINT test below always resumes)
+  assert.equal(killed.signal, 'SIGKILL');
+  // damage: a bit of one blob, then one byte of the sealed checkpoint; each refused before anything is written
+  const part = join(dir, 'runs', 'toy-accumulate');
+  const checkpoint = join(part, 'checkpoint.json');
+  const stored = (readSealed(checkpoint) as { state: { trajectory: { models: { sha256: string }[] } } }).state.trajectory;
+  if (stored.models.length > 0) {
+    // none once generation 3 is checkpointed (accumulate then needs no model); before that, model 1 or 2
+    const blob = join(part, 'blobs', `${stored.models[0].sha256}.bin`);
+    const good = readFileSync(blob);
+    const bad = Buffer.from(good);
+    bad[bad.length - 1] ^= 0x40;
+    writeFileSync(blob, bad);
+    const before = snapshot(dir);
+    const resumed = await mainInProcess(['neural', '--resume', dir]);
+    assert.equal(resumed.code, 2, resumed.stderr);
+    assert.ok(isOneLineError(resumed.stderr), resumed.stderr);
+    assert.match(resumed.stderr, /checkpoint's model \d+ \(blobs\/[0-9a-f]{64}\.bin\) is damaged/);
+    assert.deepEqual(snapshot(dir), before, 'nothing changed');
+    writeFileSync(blob, good);
+  }
+  const text = readFileSync(checkpoint, 'utf8');
+  writeFileSync(checkpoint, text.replace('"done": ', '"done":  '));
+  const before = snapshot(dir);
+  let resumed = await mainInProcess(['neural', '--resume', dir]);
+  assert.equal(resumed.code, 2);
+  assert.ok(isOneLineError(resumed.stderr), resumed.stderr);
+  assert.match(resumed.stderr, /^collapse: --resume .*checkpoint.json is damaged: its checksum does not match/);
+  assert.deepEqual(snapshot(dir), before, 'nothing changed');
+  writeFileSync(checkpoint, text);
+  resumed = await mainInProcess(['neural', '--resume', dir, '--quiet']);
+  assert.equal(resumed.code, 0, `killed after generation ${at}: ${resumed.stderr}`);
+  assert.deepStrictEqual(numbers(results(dir)), { 'toy-accumulate': numbers(reference)['toy-accumulate'] }, `killed after generation ${at}`);
+});
+
+test('SIGINT: the parent stops both children, says how to resume, exits 130; --resume finishes bit-identically', async () => {
+  const dir = join(root, 'interrupted');
+  const run = cli([...TOY, '--out', dir]);
+  await waitFor(() => partDone(dir, 'toy-replace') >= 1 || partDone(dir, 'toy-accumulate') >= 1, 'a first checkpoint', 60_000);
+  run.child.kill('SIGINT');
+  const stopped = await run.done;
+  if (stopped.code === 0) return; // finished before the signal: nothing to resume
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, new RegExp(`^collapse: interrupted; resume with: npx collapse neural --resume ${dir.replace(/[/\\]/g, '\\$&')}$`, 'm'));
+  assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'interrupted');
+  const resumed = await mainInProcess(['neural', '--resume', dir, '--quiet']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepStrictEqual(numbers(results(dir)), numbers(reference));
+});
