@@ -216,14 +216,15 @@ function render(config: NeuralConfig, reports: NeuralJson, seconds: number, widt
   for (const model of config.model) {
     const parts = config.strategy.map((s) => reports[`${model}-${s}`]);
     const first = parts[0];
-    const extra = [...new Set(parts.flatMap((p) => p.iterations.flatMap((r) => Object.keys(r.metrics))))].filter((n) => n !== 'loss');
+    // the loss side by side, and at most two other metrics (--json and results.csv have them all)
+    const extra = [...new Set(parts.flatMap((p) => p.iterations.flatMap((r) => Object.keys(r.metrics))))].filter((n) => n !== 'loss').slice(0, 2);
     const header = ['n', ...config.strategy, ...extra.flatMap((name) => config.strategy.map((s) => `${name} ${s}`))];
     const rows = Array.from({ length: config.iterations }, (_, i) => [
       String(i + 1),
       ...parts.map((p) => fmt(p.iterations[i].mean)),
       ...extra.flatMap((name) => parts.map((p) => fmt(p.iterations[i].metrics[name] ?? null))),
     ]);
-    lines.push('', `${model}: ${first.metric} on held-out real data (lower is better)`, `  ${first.standIn}`);
+    lines.push('', `${model}: ${first.metric}${/held-out/.test(first.metric) ? '' : ' on held-out real data'} (lower is better)`, `  ${first.standIn}`);
     lines.push(`  schedule: ${parts.map((p) => `${p.strategy} ${p.schedule.amount} ${p.schedule.kind}`).join(', ')} per fit (${first.schedule.kind === 'epochs' ? "passes over the pool, the paper's protocol: accumulate's cost grows" : 'fixed optimiser steps per fit (fixed compute)'}); backend ${first.backend}`);
     if (PAPER[model]) lines.push(`  ${PAPER[model]}`);
     lines.push('', table(header, rows));
