@@ -43,6 +43,7 @@ export async function sweepCommand(flags: Record<string, unknown>): Promise<numb
   const quiet = Boolean(flags.quiet) || Boolean(flags.json);
   if (action === 'status') {
     const status = sweepStatus(sweep);
+    if (queue) await probeQueue(queue, 'no status from the queue');
     const dead = queue ? await deadLetters(queue, sweep) : [];
     if (flags.json) {
       process.stdout.write(JSON.stringify({ sweep: sweep.name, dir: sweep.out, ...status, deadLetters: dead }) + '\n');
@@ -75,6 +76,7 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
   let outcome: SweepOutcome;
   try {
     outcome = await executor.run(sweep, {
+      onQueued: (added, shared) => log(`sweep ${sweep.name}: queued ${added} cells${shared > 0 ? `; ${shared} were already queued (shared with another sweep, or from an earlier run)` : ''}`),
       onCell: (c: CellOutcome, finished, total) => log(`sweep ${sweep.name}: ${finished}/${total} cell ${c.id} ${c.status === 'skipped' ? 'already complete' : c.status}${c.how === 'resume' ? ' (resumed)' : ''}${c.error ? `: ${c.error}` : ''}`),
     }, watch.signal);
   } finally {

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
-import { parseQueueUrl, runWorker } from '../sweep/queue.js';
+import { parseQueueUrl, probeQueue, runWorker } from '../sweep/queue.js';
 import { watchSignals } from './interrupt.js';
 
 export const WORKER_OPTIONS: readonly OptionSpec[] = [
@@ -16,6 +16,7 @@ export async function workerCommand(flags: Record<string, unknown>): Promise<num
   if (flags.queue === undefined) throw new UsageError('worker needs --queue redis://host:port (the Redis that sweep run --queue enqueued on)');
   const target = parseQueueUrl(parseOption(WORKER_OPTIONS[0], flags.queue) as string);
   const concurrency = parseOption(WORKER_OPTIONS[1], flags.concurrency ?? 1) as number;
+  await probeQueue(target, 'no worker started'); // fail fast, before the start line
   const watch = watchSignals();
   try {
     if (!flags.quiet) process.stderr.write(`worker: ${concurrency} at a time from queue ${target.name} on ${target.redis.host}:${target.redis.port} (pid ${process.pid})\n`);

@@ -72,7 +72,7 @@ export function parseQueueUrl(url: string): QueueTarget {
  * Fail fast: one PING with a short connect timeout and no retries, before anything is enqueued or a worker waits.
  * The connections used afterwards reconnect forever (a Redis restart is survived, not reported).
  */
-export async function probeQueue(target: QueueTarget): Promise<void> {
+export async function probeQueue(target: QueueTarget, consequence = 'nothing was enqueued'): Promise<void> {
   const probe = new Redis({
     ...target.redis,
     lazyConnect: true,
@@ -88,7 +88,7 @@ export async function probeQueue(target: QueueTarget): Promise<void> {
     await probe.ping();
   } catch (error) {
     const why = (cause ?? (error as Error)).message.split('\n')[0];
-    throw new UsageError(`--queue ${target.url}: cannot reach Redis (${why}); nothing was enqueued`);
+    throw new UsageError(`--queue ${target.url}: cannot reach Redis (${why}); ${consequence}`);
   } finally {
     probe.disconnect();
   }
@@ -117,14 +117,18 @@ export class QueueExecutor implements Executor {
       const outcome: SweepOutcome = { done: 0, skipped: 0, failed: [], queued: 0 };
       const pending = new Map<string, Cell>(); // job id → cell
       let finished = 0;
+      let newJobs = 0;
       for (const cell of sweep.cells) {
         if (inspectCell(cell).state === 'done') {
           outcome.skipped++;
           events.onCell?.({ id: cell.id, status: 'skipped', how: 'skip', seconds: 0 }, ++finished, sweep.cells.length);
           continue;
         }
-        pending.set(await this.enqueue(queue, sweep, cell), cell);
+        const { jobId, added } = await this.enqueue(queue, sweep, cell);
+        pending.set(jobId, cell);
+        if (added) newJobs++;
       }
+      events.onQueued?.(newJobs, pending.size - newJobs);
       if (!this.wait) return { ...outcome, queued: pending.size };
       const poll = envMilliseconds('COLLAPSE_QUEUE_POLL_MS', 500);
       while (pending.size > 0 && !signal?.aborted) {
@@ -153,8 +157,8 @@ export class QueueExecutor implements Executor {
     }
   }
 
-  /** Add the cell's job unless one is already queued or running for it; returns the job id. */
-  private async enqueue(queue: Queue<CellJob, CellOutcome>, sweep: Sweep, cell: Cell): Promise<string> {
+  /** Add the cell's job unless one is already queued or running for it. */
+  private async enqueue(queue: Queue<CellJob, CellOutcome>, sweep: Sweep, cell: Cell): Promise<{ jobId: string; added: boolean }> {
     let jobId = jobIdFor(cell, true);
     let job = await queue.getJob(jobId);
     if (job && job.data.cell.dir !== cell.dir) {
@@ -165,9 +169,9 @@ export class QueueExecutor implements Executor {
       const state = await job.getState();
       if (state === 'failed') {
         await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }); // a dead letter, asked for again
-        return jobId;
+        return { jobId, added: true };
       }
-      if (state !== 'completed') return jobId; // queued or running for another sweep: shared, runs once
+      if (state !== 'completed') return { jobId, added: false }; // queued or running for another sweep: shared, runs once
       await job.remove(); // completed once, but its directory is gone or incomplete: run it again
     }
     await queue.add(`${cell.command} ${cell.id}`, { sweep: sweep.name, cell, timeoutSeconds: sweep.timeoutSeconds }, {
@@ -177,7 +181,7 @@ export class QueueExecutor implements Executor {
       removeOnComplete: false,
       removeOnFail: false,
     });
-    return jobId;
+    return { jobId, added: true };
   }
 }
 
@@ -213,7 +217,6 @@ export interface WorkerOptions {
  * checkpoint) and puts their jobs back to wait without spending an attempt.
  */
 export async function runWorker(target: QueueTarget, options: WorkerOptions, signal: AbortSignal): Promise<void> {
-  await probeQueue(target);
   const stopping = new AbortController();
   const processor = async (job: Job<CellJob, CellOutcome>, token?: string): Promise<CellOutcome> => {
     const { cell, timeoutSeconds } = job.data;
