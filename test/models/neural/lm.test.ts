@@ -11,6 +11,7 @@ import { zStar } from '../../../src/core/stats.js';
 import { ALPHABET, corpusOf, decodeTokens, encodeText, SEPARATOR, wordnetCorpus } from '../../../src/models/neural/lm/corpus.js';
 import { createLm, type LmData } from '../../../src/models/neural/lm/index.js';
 import { drawToken } from '../../../src/models/neural/lm/sampler.js';
+import { isSlot, STORY, storyGrammar, windowEntropy, type Piece } from '../../../src/models/neural/lm/stories.js';
 import { learningRateAt, stepsFor } from '../../../src/models/neural/lm/train.js';
 import { forward, initTransformer, KvDecoder, parameterCount, parameterCountOf, type TransformerConfig } from '../../../src/models/neural/lm/transformer.js';
 import { disposeWeights, loadTf } from '../../../src/models/neural/tf.js';
@@ -225,4 +226,53 @@ test('schedules and sizes: steps per epoch, warm-up and cosine learning rate, pa
   const weights = initTransformer(tf, CONFIG, rootKey(1));
   assert.equal(parameterCount(weights), parameterCountOf(CONFIG));
   disposeWeights(weights);
+});
+
+test('story grammar: windowEntropy equals the entropy of the exactly enumerated window distribution', () => {
+  // enumerate every story pair with its probability, cut to the window, group equal windows: an independent count
+  const enumerate = (length: number): number => {
+    const windows = new Map<string, number>();
+    const walk = (pieces: readonly Piece[], at: number, text: string, p: number, chosen: string[]) => {
+      if (text.length >= length - 1 || at === pieces.length) {
+        const window = text.slice(0, length - 1);
+        windows.set(window, (windows.get(window) ?? 0) + p);
+        return;
+      }
+      const piece = pieces[at];
+      const offset = at >= STORY.length + 1 ? STORY.length + 1 : 0; // copies refer within their own story
+      if (typeof piece === 'string') return walk(pieces, at + 1, text + piece, p, [...chosen, piece]);
+      if (isSlot(piece)) return piece.options.forEach((word, i) => walk(pieces, at + 1, text + word, p * piece.p[i], [...chosen, word]));
+      const word = chosen[offset + piece.copy];
+      return walk(pieces, at + 1, text + word, p, [...chosen, word]);
+    };
+    walk([...STORY, '\n', ...STORY], 0, '', 1, []);
+    let h = 0;
+    for (const p of windows.values()) h -= p * Math.log(p);
+    return h;
+  };
+  for (const length of [2, 5, 17, 33, 52, 60]) {
+    const exact = enumerate(length);
+    assert.ok(Math.abs(windowEntropy(length) - exact) <= 1e-12 * (1 + exact), `length ${length}: ${windowEntropy(length)} vs enumerated ${exact}`);
+  }
+  assert.equal(windowEntropy(1), 0);
+  // every drawn window is a prefix of a stream of grammatical stories
+  const grammatical = /^\n((tom|sue|ann|bob|max|amy|jim|kim) had a [a-z]{3} ([a-z]{3})\. the \3 was [a-z]{5}\. \2 [a-z]{5} it\.\n)*/;
+  const drawn = storyGrammar.real(50, 200, rootKey(4));
+  for (let i = 0; i < 50; i++) {
+    const text = decodeTokens(drawn.subarray(i * 200, (i + 1) * 200));
+    assert.ok(grammatical.exec(text)![0].length >= 200 - 52, JSON.stringify(text));
+  }
+});
+
+test('on the story grammar the family reports the entropy floor and the loss above it', async () => {
+  const family = await createLm({ quick: true, schedule: { kind: 'steps', amount: 2 } }, { sizes: TINY, corpus: 'stories' });
+  const floor = windowEntropy(17) / 16;
+  assert.equal(family.settings.entropyFloor, floor);
+  const key = rootKey(13);
+  const model = await family.fit([{ data: await family.real(32, foldIn(key, 1)), weight: 1, set: 1 }], foldIn(key, 2));
+  const metrics = await family.evaluate(model, await family.heldOut!(32, foldIn(key, 3)));
+  family.dispose(model);
+  assert.equal(metrics.entropyFloor, floor);
+  assert.equal(metrics.excessLoss, metrics.loss - floor);
+  assert.ok(floor > 0.2 && floor < 1, `floor ${floor} nats/char`);
 });

@@ -52,9 +52,22 @@ export interface TextStream {
   readonly starts: Int32Array;
 }
 
-export interface TextCorpus {
+/** Where the LM's real text comes from: windows of `length` tokens, each opening with SEPARATOR (row-major n×length). */
+export interface TextSource {
   readonly name: string;
   readonly alphabet: string;
+  /** one line for standIn: what the text is */
+  readonly description: string;
+  /** training windows (data sets of source 0) */
+  real(n: number, length: number, key: Key): Uint8Array;
+  /** held-out windows that `real` never draws (a test split, or fresh draws of a known distribution) */
+  heldOut(n: number, length: number, key: Key): Uint8Array;
+  /** the true entropy (nats/char) of the T = length − 1 predicted characters of a window, where it is known */
+  entropyPerChar?(length: number): number;
+}
+
+/** A finite corpus with a training and a test stream. */
+export interface TextCorpus extends TextSource {
   readonly train: TextStream;
   readonly test: TextStream;
   /** documents and characters (separators excluded) of each split, for the record */
@@ -121,26 +134,28 @@ export function wordnetCorpus(): TextCorpus {
   const train = documents.filter((_, j) => j % 10 !== 9);
   const test = documents.filter((_, j) => j % 10 === 9);
   const chars = (docs: string[]) => docs.reduce((sum, d) => sum + d.length, 0);
-  wordnet = {
-    name: 'wordnet',
-    alphabet: ALPHABET,
-    train: streamOf(train),
-    test: streamOf(test),
-    counts: { trainDocuments: train.length, testDocuments: test.length, trainChars: chars(train), testChars: chars(test) },
-  };
-  return wordnet;
+  return (wordnet = streamCorpus('wordnet', 'WordNet 3.1 glosses (definitions, not stories; lower-cased)', train, test));
 }
 
 /** A corpus from given documents (tests): every `testEvery`-th document held out. */
 export function corpusOf(name: string, documents: readonly string[], testEvery = 10): TextCorpus {
   const train = documents.filter((_, j) => j % testEvery !== testEvery - 1);
   const test = documents.filter((_, j) => j % testEvery === testEvery - 1);
+  return streamCorpus(name, `the '${name}' documents`, train, test);
+}
+
+function streamCorpus(name: string, description: string, train: string[], test: string[]): TextCorpus {
   const chars = (docs: string[]) => docs.reduce((sum, d) => sum + d.length, 0);
+  const trainStream = streamOf(train);
+  const testStream = streamOf(test);
   return {
     name,
     alphabet: ALPHABET,
-    train: streamOf(train),
-    test: streamOf(test),
+    description,
+    train: trainStream,
+    test: testStream,
     counts: { trainDocuments: train.length, testDocuments: test.length, trainChars: chars(train), testChars: chars(test) },
+    real: (n, length, key) => drawWindows(trainStream, n, length, key),
+    heldOut: (n, length, key) => drawWindows(testStream, n, length, key),
   };
 }
