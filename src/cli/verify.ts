@@ -1,10 +1,11 @@
 /** `collapse verify`: the built-in grid, theory vs Monte Carlo, PASS/FAIL; exit 4 on any failure. */
 import { withConfigFile } from '../core/config-file.js';
 import { EXIT, UsageError } from '../core/errors.js';
-import { preflightOut, RunStore } from '../core/run-store.js';
+import { inspectRun, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
-import { builtInCases, runVerify, type VerifyReport } from '../verify/verify.js';
+import { builtInCases, runVerify, type CaseVerdict, type VerifyCase, type VerifyReport } from '../verify/verify.js';
+import { configFromManifest, rejectResumeConflicts } from './resume.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { LinearReport } from '../models/linear/run.js';
 import { toJson, type CommonFlags } from './linear.js';
@@ -49,15 +50,57 @@ export function validateVerifyConfig(raw: Record<string, unknown>): VerifyConfig
   return config;
 }
 
+const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
+
+const selected = (config: VerifyConfig): VerifyCase[] => builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
+
+/**
+ * Verdicts carry reports with NaN (no conditional check) and ±Infinity; JSON would turn them into null. Non-finite
+ * numbers are stored as {"$number": "NaN"}, so a resumed run reports exactly what the interrupted one found.
+ */
+const encodeVerdicts = (verdicts: readonly CaseVerdict[]): unknown =>
+  JSON.parse(JSON.stringify(verdicts, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v)));
+const decodeVerdicts = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value), (_, v) => (v !== null && typeof v === 'object' && Object.keys(v).length === 1 && typeof v.$number === 'string' ? Number(v.$number) : v));
+
+/** The resume check: the stored configuration (given flags must agree) and the verdicts of the first cases. */
+function checkResume(dir: string, flags: Record<string, unknown>) {
+  return (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
+    const config = configFromManifest(manifest, dir, flags, VERIFY_OPTIONS, validateVerifyConfig, (spec, raw) => parseOption(spec, raw));
+    const cases = selected(config);
+    const stored = checkpoint ? decodeVerdicts((checkpoint.state as { cases?: unknown } | null)?.cases) : [];
+    const valid =
+      Array.isArray(stored) &&
+      stored.length < cases.length &&
+      stored.every((v, i) => v !== null && typeof v === 'object' && v.name === cases[i].name && typeof v.pass === 'boolean' && typeof v.report === 'object' && Array.isArray(v.failures));
+    if (!valid) throw new UsageError(`--resume ${dir}: its checkpoint.json does not fit the cases of the run in its manifest.json; nothing was changed`);
+    const completed = stored as CaseVerdict[];
+    return { resumedFrom: `case ${completed.length + 1} of ${cases.length}`, checked: { config, completed } };
+  };
+}
+
 export async function verifyCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  const specFlags = Object.fromEntries(VERIFY_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
-  const configFile = flags.config === undefined ? undefined : (parseOption({ flag: 'config', kind: 'string', meta: 'file', description: '' }, flags.config) as string);
-  const config = withConfigFile(configFile, specFlags, VERIFY_OPTIONS, 'verify', validateVerifyConfig);
+  let config: VerifyConfig;
+  let dir: string | undefined;
+  let resuming = false;
+  let storedBackend: { name: string; reason: string | null } | null = null;
+  if (flags.resume !== undefined) {
+    dir = pathFlag('resume', flags.resume);
+    rejectResumeConflicts(flags, dir);
+    const inspected = inspectRun(dir, 'verify', checkResume(dir, flags)); // read-only: a bad directory is refused untouched
+    config = inspected.checked.config;
+    storedBackend = inspected.manifest.backend === null ? null : { name: inspected.manifest.backend, reason: inspected.manifest.backendReason };
+    resuming = true;
+  } else {
+    const specFlags = Object.fromEntries(VERIFY_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
+    const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
+    config = withConfigFile(configFile, specFlags, VERIFY_OPTIONS, 'verify', validateVerifyConfig);
+    dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
+    if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
+  }
   const trials = { full: config['trials-full'], reduced: config['trials-reduced'] };
-  const { seed, only } = config;
-  const cases = builtInCases().filter((c) => only === undefined || c.name.includes(only));
-  const dir = flags.out === undefined ? undefined : (parseOption({ flag: 'out', kind: 'string', meta: 'dir', description: '' }, flags.out) as string);
-  if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
+  const { seed } = config;
+  const cases = selected(config);
   const say = (text: string) => {
     if (!flags.json && !flags.quiet) process.stdout.write(text);
   };
@@ -66,27 +109,42 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
   let backend: Backend | undefined;
   let report: VerifyReport;
   try {
-    backend = await selectBackend(config.backend);
+    // a resumed run keeps its own backend (and the reason it was chosen), so every verdict comes from one backend
+    backend = await selectBackend((storedBackend?.name ?? config.backend) as BackendRequest);
+    if (storedBackend?.reason) backend = { ...backend, reason: storedBackend.reason };
     if (watch.interrupted()) throw watch.interrupted();
-    if (dir !== undefined) {
+    let completed: readonly CaseVerdict[] = [];
+    let priorSeconds = 0;
+    if (resuming && dir !== undefined) {
+      const resumed = RunStore.resume(dir, 'verify', checkResume(dir, {})); // checked again, under the lock
+      store = resumed.store;
+      completed = resumed.checked.completed;
+      priorSeconds = resumed.checkpoint?.elapsedSeconds ?? 0;
+    } else if (dir !== undefined) {
       store = RunStore.create(dir, Boolean(flags.force), { command: 'verify', config: { ...config }, seed, backend: backend.name, backendReason: backend.reason });
     }
     say(`collapse verify: ${cases.length} cases on ${backend.name} (${backend.reason}); trials full ${trials.full}, reduced ${trials.reduced}\n`);
+    if (completed.length > 0) say(`resuming: ${completed.length} cases already judged (${completed.filter((v) => v.pass).length} PASS), continuing at case ${completed.length + 1}\n`);
+    const segmentStart = performance.now();
     report = await runVerify({
       trials,
       seed,
       backend,
       cases,
-      onCase: (index, total, v) => {
+      completed,
+      onCase: (index, total, v, verdicts) => {
         say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${v.maxAbsZ.toFixed(2)}  max|z|X| ${Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
+        // every case is a resume point: a case takes seconds to minutes, a checkpoint milliseconds
+        if (index + 1 < total) store?.saveCheckpoint({ cases: encodeVerdicts(verdicts) }, priorSeconds + (performance.now() - segmentStart) / 1000);
         if (index + 1 < total) watch.signal.throwIfAborted(); // stop between cases (after the last one, finish)
       },
     });
+    report = { ...report, seconds: report.seconds + priorSeconds };
   } catch (error) {
     const interrupted = error instanceof Interrupted ? error : null;
     store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
     if (interrupted) {
-      process.stderr.write(interruptedLine('verify', store ? dir : undefined, false) + '\n');
+      process.stderr.write(interruptedLine('verify', store || resuming ? dir : undefined) + '\n');
       return interrupted.exitCode;
     }
     throw error;

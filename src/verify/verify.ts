@@ -95,7 +95,10 @@ export interface VerifyOptions {
   seed: number;
   backend: Backend;
   cases?: VerifyCase[];
-  onCase?: (index: number, total: number, verdict: CaseVerdict) => void;
+  /** verdicts of the first cases from an interrupted run (--resume): reused, not run again; names must match */
+  completed?: readonly CaseVerdict[];
+  /** after every case run here (not the reused ones), with every verdict so far */
+  onCase?: (index: number, total: number, verdict: CaseVerdict, verdicts: readonly CaseVerdict[]) => void;
 }
 
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
@@ -108,13 +111,19 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const started = performance.now();
   const verdicts: CaseVerdict[] = [];
   for (const [index, c] of cases.entries()) {
+    const reused = options.completed?.[index];
+    if (reused) {
+      if (reused.name !== c.name) throw new Error(`a completed verdict is for "${reused.name}", case ${index + 1} is "${c.name}"`);
+      verdicts.push(reused);
+      continue;
+    }
     const seed = options.seed + index;
     const verdict =
       c.kind === 'linear'
         ? judge(c.name, await runLinear({ ...c.config, trials: options.trials[c.config.method], seed, backend: options.backend.name }, { backend: options.backend }), bound)
         : judgeGaussian(c.name, await runGaussian({ ...c.config, trials: options.trials.reduced, seed }), bound);
     verdicts.push(verdict);
-    options.onCase?.(index, cases.length, verdict);
+    options.onCase?.(index, cases.length, verdict, verdicts);
   }
   return {
     zStar: bound,
