@@ -11,7 +11,11 @@ const job = JSON.parse(process.argv[2] ?? 'null') as PartJob;
 const watch = watchSignals();
 const controller = new AbortController();
 watch.signal.addEventListener('abort', () => controller.abort(watch.signal.reason));
-process.on('disconnect', () => controller.abort(new Interrupted('SIGTERM')));
+const parent = process.ppid;
+const orphaned = () => controller.abort(new Interrupted('SIGTERM'));
+process.on('disconnect', orphaned);
+// a parent killed with SIGKILL: re-parented (ppid changes) even where the IPC close goes unnoticed
+setInterval(() => process.ppid !== parent && orphaned(), 1000).unref();
 const send = (message: PartMessage) => new Promise<void>((resolve) => (process.connected && process.send ? process.send(message, () => resolve()) : resolve()));
 
 let code = 0;

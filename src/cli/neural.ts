@@ -149,7 +149,9 @@ async function execute(job: Job): Promise<number> {
           reports.set(next.part.part, await runOne(next));
         } catch (error) {
           errors.push(error);
-          for (const child of children) child.kill('SIGTERM'); // one part failed: stop the others cleanly (they stay resumable)
+          // one part failed: stop the others cleanly (they stay resumable); after a signal they already have theirs,
+          // and a second one would make them exit at once, without marking their runs interrupted
+          if (!(error instanceof Interrupted) && !watch.signal.aborted) for (const child of children) child.kill('SIGTERM');
         }
       }
     };

@@ -92,21 +92,23 @@ test('JSON: one object keyed by part, each with the shape of the other commands;
   assert.notEqual(reference['toy-replace'].iterations[2].mean, reference['toy-accumulate'].iterations[2].mean);
 });
 
-test('two child processes give bit for bit what one process gives; text output side by side; quiet stderr with --quiet', async () => {
-  const dir = join(root, 'parallel');
-  const run = await cli([...TOY, '--out', dir, '--quiet']).done;
+test('text output: the loss of each strategy side by side, the stand-in, the schedule; --out writes the figure data', async () => {
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const dir = join(root, 'text');
+  const run = await mainInProcess([...TOY, '--out', dir, '--quiet']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
   assert.equal(run.code, 0, run.stderr);
-  assert.equal(run.stderr, '');
-  assert.deepStrictEqual(numbers(results(dir)), numbers(reference));
-  assert.match(run.stdout, /2 processes/);
+  assert.equal(run.stderr, '', '--quiet');
   assert.match(run.stdout, /^n\s+replace\s+accumulate/m);
   assert.match(run.stdout, /scaled-down stand-ins: compare trends/);
+  assert.match(run.stdout, /a 1-D Gaussian fit by Adam/);
   assert.match(run.stdout, /schedule: replace 40 steps, accumulate 40 steps per fit/);
   const csv = readFileSync(join(dir, 'neural-collapse.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.length, 1 + 2 * 3);
   const figure = JSON.parse(readFileSync(join(dir, 'neural-collapse.json'), 'utf8')) as { figure: { data: unknown[] } };
   assert.equal(figure.figure.data.length, 2);
   assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'complete');
+  assert.deepStrictEqual(numbers(results(dir)), numbers(reference), 'the same seed, the same numbers');
 });
 
 test('SIGKILL at a random moment, then --resume: a damaged blob or checkpoint is refused (one line, exit 2, nothing changed); whole again, it resumes bit-identically', async () => {
@@ -152,7 +154,7 @@ test('SIGKILL at a random moment, then --resume: a damaged blob or checkpoint is
   assert.deepStrictEqual(numbers(results(dir)), { 'toy-accumulate': numbers(reference)['toy-accumulate'] }, `killed after generation ${at}`);
 });
 
-test('SIGINT: the parent stops both children, says how to resume, exits 130; --resume finishes bit-identically', async () => {
+test('SIGINT: the parent stops both children (two processes), says how to resume, exits 130; --resume here finishes bit-identically to one process', async () => {
   const dir = join(root, 'interrupted');
   const run = cli([...TOY, '--out', dir]);
   await waitFor(() => partDone(dir, 'toy-replace') >= 1 || partDone(dir, 'toy-accumulate') >= 1, 'a first checkpoint', 60_000);
@@ -162,6 +164,27 @@ test('SIGINT: the parent stops both children, says how to resume, exits 130; --r
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.match(stopped.stderr, new RegExp(`^collapse: interrupted; resume with: npx collapse neural --resume ${dir.replace(/[/\\]/g, '\\$&')}$`, 'm'));
   assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'interrupted');
+  for (const part of ['toy-replace', 'toy-accumulate']) {
+    const status = (readSealed(join(dir, 'runs', part, 'manifest.json')) as { status: string }).status;
+    assert.ok(status === 'interrupted' || status === 'complete', `${part}: ${status}`); // a child that got the signal stopped cleanly
+  }
+  const resumed = await mainInProcess(['neural', '--resume', dir, '--quiet']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepStrictEqual(numbers(results(dir)), numbers(reference));
+});
+
+test('the parent SIGKILLed: its children notice, stop after the generation in progress, and --resume finishes bit-identically', async () => {
+  const dir = join(root, 'orphaned');
+  const run = cli([...TOY, '--iterations', '3', '--out', dir, '--quiet']);
+  await waitFor(() => partDone(dir, 'toy-replace') >= 1 || partDone(dir, 'toy-accumulate') >= 1, 'a first checkpoint', 60_000);
+  run.child.kill('SIGKILL');
+  await run.done;
+  const manifests = () => ['toy-replace', 'toy-accumulate'].map((part) => {
+    const file = join(dir, 'runs', part, 'manifest.json');
+    return existsSync(file) ? (readSealed(file) as { status: string }).status : 'new';
+  });
+  await waitFor(() => manifests().every((s) => s !== 'running'), 'both children to stop', 30_000);
+  for (const status of manifests()) assert.ok(['interrupted', 'complete', 'new'].includes(status), status);
   const resumed = await mainInProcess(['neural', '--resume', dir, '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepStrictEqual(numbers(results(dir)), numbers(reference));

@@ -88,7 +88,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
     if (given === undefined) return 'default' in spec ? spec.default : undefined;
     return parseOption(spec, given);
   };
-  const quick = value('quick') as boolean;
+  const quick = Boolean(value('quick'));
   const names = neuralModelNames();
   const models = list(value('model') as string);
   for (const m of models) {
@@ -261,6 +261,9 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
       }
       checkpoints?.save(control.store as RunStore, state, seconds());
       control.onGeneration?.(state.done, row, seconds());
+      // a fit is synchronous tfjs work between promises that resolve at once: without a turn of the event loop
+      // here, signals, IPC messages and a parent's disconnect would not be seen until the whole run ended
+      await new Promise((resolve) => setImmediate(resolve));
     },
     onModel: control.onModel && (async (model, n) => (control.onModel as NonNullable<PartControl['onModel']>)(family, model, n, key)),
   });
