@@ -23,7 +23,8 @@ const json = args.has('--json');
 const smoke = args.has('--smoke');
 const REPEATS = smoke ? 1 : 3;
 const ITERATIONS = smoke ? 2 : 10;
-const SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316]];
+// the sizes: the paper's d = 10 example, its d = 32 figure grid at two T, and the grid's largest cell
+const SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316], [32, 1000], [100, 1000]];
 
 /** A row of the results file; the figure (src/figures/kernel-throughput.ts) reads the same type. */
 interface Row extends BenchRow {
@@ -33,10 +34,13 @@ interface Row extends BenchRow {
   fractionOfCeiling: number;
 }
 
-/** Work per trial-iteration: kernel flops (multiply-add = 2) plus the host solve, and normal draws. */
+/**
+ * Work per trial-iteration (multiply-add = 2 flops) and normal draws. Full: Xᵀε on the kernel (2·T·d), then on the
+ * host (XᵀX)w (2·d²) and the solve with (XᵀX)⁻¹ (2·d²); T draws. Reduced: O(d).
+ */
 function work(method: Method, d: number, T: number) {
   return method === 'full'
-    ? { flops: 4 * T * d + 2 * d * d, draws: T }
+    ? { flops: 2 * T * d + 4 * d * d, draws: T }
     : { flops: 6 * d, draws: d }; // scale and add the noise, extend the prefix sums, pool, square
 }
 
@@ -44,7 +48,7 @@ function work(method: Method, d: number, T: number) {
 function trialsFor(backend: BackendName, method: Method, d: number, T: number): number {
   if (smoke) return 256;
   const budget = (backend === 'cpu' ? 2e8 : 2e9) / ITERATIONS;
-  const perTrial = method === 'full' ? 4 * T * d : 400 * d;
+  const perTrial = method === 'full' ? 2 * T * d + 4 * d * d : 400 * d;
   return Math.max(256, Math.min(200_000, Math.round(budget / perTrial / 256) * 256));
 }
 
