@@ -40,7 +40,8 @@ export interface LmSettings extends TransformerConfig {
  * Quick: d = 32, T = 32, m = 1,200 windows (38k characters) — replace ≈ 450 and accumulate ≈ 1,130 optimiser
  * steps over 4 iterations, about 25 s and 60 s on a quiet 2-core machine. Learning rate 6e-3: at this size and
  * ~100 steps a fit, 6e-3 and 1.2e-2 beat 3e-3 (held-out CE 2.46 vs 2.53, measured).
- * Full: d = 64, T = 64, the notes' measured configuration (110k parameters, ~8.5k trained tok/s at 3e-3).
+ * Full: d = 64, T = 64, the notes' measured configuration (~107k parameters, ~8.5k trained tok/s at 3e-3 on a quiet
+ * machine), m = 2,800 windows (179k characters).
  */
 export const LM_SIZES: Readonly<Record<'quick' | 'full', LmSettings>> = {
   quick: {
@@ -69,7 +70,7 @@ export const LM_SIZES: Readonly<Record<'quick' | 'full', LmSettings>> = {
     activation: 'relu',
     batch: 32,
     learningRate: 3e-3,
-    samples: 8000,
+    samples: 2800,
     testSamples: 2000,
     temperature: 1,
     samplingBatch: 512,
@@ -78,14 +79,17 @@ export const LM_SIZES: Readonly<Record<'quick' | 'full', LmSettings>> = {
 };
 
 /**
- * Default schedules. 'epochs' is the paper's protocol (a fresh model trained on the whole pool, so accumulate's
- * cost grows with the pool: 1 + 2 + … + N pool-sizes over N iterations); it is affordable here because m is a few
- * thousand windows. Several passes rather than the paper's one: a from-scratch model this small learns little
- * from one pass over ~10⁵ characters.
+ * Default schedules: 'epochs', the paper's protocol (a fresh model trained on the whole pool, so accumulate's cost
+ * grows with the pool: 1 + 2 + … + N pool-sizes over N iterations, against N for replace). A few passes rather than
+ * the paper's one, because a from-scratch model this small learns little from one pass over ~10⁵ characters.
+ * Affordable because m is small: quick, 4 iterations ≈ 450 (replace) and 1,130 (accumulate) steps; full, 5 iterations
+ * ≈ 875 and 2,625 steps of ~0.23 s (quiet machine, neural-stack.md §2) ≈ 3.5 and 10 min. With 'steps' (fixed compute,
+ * the alternative the notes measured) accumulate's real share per batch falls as 1/n and an undertrained model
+ * degrades under accumulate too (neural-stack.md §4), so it answers a different question; pass it explicitly.
  */
 export const LM_SCHEDULES: Readonly<Record<'quick' | 'full', Schedule>> = {
   quick: { kind: 'epochs', amount: 3 },
-  full: { kind: 'epochs', amount: 4 },
+  full: { kind: 'epochs', amount: 2 },
 };
 
 /** What the caller may override beyond NeuralFamilyOptions (tests: tiny sizes, a tiny corpus, the cpu backend). */
@@ -203,6 +207,7 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
 
     async evaluate(model: NeuralModel, test: LmData): Promise<Metrics> {
       checkData(test, 'the test set');
+      if (test.items === 0) throw new UsageError('lm: the test set is empty; --test-samples must be at least 1');
       const loss = crossEntropy(tf, s, model.weights, test, s.evalBatch);
       const record = records.get(model);
       return {
