@@ -37,17 +37,19 @@ export interface NoiseSchedule {
 }
 
 /**
- * Ho et al.'s linear schedule rescaled to T levels: β_t from 0.1/T to 20/T (1e-4…0.02 at T = 1000), so
- * ᾱ_{T−1} ≈ e^−10 at every T. (The cosine schedule's last β ≈ 0.999 makes the first sampling step divide by
- * √(1 − β) ≈ 0.03, which blew samples up at T = 100.)
+ * Ho et al.'s linear schedule in its continuous form (the VP-SDE, Song et al. 2021): β(s) = 0.1 + 19.9·s on
+ * s ∈ [0, 1], ᾱ(s) = exp(−0.1·s − 9.95·s²), read at s = (t + 1)/T; so ᾱ_{T−1} = e^−10.05 at every T and
+ * β_t = 1 − ᾱ_t/ᾱ_{t−1} stays below 1 even at T = 20 (0.62). At T = 1000 it is Ho's 1e-4…0.02 to first order.
+ * (The cosine schedule's last β ≈ 0.999 makes the first sampling step divide by √(1 − β) ≈ 0.03, which blew
+ * samples up at T = 100.)
  */
 export function linearSchedule(levels: number): NoiseSchedule {
+  const alphaBar = (s: number) => Math.exp(-0.1 * s - 9.95 * s * s);
   const betas = new Float64Array(levels);
   const alphaBars = new Float64Array(levels);
-  let product = 1;
   for (let t = 0; t < levels; t++) {
-    betas[t] = (0.1 + ((20 - 0.1) * t) / Math.max(1, levels - 1)) / levels;
-    alphaBars[t] = product *= 1 - betas[t];
+    alphaBars[t] = alphaBar((t + 1) / levels);
+    betas[t] = 1 - alphaBars[t] / (t > 0 ? alphaBars[t - 1] : 1);
   }
   return { betas, alphaBars };
 }
