@@ -96,7 +96,7 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
     });
     if (store) {
       store.writeJson('results.json', report);
-      store.writeText('results.csv', partCsv(report));
+      store.writeText('results.csv', partsCsv([report]));
       store.finish('complete');
     }
     return report;
@@ -107,11 +107,13 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
   }
 }
 
-/** One row per iteration: the loss and every other metric. */
-export function partCsv(report: NeuralPartReport): string {
-  const names = [...new Set(report.iterations.flatMap((r) => Object.keys(r.metrics)))].filter((n) => n !== 'loss');
+/** One row per part and iteration: the loss and every metric any of the parts has (empty where a part has none). */
+export function partsCsv(reports: readonly NeuralPartReport[]): string {
+  const names = [...new Set(reports.flatMap((r) => r.iterations.flatMap((row) => Object.keys(row.metrics))))].filter((n) => n !== 'loss');
   const lines = [['part', 'model', 'strategy', 'iteration', 'loss', ...names].join(',')];
-  for (const r of report.iterations) lines.push([report.config.part, report.model, report.strategy, r.iteration, r.mean, ...names.map((n) => r.metrics[n] ?? '')].join(','));
+  for (const report of reports) {
+    for (const r of report.iterations) lines.push([report.config.part, report.model, report.strategy, r.iteration, r.mean, ...names.map((n) => r.metrics[n] ?? '')].join(','));
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -20,7 +20,7 @@ import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.j
 import { NEURAL_OPTIONS, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
-import { checkPartDir, NEURAL_BACKEND, partCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
+import { checkPartDir, NEURAL_BACKEND, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
 import { environment, fmt, table } from './output.js';
 import { configFromManifest, rejectResumeConflicts } from './resume.js';
 
@@ -164,7 +164,7 @@ async function execute(job: Job): Promise<number> {
     if (store) {
       store.writeJson('environment.json', environment({ backend: `tfjs-${NEURAL_BACKEND()}`, processes: width }));
       store.writeJson('results.json', ordered);
-      store.writeText('results.csv', Object.values(ordered).map(partCsv).map((csv, i) => (i === 0 ? csv : csv.slice(csv.indexOf('\n') + 1))).join(''));
+      store.writeText('results.csv', partsCsv(Object.values(ordered)));
       store.writeJson('neural-collapse.json', { data: Object.values(ordered), figure: buildNeuralFigure(Object.values(ordered)) });
       store.writeText('neural-collapse.csv', neuralFigureCsv(Object.values(ordered)));
       store.finish('complete');

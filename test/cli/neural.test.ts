@@ -103,6 +103,10 @@ test('text output: the loss of each strategy side by side, the stand-in, the sch
   assert.match(run.stdout, /scaled-down stand-ins: compare trends/);
   assert.match(run.stdout, /a 1-D Gaussian fit by Adam/);
   assert.match(run.stdout, /schedule: replace 40 steps, accumulate 40 steps per fit/);
+  assert.deepEqual(readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').map((line) => line.split(',').slice(0, 4).join(',')), [
+    'part,model,strategy,iteration', 'toy-replace,toy,replace,1', 'toy-replace,toy,replace,2', 'toy-replace,toy,replace,3',
+    'toy-accumulate,toy,accumulate,1', 'toy-accumulate,toy,accumulate,2', 'toy-accumulate,toy,accumulate,3',
+  ]);
   const csv = readFileSync(join(dir, 'neural-collapse.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.length, 1 + 2 * 3);
   const figure = JSON.parse(readFileSync(join(dir, 'neural-collapse.json'), 'utf8')) as { figure: { data: unknown[] } };

@@ -64,7 +64,7 @@ const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boole
 
 /** A --strategy value (comma-separated) as the list of canonical strategy names; throws a UsageError. */
 export function parseStrategyList(raw: unknown): string[] {
-  const text = parseOption(NEURAL_OPTIONS[1], raw) as string;
+  const text = parseOption(NEURAL_OPTIONS.find((o) => o.flag === 'strategy') as OptionSpec, raw) as string;
   const names = [...new Set(list(text).map((s) => parseStrategy(s).name))];
   if (names.length === 0) throw new UsageError(`--strategy needs at least one strategy; got ${JSON.stringify(raw)}`);
   return names;
