@@ -27,7 +27,7 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
   const traces: PlotlyObject[] = [];
   const layout: PlotlyObject = {
     title: { text: 'Neural model collapse: test loss on held-out real data, replace vs accumulate (scaled-down stand-ins)', x: 0.5 },
-    grid: { rows: 1, columns: models.length, pattern: 'independent', xgap: 0.08 },
+    grid: { rows: 1, columns: models.length, pattern: 'independent', xgap: 0.17 },
     annotations: [] as PlotlyObject[],
     legend: { title: { text: 'strategy' } },
     margin: { l: 70, r: 20, t: 90, b: 60 },
@@ -38,8 +38,12 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
     const axes = axisRef(k);
     const panel = reports.filter((r) => r.model === model);
     layout[axes.xaxis] = { type: 'linear', dtick: 1, title: { text: 'iteration n' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' };
-    layout[axes.yaxis] = { type: 'linear', title: { text: panel[0].metric }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' };
-    (layout.annotations as PlotlyObject[]).push({ text: model, xref: `${axes.x} domain`, yref: `${axes.y} domain`, x: 0.5, y: 1.08, showarrow: false, font: { size: 15 } });
+    // metrics read like 'test negative ELBO (nats/image)': the name over the panel, a short unit on the axis
+    const metric = panel[0].metric;
+    const unit = /\(([^)]{1,20})\)/.exec(metric)?.[1];
+    const name = metric.split('(')[0].trim();
+    layout[axes.yaxis] = { type: 'linear', title: { text: unit ? `test loss (${unit})` : 'test loss' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' };
+    (layout.annotations as PlotlyObject[]).push({ text: `${model}: ${name}`, xref: `${axes.x} domain`, yref: `${axes.y} domain`, x: 0.5, y: 1.08, showarrow: false, font: { size: 15 } });
     for (const report of panel) {
       const j = strategies.indexOf(report.strategy);
       traces.push({

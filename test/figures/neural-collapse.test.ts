@@ -14,7 +14,7 @@ function report(model: string, strategy: string, losses: number[]): NeuralPartRe
     seconds: 1,
     model,
     strategy,
-    metric: `${model} test loss`,
+    metric: `${model} test loss (nats/x)`,
     standIn: `${model} stand-in`,
     schedule: { kind: 'epochs', amount: 5 },
     settings: {},
@@ -39,7 +39,8 @@ test('neural-collapse: one panel per family in the paper\'s order, one line per 
   assert.equal((lm[0].line as { color: string }).color, (vae[0].line as { color: string }).color);
   assert.notEqual((lm[0].line as { color: string }).color, (lm[1].line as { color: string }).color);
   assert.deepEqual(figure.data.map((t) => t.showlegend), [true, true, false, false], 'legend once per strategy');
-  assert.deepEqual((figure.layout.yaxis as { title: { text: string } }).title.text, 'lm test loss');
+  assert.deepEqual((figure.layout.yaxis as { title: { text: string } }).title.text, 'test loss (nats/x)');
+  assert.deepEqual((figure.layout.annotations as { text: string }[]).map((a) => a.text), ['lm: lm test loss', 'vae: vae test loss']);
   assert.deepEqual((figure.layout.grid as { columns: number }).columns, 2);
   assert.throws(() => buildNeuralFigure([]), /no runs/);
 });
