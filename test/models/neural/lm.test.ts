@@ -9,7 +9,7 @@ import { UsageError } from '../../../src/core/errors.js';
 import { foldIn, KeyedGenerator, rootKey } from '../../../src/core/rng.js';
 import { zStar } from '../../../src/core/stats.js';
 import { ALPHABET, corpusOf, decodeTokens, encodeText, SEPARATOR, wordnetCorpus } from '../../../src/models/neural/lm/corpus.js';
-import { createLm, type LmData } from '../../../src/models/neural/lm/index.js';
+import { createLm, previewText, type LmData } from '../../../src/models/neural/lm/index.js';
 import { drawToken } from '../../../src/models/neural/lm/sampler.js';
 import { isSlot, STORY, storyGrammar, windowEntropy, type Piece } from '../../../src/models/neural/lm/stories.js';
 import { learningRateAt, stepsFor } from '../../../src/models/neural/lm/train.js';
@@ -60,6 +60,7 @@ test('contract: real and heldOut come from disjoint documents; size, take, encod
   assert.equal(trainIds.size, 269, 'every usable training document is drawn (2000 draws of 269)');
   assert.equal(heldIds.size, 29);
   for (const id of heldIds) assert.ok(id % 10 === 9 && !trainIds.has(id), `held-out document ${id}`);
+  assert.deepEqual(previewText(real, 2), [text(real, 0).slice(1), text(real, 1).slice(1)]);
   const taken = family.take(real, [5, 5, 0]);
   assert.equal(family.size(taken), 3);
   assert.equal(text(taken, 0), text(real, 5));

@@ -11,7 +11,7 @@ import type { Key } from '../../../core/rng.js';
 import type { Metrics, Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralFamilyOptions, NeuralModel, Schedule } from '../family.js';
 import { disposeWeights, loadTf, type NeuralBackend, type Tf } from '../tf.js';
-import { wordnetCorpus, type TextSource } from './corpus.js';
+import { decodeTokens, wordnetCorpus, type TextSource } from './corpus.js';
 import { storyGrammar } from './stories.js';
 import { sampleSequences } from './sampler.js';
 import { crossEntropy, trainTransformer, type LmData } from './train.js';
@@ -256,6 +256,11 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
     },
   };
   return family;
+}
+
+/** The first `rows` windows as text, without their opening separator (for showing what a generation writes). */
+export function previewText(data: LmData, rows = 3): string[] {
+  return Array.from({ length: Math.min(rows, data.items) }, (_, i) => decodeTokens(data.tokens.subarray(i * data.length + 1, (i + 1) * data.length)));
 }
 
 export const create: NeuralFamilyFactory<LmData> = (options) => createLm(options);
