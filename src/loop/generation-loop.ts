@@ -235,6 +235,19 @@ export interface TrialOptions {
   /** metrics whose per-trial values are kept (memory: trials × iterations doubles each) */
   keep?: readonly string[];
   onProgress?: (doneTrialIterations: number, totalTrialIterations: number) => void;
+  /** continue after the trials this state covers (from the same configuration): the sums come out bit-identical */
+  resume?: TrialsCheckpoint;
+  /** after every trial; `snapshot()` builds the resumable state (the caller decides how often that is worth it) */
+  onTrial?: (trialsDone: number, snapshot: () => TrialsCheckpoint) => void | Promise<void>;
+  /** checked between trials: an aborted run throws signal.reason */
+  signal?: AbortSignal;
+}
+
+/** A resumable point of runTrials: the moments and kept values of the first `trialsDone` trials (plain JSON). */
+export interface TrialsCheckpoint {
+  trialsDone: number;
+  moments: Record<string, { n: number; sum: number; sumSq: number }[]>;
+  values: Record<string, number[][]>;
 }
 
 /**
@@ -255,7 +268,30 @@ export async function runTrials<P, D>(
   for (const name of options.keep ?? []) values.set(name, Array.from({ length: config.iterations }, () => new Float64Array(trials)));
   const trialKey = foldIn(root, LOOP_STREAM.trial);
   const total = trials * config.iterations;
-  for (let t = 0; t < trials; t++) {
+  const start = options.resume?.trialsDone ?? 0;
+  if (options.resume) {
+    // trials run in order and each adds its values in order, so continuing the sums is the uninterrupted run
+    for (const [name, series] of Object.entries(options.resume.moments)) {
+      moments.set(name, series.map((m) => Object.assign(new Moments(), { n: m.n, sum: m.sum, sumSq: m.sumSq })));
+    }
+    for (const [name, rows] of Object.entries(options.resume.values)) {
+      const kept = values.get(name);
+      if (kept) rows.forEach((row, n) => kept[n].set(row.slice(0, start)));
+    }
+  }
+  const snapshot = (done: number): TrialsCheckpoint => ({
+    trialsDone: done,
+    moments: Object.fromEntries([...moments].map(([name, series]) => [name, series.map((m) => ({ n: m.n, sum: m.sum, sumSq: m.sumSq }))])),
+    values: Object.fromEntries([...values].map(([name, rows]) => [name, rows.map((row) => Array.from(row.subarray(0, done)))])),
+  });
+  let lastYield = performance.now();
+  for (let t = start; t < trials; t++) {
+    if (performance.now() - lastYield > 50) {
+      // host families resolve through microtasks only: let signal handlers and timers run now and then
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+    options.signal?.throwIfAborted();
     const key = foldIn(trialKey, t);
     const trajectory = await runTrajectory(familyFor(t, key), config, key, plan);
     for (let n = 0; n < trajectory.length; n++) {
@@ -273,6 +309,7 @@ export async function runTrials<P, D>(
       }
     }
     options.onProgress?.((t + 1) * config.iterations, total);
+    await options.onTrial?.(t + 1, () => snapshot(t + 1));
   }
   return { moments, values };
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { Moments, Z95 } from '../../core/stats.js';
-import { runTrials, type LoopConfig, type TrialSummary } from '../../loop/generation-loop.js';
+import { runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
 import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import { GAUSSIAN_METRICS, gaussianTheory, type Estimator } from '../../theory/gaussian.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
@@ -157,7 +157,10 @@ function theoryText(config: GaussianConfig, hasTheory: boolean): string {
 }
 
 /** Run one configuration through the generation loop. */
-export async function runGaussian(config: GaussianConfig, options: { onProgress?: (done: number, total: number) => void } = {}): Promise<GaussianReport> {
+/** Progress, checkpoints, resume and abort for runGaussian: runTrials' options less the metrics it keeps. */
+export type GaussianRunOptions = Omit<TrialOptions, 'keep'>;
+
+export async function runGaussian(config: GaussianConfig, options: GaussianRunOptions = {}): Promise<GaussianReport> {
   const strategy = parseStrategy(config.strategy);
   const loop: LoopConfig = { strategy, iterations: config.iterations, samples: config.samples, testSamples: config.model === 'kde' ? (config.testSamples ?? 200) : 0 };
   const started = performance.now();
@@ -165,10 +168,10 @@ export async function runGaussian(config: GaussianConfig, options: { onProgress?
   let summary: TrialSummary;
   if (config.model === 'kde') {
     const family = kdeFamily({ dim: config.dim, bandwidth: config.bandwidth as number });
-    summary = await runTrials(() => family, loop, config.trials, root, { keep: ['traceRatio'], onProgress: options.onProgress });
+    summary = await runTrials(() => family, loop, config.trials, root, { ...options, keep: ['traceRatio'] });
   } else {
     const family = gaussianFamily({ dim: config.dim, estimator: config.estimator, knownVariance: config.variance === 'known' });
-    summary = await runTrials(() => family, loop, config.trials, root, { keep: ['traceRatio'], onProgress: options.onProgress });
+    summary = await runTrials(() => family, loop, config.trials, root, { ...options, keep: ['traceRatio'] });
   }
   const seconds = (performance.now() - started) / 1000;
   const names = config.model === 'kde' ? ['meanError', 'heldOutNll'] : GAUSSIAN_METRICS.filter((name) => name !== 'traceRatio' && name !== 'medianVarianceRatio');

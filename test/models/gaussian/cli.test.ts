@@ -8,22 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { main } from '../../../src/cli/main.js';
+import { mainInProcess } from '../../cli/helpers.js';
 
-async function collapse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-  }
-}
+const collapse = (...args: string[]) => mainInProcess(args);
 
 const small = ['--samples', '8', '--iterations', '3', '--trials', '200', '--seed', '5'];
 const ROW_KEYS = ['ci95', 'iteration', 'mean', 'metrics', 'stderr', 'theory', 'z', 'zConditional'];
