@@ -77,6 +77,23 @@ test('bad input: one line naming the flag, exit 2, nothing written', async () =>
   }
 });
 
+test('--resume: a complete run, --out beside it, or one part\'s directory are refused with one line', async () => {
+  const dir = join(root, 'reference');
+  const before = snapshot(dir);
+  const cases: [string[], RegExp][] = [
+    [['--resume', dir], /the run is already complete/],
+    [['--resume', dir, '--out', join(root, 'elsewhere')], /drop --out/],
+    [['--resume', join(dir, 'runs', 'toy-replace')], /already complete|one part of a neural run/],
+  ];
+  for (const [args, pattern] of cases) {
+    const run = await mainInProcess(['neural', ...args]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.ok(isOneLineError(run.stderr), run.stderr);
+    assert.match(run.stderr, pattern);
+  }
+  assert.deepEqual(snapshot(dir), before, 'nothing changed');
+});
+
 test('JSON: one object keyed by part, each with the shape of the other commands; common random numbers at iteration 1', () => {
   assert.deepEqual(Object.keys(reference), ['toy-replace', 'toy-accumulate']);
   for (const report of Object.values(reference)) {
@@ -153,7 +170,12 @@ test('SIGKILL at a random moment, then --resume: a damaged blob or checkpoint is
   assert.match(resumed.stderr, /^collapse: --resume .*checkpoint.json is damaged: its checksum does not match/);
   assert.deepEqual(snapshot(dir), before, 'nothing changed');
   writeFileSync(checkpoint, text);
-  resumed = await mainInProcess(['neural', '--resume', dir, '--quiet']);
+  const whole = snapshot(dir);
+  resumed = await mainInProcess(['neural', '--resume', dir, '--iterations', '4']);
+  assert.equal(resumed.code, 2);
+  assert.match(resumed.stderr, /^collapse: --resume .* --iterations 4 differs from its iterations 3 \(drop the flag\)$/m);
+  assert.deepEqual(snapshot(dir), whole, 'nothing changed');
+  resumed = await mainInProcess(['neural', '--resume', dir, '--quiet', '--iterations', '3']); // a flag equal to the stored value is fine
   assert.equal(resumed.code, 0, `killed after generation ${at}: ${resumed.stderr}`);
   assert.deepStrictEqual(numbers(results(dir)), { 'toy-accumulate': numbers(reference)['toy-accumulate'] }, `killed after generation ${at}`);
 });
