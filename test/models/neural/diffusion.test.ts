@@ -174,20 +174,23 @@ test('the family contract: size, take, encode/decode, finite metrics, determinis
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('training lowers the test denoising loss and the bond-length error of samples', { timeout: 120_000 }, async () => {
+test('training lowers the test denoising loss and the bond-length error below the untrained Gaussian denoiser', { timeout: 120_000 }, async () => {
   const tf = await loadTf('wasm');
-  const data = await (await createDiffusion(SMALL, { kind: 'steps', amount: 1 }, tf)).real(SMALL.samples, rootKey(1));
+  // a little larger than SMALL: at 20 levels and width 32 the samples' bonds barely improve on the Gaussian denoiser
+  const sizes: DiffusionSizes = { ...SMALL, hidden: 64, levels: 50, timeFeatures: 16, learningRate: 3e-3 };
+  const data = await (await createDiffusion(sizes, { kind: 'steps', amount: 1 }, tf)).real(sizes.samples, rootKey(1));
   const scored = async (steps: number) => {
-    const family = await createDiffusion(SMALL, { kind: 'steps', amount: steps }, tf);
+    const family = await createDiffusion(sizes, { kind: 'steps', amount: steps }, tf);
     const model = await family.fit([{ data, weight: 1, set: 1 }], rootKey(3));
-    const metrics = await family.evaluate(model, await family.real(SMALL.testSamples, rootKey(2)));
+    const metrics = await family.evaluate(model, await family.real(sizes.testSamples, rootKey(2)));
     family.dispose(model);
     return metrics;
   };
+  // measured (wasm): loss 0.262 → 0.109, bond error 0.60 → 0.39 Å
   const untrained = await scored(1);
-  const trained = await scored(600);
-  assert.ok(trained.loss < 0.7 * untrained.loss, `loss ${untrained.loss} → ${trained.loss} after 600 steps`);
-  assert.ok(trained.bondLengthError < 0.7 * untrained.bondLengthError, `bond error ${untrained.bondLengthError} → ${trained.bondLengthError} Å`);
+  const trained = await scored(1000);
+  assert.ok(trained.loss < 0.6 * untrained.loss, `loss ${untrained.loss} → ${trained.loss} after 1000 steps`);
+  assert.ok(trained.bondLengthError < 0.8 * untrained.bondLengthError, `bond error ${untrained.bondLengthError} → ${trained.bondLengthError} Å`);
 });
 
 test('a fit draws from the pool by weight: a part of weight 0 changes nothing, a part of weight 1 is all that counts', async () => {

