@@ -60,6 +60,7 @@ test('bad input: one line naming the flag, exit 2, nothing written', async () =>
     [['--iterations', '2.5'], /--iterations must be an integer/],
     [['--temperature', '-1'], /^collapse: --temperature must be a number in \(0, 100\]; got "-1"/],
     [['--temperature', 'NaN'], /--temperature must be a number/],
+    [['--model', 'toy', '--temperature', '0.3'], /^collapse: --temperature applies to the lm only \(the toy sample at 1\); got 0.3 with --model toy; use --model lm$/m],
     [['--strategy', 'replace,bogus'], /^collapse: --strategy must be one of replace, accumulate/],
     [['--schedule', 'weeks'], /^collapse: --schedule must be epochs, steps, epochs:<k>/],
     [['--schedule', 'steps:2.5'], /^collapse: --schedule must be/],

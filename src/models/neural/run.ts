@@ -102,6 +102,11 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, quick };
   const temperature = value('temperature') as number | undefined;
   if (temperature !== undefined) config.temperature = temperature;
+  const atOne = model.filter((m) => m !== 'lm');
+  if (temperature !== undefined && temperature !== 1 && atOne.length > 0) {
+    // refused here, before any run directory exists, rather than by each family once its part starts
+    throw new UsageError(`--temperature applies to the lm only (the ${atOne.join(', ')} sample at 1); got ${temperature} with --model ${model.join(',')}; use --model lm`);
+  }
   const schedule = value('schedule') as string | undefined;
   if (schedule !== undefined) {
     parseSchedule(schedule);

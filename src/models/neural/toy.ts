@@ -6,6 +6,7 @@
  *
  * Real data: N(1.5, 0.7²). Metric `loss`: mean test NLL (nats/item) on held-out real items.
  */
+import { UsageError } from '../../core/errors.js';
 import type { Key } from '../../core/rng.js';
 import { foldIn } from '../../core/rng.js';
 import type { Pool } from '../model.js';
@@ -29,7 +30,7 @@ export type AnyNeuralFamily<D = unknown> = Omit<NeuralFamily<D>, 'name'> & { rea
 
 export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeuralFamily<Float32Array>> {
   const tf = await loadTf();
-  if (options.temperature !== undefined && options.temperature !== 1) throw new Error('toy: temperature must be 1');
+  if (options.temperature !== undefined && options.temperature !== 1) throw new UsageError(`--temperature applies to the lm only; the toy samples at 1 (got ${options.temperature})`);
   const schedule = options.schedule ?? { kind: 'steps' as const, amount: options.quick ? 40 : 200 };
   const settings: ToySettings = {
     steps: schedule.amount,
