@@ -10,7 +10,7 @@
  * (a shared filesystem); a machine that cannot still runs the cell, from the start, into its own copy of the path.
  */
 import { createHash } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.js';
 import { envMilliseconds } from '../cli/output.js';
@@ -73,23 +73,33 @@ export function parseQueueUrl(url: string): QueueTarget {
  * The connections used afterwards reconnect forever (a Redis restart is survived, not reported).
  */
 export async function probeQueue(target: QueueTarget, consequence = 'nothing was enqueued'): Promise<void> {
+  const timeoutMs = envMilliseconds('COLLAPSE_QUEUE_CONNECT_TIMEOUT_MS', 3000);
   const probe = new Redis({
     ...target.redis,
     lazyConnect: true,
-    connectTimeout: envMilliseconds('COLLAPSE_QUEUE_CONNECT_TIMEOUT_MS', 3000),
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
   let cause: Error | undefined;
   probe.on('error', (error: Error) => (cause ??= error)); // the socket's own error (ECONNREFUSED …), reported below once
+  let timer: NodeJS.Timeout | undefined;
+  // a peer that accepts the connection but never answers (not Redis, a stuck server) must not hang us either
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
   try {
-    await probe.connect();
-    await probe.ping();
+    await Promise.race([(async () => {
+      await probe.connect();
+      await probe.ping();
+    })(), silent]);
   } catch (error) {
     const why = (cause ?? (error as Error)).message.split('\n')[0];
     throw new UsageError(`--queue ${target.url}: cannot reach Redis (${why}); ${consequence}`);
   } finally {
+    clearTimeout(timer);
     probe.disconnect();
   }
 }
@@ -221,13 +231,13 @@ export async function runWorker(target: QueueTarget, options: WorkerOptions, sig
   const processor = async (job: Job<CellJob, CellOutcome>, token?: string): Promise<CellOutcome> => {
     const { cell, timeoutSeconds } = job.data;
     const result = await runCell(cell, { timeoutMs: timeoutSeconds * 1000, signal: stopping.signal });
-    options.log?.(`worker: cell ${cell.id} ${result.status}${result.how === 'resume' ? ' (resumed)' : ''} in ${result.seconds.toFixed(1)} s${result.error ? `: ${result.error}` : ''}`);
-    if (result.status !== 'failed') return result;
-    if (stopping.signal.aborted && token) {
-      await job.moveToWait(token); // not the cell's fault: give it back untouched
-      const { WaitingError } = await import('bullmq');
+    if (result.status === 'failed' && stopping.signal.aborted && token) {
+      options.log?.(`worker: cell ${cell.id} stopped after ${result.seconds.toFixed(1)} s (checkpointed) and given back to the queue`);
+      await job.moveToWait(token); // not the cell's fault: back to wait without spending an attempt
       throw new WaitingError();
     }
+    options.log?.(`worker: cell ${cell.id} ${result.status}${result.how === 'resume' ? ' (resumed)' : ''} in ${result.seconds.toFixed(1)} s${result.error ? `: ${result.error}` : ''}`);
+    if (result.status !== 'failed') return result;
     throw new Error(result.error ?? `cell ${cell.id} failed`);
   };
   const worker = new Worker<CellJob, CellOutcome>(target.name, processor, {

@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -135,6 +136,29 @@ describe('sweeps on a BullMQ queue', { skip, concurrency: 1 }, () => {
     await worker.exited;
   });
 
+  test('a worker stopped with SIGTERM checkpoints its cell and gives the job back without spending an attempt', async () => {
+    const url = `${redis.url}?queue=term`;
+    const dir = join(root, 'term');
+    const one = sweepFile('one', { ...SWEEP, grid: undefined, base: { ...SWEEP.base, strategy: 'replace' } }); // a cell of the reference
+    const sweep = collapse(['sweep', 'run', one, '--queue', url, '--out', dir]);
+    const first = collapse(['worker', '--queue', url]);
+    const cell = await until(() => cellDirs(dir).find((c) => chunksDone(c) >= 2), 'the cell 2 chunks in');
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 143, first.output());
+    assert.match(first.output(), /stopped after .* \(checkpointed\) and given back to the queue/);
+    assert.equal(manifestOf(cell)!.status, 'interrupted');
+    assert.deepEqual(await jobCounts(redis.url, 'term'), { wait: 1, active: 0, delayed: 0, completed: 0, failed: 0 });
+    const second = collapse(['worker', '--queue', url]);
+    assert.equal(await sweep.exited, 0, sweep.output());
+    const m = manifestOf(cell)!;
+    assert.deepEqual(m.segments.map((s) => s.status), ['interrupted', 'complete']);
+    assert.match(m.segments[1].resumedFrom ?? '', /chunk/);
+    const replaceRows = (t: string) => t.trim().split('\n').slice(1).filter((row) => row.includes(',replace,'));
+    assert.deepEqual(replaceRows(await collect(one, dir)), replaceRows(reference));
+    second.child.kill('SIGTERM');
+    await second.exited;
+  });
+
   test('a cell that keeps timing out is retried with backoff, then a dead letter: exit 5, listed by status', async () => {
     const url = `${redis.url}?queue=dead`;
     const dir = join(root, 'dead');
@@ -177,6 +201,19 @@ describe('sweeps on a BullMQ queue', { skip, concurrency: 1 }, () => {
     assert.equal(spawned.signal, null, 'sweep run did not hang');
     assert.equal(spawned.status, 2, spawned.stderr);
     assert.equal(spawned.stderr, `collapse: --queue redis://127.0.0.1:1: cannot reach Redis (connect ECONNREFUSED 127.0.0.1:1); nothing was enqueued\n`);
+    // a peer that accepts connections and never answers
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    process.env.COLLAPSE_QUEUE_CONNECT_TIMEOUT_MS = '500';
+    try {
+      const url = `redis://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const run = await mainInProcess(['sweep', 'run', FILE, '--queue', url]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stderr, `collapse: --queue ${url}: cannot reach Redis (no answer within 0.5 s); nothing was enqueued\n`);
+    } finally {
+      delete process.env.COLLAPSE_QUEUE_CONNECT_TIMEOUT_MS;
+      silent.close();
+    }
     for (const args of [['sweep', 'run', FILE], ['sweep', 'status', FILE], ['worker']]) {
       const run = await mainInProcess([...args, '--queue', 'redis://127.0.0.1:1']);
       assert.equal(run.code, 2, run.stderr);
