@@ -38,7 +38,8 @@ export interface LmSettings extends TransformerConfig {
 
 /**
  * Quick: d = 32, T = 32, m = 1,200 windows (38k characters) — replace ≈ 450 and accumulate ≈ 1,130 optimiser
- * steps over 4 iterations, about 25 s and 60 s on a quiet 2-core machine. Learning rate 6e-3: at this size and
+ * steps over 4 iterations: est. ~25 s and ~60 s on a quiet 2-core machine (~50 ms/step, not measured quiet; under a
+ * load average of 10–19 they took 370 s and 598 s, CE 2.48 → 2.85 and 2.48 → 2.43). Learning rate 6e-3: at this size and
  * ~100 steps a fit, 6e-3 and 1.2e-2 beat 3e-3 (held-out CE 2.46 vs 2.53, measured).
  * Full: d = 64, T = 64, the notes' measured configuration (~107k parameters, ~8.5k trained tok/s at 3e-3 on a quiet
  * machine), m = 2,800 windows (179k characters).
