@@ -13,7 +13,8 @@ import { mainInProcess } from '../cli/helpers.js';
 import { cellDirs, chunksDone, collapse, ensureBuilt, manifestOf, stopAll, until } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-sweep-local-'));
-const TINY = { command: 'linear', base: { dim: 3, samples: 12, iterations: 3, trials: 2048, backend: 'webasm' }, grid: { strategy: ['replace', 'accumulate', 'fresh:0.5'] }, seeds: [1] };
+// 4 chunks of 4096 trials per cell: long enough to stop one mid-way, short next to a process start
+const TINY = { command: 'linear', base: { dim: 3, samples: 12, iterations: 3, trials: 4 * 4096, backend: 'webasm' }, grid: { strategy: ['replace', 'accumulate', 'fresh:0.5'] }, seeds: [1] };
 const file = (name: string, content: object) => {
   const path = join(root, `${name}.yaml`);
   writeFileSync(path, JSON.stringify(content)); // JSON is YAML
@@ -73,22 +74,19 @@ test('a complete cell is never run twice: a rerun and an overlapping sweep skip 
 });
 
 test('Ctrl-C stops a sweep with its cells resumable; the next run resumes them and the table equals an undisturbed run', async () => {
-  const slow = file('slow', { ...TINY, base: { ...TINY.base, iterations: 6, trials: 4 * 4096 }, grid: { strategy: ['replace', 'accumulate'] } });
-  const undisturbed = join(root, 'undisturbed');
-  const reference = await cli('sweep', 'run', slow, '--out', undisturbed, '--workers', '2', '--quiet');
-  assert.equal(reference.code, 0, reference.stderr);
+  // the undisturbed run is the first test's
   const dir = join(root, 'stopped');
-  const sweep = collapse(['sweep', 'run', slow, '--out', dir, '--workers', '2'], { COLLAPSE_CHECKPOINT_INTERVAL_MS: '0' });
+  const sweep = collapse(['sweep', 'run', A, '--out', dir, '--workers', '2'], { COLLAPSE_CHECKPOINT_INTERVAL_MS: '0' });
   await until(() => cellDirs(dir).some((cell) => chunksDone(cell) >= 1), 'a cell 1 chunk in');
   sweep.child.kill('SIGINT');
   assert.equal(await sweep.exited, 130, sweep.output());
   assert.match(sweep.output(), /collapse: interrupted; run the sweep again to continue/);
-  const stopped = JSON.parse((await cli('sweep', 'status', slow, '--dir', dir, '--json')).stdout);
+  const stopped = JSON.parse((await cli('sweep', 'status', A, '--dir', dir, '--json')).stdout);
   assert.ok(stopped.pending >= 1 && stopped.running === 0, JSON.stringify(stopped));
   const interrupted = cellDirs(dir).filter((cell) => manifestOf(cell)?.status === 'interrupted');
   assert.ok(interrupted.length >= 1, 'the cells in progress were marked interrupted (SIGTERM: checkpoint flushed)');
 
-  const resumed = await cli('sweep', 'run', slow, '--out', dir, '--workers', '2');
+  const resumed = await cli('sweep', 'run', A, '--out', dir, '--workers', '2');
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /done \(resumed\)/);
   for (const cell of interrupted) {
@@ -96,8 +94,8 @@ test('Ctrl-C stops a sweep with its cells resumable; the next run resumes them a
     assert.equal(m.status, 'complete');
     assert.match(m.segments.at(-1)!.resumedFrom ?? '', /chunk/, 'from its checkpoint');
   }
-  const table = async (d: string) => (await cli('sweep', 'collect', slow, '--dir', d)).stdout;
-  assert.equal(await table(dir), await table(undisturbed));
+  const table = async (d: string) => (await cli('sweep', 'collect', A, '--dir', d)).stdout;
+  assert.equal(await table(dir), await table(DIR));
 });
 
 test('a command without --resume is a cell too: gaussian and kde cells run and collect with their metrics', async () => {
