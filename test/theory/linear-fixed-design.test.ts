@@ -11,6 +11,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { accumulate } from '../../src/strategies/accumulate.js';
 import { replace } from '../../src/strategies/replace.js';
 import { ACCUMULATE_BOUND, inverseSquareSum } from '../../src/theory/harmonic.js';
+import { ridgeConditionalError, ridgePolynomials } from '../../src/theory/ridge.js';
 import {
   conditionalTestError,
   expectedTestError,
@@ -125,6 +126,10 @@ const EXAMPLES: Record<string, () => void> = {
     assert.deepEqual(noiseFactors(accumulate, 2).map(String), ['1', '1.25']),
   'randomDesignReplaceError({ sigma2: 1, dim: 10, samples: 100, noise0: 1, samples0: 100 }, 2) // returns [0.11235955056179775, 0.2247191011235955]': () =>
     assert.deepEqual(randomDesignReplaceError({ sigma2: 1, dim: 10, samples: 100, noise0: 1, samples0: 100 }, 2), [0.11235955056179775, 0.2247191011235955]),
+  'Array.from(ridgePolynomials(replace, 2).noise[1]) // returns [1, 0, 1]': () =>
+    assert.deepEqual(Array.from(ridgePolynomials(replace, 2).noise[1]), [1, 0, 1]),
+  'Array.from(ridgeConditionalError(ridgePolynomials(replace, 2), [1], [0], 1, 1, new Float64Array(2))) // returns [0.25, 0.3125]': () =>
+    assert.deepEqual(Array.from(ridgeConditionalError(ridgePolynomials(replace, 2), [1], [0], 1, 1, new Float64Array(2))), [0.25, 0.3125]),
   // Gaussian fitting (proofs/gaussian.md): the same values are checked with their derivations in test/theory/gaussian.test.ts
   "replaceVarianceRatio(10, 2).toString() // returns '0.81'": () => assert.equal(G.replaceVarianceRatio(10, 2).toString(), '0.81'),
   "replaceDetRatio(2, 10, 1, 'mle').toString() // returns '0.72'": () => assert.equal(G.replaceDetRatio(2, 10, 1, 'mle').toString(), '0.72'),

@@ -9,6 +9,8 @@ import type { LinearKernels } from '../../kernels/linear.js';
 import type { LinearRun, MonteCarloMoments } from './monte-carlo.js';
 import type { PoolPlan } from './pool-store.js';
 import { drawFullDesign, type FullDesign } from './design.js';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { ridgeConditionalError, type RidgePolynomials } from '../../theory/ridge.js';
 
 export interface ChunkContext {
   run: LinearRun;
@@ -21,6 +23,8 @@ export interface ChunkContext {
   live: number;
   plan: PoolPlan;
   result: MonteCarloMoments;
+  /** ridge: E[error_n | X, w*] per trial, [trial·N + n − 1] (P11), set by the chunk once its design is drawn */
+  ridgeExpected?: Float64Array;
 }
 
 /** Weights of the squared error's coordinates: the test inputs' covariance Σ = diag(spectrum), default I. */
@@ -42,7 +46,9 @@ export function record(context: ChunkContext, n: number, tr: number, error: numb
     );
   }
   result.error[n].add(error);
-  if (result.conditionalResidual && run.noiseFactors && Number.isFinite(traceGramInverse)) {
+  if (result.conditionalResidual && context.ridgeExpected) {
+    result.conditionalResidual[n].add(error - context.ridgeExpected[tr * run.iterations + n]);
+  } else if (result.conditionalResidual && run.noiseFactors && Number.isFinite(traceGramInverse)) {
     result.conditionalResidual[n].add(error - run.noise * traceGramInverse * run.noiseFactors[n]);
   }
 }
@@ -96,6 +102,27 @@ export class ModelStore<A extends Float32Array | Float64Array> {
   }
 }
 
+/** P11 per trial of a full design: eigenvalues of XᵀX and w* (the float32 value the labels use) in its eigenbasis. */
+function ridgeExpectations(run: LinearRun, design: FullDesign, live: number): Float64Array {
+  const { B } = design;
+  const d = run.dim;
+  const N = run.iterations;
+  const out = new Float64Array(B * N);
+  const rotated = new Float64Array(d);
+  for (let tr = 0; tr < live; tr++) {
+    const g = design.gram.subarray(tr * d * d, (tr + 1) * d * d);
+    const eig = new EigenvalueDecomposition(new Matrix(Array.from({ length: d }, (_, j) => Array.from(g.subarray(j * d, j * d + d)))), { assumeSymmetric: true });
+    const vectors = eig.eigenvectorMatrix;
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += vectors.get(j, i) * design.wStar32[j * B + tr];
+      rotated[i] = s;
+    }
+    ridgeConditionalError(run.ridgePolynomials as RidgePolynomials, eig.realEigenvalues, rotated, run.ridge ?? 0, run.noise, out.subarray(tr * N, (tr + 1) * N));
+  }
+  return out;
+}
+
 /**
  * What a chunk that refits on the real design needs (full and subsample): the design of its trials (their traces
  * recorded), the test-error weights, σ, and the store of models that label later data sets (ŵ_k, kernel layout).
@@ -105,6 +132,7 @@ export function openFullChunk(context: ChunkContext): { design: FullDesign; weig
   const { B, T, d } = kernels.shape;
   const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum, run.ridge ?? 0);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  if (run.ridgePolynomials) context.ridgeExpected = ridgeExpectations(run, design, live);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
   return { design, weight: testWeights(run, d), sigma: Math.sqrt(run.noise), models };
 }

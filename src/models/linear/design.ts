@@ -38,6 +38,8 @@ export interface ReducedDesign extends ChunkDesign {
    */
   shrink?: Float64Array;
   wStar?: Float64Array;
+  /** ridge only: the eigenvalues μ_j of XᵀX, layout [j·B + trial] (for the P11 conditional check) */
+  eigenvalues?: Float64Array;
 }
 
 /**
@@ -111,6 +113,7 @@ export function drawReducedDesign(wishartKey: Key, firstTrial: number, B: number
   const noiseScale = new Float64Array(B * d);
   const shrink = ridge > 0 ? new Float64Array(B * d) : undefined;
   const wStar = ridge > 0 ? new Float64Array(B * d) : undefined;
+  const eigenvalues = ridge > 0 ? new Float64Array(B * d) : undefined;
   const traceGramInverse = new Float64Array(B);
   const diag = new Float64Array(d);
   const off = new Float64Array(d);
@@ -132,12 +135,13 @@ export function drawReducedDesign(wishartKey: Key, firstTrial: number, B: number
       trace += 1 / (mu + ridge);
       // (XᵀX + λI)⁻¹Xᵀε has coordinate variance σ²·μ/(μ + λ)² in the eigenbasis (λ = 0: σ²/μ)
       noiseScale[j * B + tr] = Math.sqrt(mu) / (mu + ridge);
-      if (shrink && wStar) {
+      if (shrink && wStar && eigenvalues) {
         shrink[j * B + tr] = mu / (mu + ridge);
+        eigenvalues[j * B + tr] = mu;
         wStar[j * B + tr] = generator.normal() / Math.sqrt(d); // w* ~ N(0, I/d) is N(0, I/d) in any orthonormal basis
       }
     }
     traceGramInverse[tr] = trace;
   }
-  return { B, noiseScale, traceGramInverse, shrink, wStar };
+  return { B, noiseScale, traceGramInverse, shrink, wStar, eigenvalues };
 }

@@ -8,6 +8,7 @@
  *          Wishart model), and in that eigenbasis each generation's OLS noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·λ^{-1/2}·ξ with
  *          ξ drawn on the kernel. The strategy's pooling runs unchanged. O(d) per trial-iteration instead of O(T·d).
  */
+import type { RidgePolynomials } from '../../theory/ridge.js';
 import { CheckpointMismatchError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { Moments } from '../../core/stats.js';
@@ -36,6 +37,8 @@ export interface LinearRun {
   method: Method;
   /** Σ_j b_{n,j}² per iteration, when the strategy has exact fixed-design theory: enables the conditional check */
   noiseFactors?: readonly number[];
+  /** ridge with exact fixed-design theory: the P11 polynomials, for the design-conditional check */
+  ridgePolynomials?: RidgePolynomials;
   /**
    * Diagonal input covariance Σ = diag(spectrum) shared by training and test inputs (default I). OLS is affine
    * invariant, so the error law does not depend on it (proofs/linear-variants.md#P7): the reduced method, which samples that law
@@ -156,7 +159,7 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
   const plan = poolPlan(run.strategy, N);
   const result: MonteCarloMoments = {
     error: Array.from({ length: N }, () => new Moments()),
-    conditionalResidual: run.noiseFactors ? Array.from({ length: N }, () => new Moments()) : null,
+    conditionalResidual: run.noiseFactors || run.ridgePolynomials ? Array.from({ length: N }, () => new Moments()) : null,
     traceGramInverse: new Moments(),
     chunkTrials: B,
     kernelClasses: [],

@@ -2,6 +2,7 @@
 import { foldIn, STREAM } from '../../core/rng.js';
 import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
 import { drawReducedDesign } from './design.js';
+import { ridgeConditionalError } from '../../theory/ridge.js';
 import { PoolStore } from './pool-store.js';
 
 export async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
@@ -10,6 +11,21 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   const sigma = Math.sqrt(run.noise);
   const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d, run.ridge ?? 0);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  if (run.ridgePolynomials && design.eigenvalues && design.wStar) {
+    // P11: the exact error given this trial's eigenvalues and w*, for the design-conditional check
+    const N = run.iterations;
+    const expected = new Float64Array(B * N);
+    const mu = new Float64Array(d);
+    const w = new Float64Array(d);
+    for (let tr = 0; tr < live; tr++) {
+      for (let j = 0; j < d; j++) {
+        mu[j] = design.eigenvalues[j * B + tr];
+        w[j] = design.wStar[j * B + tr];
+      }
+      ridgeConditionalError(run.ridgePolynomials, mu, w, run.ridge ?? 0, run.noise, expected.subarray(tr * N, (tr + 1) * N));
+    }
+    context.ridgeExpected = expected;
+  }
   const store = new PoolStore(B * d, plan);
   const errors = new ModelStore<Float64Array>(plan, new Float64Array(B * d), () => new Float64Array(B * d)); // e_k; e_0 = 0
   const contribution = new Float64Array(B * d);

@@ -7,6 +7,7 @@ import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
 import { expectedTestError } from '../../theory/linear-fixed-design.js';
 import { randomDesignReplaceError } from '../../theory/linear-random-design.js';
 import { noiseFactorsNumeric } from '../../theory/pool-weights.js';
+import { ridgePolynomials } from '../../theory/ridge.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress, type SimulationControl } from './monte-carlo.js';
 
@@ -43,7 +44,7 @@ export const LINEAR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
   { flag: 'method', kind: 'enum', default: 'full', choices: METHODS, description: 'full: regenerate labels and refit; reduced: sufficient statistics' },
   { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend (auto: webgpu, else webasm, else cpu)' },
-  { flag: 'ridge', kind: 'number', default: 0, above: 0, inclusive: true, max: 1e6, description: 'ridge penalty λ against one generation of data (0: least squares); λ > 0 has no closed form here (Monte Carlo only)' },
+  { flag: 'ridge', kind: 'number', default: 0, above: 0, inclusive: true, max: 1e6, description: 'ridge penalty λ against one generation of data (0: least squares); λ > 0: no unconditional closed form, z|X checks the exact error given X (proofs P11)' },
   { flag: 'design', kind: 'enum', default: 'fixed', choices: ['fixed', 'random'], description: 'fixed: one X for every generation (the paper); random: a new X per data set (Dohmatob et al. 2024)' },
   { flag: 'samples0', kind: 'int', min: 3, max: 1_000_000, description: 'random design: T0, samples of the real data (default --samples)' },
   { flag: 'noise0', kind: 'number', above: 0, max: 1e6, description: 'random design: σ0², noise of the real data (default --noise)' },
@@ -128,6 +129,11 @@ function toRun(config: LinearConfig): LinearRun {
     method: config.method,
     // subsampled fits have no exact fixed-design theory: no factors, no conditional check, theory null
     noiseFactors: hasTheory(strategy) && config.design !== 'random' && determined(config) && !(config.ridge ?? 0) ? noiseFactorsNumeric(strategy, config.iterations) : undefined,
+    // ridge: no unconditional closed form, but the exact error given X and w* (P11) for the z|X check
+    ridgePolynomials:
+      hasTheory(strategy) && config.design !== 'random' && (config.ridge ?? 0) > 0 && (config.spectrum ?? 'isotropic') === 'isotropic'
+        ? ridgePolynomials(strategy, config.iterations)
+        : undefined,
     spectrum: parseSpectrum(config.spectrum ?? 'isotropic', config.dim),
     design: config.design ?? 'fixed',
     ridge: config.ridge ?? 0,
@@ -174,7 +180,9 @@ function linearTheory(config: LinearConfig, run: LinearRun): number[] | null {
 
 function noTheoryReason(run: LinearRun): string {
   if ((run.ridge ?? 0) > 0) {
-    return 'none: no exact finite-sample closed form for ridge is implemented (Dohmatob et al. 2024 give random-matrix limits); Monte Carlo only';
+    return run.ridgePolynomials
+      ? 'none unconditionally for ridge (it averages over the eigenvalues of XᵀX; Dohmatob et al. 2024 give random-matrix limits); Monte Carlo, with z|X against the exact error given X and w* (proofs P11)'
+      : 'none: no exact finite-sample closed form for ridge is implemented here (Dohmatob et al. 2024 give random-matrix limits); Monte Carlo only';
   }
   if (run.samples < run.dim + 2) {
     return `none: with T = ${run.samples} < d + 2 = ${run.dim + 2} the fits are minimum-norm (T ≤ d) or E tr((XᵀX)⁻¹) is infinite; Monte Carlo only`;

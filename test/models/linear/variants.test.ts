@@ -13,7 +13,7 @@ import { UsageError } from '../../../src/core/errors.js';
 
 const N = 6;
 // spectrum: 2 strategies × N × (z, z|X); random replace: 2 methods × N; random accumulate full vs reduced: N
-const K = 2 * N * 2 + 2 * N + N + 2 + 2 * N; // + the two minimum-norm checks + ridge full vs reduced
+const K = 2 * N * 2 + 2 * N + N + 2 + 2 * N + 4 * N; // + the two minimum-norm checks + ridge full vs reduced + ridge z|X (P11)
 const Z = zStar(K);
 
 const backend = sharedBackend();
@@ -93,7 +93,7 @@ test('P9: over-parameterised (T < d): minimum-norm refits, no theory printed; mo
 });
 
 for (const strategy of ['replace', 'accumulate']) {
-  test(`P10: ridge (λ = 5), ${strategy}: no closed form printed; full refits and the eigenbasis reduced method agree`, async () => {
+  test(`P10, P11: ridge (λ = 5), ${strategy}: no closed form printed; full and reduced agree, and both match the exact error given X`, async () => {
     const config: LinearConfig = { ...base, strategy, ridge: 5 };
     const full = await runLinear({ ...config, method: 'full', trials: 4000 }, { backend: backend() });
     const reduced = await runLinear({ ...config, method: 'reduced', trials: 20000 }, { backend: backend() });
@@ -103,6 +103,10 @@ for (const strategy of ['replace', 'accumulate']) {
       assert.equal(a.theory, null);
       const z = (a.mean - b.mean) / Math.hypot(a.stderr, b.stderr);
       assert.ok(Math.abs(z) < Z, `n=${n + 1}: full ${a.mean} reduced ${b.mean}, z ${z}`);
+      // P11: error − E[error | X, w*] has mean 0 in each method
+      for (const [method, row] of [['full', a], ['reduced', b]] as const) {
+        assert.ok(row.zConditional !== null && Math.abs(row.zConditional) < Z, `${method} n=${n + 1}: z|X ${row.zConditional}`);
+      }
     }
   });
 }
