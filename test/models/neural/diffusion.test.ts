@@ -221,3 +221,16 @@ test('user errors are one-line UsageErrors naming the value', async () => {
   await assert.rejects(createDiffusion({ ...SMALL, dim: 60 }, { kind: 'steps', amount: 1 }, tf), /dim must be 57/);
   await assert.rejects(createDiffusion(SMALL, { kind: 'epochs', amount: 0 }, tf), UsageError);
 });
+
+test('create: quick and full sizes, options override m and the schedule, and the stand-in says what it is', async () => {
+  const quick = await create({ quick: true });
+  assert.equal(quick.settings.hidden, 128);
+  assert.equal(quick.settings.levels, 100);
+  assert.deepEqual(quick.schedule, { kind: 'epochs', amount: 50 });
+  assert.match(quick.standIn, /GeoDiff on GEOM-Drugs.*19 heavy atoms of \(S\)-propranolol.*61 MMFF94s\+ minima.*0\.05 Å/);
+  const full = await create({ quick: false, samples: 300, testSamples: 40, schedule: { kind: 'steps', amount: 7 } });
+  assert.equal(full.settings.hidden, 256);
+  assert.equal(full.settings.samples, 300);
+  assert.equal(full.settings.testSamples, 40);
+  assert.deepEqual(full.schedule, { kind: 'steps', amount: 7 });
+});

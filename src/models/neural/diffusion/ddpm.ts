@@ -5,9 +5,10 @@
  *   training:  minimise E‖ε̂_θ(x_t, t) − ε‖² / dim      (the "simple" loss; its test value is the family's metric)
  *   sampling:  x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε̂)/√α_t + σ_t·z,  σ_t² = β̃_t = β_t·(1 − ᾱ_{t−1})/(1 − ᾱ_t)
  *
- * ε̂_θ is an MLP on [x_t, emb(t)] (emb: sinusoidal features of the level), SiLU activations. The noise schedule is
- * Ho et al.'s linear one rescaled to T levels, so T = 100 (quick) and 200 (full) both end in pure noise. Batches, levels and training noise are drawn on the host from keyed streams
- * (C7), so a fit depends only on its key; the sampler's noise is tfjs randomNormal seeded from the key per step.
+ * ε̂_θ = √(1 − ᾱ_t)·x_t + MLP(x_t, emb(t)) (emb: sinusoidal features of the level; SiLU activations). The noise
+ * schedule is Ho et al.'s linear one in continuous form, so T = 100 (quick) and 200 (full) both end in pure noise.
+ * Batches, levels and training noise are drawn on the host from keyed streams (C7), so a fit depends only on its
+ * key; the sampler's noise is tfjs randomNormal seeded from the key per chunk and level.
  */
 import { foldIn, KeyedGenerator, type Key } from '../../../core/rng.js';
 import { seedOf, type Tf, type Weights } from '../tf.js';
@@ -24,7 +25,7 @@ export interface DdpmConfig {
   readonly timeFeatures: number;
   /** noise levels T (200 full, 100 quick) */
   readonly levels: number;
-  /** Adam learning rate (1e-3) */
+  /** Adam learning rate (3e-3 quick, 2e-3 full) */
   readonly learningRate: number;
   /** minibatch size (128) */
   readonly batch: number;
