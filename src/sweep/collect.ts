@@ -1,7 +1,8 @@
 /**
  * `collapse sweep collect`: every complete cell's results.json as rows of one table, one row per (cell, iteration):
- * the cell id, its resolved configuration, then the iteration's fields flattened (ci95 → ci95Low, ci95High;
- * metrics.w2.mean → metrics.w2.mean). CSV or JSON; the figures command reads either.
+ * the cell id, its resolved configuration (lists joined by ','), then the iteration's fields flattened (ci95 →
+ * ci95Low, ci95High; metrics.w2.mean). A command whose results.json holds several parts (neural: one report per
+ * `<model>-<strategy>`, each with its iterations) gets a `part` column. CSV or JSON.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,9 @@ export interface Table {
 }
 
 function flatten(value: unknown, prefix: string, into: Row): void {
-  if (Array.isArray(value) && value.length === 2 && prefix.endsWith('ci95')) {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    into[prefix] = value.join(','); // a list option (neural --model lm,vae)
+  } else if (Array.isArray(value) && value.length === 2 && prefix.endsWith('ci95')) {
     into[`${prefix}Low`] = value[0] as number;
     into[`${prefix}High`] = value[1] as number;
   } else if (Array.isArray(value)) {
@@ -47,13 +50,22 @@ export function collectTable(sweep: Sweep): Table {
       missing.push(cell.id);
       continue;
     }
-    const results = JSON.parse(readFileSync(join(cell.dir, 'results.json'), 'utf8')) as { iterations?: unknown[] };
-    if (!Array.isArray(results.iterations)) throw new UsageError(`sweep ${sweep.file}: cell ${cell.id} has no iterations in ${join(cell.dir, 'results.json')}`);
-    for (const iteration of results.iterations) {
-      const row: Row = { cell: cell.id };
-      flatten(cell.config, '', row);
-      flatten(iteration, '', row);
-      add(row);
+    const path = join(cell.dir, 'results.json');
+    const results = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const parts: [string | undefined, unknown][] = Array.isArray(results.iterations)
+      ? [[undefined, results.iterations]]
+      : Object.entries(results).map(([part, report]) => [part, (report as { iterations?: unknown } | null)?.iterations]);
+    if (parts.length === 0 || parts.some(([, iterations]) => !Array.isArray(iterations))) {
+      throw new UsageError(`sweep ${sweep.file}: cell ${cell.id} has no iterations in ${path}`);
+    }
+    for (const [part, iterations] of parts) {
+      for (const iteration of iterations as unknown[]) {
+        const row: Row = { cell: cell.id };
+        flatten(cell.config, '', row);
+        if (part !== undefined) row.part = part;
+        flatten(iteration, '', row);
+        add(row);
+      }
     }
   }
   return { sweep: sweep.name, command: sweep.command.name, columns, rows, missing };

@@ -2,7 +2,7 @@
  * The local executor (no services): a pool of child processes runs the cells into run directories; status and
  * collect read them; a complete cell is never run twice (rerun, overlapping sweep); a sweep stopped with SIGINT
  * leaves its cells resumable and the next run resumes them from their checkpoints, ending with the same table as an
- * undisturbed run; a command without --resume (gaussian) is a cell too.
+ * undisturbed run; gaussian, kde and neural runs are cells too.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -98,7 +98,7 @@ test('Ctrl-C stops a sweep with its cells resumable; the next run resumes them a
   assert.equal(await table(dir), await table(DIR));
 });
 
-test('a command without --resume is a cell too: gaussian and kde cells run and collect with their metrics', async () => {
+test('every command with a run directory is a cell: gaussian and kde (with their metrics), neural (one part column)', async () => {
   const g = file('g', { command: 'gaussian', base: { dim: 2, samples: 10, iterations: 3, trials: 200 }, grid: { model: ['gaussian', 'kde'] } });
   const dir = join(root, 'gaussian');
   const run = await cli('sweep', 'run', g, '--out', dir, '--quiet');
@@ -109,6 +109,15 @@ test('a command without --resume is a cell too: gaussian and kde cells run and c
   assert.ok(table.columns.includes('metrics.meanError.mean'), table.columns.join(' '));
   assert.equal(table.rows.filter((r: Record<string, unknown>) => r.model === 'kde').length, 3);
   assert.equal(existsSync(join(dir, 'cells', table.rows[0].cell, 'results.json')), true);
+
+  const neural = file('n', { command: 'neural', base: { model: 'lm', iterations: 1, samples: 20, 'test-samples': 10 }, grid: { strategy: ['replace'] } });
+  const ran = await cli('sweep', 'run', neural, '--out', dir, '--quiet');
+  assert.equal(ran.code, 0, ran.stderr);
+  const rows = JSON.parse((await cli('sweep', 'collect', neural, '--dir', dir, '--format', 'json')).stdout).rows;
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].part, 'lm-replace');
+  assert.equal(rows[0].model, 'lm');
+  assert.equal(typeof rows[0].iteration, 'number');
 });
 
 test('sweep usage errors: one line, exit 2', async () => {
