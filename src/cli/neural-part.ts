@@ -44,6 +44,11 @@ function checkPartRun(job: PartJob) {
     if (canonicalJson(manifest.config) !== canonicalJson(job.part)) {
       throw new UsageError(`--resume: ${dir} holds another part (${String(manifest.config.part)}) than ${job.part.part}; nothing was changed`);
     }
+    const backend = `tfjs-${NEURAL_BACKEND()}`;
+    if (manifest.backend !== backend) {
+      // another backend computes other floats: the resumed run would not be the run that was started
+      throw new UsageError(`--resume: ${dir} ran on ${String(manifest.backend)}, this process would use ${backend}; set COLLAPSE_NEURAL_BACKEND=${String(manifest.backend).replace(/^tfjs-/, '')} to resume it`);
+    }
     if (checkpoint === null) return { resumedFrom: 'the start (no generation had been checkpointed)', checked: null };
     const stored = verifyStoredTrajectory(dir, (checkpoint.state as { trajectory?: unknown } | null)?.trajectory, dir, job.part.iterations);
     return { resumedFrom: `generation ${stored.done} of ${job.part.iterations}`, checked: null };

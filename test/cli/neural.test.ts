@@ -176,6 +176,12 @@ test('SIGKILL at a random moment, then --resume: a damaged blob or checkpoint is
   assert.equal(resumed.code, 2);
   assert.match(resumed.stderr, /^collapse: --resume .* --iterations 4 differs from its iterations 3 \(drop the flag\)$/m);
   assert.deepEqual(snapshot(dir), whole, 'nothing changed');
+  process.env.COLLAPSE_NEURAL_BACKEND = 'cpu'; // another backend computes other floats: refused, not resumed
+  resumed = await mainInProcess(['neural', '--resume', dir]);
+  delete process.env.COLLAPSE_NEURAL_BACKEND;
+  assert.equal(resumed.code, 2);
+  assert.match(resumed.stderr, /ran on tfjs-wasm, this process would use tfjs-cpu; set COLLAPSE_NEURAL_BACKEND=wasm to resume it/);
+  assert.deepEqual(snapshot(dir), whole, 'nothing changed');
   resumed = await mainInProcess(['neural', '--resume', dir, '--quiet', '--iterations', '3']); // a flag equal to the stored value is fine
   assert.equal(resumed.code, 0, `killed after generation ${at}: ${resumed.stderr}`);
   assert.deepStrictEqual(numbers(results(dir)), { 'toy-accumulate': numbers(reference)['toy-accumulate'] }, `killed after generation ${at}`);
