@@ -5,7 +5,8 @@
  * interrupted (or killed) and resumable → `--resume`; anything else → a fresh run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDigest, MANIFEST_FILE, readManifest, type Manifest } from '../core/run-store.js';
@@ -68,13 +69,36 @@ export interface RunCellOptions {
   /** aborting stops the child the same way (Ctrl-C of a sweep, a worker shutting down) */
   signal?: AbortSignal;
   env?: Record<string, string>;
+  /**
+   * The queue saw this cell's previous worker die (its job stalled): a lock that a run on another host left in the
+   * cell's directory is that dead run's, and is removed. (A lock from this host is judged by its pid, always.)
+   */
+  takeOverForeignLocks?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Remove every run lock under DIR (its own, and its parts' such as neural's runs/<part>/) held from another host. */
+export function breakForeignLocks(dir: string, depth = 3): string[] {
+  const broken: string[] = [];
+  if (depth < 0 || !existsSync(dir)) return broken;
+  const holder = lockHolder(dir);
+  if (holder && holder !== 'unknown' && holder.host !== hostname()) {
+    rmSync(join(dir, LOCK_FILE), { force: true });
+    broken.push(join(dir, LOCK_FILE));
+  }
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) broken.push(...breakForeignLocks(path, depth - 1));
+  }
+  return broken;
+}
+
 /** A live run may still hold the directory (a killed worker's child finishing its checkpoint): wait for it. */
-async function waitForLock(cell: Cell, signal?: AbortSignal): Promise<string | null> {
+async function waitForLock(cell: Cell, options: RunCellOptions): Promise<string | null> {
+  const { signal } = options;
   const until = Date.now() + envMilliseconds('COLLAPSE_CELL_LOCK_WAIT_MS', 30_000);
+  if (options.takeOverForeignLocks) breakForeignLocks(cell.dir);
   for (;;) {
     const holder = existsSync(cell.dir) ? lockHolder(cell.dir) : null;
     if (!holder) return null;
@@ -104,7 +128,7 @@ export async function runCell(cell: Cell, options: RunCellOptions = {}): Promise
   const outcome = (status: CellOutcome['status'], how: CellOutcome['how'], error?: string): CellOutcome => ({
     id: cell.id, status, how, seconds: (performance.now() - started) / 1000, ...(error === undefined ? {} : { error }),
   });
-  const busy = await waitForLock(cell, options.signal);
+  const busy = await waitForLock(cell, options);
   if (busy) return outcome('failed', 'fresh', busy);
   const { how, args } = cellArguments(cell);
   if (how === 'skip') return outcome('skipped', how);

@@ -230,7 +230,8 @@ export async function runWorker(target: QueueTarget, options: WorkerOptions, sig
   const stopping = new AbortController();
   const processor = async (job: Job<CellJob, CellOutcome>, token?: string): Promise<CellOutcome> => {
     const { cell, timeoutSeconds } = job.data;
-    const result = await runCell(cell, { timeoutMs: timeoutSeconds * 1000, signal: stopping.signal });
+    // a job that stalled lost its worker: locks its run left on another (dead) host are taken over
+    const result = await runCell(cell, { timeoutMs: timeoutSeconds * 1000, signal: stopping.signal, takeOverForeignLocks: job.stalledCounter > 0 });
     if (result.status === 'failed' && stopping.signal.aborted && token) {
       options.log?.(`worker: cell ${cell.id} stopped after ${result.seconds.toFixed(1)} s (checkpointed) and given back to the queue`);
       await job.moveToWait(token); // not the cell's fault: back to wait without spending an attempt
