@@ -67,14 +67,32 @@ export function gramOfLower(m: Float64Array, d: number, out: Float64Array): void
   }
 }
 
-/** XᵀX of a row-major T×d matrix, into `out` (full symmetric d×d). */
+/**
+ * XᵀX of a row-major T×d matrix, into `out` (full symmetric d×d). Four rows per pass over the lower triangle: one
+ * load and store of out[j,k] per four products, which is what bounds this loop in JavaScript.
+ */
 export function gram(x: ArrayLike<number>, T: number, d: number, out: Float64Array): void {
   out.fill(0);
-  for (let t = 0; t < T; t++) {
-    const row = t * d;
+  const T4 = T - (T % 4);
+  for (let t = 0; t < T4; t += 4) {
+    const r0 = t * d;
+    const r1 = r0 + d;
+    const r2 = r1 + d;
+    const r3 = r2 + d;
     for (let j = 0; j < d; j++) {
-      const xj = x[row + j];
-      for (let k = 0; k <= j; k++) out[j * d + k] += xj * x[row + k];
+      const a0 = x[r0 + j];
+      const a1 = x[r1 + j];
+      const a2 = x[r2 + j];
+      const a3 = x[r3 + j];
+      const row = j * d;
+      for (let k = 0; k <= j; k++) out[row + k] += a0 * x[r0 + k] + a1 * x[r1 + k] + a2 * x[r2 + k] + a3 * x[r3 + k];
+    }
+  }
+  for (let t = T4; t < T; t++) {
+    const r = t * d;
+    for (let j = 0; j < d; j++) {
+      const a = x[r + j];
+      for (let k = 0; k <= j; k++) out[j * d + k] += a * x[r + k];
     }
   }
   for (let j = 0; j < d; j++) for (let k = j + 1; k < d; k++) out[j * d + k] = out[k * d + j];

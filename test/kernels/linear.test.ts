@@ -44,6 +44,8 @@ for (const name of BACKENDS) {
     assert.ok(noisy.every((v, i) => Number.isFinite(v) && v !== clean[i]), 'drawLabels adds noise');
     const b = await kernels.xty(X, y);
     assert.ok(maxError(b, reference.xty(X, y, shape)) < 1e-5, 'xty');
+    const counts = random(B * T, 4).map((v) => Math.floor(Math.abs(v) * 2)); // multiplicities 0, 1, 2, …
+    assert.ok(maxError(await kernels.weightedGram(X, counts), reference.weightedGram(X, counts, shape)) < 1e-5, 'weightedGram');
     assert.ok(!kernels.kernelClasses().some((c) => name !== 'cpu' && c.startsWith('CPU')), `a kernel degraded to cpu: ${kernels.kernelClasses()}`);
   });
 
@@ -110,5 +112,21 @@ for (const name of BACKENDS) {
     assert.deepEqual(await narrow.drawLabels(narrowX, narrowW, 1.5, 99, 6), pick(await wide.drawLabels(X, w, 1.5, 99, 0), 13, T, 6, 4), 'drawLabels');
     wide.release();
     narrow.release();
+  });
+}
+
+for (const name of BACKENDS) {
+  test(`xty on ${name} with T = 4403: unrolled loops past gpu.js's 1000-iteration cap for computed bounds stay exact`, async (t) => {
+    const backend = await backendOrSkip(name, t);
+    if (!backend) return;
+    const big: LinearShape = { B: 5, T: 4403, d: 3 };
+    const kernels = createLinearKernels(backend, big);
+    const X = random(big.B * big.T * big.d, 7);
+    const y = random(big.B * big.T, 8);
+    // sums of 4403 float32 products of N(0,1): relative rounding far below 1e-4 of the sum's scale √T
+    const got = await kernels.xty(X, y);
+    const want = reference.xty(X, y, big);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4 * Math.sqrt(big.T), `entry ${i}: ${got[i]} vs ${want[i]}`);
+    kernels.release();
   });
 }
