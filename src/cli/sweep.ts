@@ -76,7 +76,10 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
   let outcome: SweepOutcome;
   try {
     outcome = await executor.run(sweep, {
-      onQueued: (added, shared) => log(`sweep ${sweep.name}: queued ${added} cells${shared > 0 ? `; ${shared} were already queued (shared with another sweep, or from an earlier run)` : ''}`),
+      onQueued: (added, shared, workers) => {
+        log(`sweep ${sweep.name}: queued ${added} cells${shared > 0 ? `; ${shared} were already queued (shared with another sweep, or from an earlier run)` : ''}`);
+        if (workers === 0 && added + shared > 0) log(`sweep ${sweep.name}: no worker is connected yet; start some with: npx collapse worker --queue ${executor instanceof QueueExecutor ? executor.target.url : 'URL'}`);
+      },
       onCell: (c: CellOutcome, finished, total) => log(`sweep ${sweep.name}: ${finished}/${total} cell ${c.id} ${c.status === 'skipped' ? 'already complete' : c.status}${c.how === 'resume' ? ' (resumed)' : ''}${c.error ? `: ${c.error}` : ''}`),
     }, watch.signal);
   } finally {

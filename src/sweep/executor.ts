@@ -7,8 +7,11 @@ import type { CellOutcome } from './cell.js';
 import type { Sweep } from './spec.js';
 
 export interface SweepEvents {
-  /** a queue sweep has enqueued its cells: `added` new jobs, `shared` already queued (by this sweep before, or another) */
-  onQueued?(added: number, shared: number): void;
+  /**
+   * A queue sweep has enqueued its cells: `added` new jobs, `shared` already queued (by this sweep before, or
+   * another); `workers` connected to the queue now (null if Redis would not say).
+   */
+  onQueued?(added: number, shared: number, workers: number | null): void;
   /** a cell finished (done, skipped because complete, or failed after its last attempt) */
   onCell?(outcome: CellOutcome, finished: number, total: number): void;
 }

@@ -138,7 +138,8 @@ export class QueueExecutor implements Executor {
         pending.set(jobId, cell);
         if (added) newJobs++;
       }
-      events.onQueued?.(newJobs, pending.size - newJobs);
+      const workers = await queue.getWorkersCount().catch(() => null); // CLIENT LIST may be disabled on a managed Redis
+      events.onQueued?.(newJobs, pending.size - newJobs, workers);
       if (!this.wait) return { ...outcome, queued: pending.size };
       const poll = envMilliseconds('COLLAPSE_QUEUE_POLL_MS', 500);
       while (pending.size > 0 && !signal?.aborted) {
