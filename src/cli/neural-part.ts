@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, NumericError, UsageError } from '../core/errors.js';
+import { assertUnlocked } from '../core/lock.js';
 import { foldIn } from '../core/rng.js';
 import { canonicalJson, inspectRun, MANIFEST_FILE, readManifest, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { verifyStoredTrajectory, writeBytesAtomic } from '../loop/checkpoint.js';
@@ -58,6 +59,7 @@ function checkPartRun(job: PartJob) {
 /** Read-only: a started part's directory can be resumed (its config is this part, its checkpoint and blobs whole). */
 export function checkPartDir(job: PartJob): void {
   inspectRun(job.dir as string, 'neural', checkPartRun(job));
+  assertUnlocked(job.dir as string); // e.g. a child of a killed parent still finishing its generation
 }
 
 /** Where a part's directory stands: never started, started (resumable), or complete with its report. */
