@@ -5,7 +5,7 @@
  * the kernels. No closed form exists: the driver reports Monte Carlo only.
  */
 import { NumericError } from '../../core/errors.js';
-import { choleskyInPlace, choleskySolve, gramOfLower, invertLower } from '../../core/linalg.js';
+import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, sampleDistinct, STREAM } from '../../core/rng.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
 
@@ -44,7 +44,6 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const picked = new Set<number>();
   const gram = new Float64Array(d * d);
   const lower = new Float64Array(d * d);
-  const inverse = new Float64Array(d * d);
   const solution = new Float64Array(d);
   const ridge = run.ridge ?? 0;
   const subsampleKey = foldIn(root, STREAM.subsample);
@@ -77,13 +76,9 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
       // the Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to
       // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
       if (choleskyInPlace(lower, d, 1e-5 * largest)) {
-        invertLower(lower, d, inverse);
-        gramOfLower(inverse, d, lower);
-        for (let j = 0; j < d; j++) {
-          let v = 0;
-          for (let k = 0; k < d; k++) v += lower[j * d + k] * rhs[k * B + tr];
-          solution[j] = v;
-        }
+        // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
+        for (let j = 0; j < d; j++) solution[j] = rhs[j * B + tr];
+        choleskySolve(lower, d, solution);
         solved = true;
       }
       // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
