@@ -28,6 +28,8 @@ interface Features {
   resume?: boolean;
   /** positional arguments, e.g. ['<action>', '<file>']: the handler gets them as flags.args */
   args?: readonly string[];
+  /** the command declares its own --out/--json/--quiet/--debug (they mean something else there) */
+  ownOutput?: boolean;
 }
 
 function addOptions(command: Command, specs: readonly OptionSpec[]): Command {
@@ -53,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: () => undefined });
   const register = (name: string, summary: string, specs: readonly OptionSpec[], handler: Handler, features: Features = {}) => {
-    const all = [...specs, ...OUTPUT_OPTIONS, ...(features.config ? [CONFIG_OPTION] : []), ...(features.resume ? [RESUME_OPTION] : [])];
+    const all = [...specs, ...(features.ownOutput ? [] : OUTPUT_OPTIONS), ...(features.config ? [CONFIG_OPTION] : []), ...(features.resume ? [RESUME_OPTION] : [])];
     const command = addOptions(program.command(name).description(summary), all);
     const args = features.args ?? [];
     for (const arg of args) command.argument(arg);
@@ -71,8 +73,8 @@ export async function main(argv: string[]): Promise<number> {
   register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true, resume: true });
   register('neural', 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', NEURAL_OPTIONS, neuralCommand, { config: true, resume: true });
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
-  register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'] });
-  register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand);
+  register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
+  register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
   register('figures', 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand);
   try {
     if (argv.length === 0) {

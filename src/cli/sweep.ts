@@ -25,6 +25,10 @@ export const SWEEP_OPTIONS: readonly OptionSpec[] = [
   { flag: 'detach', kind: 'boolean', description: 'run --queue: enqueue the cells and return without waiting for them' },
   { flag: 'dir', kind: 'string', meta: 'dir', description: "the sweep's directory (cells in DIR/cells/<id>), instead of the file's out (run also takes --out DIR)" },
   { flag: 'format', kind: 'enum', default: 'csv', choices: ['csv', 'json'], description: 'collect: the table as CSV or JSON' },
+  { flag: 'out', kind: 'string', meta: 'path', description: "run: the sweep's directory (as --dir); collect: write the table to this file instead of stdout" },
+  { flag: 'json', kind: 'boolean', description: 'run, status: print one JSON object' },
+  { flag: 'quiet', kind: 'boolean', description: 'run: no line per cell on stderr' },
+  { flag: 'debug', kind: 'boolean', description: 'print stack traces of internal errors' },
 ];
 
 const text = (flag: string, value: unknown) => parseOption({ flag, kind: 'string', meta: '', description: '' }, value) as string;
@@ -34,7 +38,6 @@ export async function sweepCommand(flags: Record<string, unknown>): Promise<numb
   if (!(SWEEP_ACTIONS as readonly string[]).includes(action)) {
     throw new UsageError(`sweep: the action must be one of ${SWEEP_ACTIONS.join(', ')}; got ${JSON.stringify(action)} (collapse sweep run FILE)`);
   }
-  if (flags.force) throw new UsageError('sweep: --force is not used; a complete cell is never rerun (delete its directory to rerun it)');
   if (flags.workers !== undefined && (action !== 'run' || flags.queue !== undefined)) throw new UsageError('--workers sizes the local pool of sweep run; with --queue start workers with collapse worker');
   if (flags.detach && (action !== 'run' || flags.queue === undefined)) throw new UsageError('--detach goes with sweep run --queue URL');
   const dirFlag = flags.dir !== undefined ? text('dir', flags.dir) : action !== 'collect' && flags.out !== undefined ? text('out', flags.out) : undefined;
@@ -65,7 +68,7 @@ export async function sweepCommand(flags: Record<string, unknown>): Promise<numb
     return 0;
   }
   if (queue) await probeQueue(queue); // an unreachable queue: one line, before anything is printed or enqueued
-  const executor: Executor = queue ? new QueueExecutor(queue, !flags.detach) : new LocalExecutor((flags.workers === undefined ? undefined : parseOption(SWEEP_OPTIONS[1], flags.workers)) as number | undefined);
+  const executor: Executor = queue ? new QueueExecutor(queue, !flags.detach) : new LocalExecutor((flags.workers === undefined ? undefined : parseOption(SWEEP_OPTIONS.find((s) => s.flag === 'workers')!, flags.workers)) as number | undefined);
   return runSweep(sweep, executor, quiet, Boolean(flags.json));
 }
 

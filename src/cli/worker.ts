@@ -10,6 +10,8 @@ import { watchSignals } from './interrupt.js';
 export const WORKER_OPTIONS: readonly OptionSpec[] = [
   { flag: 'queue', kind: 'string', meta: 'redis://host:port', description: 'the Redis whose queue holds the cells (collapse sweep run FILE --queue URL)' },
   { flag: 'concurrency', kind: 'int', default: 1, min: 1, max: 256, description: 'cells this worker runs at once, each a child process' },
+  { flag: 'quiet', kind: 'boolean', description: 'no line per cell on stderr' },
+  { flag: 'debug', kind: 'boolean', description: 'print stack traces of internal errors' },
 ];
 
 export async function workerCommand(flags: Record<string, unknown>): Promise<number> {

@@ -123,7 +123,8 @@ test('every command with a run directory is a cell: gaussian and kde (with their
 test('sweep usage errors: one line, exit 2', async () => {
   for (const [args, pattern] of [
     [['sweep', 'walk', A], /the action must be one of run, status, collect; got "walk"/],
-    [['sweep', 'run', A, '--force'], /--force is not used/],
+    [['sweep', 'run', A, '--force'], /unknown option '--force'/],
+    [['worker', '--queue', 'redis://h', '--out', 'x'], /unknown option '--out'/],
     [['sweep', 'run', A, '--workers', '0'], /--workers must be an integer in \[1, 256\]; got "0"/],
     [['sweep', 'status', A, '--workers', '2'], /--workers sizes the local pool of sweep run/],
     [['sweep', 'run', A, '--detach'], /--detach goes with sweep run --queue URL/],
