@@ -1,11 +1,21 @@
-import { fraction, type Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
+
+export { Fraction };
+
+/**
+ * A rational number, exactly (fraction.js, the type mathjs itself computes with). Strategies and theory use it
+ * directly: loading mathjs costs ~0.6 s per process, and only weights:<expr> needs its parser.
+ */
+export function fraction(numerator: number | bigint | string | Fraction, denominator?: number | bigint): Fraction {
+  return denominator === undefined ? new Fraction(numerator) : new Fraction(numerator as number | bigint, denominator);
+}
 
 function bitLength(x: bigint): number {
   return x === 0n ? 0 : x.toString(2).length;
 }
 
 /**
- * A mathjs Fraction as the nearest-ish float64 (within a few ulps). Fraction.valueOf() divides Number(n) by
+ * A Fraction as the nearest-ish float64 (within a few ulps). Fraction.valueOf() divides Number(n) by
  * Number(d), which is Infinity/Infinity = NaN once both pass 1.8e308 (Σ_{i≤n} 1/i² from n = 359 on); scaling both
  * down by the same power of two first keeps the ratio.
  */
@@ -21,7 +31,7 @@ export function fractionToNumber(f: Fraction): number {
   return (Number(f.s) * Number(n)) / Number(d);
 }
 
-/** The exact rational value of a finite double (m·2^e), as a mathjs Fraction. */
+/** The exact rational value of a finite double (m·2^e), as a Fraction. */
 export function exactFraction(x: number): Fraction {
   if (!Number.isFinite(x)) throw new RangeError(`exactFraction: ${x} is not finite`);
   if (x === 0) return fraction(0);

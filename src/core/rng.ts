@@ -42,8 +42,9 @@ interface StdlibMt {
 interface StdlibNormal {
   (mu: number, sigma: number): number;
 }
-const mt19937 = require('@stdlib/random/base/mt19937') as { factory(opts: { seed: number }): StdlibMt };
-const normalFactory = require('@stdlib/random/base/normal') as { factory(opts: { prng: () => number }): StdlibNormal };
+// loaded on first use: the two packages cost ~0.5 s of start-up that most commands never need
+let stdlib: { mt19937: { factory(opts: { seed: number }): StdlibMt }; normal: { factory(opts: { prng: () => number }): StdlibNormal } } | undefined;
+const loadStdlib = () => (stdlib ??= { mt19937: require('@stdlib/random/base/mt19937'), normal: require('@stdlib/random/base/normal') });
 
 /**
  * xoshiro128** (Blackman & Vigna 2018) seeded from a key through splitmix32: a short keyed stream costs ~0.1 µs to
@@ -153,6 +154,7 @@ export function normalStream(key: Key): () => number {
 
 /** Fill `out` with N(0, 1) draws from `key`'s long stream (@stdlib/random: MT19937 and its normal sampler). */
 export function fillNormal(out: Float32Array | Float64Array, key: Key): void {
+  const { mt19937, normal: normalFactory } = loadStdlib();
   const normal = normalFactory.factory({ prng: mt19937.factory({ seed: key === 0 ? 1 : key }).normalized });
   const next = () => normal(0, 1);
   for (let i = 0; i < out.length; i++) out[i] = next();

@@ -1,4 +1,4 @@
-import { fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import type { PoolStrategy } from './strategy.js';
 
 /** Model n trains on every generation so far, the real one included, each counted once. */

@@ -1,13 +1,13 @@
-import { add, divide, fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import { decimalParameter } from './parameter.js';
 import type { PoolStrategy } from './strategy.js';
 
 /** The real data always kept, plus r synthetic samples per real one from the newest model only. */
 export function augment(argument: string): PoolStrategy {
   const r = decimalParameter('augment', argument, 0, 1e6, 'r needs a ratio r ≥ 0 (augment:<r>, synthetic per real sample)');
-  const total = add(fraction(1), r) as Fraction;
-  const realShare = divide(fraction(1), total) as Fraction;
-  const syntheticShare = divide(r, total) as Fraction;
+  const total = fraction(1).add(r);
+  const realShare = fraction(1).div(total);
+  const syntheticShare = r.div(total);
   return {
     name: `augment:${argument}`,
     description: `real data kept, plus ${argument} synthetic per real sample from the newest model`,

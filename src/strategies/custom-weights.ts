@@ -1,16 +1,28 @@
-import { add, all, create, divide, fraction, type Fraction, type MathNode } from 'mathjs';
+import { createRequire } from 'node:module';
+import type { MathJsInstance, MathNode } from 'mathjs';
 import { UsageError } from '../core/errors.js';
-import { exactFraction } from '../core/fraction.js';
+import { exactFraction, fraction, type Fraction } from '../core/fraction.js';
 import type { PoolStrategy } from './strategy.js';
 
 // Rational arithmetic where the expression allows it (1/n, 2^(i-n)), float64 where it does not (exp, sqrt):
 // either way the weight is an exact rational of the value computed, so the theory stays exact for these weights.
-const rational = create(all, { number: 'Fraction' });
-const real = create(all);
+// mathjs is loaded on the first weights:<expr> (synchronously: strategies parse synchronously), not at start-up.
+let engines: { rational: MathJsInstance; real: MathJsInstance } | undefined;
+function mathjs(): { rational: MathJsInstance; real: MathJsInstance } {
+  if (!engines) {
+    const { create, all } = createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
+    engines = { rational: create(all, { number: 'Fraction' }), real: create(all) };
+  }
+  return engines;
+}
+
+/** A mathjs Fraction (its own fraction.js build) as ours: the same exact value. */
+const fromMathjs = (v: { s: bigint | number; n: bigint | number; d: bigint | number }) => fraction(BigInt(v.s) * BigInt(v.n), BigInt(v.d));
 
 /** Custom pool weights a(n, i) over generations i = 1..n, from a math expression, normalised per fit. */
 export function customWeights(argument: string): PoolStrategy {
   const usage = (why: string) => new UsageError(`--strategy weights:<expr> ${why}; got ${JSON.stringify(`weights:${argument}`)}`);
+  const { rational, real } = mathjs();
   let node: MathNode;
   try {
     node = real.parse(argument);
@@ -22,7 +34,7 @@ export function customWeights(argument: string): PoolStrategy {
   const weight = (n: number, i: number): Fraction => {
     let value: unknown;
     try {
-      value = rationalCode.evaluate({ n: fraction(n), i: fraction(i) });
+      value = rationalCode.evaluate({ n: rational.fraction(n), i: rational.fraction(i) });
     } catch {
       try {
         value = realCode.evaluate({ n, i });
@@ -30,7 +42,7 @@ export function customWeights(argument: string): PoolStrategy {
         throw usage(`could not be evaluated at n=${n}, i=${i} (${(error as Error).message})`);
       }
     }
-    if (real.typeOf(value) === 'Fraction') return value as Fraction;
+    if (real.typeOf(value) === 'Fraction') return fromMathjs(value as { s: bigint; n: bigint; d: bigint });
     if (typeof value === 'boolean') return fraction(value ? 1 : 0);
     if (typeof value !== 'number' || !Number.isFinite(value)) throw usage(`must give a finite number; it gives ${String(value)} at n=${n}, i=${i}`);
     return exactFraction(value);
@@ -44,9 +56,9 @@ export function customWeights(argument: string): PoolStrategy {
       raw.forEach((w, g) => {
         if (Number(w.s) < 0 && Number(w.n) !== 0) throw usage(`must not be negative; it gives ${w.toString()} at n=${n}, i=${g + 1}`);
       });
-      const total = raw.reduce((sum, w) => add(sum, w) as Fraction, fraction(0));
+      const total = raw.reduce((sum, w) => sum.add(w), fraction(0));
       if (Number(total.n) === 0) throw usage(`gives weight 0 to every generation at n=${n}`);
-      return raw.map((w) => divide(w, total) as Fraction);
+      return raw.map((w) => w.div(total));
     },
   };
 }

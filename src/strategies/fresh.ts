@@ -1,11 +1,11 @@
-import { fraction, subtract, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import { decimalParameter } from './parameter.js';
 import type { PoolStrategy } from './strategy.js';
 
 /** Every generation's pool: a fraction p of newly drawn real data, the rest synthetic from the newest model. */
 export function fresh(argument: string): PoolStrategy {
   const p = decimalParameter('fresh', argument, 0, 1, 'p needs a fraction p in [0, 1] (fresh:<p>)');
-  const synthetic = subtract(fraction(1), p) as Fraction;
+  const synthetic = fraction(1).sub(p);
   return {
     name: `fresh:${argument}`,
     description: `each pool: ${argument} fresh real data, the rest synthetic from the newest model`,

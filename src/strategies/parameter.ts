@@ -1,5 +1,5 @@
 /** Parsing the argument of a parameterised strategy ('window:3', 'fresh:0.25') into an exact value, or a one-line error. */
-import { fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import { UsageError } from '../core/errors.js';
 
 const DECIMAL = /^\d+(\.\d+)?$/;

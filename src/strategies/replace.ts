@@ -1,4 +1,4 @@
-import { fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import type { PoolStrategy } from './strategy.js';
 
 /** Model n trains on generation n alone: the data its predecessor produced. */

@@ -1,4 +1,4 @@
-import type { Fraction } from 'mathjs';
+import type { Fraction } from '../core/fraction.js';
 
 /**
  * How model n's training pool is formed, declared once and read by both theory/ and the Monte Carlo (C2).

@@ -1,4 +1,4 @@
-import { fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import { integerParameter } from './parameter.js';
 import type { PoolStrategy } from './strategy.js';
 

@@ -6,7 +6,7 @@
  * of set s carries weight w_i = a_{n,s}/m): μ̂ = Σ w_i x_i, and Σ̂ = Σ w_i (x_i − μ̂)(x_i − μ̂)ᵀ for the MLE, or that
  * divided by 1 − Σ w_i² for the unbiased estimator (the usual 1/(N − 1) when N items weigh 1/N each).
  */
-import { fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import { fractionToNumber } from '../core/fraction.js';
 import { dataPlan, type PoolStrategy } from '../strategies/strategy.js';
 

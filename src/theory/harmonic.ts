@@ -1,4 +1,4 @@
-import { add, fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 
 /**
  * Σ_{i=1..n} 1/i², exactly.
@@ -8,7 +8,7 @@ import { add, fraction, type Fraction } from 'mathjs';
  */
 export function inverseSquareSum(n: number): Fraction {
   let sum = fraction(0);
-  for (let i = 1; i <= n; i++) sum = add(sum, fraction(1, i * i)) as Fraction;
+  for (let i = 1; i <= n; i++) sum = sum.add(fraction(1, i * i));
   return sum;
 }
 

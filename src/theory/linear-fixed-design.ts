@@ -1,4 +1,4 @@
-import { fraction, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import { UsageError } from '../core/errors.js';
 import type { PoolStrategy } from '../strategies/strategy.js';
 import { noiseFactorsNumeric } from './pool-weights.js';

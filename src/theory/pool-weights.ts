@@ -1,4 +1,4 @@
-import { add, fraction, multiply, type Fraction } from 'mathjs';
+import { fraction, type Fraction } from '../core/fraction.js';
 import { fractionToNumber } from '../core/fraction.js';
 import { dataPlan, type PoolStrategy } from '../strategies/strategy.js';
 
@@ -24,10 +24,10 @@ export function errorCoefficients(strategy: PoolStrategy, iterations: number): F
     for (let g = 1; g <= a.length; g++) {
       const weight = a[g - 1];
       if (Number(weight.n) === 0) continue;
-      row[g - 1] = add(row[g - 1], weight) as Fraction;
+      row[g - 1] = row[g - 1].add(weight);
       const parent = b[sources[g - 1]];
       for (let j = 0; j < size; j++) {
-        if (Number(parent[j].n) !== 0) row[j] = add(row[j], multiply(weight, parent[j])) as Fraction;
+        if (Number(parent[j].n) !== 0) row[j] = row[j].add(weight.mul(parent[j]));
       }
     }
     b.push(row);
@@ -44,7 +44,7 @@ export function errorCoefficients(strategy: PoolStrategy, iterations: number): F
  */
 export function noiseFactors(strategy: PoolStrategy, iterations: number): Fraction[] {
   return errorCoefficients(strategy, iterations).map(
-    (row) => row.reduce((sum, c) => add(sum, multiply(c, c)) as Fraction, fraction(0)),
+    (row) => row.reduce((sum, c) => sum.add(c.mul(c)), fraction(0)),
   );
 }
 
