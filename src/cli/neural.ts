@@ -227,7 +227,7 @@ function render(config: NeuralConfig, reports: NeuralJson, seconds: number, widt
       ...extra.flatMap((name) => parts.map((p) => fmt(p.iterations[i].metrics[name] ?? null))),
     ]);
     lines.push('', `${model}: ${first.metric}${/held-out/.test(first.metric) ? '' : ' on held-out real data'} (lower is better)`, `  ${first.standIn}`);
-    lines.push(`  schedule: ${parts.map((p) => `${p.strategy} ${p.schedule.amount} ${p.schedule.kind}`).join(', ')} per fit (${first.schedule.kind === 'epochs' ? "passes over the pool, the paper's protocol: accumulate's cost grows" : 'fixed optimiser steps per fit (fixed compute)'}); backend ${first.backend}`);
+    lines.push(`  schedule: ${parts.map((p) => `${p.strategy} ${p.schedule.amount} ${p.schedule.kind}`).join(', ')} per fit (${first.schedule.kind === 'epochs' ? "passes over the pool, the paper's protocol: accumulate's cost grows" : "fixed compute: the same optimiser steps whatever the pool's size"}); backend ${first.backend}`);
     if (PAPER[model]) lines.push(`  ${PAPER[model]}`);
     lines.push('', table(header, rows));
   }

@@ -120,7 +120,7 @@ test('text output: the loss of each strategy side by side, the stand-in, the sch
   assert.match(run.stdout, /^n\s+replace\s+accumulate/m);
   assert.match(run.stdout, /scaled-down stand-ins: compare trends/);
   assert.match(run.stdout, /a 1-D Gaussian fit by Adam/);
-  assert.match(run.stdout, /schedule: replace 40 steps, accumulate 40 steps per fit/);
+  assert.match(run.stdout, /schedule: replace 40 steps, accumulate 40 steps per fit \(fixed compute: the same optimiser steps whatever the pool's size\)/);
   assert.deepEqual(readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').map((line) => line.split(',').slice(0, 4).join(',')), [
     'part,model,strategy,iteration', 'toy-replace,toy,replace,1', 'toy-replace,toy,replace,2', 'toy-replace,toy,replace,3',
     'toy-accumulate,toy,accumulate,1', 'toy-accumulate,toy,accumulate,2', 'toy-accumulate,toy,accumulate,3',
