@@ -83,15 +83,11 @@ export async function loadTf(backend: NeuralBackend = (process.env.COLLAPSE_NEUR
     throw new UsageError(`neural backend must be one of ${NEURAL_BACKENDS.join(', ')}; got ${JSON.stringify(backend)}`);
   }
   if (tf.getBackend() !== backend) {
-    // the cpu backend prints a "use tfjs-node" banner on first use; it is not news to our users
-    const warn = console.warn;
-    console.warn = () => {};
-    try {
-      if (!(await tf.setBackend(backend))) throw new UsageError(`neural backend ${backend} failed to initialise`);
-      await tf.ready();
-    } finally {
-      console.warn = warn;
-    }
+    // production mode silences tfjs's development warnings, among them the cpu backend's "install tfjs-node" banner
+    // on its first tensor (tfjs-node cannot install here; the banner is not news to our users)
+    tf.env().set('PROD', true);
+    if (!(await tf.setBackend(backend))) throw new UsageError(`neural backend ${backend} failed to initialise`);
+    await tf.ready();
   }
   if (backend === 'wasm') patchWasmMatMul();
   return tf;
