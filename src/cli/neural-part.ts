@@ -14,7 +14,8 @@ import { EXIT, NumericError, UsageError } from '../core/errors.js';
 import { assertUnlocked } from '../core/lock.js';
 import { foldIn } from '../core/rng.js';
 import { canonicalJson, inspectRun, MANIFEST_FILE, readManifest, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
-import { verifyStoredTrajectory, writeBytesAtomic } from '../loop/checkpoint.js';
+import { verifyStoredTrajectory } from '../loop/checkpoint.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Metrics } from '../models/model.js';
 import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../models/neural/run.js';
 import { Interrupted } from './interrupt.js';
@@ -97,7 +98,7 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
           ? async (family, model, n, key) => {
               const samples = await family.sample(model, 100, foldIn(foldIn(key, GRID_STREAM), n));
               mkdirSync(store!.path('samples'), { recursive: true });
-              writeBytesAtomic(store!.path(`samples/generation-${n}.png`), grids.imageGridPng(samples as Parameters<typeof grids.imageGridPng>[0]));
+              writeFileAtomic(store!.path(`samples/generation-${n}.png`), grids.imageGridPng(samples as Parameters<typeof grids.imageGridPng>[0]));
             }
           : undefined,
     });

@@ -21,13 +21,13 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Write `text` to `path` atomically: temporary sibling, fsync, rename. */
-export function writeFileAtomic(path: string, text: string): void {
+/** Write `content` (text as UTF-8, or bytes) to `path` atomically: temporary sibling, fsync, rename, fsync the directory. */
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const fd = openSync(temp, 'wx', 0o644);
   try {
     try {
-      const bytes = Buffer.from(text, 'utf8');
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
       fsyncSync(fd);
     } finally {

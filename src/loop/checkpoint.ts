@@ -16,7 +16,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir } from '../core/atomic-file.js';
+import { fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { UsageError } from '../core/errors.js';
 import type { RunStore } from '../core/run-store.js';
 import type { Metrics } from '../models/model.js';
@@ -49,23 +49,6 @@ export interface StoredTrajectory {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const blobName = (hash: string) => `${hash}.bin`;
 
-/** Write bytes atomically: a temporary sibling, fsync, rename, fsync the directory. */
-export function writeBytesAtomic(path: string, bytes: Uint8Array): void {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temp, 'wx', 0o644);
-  try {
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
 
 /**
  * Saves and loads one trajectory's states in one run directory. It remembers which objects it has already written
@@ -89,7 +72,7 @@ export class TrajectoryCheckpoints<P, D> {
     const bytes = encode();
     const ref = { index, sha256: sha256(bytes), bytes: bytes.length };
     const path = join(this.blobs(), blobName(ref.sha256));
-    if (!existsSync(path)) writeBytesAtomic(path, bytes); // the same name is the same bytes: a rename never tears it
+    if (!existsSync(path)) writeFileAtomic(path, bytes); // the same name is the same bytes: a rename never tears it
     if (typeof value === 'object' && value !== null) this.written.set(value, ref);
     return ref;
   }
