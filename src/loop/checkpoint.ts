@@ -13,8 +13,8 @@
  * generation. Resuming gives bit-identical results because every key of the loop is derived from (trajectory key,
  * role, index), and a data set or model decodes to exactly what was encoded (the codec's contract).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { UsageError } from '../core/errors.js';
