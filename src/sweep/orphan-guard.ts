@@ -8,5 +8,5 @@ const watch = setInterval(() => {
   if (process.ppid === parent) return;
   clearInterval(watch); // once: a second SIGTERM would make the command exit before its checkpoint is flushed
   process.kill(process.pid, 'SIGTERM');
-}, 200);
+}, 100);
 watch.unref();

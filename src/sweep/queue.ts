@@ -9,7 +9,7 @@
  * Workers write each cell to the path in the job, so every machine must see the sweep's directory at the same path
  * (a shared filesystem); a machine that cannot still runs the cell, from the start, into its own copy of the path.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.js';
@@ -22,6 +22,8 @@ export const DEFAULT_QUEUE_NAME = 'collapse-cells';
 
 export interface CellJob {
   sweep: string;
+  /** who enqueued it (random per enqueue): two sweeps adding the same cell at once can tell whose job it is */
+  token: string;
   cell: Cell;
   timeoutSeconds: number;
 }
@@ -185,14 +187,16 @@ export class QueueExecutor implements Executor {
       if (state !== 'completed') return { jobId, added: false }; // queued or running for another sweep: shared, runs once
       await job.remove(); // completed once, but its directory is gone or incomplete: run it again
     }
-    await queue.add(`${cell.command} ${cell.id}`, { sweep: sweep.name, cell, timeoutSeconds: sweep.timeoutSeconds }, {
+    const token = randomUUID();
+    await queue.add(`${cell.command} ${cell.id}`, { sweep: sweep.name, token, cell, timeoutSeconds: sweep.timeoutSeconds }, {
       jobId,
       attempts: sweep.attempts,
       backoff: { type: 'exponential', delay: sweep.backoffSeconds * 1000 },
       removeOnComplete: false,
       removeOnFail: false,
     });
-    return { jobId, added: true };
+    // adding an existing job id is a no-op: if another sweep added this cell a moment ago, the stored job is theirs
+    return { jobId, added: (await queue.getJob(jobId))?.data.token === token };
   }
 }
 

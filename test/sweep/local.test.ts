@@ -13,8 +13,8 @@ import { mainInProcess } from '../cli/helpers.js';
 import { cellDirs, chunksDone, collapse, ensureBuilt, manifestOf, stopAll, until } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-sweep-local-'));
-// 4 chunks of 4096 trials per cell: long enough to stop one mid-way, short next to a process start
-const TINY = { command: 'linear', base: { dim: 3, samples: 12, iterations: 3, trials: 4 * 4096, backend: 'webasm' }, grid: { strategy: ['replace', 'accumulate', 'fresh:0.5'] }, seeds: [1] };
+// 12 chunks of 4096 trials per cell (~40 ms each on an idle core): long enough to stop one mid-way
+const TINY = { command: 'linear', base: { dim: 3, samples: 12, iterations: 3, trials: 12 * 4096, backend: 'webasm' }, grid: { strategy: ['replace', 'accumulate', 'fresh:0.5'] }, seeds: [1] };
 const file = (name: string, content: object) => {
   const path = join(root, `${name}.yaml`);
   writeFileSync(path, JSON.stringify(content)); // JSON is YAML

@@ -25,10 +25,11 @@ import {
 } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-sweep-queue-'));
-// two linear cells of 6 chunks (4096 trials each), a checkpoint after every chunk: each lasts a few seconds
+// two linear cells of 10 chunks (4096 trials, ~60 ms each on an idle core), a checkpoint after every chunk: a kill
+// after chunk 2 leaves the cell ~0.5 s of work, far more than the orphaned child needs to notice (0.1 s)
 const SWEEP = {
   command: 'linear',
-  base: { dim: 4, samples: 20, iterations: 10, trials: 6 * 4096, method: 'full', backend: 'webasm' },
+  base: { dim: 4, samples: 20, iterations: 10, trials: 10 * 4096, method: 'full', backend: 'webasm' },
   grid: { strategy: ['replace', 'accumulate'] },
   seeds: [5],
   attempts: 3,
@@ -169,7 +170,7 @@ describe('sweeps on a BullMQ queue', { skip, concurrency: 1 }, () => {
     assert.equal(await sweep.exited, 5, sweep.output());
     assert.match(sweep.output(), /1 cells: 0 run, 0 already complete, 1 failed/);
     assert.match(sweep.output(), /failed [0-9a-f]{16}: cell [0-9a-f]{16} timed out after 1 s/);
-    assert.equal((worker.output().match(/ failed in /g) ?? []).length, 2, `two attempts: ${worker.output()}`);
+    assert.equal((worker.output().match(/ failed( \(resumed\))? in /g) ?? []).length, 2, `two attempts: ${worker.output()}`);
     const status = await mainInProcess(['sweep', 'status', file, '--dir', dir, '--queue', url]);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /0\/1 done · 0 running · 0 failed · 1 pending/);

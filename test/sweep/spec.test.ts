@@ -103,3 +103,12 @@ test(`a grid of more than ${MAX_CELLS} cells is refused before expanding it`, ()
   assert.throws(() => loadSweep(file(big)), /the grid has 10100 cells; at most 10000/);
   assert.equal(loadSweep(file({ command: 'linear', base: { samples: 200 }, grid: { dim: Array.from({ length: 101 }, (_, i) => i + 1) } })).cells.length, 101);
 });
+
+test('the example sweeps/paper-linear-slice.yaml: 8 cells of the paper grid, d = 32, T ∈ {100, 316}, seeds 0 and 1', () => {
+  const sweep = loadSweep(new URL('../../sweeps/paper-linear-slice.yaml', import.meta.url).pathname);
+  assert.equal(sweep.command.name, 'linear');
+  assert.equal(sweep.cells.length, 8);
+  assert.deepEqual([...new Set(sweep.cells.map((c) => `${c.config.strategy} T=${c.config.samples}`))], ['replace T=100', 'replace T=316', 'accumulate T=100', 'accumulate T=316']);
+  assert.deepEqual(sweep.cells.map((c) => c.config.seed), [0, 1, 0, 1, 0, 1, 0, 1]);
+  for (const cell of sweep.cells) assert.equal(cell.config.dim, 32);
+});
