@@ -1,12 +1,15 @@
 /** `collapse figures`: the figure gallery (HTML, PNG, SVG, CSV, JSON and index.html) in one directory. */
 import { UsageError } from '../core/errors.js';
+import { readManifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { didYouMean } from '../core/suggest.js';
 import { BACKENDS, type BackendRequest } from '../kernels/backend.js';
 import { makeGallery } from '../figures/gallery.js';
 import { FIGURES, type Figure } from '../figures/index.js';
 import type { CommonFlags } from './linear.js';
+import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { table } from './output.js';
+import { rejectResumeConflicts } from './resume.js';
 
 export const DEFAULT_FIGURES_DIR = 'figures';
 
@@ -44,26 +47,66 @@ export function figuresCommandLine(flags: Record<string, unknown>): string {
   return words.join(' ');
 }
 
+/** --resume DIR: the options from DIR's manifest; a flag given beside it must say the same. */
+function resumedOptions(flags: Record<string, unknown>, dir: string): { quick: boolean; seed: number; backend: BackendRequest; figures: readonly Figure[] } {
+  rejectResumeConflicts(flags, dir);
+  const stored = readManifest(dir, 'figures').config as { quick?: unknown; seed?: unknown; backend?: unknown; figures?: unknown };
+  const ids = Array.isArray(stored.figures) ? stored.figures.map(String) : [];
+  const figures = FIGURES.filter((f) => ids.includes(f.id));
+  if (typeof stored.quick !== 'boolean' || typeof stored.seed !== 'number' || typeof stored.backend !== 'string' || figures.length !== ids.length) {
+    throw new UsageError(`--resume ${dir}: its manifest.json does not describe a gallery this version of collapse makes; start afresh`);
+  }
+  const differs = (flag: string, stored: unknown) => {
+    if (flags[flag] === undefined || flags[flag] === false) return;
+    const given = flag === 'only' ? selectFigures(flags.only as string).map((f) => f.id).join(',') : option(flags, flag);
+    if (String(given) !== String(stored)) throw new UsageError(`--resume ${dir} continues the gallery as its manifest.json says; --${flag} ${String(flags[flag])} differs (drop the flag)`);
+  };
+  differs('quick', stored.quick);
+  differs('seed', stored.seed);
+  differs('backend', stored.backend);
+  differs('only', ids.join(','));
+  return { quick: stored.quick, seed: stored.seed, backend: stored.backend as BackendRequest, figures };
+}
+
 export async function figuresCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  const quick = Boolean(flags.quick);
-  const seed = option(flags, 'seed') as number;
-  const backend = option(flags, 'backend') as BackendRequest;
-  const only = flags.only === undefined ? undefined : (option(flags, 'only') as string);
-  const figures = selectFigures(only);
-  const out = flags.out ?? DEFAULT_FIGURES_DIR;
+  const resume = flags.resume === undefined ? undefined : String(parseOption({ flag: 'resume', kind: 'string', meta: 'dir', description: '' }, flags.resume));
+  const settings = resume
+    ? resumedOptions(flags, resume)
+    : {
+        quick: Boolean(flags.quick),
+        seed: option(flags, 'seed') as number,
+        backend: option(flags, 'backend') as BackendRequest,
+        figures: selectFigures(flags.only === undefined ? undefined : (option(flags, 'only') as string)),
+      };
+  const { quick, seed, backend, figures } = settings;
+  const out = resume ?? (flags.out as string | undefined) ?? DEFAULT_FIGURES_DIR;
   const verbose = !flags.quiet && !flags.json && process.stderr.isTTY === true;
-  const report = await makeGallery({
-    out,
-    force: Boolean(flags.force),
-    quick,
-    seed,
-    backend,
-    figures,
-    command: figuresCommandLine(flags),
-    log: (line) => {
-      if (verbose) process.stderr.write(`collapse figures: ${line}\n`);
-    },
-  });
+  const watch = watchSignals();
+  let report: Awaited<ReturnType<typeof makeGallery>>;
+  try {
+    report = await makeGallery({
+      out,
+      force: Boolean(flags.force),
+      quick,
+      seed,
+      backend,
+      figures,
+      resume: resume !== undefined,
+      signal: watch.signal,
+      command: figuresCommandLine(resume ? { quick, seed, backend, only: figures.map((f) => f.id).join(','), out } : flags),
+      log: (line) => {
+        if (verbose) process.stderr.write(`collapse figures: ${line}\n`);
+      },
+    });
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      process.stderr.write(interruptedLine('figures', out) + '\n');
+      return error.exitCode;
+    }
+    throw error;
+  } finally {
+    watch.dispose();
+  }
   if (report.imagesSkipped) process.stderr.write(`collapse figures: PNG and SVG skipped: ${report.imagesSkipped}; wrote HTML, JSON and CSV\n`);
   if (flags.json) {
     process.stdout.write(JSON.stringify(report) + '\n');

@@ -229,7 +229,7 @@ export class RunStore {
     return join(this.dir, name);
   }
 
-  writeText(name: string, text: string): void {
+  writeText(name: string, text: string | Uint8Array): void {
     writeFileAtomic(this.path(name), text);
   }
 

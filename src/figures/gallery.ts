@@ -1,12 +1,14 @@
 /**
  * Make a gallery: compute every figure, render PNG/SVG in headless Chromium when it is here, then write the pages,
  * the data, the images, plotly.min.js and index.html into one run directory (src/core/run-store.ts: lock, one
- * atomic write per file, manifest.json marked complete last). Everything is computed in memory first, so an
- * existing gallery is untouched until the new one is written, and nothing is written when a figure fails.
+ * atomic write per file, manifest.json marked complete last). The directory is opened first (with --force an old
+ * gallery is cleared then) and every figure computed is checkpointed, so an interrupted gallery resumes with the
+ * figures it had (--resume DIR); the pages themselves are written only when every figure is there.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { preflightOut, RunStore } from '../core/run-store.js';
+import { UsageError } from '../core/errors.js';
+import { canonicalJson, CHECKPOINT_FILE, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { environment } from '../cli/output.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { launchChromium, plotlyBundlePath, renderImages, type Rendered } from './browser.js';
@@ -27,6 +29,22 @@ export interface GalleryOptions {
   /** the repository root (default: the one holding this package) */
   root?: string;
   log?: (line: string) => void;
+  /** continue the interrupted gallery in `out` (its manifest must hold this configuration) */
+  resume?: boolean;
+  /** checked before each figure: an aborted gallery is marked interrupted and throws signal.reason */
+  signal?: AbortSignal;
+}
+
+/** A figure as checkpointed: its output, or why it was skipped, and what it took. */
+interface DoneFigure {
+  output?: FigureOutput;
+  skipped?: string;
+  seconds: number;
+}
+
+/** The configuration a gallery's manifest records (and a resume must match). */
+export function galleryConfig(options: Pick<GalleryOptions, 'quick' | 'seed' | 'backend' | 'figures' | 'images'>): Record<string, unknown> {
+  return { quick: options.quick, seed: options.seed, backend: options.backend, figures: options.figures.map((f) => f.id), images: options.images !== false };
 }
 
 export interface GalleryFigureReport {
@@ -50,25 +68,46 @@ export interface GalleryReport {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/**
- * RunStore.writeText hands its text to Buffer.from(text, 'utf8'), which copies bytes unchanged when given bytes; its
- * signature says string. Until it says string | Uint8Array, the PNGs and the Plotly bundle pass through this cast
- * (test/figures/gallery.test.ts checks both byte for byte).
- */
-function writeGallery(dir: string, force: boolean, files: Map<string, string | Uint8Array>, run: { config: Record<string, unknown>; seed: number; backend: Backend | null }): void {
-  const store = RunStore.create(dir, force, { command: 'figures', config: run.config, seed: run.seed, backend: run.backend?.name ?? null, backendReason: run.backend?.reason ?? null });
-  try {
-    for (const [name, content] of files) store.writeText(name, content as string);
-  } catch (error) {
-    store.finish('failed', error instanceof Error ? error.message : String(error));
-    throw error;
+/** Open the gallery's run directory: a new one, or (resume) the interrupted one with the figures it had made. */
+function openGallery(options: GalleryOptions): { store: RunStore; done: Map<string, DoneFigure> } {
+  const config = galleryConfig(options);
+  if (!options.resume) {
+    const store = RunStore.create(options.out, options.force, { command: 'figures', config, seed: options.seed, backend: null, backendReason: null });
+    return { store, done: new Map() };
   }
-  store.finish('complete');
+  const check = (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
+    if (canonicalJson(manifest.config) !== canonicalJson(config)) {
+      throw new UsageError(`--resume ${options.out}: the gallery there was started with other options (${canonicalJson(manifest.config)}); drop the flags that differ`);
+    }
+    const figures = (checkpoint?.state as { figures?: Record<string, DoneFigure> } | null)?.figures ?? {};
+    const known = new Set(options.figures.map((f) => f.id));
+    if (typeof figures !== 'object' || !Object.entries(figures).every(([id, f]) => known.has(id) && typeof f?.seconds === 'number' && (f.output !== undefined || typeof f.skipped === 'string'))) {
+      throw new UsageError(`--resume ${options.out}: its ${CHECKPOINT_FILE} does not fit the gallery in its manifest.json; nothing was changed`);
+    }
+    const done = new Map(Object.entries(figures));
+    return { resumedFrom: `${done.size} of ${options.figures.length} figures made`, checked: done };
+  };
+  const { store, checked } = RunStore.resume(options.out, 'figures', check);
+  return { store, done: checked };
 }
 
 export async function makeGallery(options: GalleryOptions): Promise<GalleryReport> {
   const log = options.log ?? (() => undefined);
-  preflightOut(options.out, options.force); // refuse before any work
+  if (!options.resume) preflightOut(options.out, options.force); // refuse before any work
+  const { store, done } = openGallery(options);
+  try {
+    const report = await buildGallery(options, store, done, log);
+    rmSync(store.path(CHECKPOINT_FILE), { force: true }); // every figure is in the pages now
+    store.finish('complete');
+    return report;
+  } catch (error) {
+    const interrupted = options.signal?.aborted === true && error === options.signal.reason;
+    store.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+}
+
+async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<string, DoneFigure>, log: (line: string) => void): Promise<GalleryReport> {
   const started = performance.now();
   const held: { backend: Backend | null } = { backend: null };
   const context: FigureContext = {
@@ -88,6 +127,13 @@ export async function makeGallery(options: GalleryOptions): Promise<GalleryRepor
   const made: { figure: Figure; output: FigureOutput | null; skipped?: string; seconds: number }[] = [];
   try {
     for (const figure of options.figures) {
+      const earlier = done.get(figure.id);
+      if (earlier) {
+        log(`${figure.id}: made before the interruption`);
+        made.push({ figure, output: earlier.output ?? null, skipped: earlier.skipped, seconds: earlier.seconds });
+        continue;
+      }
+      options.signal?.throwIfAborted();
       const t0 = performance.now();
       log(`${figure.id}: computing`);
       const result = await figure.make(context);
@@ -95,10 +141,13 @@ export async function makeGallery(options: GalleryOptions): Promise<GalleryRepor
       if (isSkipped(result)) {
         log(`${figure.id}: skipped (${result.skipped})`);
         made.push({ figure, output: null, skipped: result.skipped, seconds });
+        done.set(figure.id, { skipped: result.skipped, seconds });
       } else {
         log(`${figure.id}: ${result.figure.data.length} traces in ${seconds.toFixed(1)} s`);
         made.push({ figure, output: result, seconds });
+        done.set(figure.id, { output: result, seconds });
       }
+      store.saveCheckpoint({ figures: Object.fromEntries(done) }, [...done.values()].reduce((sum, f) => sum + f.seconds, 0));
     }
   } finally {
     await held.backend?.destroy();
@@ -153,7 +202,6 @@ export async function makeGallery(options: GalleryOptions): Promise<GalleryRepor
   files.set('index.html', galleryHtml(entries, { command: options.command, date: String(env.date), version: String(env.version), imagesSkipped, seconds }));
   const report: GalleryReport = { out: options.out, seconds, backend: held.backend?.name ?? null, imagesSkipped, figures: reports };
   files.set('gallery.json', JSON.stringify({ ...report, command: options.command, quick: options.quick, seed: options.seed, environment: env }, null, 2) + '\n');
-  const config = { quick: options.quick, seed: options.seed, backend: options.backend, figures: options.figures.map((f) => f.id), images: options.images !== false };
-  writeGallery(options.out, options.force, files, { config, seed: options.seed, backend: held.backend });
+  for (const [name, content] of files) store.writeText(name, content);
   return report;
 }
