@@ -47,6 +47,7 @@ const VALID: Record<string, fc.Arbitrary<string | number>> = {
   samples0: fc.integer({ min: 3, max: 12 }),
   noise0: fc.constantFrom(0.5, 1),
   spectrum: fc.constantFrom('isotropic', 'power:1'),
+  batch: fc.integer({ min: 1, max: 64 }),
 };
 const NAMES = LINEAR_OPTIONS.map((s) => s.flag);
 const JUNK = fc.oneof(
