@@ -164,7 +164,8 @@ describe('sweeps on a BullMQ queue', { skip, concurrency: 1 }, () => {
   test('a cell that keeps timing out is retried with backoff, then a dead letter: exit 5, listed by status', async () => {
     const url = `${redis.url}?queue=dead`;
     const dir = join(root, 'dead');
-    const file = sweepFile('slow', { ...SWEEP, grid: undefined, base: { ...SWEEP.base, strategy: 'replace' }, timeout: 1, attempts: 2, backoff: 0 });
+    // ~25 s of work on an idle core: each 1-s attempt resumes the last one's checkpoint, so it must be far from done in 4
+    const file = sweepFile('slow', { ...SWEEP, grid: undefined, base: { ...SWEEP.base, strategy: 'replace', trials: 400 * 4096 }, timeout: 1, attempts: 2, backoff: 0 });
     const worker = collapse(['worker', '--queue', url]);
     const sweep = collapse(['sweep', 'run', file, '--queue', url, '--out', dir]);
     assert.equal(await sweep.exited, 5, sweep.output());
@@ -176,6 +177,11 @@ describe('sweeps on a BullMQ queue', { skip, concurrency: 1 }, () => {
     assert.match(status.stdout, /0\/1 done · 0 running · 0 failed · 1 pending/);
     assert.match(status.stdout, /dead letter [0-9a-f]{16} after 2 attempts: cell [0-9a-f]{16} timed out after 1 s/);
     assert.deepEqual(await jobCounts(redis.url, 'dead'), { wait: 0, active: 0, delayed: 0, completed: 0, failed: 1 });
+    // running the sweep again asks for the dead letter again: two more attempts, the same job
+    const again = collapse(['sweep', 'run', file, '--queue', url, '--out', dir]);
+    assert.equal(await again.exited, 5, again.output());
+    assert.match(again.output(), /queued 1 cells/);
+    assert.equal((worker.output().match(/ failed( \(resumed\))? in /g) ?? []).length, 4, worker.output());
     worker.child.kill('SIGTERM');
     await worker.exited;
   });
