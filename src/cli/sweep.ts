@@ -31,6 +31,9 @@ export const SWEEP_OPTIONS: readonly OptionSpec[] = [
   { flag: 'debug', kind: 'boolean', description: 'print stack traces of internal errors' },
 ];
 
+/** A word as a shell would need it (URLs with ?queue= must be quoted). */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
 const text = (flag: string, value: unknown) => parseOption({ flag, kind: 'string', meta: '', description: '' }, value) as string;
 
 export async function sweepCommand(flags: Record<string, unknown>): Promise<number> {
@@ -81,7 +84,7 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
     outcome = await executor.run(sweep, {
       onQueued: (added, shared, workers) => {
         log(`sweep ${sweep.name}: queued ${added} cells${shared > 0 ? `; ${shared} were already queued (shared with another sweep, or from an earlier run)` : ''}`);
-        if (workers === 0 && added + shared > 0) log(`sweep ${sweep.name}: no worker is connected yet; start some with: npx collapse worker --queue ${executor instanceof QueueExecutor ? executor.target.url : 'URL'}`);
+        if (workers === 0 && added + shared > 0) log(`sweep ${sweep.name}: no worker is connected yet; start some with: npx collapse worker --queue ${executor instanceof QueueExecutor ? shellWord(executor.target.url) : 'URL'}`);
       },
       onCell: (c: CellOutcome, finished, total) => log(`sweep ${sweep.name}: ${finished}/${total} cell ${c.id} ${c.status === 'skipped' ? 'already complete' : c.status}${c.how === 'resume' ? ' (resumed)' : ''}${c.error ? `: ${c.error}` : ''}`),
     }, watch.signal);
@@ -97,7 +100,11 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
     for (const f of outcome.failed) process.stdout.write(`  failed ${f.id}: ${f.error ?? ''}\n`);
   }
   if (interrupted) {
-    process.stderr.write(`collapse: interrupted; run the sweep again to continue (complete cells are skipped, interrupted ones resumed)\n`);
+    process.stderr.write(
+      executor instanceof QueueExecutor
+        ? `collapse: interrupted; the cells stay queued and the workers keep running them (collapse sweep status ${shellWord(sweep.file)} --queue ${shellWord(executor.target.url)})\n`
+        : 'collapse: interrupted; run the sweep again to continue (complete cells are skipped, interrupted ones resumed)\n',
+    );
     return interrupted.exitCode;
   }
   return outcome.failed.length > 0 ? EXIT_CELLS_FAILED : 0;

@@ -124,7 +124,7 @@ describe('sweeps on a BullMQ queue', { skip, concurrency: 1 }, () => {
       'the second sweep to enqueue adds one job and finds the shared one',
     );
     assert.equal((await jobCounts(redis.url, 'overlap')).wait, 3, 'accumulate is one job for both sweeps');
-    assert.ok(ra.output().includes(`no worker is connected yet; start some with: npx collapse worker --queue ${url}`), ra.output());
+    assert.ok(ra.output().includes(`no worker is connected yet; start some with: npx collapse worker --queue '${url}'`), ra.output());
     const worker = collapse(['worker', '--queue', url, '--concurrency', '2']);
     assert.deepEqual([await ra.exited, await rb.exited], [0, 0], ra.output() + rb.output());
     assert.equal(cellDirs(dir).length, 3);
