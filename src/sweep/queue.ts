@@ -145,8 +145,12 @@ export class QueueExecutor implements Executor {
       if (!this.wait) return { ...outcome, queued: pending.size };
       const poll = envMilliseconds('COLLAPSE_QUEUE_POLL_MS', 500);
       while (pending.size > 0 && !signal?.aborted) {
-        for (const [jobId, cell] of pending) {
-          const state = await queue.getJobState(jobId);
+        // ask in batches: concurrent commands share the connection, so a big sweep costs few round trips per poll
+        const entries = [...pending];
+        const states: string[] = [];
+        for (let i = 0; i < entries.length; i += 200) states.push(...(await Promise.all(entries.slice(i, i + 200).map(([jobId]) => queue.getJobState(jobId)))));
+        for (const [k, [jobId, cell]] of entries.entries()) {
+          const state = states[k];
           if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
           const job = await queue.getJob(jobId);
           pending.delete(jobId);
