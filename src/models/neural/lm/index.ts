@@ -38,11 +38,13 @@ export interface LmSettings extends TransformerConfig {
 
 /**
  * Quick: d = 32, T = 32, m = 1,200 windows (38k characters) — replace ≈ 450 and accumulate ≈ 1,130 optimiser
- * steps over 4 iterations: est. ~25 s and ~60 s on a quiet 2-core machine (~50 ms/step, not measured quiet; under a
- * load average of 10–19 they took 370 s and 598 s, CE 2.48 → 2.85 and 2.48 → 2.43). Learning rate 6e-3: at this size and
+ * steps over 4 iterations, measured as two processes side by side: 43 s and 80 s at a load average of 2–4 (370 s and
+ * 598 s at 10–19), CE 2.481 → 2.695 → 2.811 → 2.851 (replace) and 2.481 → 2.456 → 2.437 → 2.433 (accumulate); at
+ * τ = 0.3, 2.481 → 3.533 → 5.229 → 5.757 and 2.481 → 2.473 → 2.482 → 2.480. Learning rate 6e-3: at this size and
  * ~100 steps a fit, 6e-3 and 1.2e-2 beat 3e-3 (held-out CE 2.46 vs 2.53, measured).
  * Full: d = 64, T = 64, the notes' measured configuration (~107k parameters, ~8.5k trained tok/s at 3e-3 on a quiet
- * machine), m = 2,800 windows (179k characters).
+ * machine), m = 2,800 windows (179k characters). Measured at a load average of ~12 (so 3–5× slow): replace
+ * 2.416 → 2.462 → 2.482 → 2.499 → 2.515 in 1,451 s; accumulate 2.416 → 2.377 → 2.366 over 3 iterations in 1,475 s.
  */
 export const LM_SIZES: Readonly<Record<'quick' | 'full', LmSettings>> = {
   quick: {
