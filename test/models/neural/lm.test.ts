@@ -12,7 +12,7 @@ import { ALPHABET, corpusOf, decodeTokens, encodeText, SEPARATOR, wordnetCorpus 
 import { createLm, previewText, type LmData } from '../../../src/models/neural/lm/index.js';
 import { drawToken } from '../../../src/models/neural/lm/sampler.js';
 import { isSlot, STORY, storyGrammar, windowEntropy, type Piece } from '../../../src/models/neural/lm/stories.js';
-import { learningRateAt, stepsFor } from '../../../src/models/neural/lm/train.js';
+import { learningRateAt, RowPicker, stepsFor } from '../../../src/models/neural/lm/train.js';
 import { forward, initTransformer, KvDecoder, parameterCount, parameterCountOf, type TransformerConfig } from '../../../src/models/neural/lm/transformer.js';
 import { disposeWeights, loadTf } from '../../../src/models/neural/tf.js';
 
@@ -276,4 +276,25 @@ test('on the story grammar the family reports the entropy floor and the loss abo
   assert.equal(metrics.entropyFloor, floor);
   assert.equal(metrics.excessLoss, metrics.loss - floor);
   assert.ok(floor > 0.2 && floor < 1, `floor ${floor} nats/char`);
+});
+
+test('minibatch rows follow the pool: a plain union is one shuffled pass per epoch, unequal weights are probabilities', () => {
+  const part = (items: number) => ({ items, length: 17, tokens: new Uint8Array(items * 17) });
+  // accumulate-like union of sets of 5 and 7 items, equal weight per row: each epoch of 12 picks is a permutation
+  const union = new RowPicker([{ data: part(5), weight: 5 / 12, set: 1 }, { data: part(7), weight: 7 / 12, set: 2 }], rootKey(21));
+  for (let epoch = 0; epoch < 3; epoch++) {
+    const seen = new Set(Array.from({ length: 12 }, () => union.pick().join(':')));
+    assert.equal(seen.size, 12, `epoch ${epoch} repeats a row`);
+  }
+  // augment-like weights 1/4 and 3/4 on sets of 10 and 1000 items: the share of part 0 is 1/4 (|z| < zStar(1))
+  const weighted = new RowPicker([{ data: part(10), weight: 0.25, set: 1 }, { data: part(1000), weight: 0.75, set: 2 }], rootKey(22));
+  const draws = 20_000;
+  let first = 0;
+  for (let i = 0; i < draws; i++) {
+    const [p, row] = weighted.pick();
+    assert.ok(row >= 0 && row < (p === 0 ? 10 : 1000));
+    if (p === 0) first++;
+  }
+  const z = (first - draws * 0.25) / Math.sqrt(draws * 0.25 * 0.75);
+  assert.ok(Math.abs(z) < zStar(1), `part 0 drawn ${first} of ${draws} times, expected ${draws / 4}, z=${z}`);
 });

@@ -40,7 +40,7 @@ export function stepsFor(schedule: Schedule, poolItems: number, batch: number): 
  * the plain union), rows come from a shuffled pass over the union, reshuffled after each pass, so one epoch sees
  * every row once. Otherwise each row is a draw: part p with probability weight_p, then one of its rows uniformly.
  */
-class RowPicker {
+export class RowPicker {
   private readonly generator: KeyedGenerator;
   private readonly uniform: boolean;
   private readonly offsets: number[] = [0];
