@@ -95,6 +95,7 @@ export function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<L
   for (const part of pool) {
     if (part.data.length !== T + 1) throw new Error(`pool windows have ${part.data.length} tokens; the model needs ${T + 1}`);
   }
+  if (pool.every((part) => part.data.items === 0)) throw new Error('an LM fit on an empty pool');
   const weights = initTransformer(tf, config, foldIn(key, 0));
   const variables = Object.values(weights);
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.99, 1e-8);
