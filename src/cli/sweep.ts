@@ -9,7 +9,10 @@ import type { CellOutcome } from '../sweep/cell.js';
 import { collectTable, tableToCsv, tableToJson } from '../sweep/collect.js';
 import type { Executor, SweepOutcome } from '../sweep/executor.js';
 import { LocalExecutor } from '../sweep/local.js';
-import { deadLetters, parseQueueUrl, probeQueue, QueueExecutor } from '../sweep/queue.js';
+import type { QueueExecutor } from '../sweep/queue.js';
+
+/** BullMQ and ioredis load only for --queue: they would double the start-up of every command. */
+const queueModule = () => import('../sweep/queue.js');
 import { loadSweep, type Sweep } from '../sweep/spec.js';
 import { progressBar, sweepStatus } from '../sweep/status.js';
 import { Interrupted, watchSignals } from './interrupt.js';
@@ -44,13 +47,14 @@ export async function sweepCommand(flags: Record<string, unknown>): Promise<numb
   if (flags.workers !== undefined && (action !== 'run' || flags.queue !== undefined)) throw new UsageError('--workers sizes the local pool of sweep run; with --queue start workers with collapse worker');
   if (flags.detach && (action !== 'run' || flags.queue === undefined)) throw new UsageError('--detach goes with sweep run --queue URL');
   const dirFlag = flags.dir !== undefined ? text('dir', flags.dir) : action !== 'collect' && flags.out !== undefined ? text('out', flags.out) : undefined;
-  const queue = flags.queue === undefined ? undefined : parseQueueUrl(text('queue', flags.queue));
+  const q = flags.queue === undefined ? undefined : await queueModule();
+  const queue = q?.parseQueueUrl(text('queue', flags.queue));
   const sweep = loadSweep(file, dirFlag); // a malformed file stops here: nothing is enqueued or run
   const quiet = Boolean(flags.quiet) || Boolean(flags.json);
   if (action === 'status') {
     const status = sweepStatus(sweep);
-    if (queue) await probeQueue(queue, 'no status from the queue');
-    const dead = queue ? await deadLetters(queue, sweep) : [];
+    if (q && queue) await q.probeQueue(queue, 'no status from the queue');
+    const dead = q && queue ? await q.deadLetters(queue, sweep) : [];
     if (flags.json) {
       process.stdout.write(JSON.stringify({ sweep: sweep.name, dir: sweep.out, ...status, deadLetters: dead }) + '\n');
     } else {
@@ -70,8 +74,8 @@ export async function sweepCommand(flags: Record<string, unknown>): Promise<numb
     if (table.missing.length > 0) process.stderr.write(`collapse: sweep ${sweep.name}: ${table.missing.length} of ${sweep.cells.length} cells have no results yet (collapse sweep status ${file})\n`);
     return 0;
   }
-  if (queue) await probeQueue(queue); // an unreachable queue: one line, before anything is printed or enqueued
-  const executor: Executor = queue ? new QueueExecutor(queue, !flags.detach) : new LocalExecutor((flags.workers === undefined ? undefined : parseOption(SWEEP_OPTIONS.find((s) => s.flag === 'workers')!, flags.workers)) as number | undefined);
+  if (q && queue) await q.probeQueue(queue); // an unreachable queue: one line, before anything is printed or enqueued
+  const executor: Executor = q && queue ? new q.QueueExecutor(queue, !flags.detach) : new LocalExecutor((flags.workers === undefined ? undefined : parseOption(SWEEP_OPTIONS.find((s) => s.flag === 'workers')!, flags.workers)) as number | undefined);
   return runSweep(sweep, executor, quiet, Boolean(flags.json));
 }
 
@@ -84,7 +88,7 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
     outcome = await executor.run(sweep, {
       onQueued: (added, shared, workers) => {
         log(`sweep ${sweep.name}: queued ${added} cells${shared > 0 ? `; ${shared} were already queued (shared with another sweep, or from an earlier run)` : ''}`);
-        if (workers === 0 && added + shared > 0) log(`sweep ${sweep.name}: no worker is connected yet; start some with: npx collapse worker --queue ${executor instanceof QueueExecutor ? shellWord(executor.target.url) : 'URL'}`);
+        if (workers === 0 && added + shared > 0) log(`sweep ${sweep.name}: no worker is connected yet; start some with: npx collapse worker --queue ${executor.name === 'queue' ? shellWord((executor as QueueExecutor).target.url) : 'URL'}`);
       },
       onCell: (c: CellOutcome, finished, total) => log(`sweep ${sweep.name}: ${finished}/${total} cell ${c.id} ${c.status === 'skipped' ? 'already complete' : c.status}${c.how === 'resume' ? ' (resumed)' : ''}${c.error ? `: ${c.error}` : ''}`),
     }, watch.signal);
@@ -101,8 +105,8 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
   }
   if (interrupted) {
     process.stderr.write(
-      executor instanceof QueueExecutor
-        ? `collapse: interrupted; the cells stay queued and the workers keep running them (collapse sweep status ${shellWord(sweep.file)} --queue ${shellWord(executor.target.url)})\n`
+      executor.name === 'queue'
+        ? `collapse: interrupted; the cells stay queued and the workers keep running them (collapse sweep status ${shellWord(sweep.file)} --queue ${shellWord((executor as QueueExecutor).target.url)})\n`
         : 'collapse: interrupted; run the sweep again to continue (complete cells are skipped, interrupted ones resumed)\n',
     );
     return interrupted.exitCode;

@@ -4,7 +4,6 @@
  */
 import { UsageError } from '../core/errors.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
-import { parseQueueUrl, probeQueue, runWorker } from '../sweep/queue.js';
 import { watchSignals } from './interrupt.js';
 
 export const WORKER_OPTIONS: readonly OptionSpec[] = [
@@ -16,6 +15,7 @@ export const WORKER_OPTIONS: readonly OptionSpec[] = [
 
 export async function workerCommand(flags: Record<string, unknown>): Promise<number> {
   if (flags.queue === undefined) throw new UsageError('worker needs --queue redis://host:port (the Redis that sweep run --queue enqueued on)');
+  const { parseQueueUrl, probeQueue, runWorker } = await import('../sweep/queue.js'); // BullMQ loads only here
   const target = parseQueueUrl(parseOption(WORKER_OPTIONS[0], flags.queue) as string);
   const concurrency = parseOption(WORKER_OPTIONS[1], flags.concurrency ?? 1) as number;
   await probeQueue(target, 'no worker started'); // fail fast, before the start line
