@@ -15,7 +15,7 @@ import type { QueueExecutor } from '../sweep/queue.js';
 const queueModule = () => import('../sweep/queue.js');
 import { loadSweep, type Sweep } from '../sweep/spec.js';
 import { progressBar, sweepStatus } from '../sweep/status.js';
-import { Interrupted, watchSignals } from './interrupt.js';
+import { watchSignals } from './interrupt.js';
 
 export const SWEEP_ACTIONS = ['run', 'status', 'collect'] as const;
 
@@ -113,5 +113,3 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
   }
   return outcome.failed.length > 0 ? EXIT_CELLS_FAILED : 0;
 }
-
-export { Interrupted };
