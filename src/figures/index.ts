@@ -5,6 +5,7 @@ import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
 import { neuralCollapse } from './neural-collapse.js';
+import { sweepTable } from './sweep-table.js';
 
 export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure.js';
 
@@ -13,5 +14,6 @@ export const FIGURES: readonly Figure[] = [
   accumulationBound,
   gaussianCollapse,
   neuralCollapse,
+  sweepTable,
   kernelThroughput,
 ];
