@@ -6,7 +6,7 @@
  */
 import { withConfigFile } from '../core/config-file.js';
 import { UsageError } from '../core/errors.js';
-import { inspectRun, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
+import { inspectRun, preflightOut, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption } from '../core/schema.js';
 import type { TrialsCheckpoint } from '../loop/generation-loop.js';
 import { GAUSSIAN_OPTIONS, runGaussian, validateGaussianConfig, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
@@ -14,7 +14,7 @@ import { rowsToCsv } from '../verify/report.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { reportHead, type CommonFlags } from './linear.js';
 import { envMilliseconds, environment, fmt, progressReporter, table } from './output.js';
-import { configFromManifest, rejectResumeConflicts } from './resume.js';
+import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
 
 export { GAUSSIAN_OPTIONS };
 
@@ -59,17 +59,11 @@ export async function gaussianCommand(flags: Record<string, unknown> & CommonFla
     if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
   }
   const backendReason = 'host float64: the generation loop on typed arrays (no gpu.js kernels)';
-  let store: RunStore | undefined;
-  let resume: TrialsCheckpoint | undefined;
-  let priorSeconds = 0;
-  if (resuming && dir !== undefined) {
-    const resumed = RunStore.resume(dir, 'gaussian', checkResume(dir, {})); // checked again, under the lock
-    store = resumed.store;
-    resume = resumed.checked.state;
-    priorSeconds = resumed.checkpoint?.elapsedSeconds ?? 0;
-  } else if (dir !== undefined) {
-    store = RunStore.create(dir, Boolean(flags.force), { command: 'gaussian', config: { ...config }, seed: config.seed, backend: 'host', backendReason });
-  }
+  const { store, checked, priorSeconds } = openRun(dir, resuming, 'gaussian', checkResume(dir as string, {}), {
+    force: Boolean(flags.force),
+    run: { command: 'gaussian', config: { ...config }, seed: config.seed, backend: 'host', backendReason },
+  });
+  const resume = checked?.state;
   const watch = watchSignals();
   const interval = envMilliseconds('COLLAPSE_CHECKPOINT_INTERVAL_MS', 2000);
   let lastSave = -Infinity;

@@ -3,7 +3,7 @@
  * refused (a flag equal to the stored value is allowed), and so are flags that would send output elsewhere.
  */
 import { UsageError } from '../core/errors.js';
-import { canonicalJson, type Manifest } from '../core/run-store.js';
+import { canonicalJson, RunStore, type Checkpoint, type Manifest, type NewRun } from '../core/run-store.js';
 import type { OptionSpec } from '../core/schema.js';
 
 /** Flags that may accompany --resume: they change how the run reports, not what it computes or where it writes. */
@@ -52,4 +52,23 @@ export function configFromManifest<Config extends object>(
     }
   }
   return config;
+}
+
+/**
+ * The run directory of a command that checkpoints: the interrupted one continued (`resuming`; checked again under its
+ * lock by `check`), a new one at `dir`, or none without a directory. `priorSeconds`: the work behind the checkpoint.
+ */
+export function openRun<Checked>(
+  dir: string | undefined,
+  resuming: boolean,
+  command: string,
+  check: (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => { resumedFrom: string; checked: Checked },
+  create: { force: boolean; run: NewRun },
+): { store?: RunStore; checked?: Checked; priorSeconds: number } {
+  if (dir === undefined) return { priorSeconds: 0 };
+  if (resuming) {
+    const resumed = RunStore.resume(dir, command, check);
+    return { store: resumed.store, checked: resumed.checked, priorSeconds: resumed.checkpoint?.elapsedSeconds ?? 0 };
+  }
+  return { store: RunStore.create(dir, create.force, create.run), priorSeconds: 0 };
 }

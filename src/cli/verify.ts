@@ -5,7 +5,7 @@ import { inspectRun, preflightOut, RunStore, type Checkpoint, type Manifest } fr
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { builtInCases, runVerify, type CaseVerdict, type VerifyCase, type VerifyReport } from '../verify/verify.js';
-import { configFromManifest, rejectResumeConflicts } from './resume.js';
+import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { LinearReport } from '../models/linear/run.js';
 import { toJson, type CommonFlags } from './linear.js';
@@ -113,16 +113,13 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
     backend = await selectBackend((storedBackend?.name ?? config.backend) as BackendRequest);
     if (storedBackend?.reason) backend = { ...backend, reason: storedBackend.reason };
     if (watch.interrupted()) throw watch.interrupted();
-    let completed: readonly CaseVerdict[] = [];
-    let priorSeconds = 0;
-    if (resuming && dir !== undefined) {
-      const resumed = RunStore.resume(dir, 'verify', checkResume(dir, {})); // checked again, under the lock
-      store = resumed.store;
-      completed = resumed.checked.completed;
-      priorSeconds = resumed.checkpoint?.elapsedSeconds ?? 0;
-    } else if (dir !== undefined) {
-      store = RunStore.create(dir, Boolean(flags.force), { command: 'verify', config: { ...config }, seed, backend: backend.name, backendReason: backend.reason });
-    }
+    const opened = openRun(dir, resuming, 'verify', checkResume(dir as string, {}), {
+      force: Boolean(flags.force),
+      run: { command: 'verify', config: { ...config }, seed, backend: backend.name, backendReason: backend.reason },
+    });
+    store = opened.store;
+    const completed: readonly CaseVerdict[] = opened.checked?.completed ?? [];
+    const priorSeconds = opened.priorSeconds;
     say(`collapse verify: ${cases.length} cases on ${backend.name} (${backend.reason}); trials full ${trials.full}, reduced ${trials.reduced}\n`);
     if (completed.length > 0) say(`resuming: ${completed.length} cases already judged (${completed.filter((v) => v.pass).length} PASS), continuing at case ${completed.length + 1}\n`);
     const segmentStart = performance.now();
