@@ -130,7 +130,7 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
       cases,
       completed,
       onCase: (index, total, v, verdicts) => {
-        say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${v.maxAbsZ.toFixed(2)}  max|z|X| ${Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
+        say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2)}  max|z|X| ${Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
         // every case is a resume point: a case takes seconds to minutes, a checkpoint milliseconds
         if (index + 1 < total) store?.saveCheckpoint({ cases: encodeVerdicts(verdicts) }, priorSeconds + (performance.now() - segmentStart) / 1000);
         if (index + 1 < total) watch.signal.throwIfAborted(); // stop between cases (after the last one, finish)
@@ -170,8 +170,8 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
     const rows = report.cases.map((v) => {
       const last = v.report.iterations[v.report.iterations.length - 1];
       const bounded = 'accumulateBound' in v.report && v.report.accumulateBound !== null;
-      const expectedGrowth = bounded ? 'π²/6 = 1.645' : v.expectedGrowth.toFixed(3);
-      return [v.pass ? 'PASS' : 'FAIL', v.name, fmt(last.mean), fmt(last.theory), v.maxAbsZ.toFixed(2), Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
+      const expectedGrowth = bounded ? 'π²/6 = 1.645' : Number.isNaN(v.expectedGrowth) ? 'no closed form' : v.expectedGrowth.toFixed(3);
+      return [v.pass ? 'PASS' : 'FAIL', v.name, fmt(last.mean), fmt(last.theory), Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2), Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
     });
     process.stdout.write(
       '\n' +
