@@ -113,7 +113,10 @@ test('verify runs its cases and reports PASS with exit 0', () => {
   assert.equal(code, 0, stderr);
   const json = JSON.parse(stdout);
   assert.equal(json.pass, true);
-  assert.equal(json.cases.length, 12); // replace, accumulate and the 4 literature strategies × 2 methods
+  assert.equal(json.cases.length, 16); // replace, accumulate and the 4 literature strategies × 2 methods, and 4 ridge cases
+  const ridge = json.cases.filter((c: { name: string }) => c.name.includes('ridge'));
+  assert.equal(ridge.length, 4);
+  for (const c of ridge) assert.ok(c.maxAbsZ === null && c.maxAbsZConditional < json.zStar, `${c.name}: judged on z|X alone`);
   assert.ok(json.zStar > 4.5);
   for (const c of json.cases) assert.equal(c.run.iterations.length, 20);
 });
