@@ -36,7 +36,7 @@ export interface Backend {
   readonly name: BackendName;
   /** Why this backend ran, e.g. "auto: no WebGPU adapter (…); webasm available". */
   readonly reason: string;
-  /** gpu.js's cpu mode cannot seed Math.random, so there the normal draws come from @stdlib/random on the host. */
+  /** gpu.js's cpu mode cannot seed Math.random, so there the normal draws come from keyed host streams (hostTrialNormals). */
   readonly inKernelRandom: boolean;
   createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
   destroy(): Promise<void>;
