@@ -54,21 +54,12 @@ const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOpt
 
 const selected = (config: VerifyConfig): VerifyCase[] => builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
 
-/**
- * Verdicts carry reports with NaN (no conditional check) and ±Infinity; JSON would turn them into null. Non-finite
- * numbers are stored as {"$number": "NaN"}, so a resumed run reports exactly what the interrupted one found.
- */
-const encodeVerdicts = (verdicts: readonly CaseVerdict[]): unknown =>
-  JSON.parse(JSON.stringify(verdicts, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v)));
-const decodeVerdicts = (value: unknown): unknown =>
-  JSON.parse(JSON.stringify(value), (_, v) => (v !== null && typeof v === 'object' && Object.keys(v).length === 1 && typeof v.$number === 'string' ? Number(v.$number) : v));
-
 /** The resume check: the stored configuration (given flags must agree) and the verdicts of the first cases. */
 function checkResume(dir: string, flags: Record<string, unknown>) {
   return (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
     const config = configFromManifest(manifest, dir, flags, VERIFY_OPTIONS, validateVerifyConfig, (spec, raw) => parseOption(spec, raw));
     const cases = selected(config);
-    const stored = checkpoint ? decodeVerdicts((checkpoint.state as { cases?: unknown } | null)?.cases) : [];
+    const stored = checkpoint ? (checkpoint.state as { cases?: unknown } | null)?.cases : []; // NaN kept by the run store
     const valid =
       Array.isArray(stored) &&
       stored.length < cases.length &&
@@ -132,7 +123,7 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
       onCase: (index, total, v, verdicts) => {
         say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  max|z| ${Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2)}  max|z|X| ${Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
         // every case is a resume point: a case takes seconds to minutes, a checkpoint milliseconds
-        if (index + 1 < total) store?.saveCheckpoint({ cases: encodeVerdicts(verdicts) }, priorSeconds + (performance.now() - segmentStart) / 1000);
+        if (index + 1 < total) store?.saveCheckpoint({ cases: verdicts }, priorSeconds + (performance.now() - segmentStart) / 1000);
         if (index + 1 < total) watch.signal.throwIfAborted(); // stop between cases (after the last one, finish)
       },
     });

@@ -108,17 +108,44 @@ function tryManifest(dir: string): Manifest | null {
   }
 }
 
+/** A sealed file of a run directory (null when absent); a damaged one is a one-line UsageError naming it. */
+function readRunFile(dir: string, name: string): Record<string, unknown> | null {
+  try {
+    return readSealed(join(dir, name));
+  } catch (error) {
+    if (error instanceof SealError) throw new UsageError(`--resume ${dir}: its ${name} is damaged: ${error.message}; nothing was changed`);
+    throw error;
+  }
+}
+
+/**
+ * Checkpoint states may hold NaN and ±Infinity (a verdict without a conditional check); JSON would turn them into
+ * null. They are stored as {"$number": "NaN"} and read back as numbers, so a resumed run sees what was saved.
+ */
+function encodeNonFinite(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
+  if (Array.isArray(value)) return value.map(encodeNonFinite);
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeNonFinite(v)]));
+  }
+  return value;
+}
+
+function decodeNonFinite(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeNonFinite);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 1 && entries[0][0] === '$number' && typeof entries[0][1] === 'string') return Number(entries[0][1]);
+    return Object.fromEntries(entries.map(([k, v]) => [k, decodeNonFinite(v)]));
+  }
+  return value;
+}
+
 /** Read and check DIR's manifest; every problem is a one-line UsageError naming the file. */
 export function readManifest(dir: string, command: string | undefined): Manifest {
   const path = join(dir, MANIFEST_FILE);
   if (!existsSync(resolve(dir))) throw new UsageError(`--resume ${dir}: no such directory`);
-  let value: Record<string, unknown> | null;
-  try {
-    value = readSealed(path);
-  } catch (error) {
-    if (error instanceof SealError) throw new UsageError(`--resume ${dir}: its ${MANIFEST_FILE} is damaged: ${error.message}; nothing was changed`);
-    throw error;
-  }
+  const value = readRunFile(dir, MANIFEST_FILE);
   if (value === null) throw new UsageError(`--resume ${dir}: no ${MANIFEST_FILE} there, so it is not a resumable run directory`);
   const m = value as Partial<Manifest>;
   const ok =
@@ -247,7 +274,7 @@ export class RunStore {
       backend: this.manifest.backend,
       savedAt: now(),
       elapsedSeconds,
-      state,
+      state: encodeNonFinite(state),
     };
     writeFileAtomic(this.path(CHECKPOINT_FILE), sealJson(checkpoint as unknown as Record<string, unknown>));
   }
@@ -302,14 +329,7 @@ export function inspectRun<State, Checked>(
 
 /** Read and check DIR's checkpoint against its manifest; null when none was written. */
 export function readCheckpoint<State>(dir: string, manifest: Manifest): Checkpoint<State> | null {
-  const path = join(dir, CHECKPOINT_FILE);
-  let value: Record<string, unknown> | null;
-  try {
-    value = readSealed(path);
-  } catch (error) {
-    if (error instanceof SealError) throw new UsageError(`--resume ${dir}: its ${CHECKPOINT_FILE} is damaged: ${error.message}; nothing was changed`);
-    throw error;
-  }
+  const value = readRunFile(dir, CHECKPOINT_FILE);
   if (value === null) return null;
   const c = value as Partial<Checkpoint<State>>;
   if (c.format !== 'collapse-checkpoint' || c.formatVersion !== FORMAT_VERSION || !('state' in c) || typeof c.elapsedSeconds !== 'number') {
@@ -318,5 +338,5 @@ export function readCheckpoint<State>(dir: string, manifest: Manifest): Checkpoi
   if (c.command !== manifest.command || c.configDigest !== configDigest(manifest.config) || c.backend !== manifest.backend) {
     throw new UsageError(`--resume ${dir}: its ${CHECKPOINT_FILE} belongs to another run (its command, configuration or backend differ from ${MANIFEST_FILE})`);
   }
-  return c as Checkpoint<State>;
+  return { ...c, state: decodeNonFinite(c.state) } as Checkpoint<State>;
 }

@@ -99,3 +99,14 @@ test('an --out path that is a file is refused', () => {
 test('canonicalJson ignores key order and undefined fields', () => {
   assert.equal(canonicalJson({ b: 1, a: [1, { d: undefined, c: 'x' }] }), canonicalJson({ a: [1, { c: 'x' }], b: 1 }));
 });
+
+test('checkpoint states keep NaN and ±Infinity through the sealed JSON; finite numbers stay plain', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'collapse-nonfinite-')), 'run');
+  const store = RunStore.create(dir, false, { command: 'verify', config: { a: 1 }, seed: 0, backend: 'host', backendReason: 'test' });
+  const state = { cases: [{ maxAbsZ: NaN, up: Infinity, down: -Infinity, z: 1.25, nested: [NaN, 2] }] };
+  store.saveCheckpoint(state, 1);
+  store.finish('interrupted');
+  const { checkpoint } = inspectRun(dir, 'verify', (_manifest, c) => ({ resumedFrom: 'test', checked: c }));
+  assert.deepStrictEqual(checkpoint?.state, state);
+  assert.match(readFileSync(join(dir, 'checkpoint.json'), 'utf8'), /"\$number": "NaN"/);
+});
