@@ -88,7 +88,8 @@ export function chunkTrials(run: LinearRun): number {
   const widest = widestBuffer(run);
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 2 : 0; // pooled Gram prefixes
   const subsampled = run.strategy.fit === 'subsample' ? T * dataSets(run) + d * d + 2 * T : 0; // kept labels, Gram
-  const perTrial = (run.method === 'full' ? T * d + 2 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
+  // full: X (float32), and XᵀX with its inverse (float64 each, two float32 units per element)
+  const perTrial = (run.method === 'full' ? T * d + 4 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
   // ≤ 4096 trials keeps a chunk — the unit of checkpointing — to seconds, and still ≥ 4096 kernel cells (threaded)
@@ -101,7 +102,7 @@ export function chunkBytes(run: LinearRun): number {
   if (widestBuffer(run) > MAX_BUFFER) return Infinity;
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 16 : 0;
   const subsampled = run.strategy.fit === 'subsample' ? (T * dataSets(run) + d * d + 2 * T) * 4 : 0;
-  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 8 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled + random);
+  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 16 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled + random);
 }
 
 function dataSets(run: LinearRun): number {
