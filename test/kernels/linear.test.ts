@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { BACKENDS } from '../../src/kernels/backend.js';
 import { backendOrSkip } from '../helpers/backend.js';
-import { createLinearKernels, reference, type LinearShape } from '../../src/kernels/linear.js';
+import { createLinearKernels, INLINE_MATH, reference, type LinearShape } from '../../src/kernels/linear.js';
 import { erfc, zStar } from '../../src/core/stats.js';
 
 const shape: LinearShape = { B: 37, T: 23, d: 5 }; // odd sizes: SIMD tails and thread splits
@@ -87,6 +87,32 @@ for (const name of BACKENDS) {
       });
       assert.ok(d * Math.sqrt(n) < ksBound, `${source}: KS √n·D = ${d * Math.sqrt(n)} against N(0, 1)`);
     }
+  });
+}
+
+for (const name of BACKENDS) {
+  test(`the in-kernel ln u and cos 2πv on ${name} agree with Math.log and Math.cos over their whole domain`, async (t) => {
+    const backend = await backendOrSkip(name, t);
+    if (!backend) return;
+    // u: PCG's float32 uniforms, so 1 − u ∈ [2⁻²⁴, 1]; a log-spaced grid over every binade plus a dense grid near 1
+    const n = 40_000;
+    const U = new Float32Array(n).map((_, i) => (i < n / 2 ? 2 ** (-24 + (24 * i) / (n / 2 - 1)) : 0.5 + (0.5 * (i - n / 2)) / (n / 2 - 1)));
+    const V = new Float32Array(n).map((_, i) => i / n);
+    const log = backend.createKernel(`function(U) { let u = U[this.thread.x];${INLINE_MATH.log}\n  return logU; }`, { output: [n] });
+    const cos = backend.createKernel(`function(V) { let v = V[this.thread.x];${INLINE_MATH.cos}\n  return cosine; }`, { output: [n] });
+    const logs = (await log(U)) as Float32Array;
+    const cosines = (await cos(V)) as Float32Array;
+    // float32: a few units in the last place of the result (ln's absolute error near u = 1 scales with |ln u|)
+    let worstLog = 0;
+    let worstCos = 0;
+    for (let i = 0; i < n; i++) {
+      worstLog = Math.max(worstLog, Math.abs(logs[i] - Math.log(U[i])) / (2 ** -23 * Math.max(Math.abs(Math.log(U[i])), 2 ** -10)));
+      worstCos = Math.max(worstCos, Math.abs(cosines[i] - Math.cos(2 * Math.PI * V[i])) / 2 ** -23);
+    }
+    assert.ok(worstLog < 8, `ln: worst error ${worstLog} float32 ulps of |ln u|`);
+    assert.ok(worstCos < 8, `cos: worst error ${worstCos} float32 ulps of 1`);
+    log.destroy?.();
+    cos.destroy?.();
   });
 }
 
