@@ -174,7 +174,7 @@ function flatten(rows: unknown, B: number, count: number): Float32Array {
  * A trial-major 1-D output [trial·rows + row] into the kernels' layout [row·B + trial], in 64×64 tiles: a plain
  * double loop strides one side through memory and took 5× longer (4.2 ms against 0.8 ms for 4096 × 100).
  */
-function toTrialFastest(flat: ArrayLike<number>, B: number, rows: number): Float32Array {
+export function toTrialFastest(flat: ArrayLike<number>, B: number, rows: number): Float32Array {
   const TILE = 64;
   const out = new Float32Array(B * rows);
   for (let t0 = 0; t0 < B; t0 += TILE) {
@@ -198,6 +198,8 @@ export interface LinearKernels {
    * by `seed`: a (trial, row) draws the same number whatever chunk it falls in (in-kernel PCG; host on cpu).
    */
   normals(rows: number, seed: number, first?: number): Promise<Float32Array>;
+  /** the same draws in trial-major layout [trial·rows + row] (each trial's rows contiguous, as host code wants them) */
+  trialNormals(rows: number, seed: number, first?: number): Promise<Float32Array>;
   labels(X: Float32Array, w: Float32Array, noise: Float32Array, sigma: number): Promise<Float32Array>;
   /** labels with fresh N(0, 1) noise, the same numbers as normals(T, seed, first): drawn in the kernel where it can be seeded */
   drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number, first?: number): Promise<Float32Array>;
@@ -210,18 +212,20 @@ export interface LinearKernels {
   kernelClasses(): string[];
 }
 
-/** Compile the kernels for one shape. Shapes are baked into the kernels, so a new shape compiles anew. */
 /**
  * Host normals where the backend cannot seed its kernels (gpu.js cpu mode): one keyed stream per global trial, so
- * these too do not depend on the chunking. Layout [row·B + trial].
+ * these too do not depend on the chunking. Layout [trial·rows + row].
  */
-export function hostTrialNormals(out: Float32Array, rows: number, B: number, seed: number, first: number): void {
+export function hostTrialNormals(rows: number, B: number, seed: number, first: number): Float32Array {
+  const out = new Float32Array(rows * B);
   for (let tr = 0; tr < B; tr++) {
     const generator = new KeyedGenerator(foldIn(seed, first + tr));
-    for (let r = 0; r < rows; r++) out[r * B + tr] = generator.normal();
+    for (let r = 0, i = tr * rows; r < rows; r++, i++) out[i] = generator.normal();
   }
+  return out;
 }
 
+/** Compile the kernels for one shape. Shapes are baked into the kernels, so a new shape compiles anew. */
 export function createLinearKernels(backend: Backend, shape: LinearShape): LinearKernels {
   const { B, T, d } = shape;
   // T4: T rounded down to a multiple of 4, a constant so gpu.js treats the unrolled loop's bound as fixed (a
@@ -247,12 +251,8 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
     release() {
       for (const kernel of compiled) kernel.destroy?.();
     },
-    async normals(rows, seed, first = 0) {
-      if (!backend.inKernelRandom) {
-        const out = new Float32Array(rows * B);
-        hostTrialNormals(out, rows, B, seed, first);
-        return out;
-      }
+    async trialNormals(rows, seed, first = 0) {
+      if (!backend.inKernelRandom) return hostTrialNormals(rows, B, seed, first);
       let kernel = normalKernels.get(rows);
       if (!kernel) {
         kernel = backend.createKernel(NORMALS, { output: [B * rows], constants, randomSeed: 1 });
@@ -260,7 +260,10 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
         normalKernels.set(rows, kernel);
       }
       kernel.setRandomSeed(streamSeed(seed, first * rows));
-      return toTrialFastest((await kernel()) as Float32Array, B, rows);
+      return (await kernel()) as Float32Array;
+    },
+    async normals(rows, seed, first = 0) {
+      return toTrialFastest(await this.trialNormals(rows, seed, first), B, rows);
     },
     async labels(X, w, noise, sigma) {
       return flatten(await labels(X, w, noise, sigma), B, T);

@@ -10,8 +10,9 @@ import { test } from 'node:test';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import assert from 'node:assert/strict';
 import { foldIn, normalStream, rootKey, STREAM } from '../../src/core/rng.js';
+import { hostTrialNormals } from '../../src/kernels/linear.js';
 import { Moments, zStar } from '../../src/core/stats.js';
-import { drawFullDesign, drawReducedDesign, type FullDesign, type ReducedDesign } from '../../src/models/linear/design.js';
+import { drawReducedDesign, fullDesignFromNormals, type FullDesign, type ReducedDesign } from '../../src/models/linear/design.js';
 import { accumulate } from '../../src/strategies/accumulate.js';
 import { replace } from '../../src/strategies/replace.js';
 import { sourceOf, type PoolStrategy } from '../../src/strategies/strategy.js';
@@ -44,7 +45,8 @@ function moments(values: ArrayLike<number>): Moments {
 const root = rootKey(SEED);
 let fullCache: FullDesign | undefined;
 let reducedCache: ReducedDesign | undefined;
-const full = (): FullDesign => (fullCache ??= drawFullDesign(foldIn(root, STREAM.design), 0, TRIALS, T, d));
+// the cpu backend's design: keyed host draws per trial (the same design code the Monte Carlo runs on every backend)
+const full = (): FullDesign => (fullCache ??= fullDesignFromNormals(hostTrialNormals(T * d + d, TRIALS, foldIn(root, STREAM.design), 0), 0, TRIALS, T, d));
 const reduced = (): ReducedDesign => (reducedCache ??= drawReducedDesign(foldIn(root, STREAM.wishart), 0, TRIALS, T, d));
 
 /** The eigenvalues λ_j of XᵀX of trial `tr`, from the layout noiseScale[j·B + trial] = λ_j^{-1/2}. */

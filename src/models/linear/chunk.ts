@@ -127,10 +127,10 @@ function ridgeExpectations(run: LinearRun, design: FullDesign, live: number): Fl
  * What a chunk that refits on the real design needs (full and subsample): the design of its trials (their traces
  * recorded), the test-error weights, σ, and the store of models that label later data sets (ŵ_k, kernel layout).
  */
-export function openFullChunk(context: ChunkContext): { design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> } {
+export async function openFullChunk(context: ChunkContext): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
   const { run, kernels, root, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
-  const design = drawFullDesign(foldIn(root, STREAM.design), first, B, T, d, run.spectrum, run.ridge ?? 0);
+  const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (run.ridgePolynomials) context.ridgeExpected = ridgeExpectations(run, design, live);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));

@@ -5,7 +5,8 @@
  */
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../core/linalg.js';
-import { foldIn, KeyedGenerator, normalStream, type Key } from '../../core/rng.js';
+import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
+import { toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 export interface ChunkDesign {
@@ -43,28 +44,30 @@ export interface ReducedDesign extends ChunkDesign {
 }
 
 /**
- * Draw X (T×d, rows N(0, Σ) with Σ = diag(spectrum), default I) and w* ~ N(0, I_d/d) for trials firstTrial …
- * firstTrial + B − 1 and factor XᵀX (+ λI for ridge; gramInverse then holds (XᵀX + λI)⁻¹). The test error is invariant to w*, so its scale only sets the size of the
- * float32 labels.
+ * Draw X (T×d, rows N(0, Σ) with Σ = diag(spectrum), default I) and w* ~ N(0, I_d/d) for the chunk's trials
+ * (kernel normals, T·d + d per trial, by global trial) and factor XᵀX on the host (+ λI for ridge; gramInverse then
+ * holds (XᵀX + λI)⁻¹). The test error is invariant to w*, so its scale only sets the size of the float32 labels.
  */
-export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0): FullDesign {
-  const X = new Float32Array(B * T * d);
-  const wStar32 = new Float32Array(B * d);
+export async function drawFullDesign(kernels: LinearKernels, seed: number, firstTrial: number, spectrum?: Float64Array, ridge = 0): Promise<FullDesign> {
+  const { B, T, d } = kernels.shape;
+  return fullDesignFromNormals(await kernels.trialNormals(T * d + d, seed, firstTrial), firstTrial, B, T, d, spectrum, ridge);
+}
+
+/** The design of B trials from their N(0, 1) draws, trial-major [trial·(T·d + d) + row]: X row-major, then w*. */
+export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0): FullDesign {
+  const rows = T * d + d;
   const gramInverse = new Float64Array(B * d * d);
   const gramAll = new Float64Array(B * d * d);
   const traceGramInverse = new Float64Array(B);
-  const rows = new Float64Array(T * d);
   const factor = new Float64Array(d * d);
   const lowerInverse = new Float64Array(d * d);
   const inverse = new Float64Array(d * d);
-  const scale = Float64Array.from({ length: d }, (_, k) => Math.sqrt(spectrum ? spectrum[k] : 1));
+  const scale = Float64Array.from({ length: rows }, (_, i) => (i >= T * d ? 1 / Math.sqrt(d) : Math.sqrt(spectrum ? spectrum[i % d] : 1)));
   for (let tr = 0; tr < B; tr++) {
-    const next = normalStream(foldIn(designKey, firstTrial + tr));
-    for (let i = 0; i < T * d; i++) rows[i] = Math.fround(next() * scale[i % d]);
-    for (let k = 0; k < d; k++) wStar32[k * B + tr] = next() / Math.sqrt(d);
-    for (let t = 0; t < T; t++) for (let k = 0; k < d; k++) X[(t * d + k) * B + tr] = rows[t * d + k];
-    // XᵀX of the float32-rounded X the kernels see, in float64
-    gram(rows, T, d, factor);
+    const trial = z.subarray(tr * rows, (tr + 1) * rows);
+    for (let i = 0; i < rows; i++) trial[i] *= scale[i]; // float32 rounding: the X and w* the kernels see
+    // XᵀX of the float32 X, in float64
+    gram(trial, T, d, factor);
     gramAll.set(factor, tr * d * d);
     for (let j = 0; j < d; j++) factor[j * d + j] += ridge; // ridge: (XᵀX + λI)⁻¹ serves every refit
     let isotropicTrace: number;
@@ -80,7 +83,8 @@ export function drawFullDesign(designKey: Key, firstTrial: number, B: number, T:
     if (spectrum) for (let j = 0; j < d; j++) trace += spectrum[j] * inverse[j * d + j];
     traceGramInverse[tr] = spectrum ? trace : isotropicTrace;
   }
-  return { B, X, wStar32, gramInverse, gram: gramAll, traceGramInverse };
+  const laidOut = toTrialFastest(z, B, rows); // [row·B + trial]: X's rows first, then w*'s
+  return { B, X: laidOut.subarray(0, T * d * B), wStar32: laidOut.subarray(T * d * B), gramInverse, gram: gramAll, traceGramInverse };
 }
 
 /**

@@ -13,7 +13,7 @@ import { PoolStore } from './pool-store.js';
 export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, root, plan, first } = context;
   const { B, T, d } = kernels.shape;
-  const { design, weight, sigma, models } = openFullChunk(context);
+  const { design, weight, sigma, models } = await openFullChunk(context);
   const store = new PoolStore(B * d, plan);
   const pooled = new Float64Array(B * d);
   const moment = new Float64Array(B * d);

@@ -37,7 +37,7 @@ function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, root, first, plan } = context;
   const { B, T, d } = kernels.shape;
-  const { design, weight, sigma, models } = openFullChunk(context);
+  const { design, weight, sigma, models } = await openFullChunk(context);
   const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
   const counts = new Float32Array(T * B);
   const summed = new Float32Array(T * B);
