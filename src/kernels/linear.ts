@@ -130,37 +130,51 @@ const XTY = `function(X, y) {
 }`;
 
 /**
- * G[j,k] = Σ_t c[t]·X[t,j]·X[t,k] for the d(d+1)/2 pairs j ≥ k listed in J, K (output [B, d(d+1)/2]): the Gram of a
- * row subsample with multiplicities c, the lower triangle only (it is symmetric), unrolled like XTY.
+ * G[j,k] = Σ_t c[t]·X[t,j]·X[t,k], the Gram of a row subsample with multiplicities c, per trial, from trial-major X
+ * with rows padded to dp = 4⌈d/4⌉ columns (padTrialMajor). A cell is one 4×4 block pair (JQ[p], KQ[p]) of the lower
+ * block triangle: its four lanes run along k (contiguous in memory, one SIMD load), and it returns four j's, so a
+ * row's X[t, j…j+3] is loaded once for 16 multiply-adds. 5.4 GFLOP/s at d = 100, T = 1000 on 2 cores, against
+ * ~0.4 for the trial-fastest layout, whose every load missed cache once a trial's X outgrew it.
  */
-const WEIGHTED_GRAM = `function(X, c, J, K) {
-  const tr = this.thread.x;
-  const stride = this.constants.d * this.constants.B;
-  const step = this.constants.B;
-  let ij = J[this.thread.y] * step + tr;
-  let ik = K[this.thread.y] * step + tr;
-  let ic = tr;
+const BLOCK_GRAM = `function(X, c, JQ, KQ) {
+  const k = KQ[this.thread.y] * 4 + this.thread.x;
+  const j = JQ[this.thread.y] * 4;
+  const base = this.thread.z * this.constants.T * this.constants.dp;
+  let ik = base + k;
+  let ij = base + j;
+  let ic = this.thread.z * this.constants.T;
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  for (let t = 0; t < this.constants.T4; t += 4) {
-    s0 += c[ic] * X[ij] * X[ik];
-    s1 += c[ic + step] * X[ij + stride] * X[ik + stride];
-    s2 += c[ic + 2 * step] * X[ij + 2 * stride] * X[ik + 2 * stride];
-    s3 += c[ic + 3 * step] * X[ij + 3 * stride] * X[ik + 3 * stride];
-    ij += 4 * stride;
-    ik += 4 * stride;
-    ic += 4 * step;
+  for (let t = 0; t < this.constants.T; t++) {
+    const v = c[ic] * X[ik];
+    s0 += v * X[ij];
+    s1 += v * X[ij + 1];
+    s2 += v * X[ij + 2];
+    s3 += v * X[ij + 3];
+    ik += this.constants.dp;
+    ij += this.constants.dp;
+    ic += 1;
   }
-  for (let u = this.constants.T4; u < this.constants.T; u++) {
-    s0 += c[ic] * X[ij] * X[ik];
-    ij += stride;
-    ik += stride;
-    ic += step;
-  }
-  return (s0 + s1) + (s2 + s3);
+  return [s0, s1, s2, s3];
 }`;
+
+/** Columns of the padded trial-major X the block Gram reads. */
+export const paddedColumns = (d: number): number => 4 * Math.ceil(d / 4);
+
+/**
+ * X of every trial, trial-major and padded for BLOCK_GRAM: [(trial·T + t)·dp + k], zeros for k ≥ d. `z` holds
+ * `rowsPerTrial` values per trial whose first T·d are X row-major (the design's draws: X, then w*).
+ */
+export function padTrialMajor(z: Float32Array, B: number, T: number, d: number, rowsPerTrial: number): Float32Array {
+  const dp = paddedColumns(d);
+  const out = new Float32Array(B * T * dp);
+  for (let tr = 0; tr < B; tr++) {
+    for (let t = 0; t < T; t++) out.set(z.subarray(tr * rowsPerTrial + t * d, tr * rowsPerTrial + t * d + d), (tr * T + t) * dp);
+  }
+  return out;
+}
 
 /** gpu.js returns a 2-D output as rows; the Monte Carlo wants one flat row-major buffer. */
 function flatten(rows: unknown, B: number, count: number): Float32Array {
@@ -204,8 +218,11 @@ export interface LinearKernels {
   /** labels with fresh N(0, 1) noise, the same numbers as normals(T, seed, first): drawn in the kernel where it can be seeded */
   drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number, first?: number): Promise<Float32Array>;
   xty(X: Float32Array, y: Float32Array): Promise<Float32Array>;
-  /** Σ_t c[t]·x_t x_tᵀ per trial, layout [(j·d + k)·B + trial] */
-  weightedGram(X: Float32Array, c: Float32Array): Promise<Float32Array>;
+  /**
+   * Σ_t c[t]·x_t x_tᵀ per trial from padded trial-major X (padTrialMajor) and c [trial·T + t]; float64 out,
+   * trial-major [trial·d² + j·d + k], both triangles filled
+   */
+  weightedGram(Xpadded: Float32Array, c: Float32Array): Promise<Float64Array>;
   /** Free the compiled kernels and their memory. */
   release(): void;
   /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
@@ -240,9 +257,10 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
   const labels = make(LABELS, T);
   let labelsRandom: GpuKernel | undefined;
   let weightedGram: GpuKernel | undefined;
-  // the lower triangle's (j, k) pairs, j ≥ k, in the order the packed Gram kernel's rows come out
-  const pairs = { J: new Float32Array((d * (d + 1)) / 2), K: new Float32Array((d * (d + 1)) / 2) };
-  for (let j = 0, p = 0; j < d; j++) for (let k = 0; k <= j; k++, p++) [pairs.J[p], pairs.K[p]] = [j, k];
+  // the lower block triangle's (j-block, k-block) pairs, JQ ≥ KQ, in the order the block Gram's rows come out
+  const blocks = paddedColumns(d) / 4;
+  const pairs = { JQ: new Float32Array((blocks * (blocks + 1)) / 2), KQ: new Float32Array((blocks * (blocks + 1)) / 2) };
+  for (let j = 0, p = 0; j < blocks; j++) for (let k = 0; k <= j; k++, p++) [pairs.JQ[p], pairs.KQ[p]] = [j, k];
   const xty = make(XTY, d);
   const normalKernels = new Map<number, GpuKernel>();
   return {
@@ -280,15 +298,33 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
     async xty(X, y) {
       return flatten(await xty(X, y), B, d);
     },
-    async weightedGram(X, c) {
-      weightedGram ??= make(WEIGHTED_GRAM, pairs.J.length);
-      const rows = (await weightedGram(X, c, pairs.J, pairs.K)) as ArrayLike<number>[];
-      const out = new Float32Array(B * d * d);
-      for (let p = 0; p < pairs.J.length; p++) {
-        const j = pairs.J[p];
-        const k = pairs.K[p];
-        out.set(rows[p] as Float32Array, (j * d + k) * B);
-        if (j !== k) out.set(rows[p] as Float32Array, (k * d + j) * B);
+    async weightedGram(Xpadded, c) {
+      if (!weightedGram) {
+        weightedGram = backend.createKernel(BLOCK_GRAM, {
+          output: [4, pairs.JQ.length, B],
+          constants: { T, dp: paddedColumns(d) },
+          returnType: 'Array(4)',
+        });
+        compiled.push(weightedGram);
+      }
+      const cells = (await weightedGram(Xpadded, c, pairs.JQ, pairs.KQ)) as Float32Array[][][];
+      const out = new Float64Array(B * d * d);
+      for (let tr = 0; tr < B; tr++) {
+        const g = tr * d * d;
+        for (let p = 0; p < pairs.JQ.length; p++) {
+          for (let lane = 0; lane < 4; lane++) {
+            const k = pairs.KQ[p] * 4 + lane;
+            if (k >= d) break;
+            const cell = cells[tr][p][lane];
+            for (let n = 0; n < 4; n++) {
+              const j = pairs.JQ[p] * 4 + n;
+              if (j < k || j >= d) continue;
+              const v = cell[n];
+              out[g + j * d + k] = v;
+              out[g + k * d + j] = v;
+            }
+          }
+        }
       }
       return out;
     },
@@ -348,14 +384,15 @@ export const reference = {
     }
     return b;
   },
+  /** from unpadded trial-major X [(trial·T + t)·d + k] and c [trial·T + t]; out [trial·d² + j·d + k] */
   weightedGram(X: ArrayLike<number>, c: ArrayLike<number>, { B, T, d }: LinearShape): Float64Array {
     const g = new Float64Array(B * d * d);
-    for (let j = 0; j < d; j++) {
-      for (let k = 0; k < d; k++) {
-        for (let tr = 0; tr < B; tr++) {
+    for (let tr = 0; tr < B; tr++) {
+      for (let j = 0; j < d; j++) {
+        for (let k = 0; k < d; k++) {
           let s = 0;
-          for (let t = 0; t < T; t++) s += c[t * B + tr] * X[(t * d + j) * B + tr] * X[(t * d + k) * B + tr];
-          g[(j * d + k) * B + tr] = s;
+          for (let t = 0; t < T; t++) s += c[tr * T + t] * X[(tr * T + t) * d + j] * X[(tr * T + t) * d + k];
+          g[tr * d * d + j * d + k] = s;
         }
       }
     }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { BACKENDS } from '../../src/kernels/backend.js';
 import { backendOrSkip } from '../helpers/backend.js';
-import { createLinearKernels, INLINE_MATH, reference, type LinearShape } from '../../src/kernels/linear.js';
+import { createLinearKernels, INLINE_MATH, padTrialMajor, reference, type LinearShape } from '../../src/kernels/linear.js';
 import { erfc, zStar } from '../../src/core/stats.js';
 
 const shape: LinearShape = { B: 37, T: 23, d: 5 }; // odd sizes: SIMD tails and thread splits
@@ -44,8 +44,13 @@ for (const name of BACKENDS) {
     assert.ok(noisy.every((v, i) => Number.isFinite(v) && v !== clean[i]), 'drawLabels adds noise');
     const b = await kernels.xty(X, y);
     assert.ok(maxError(b, reference.xty(X, y, shape)) < 1e-5, 'xty');
-    const counts = random(B * T, 4).map((v) => Math.floor(Math.abs(v) * 2)); // multiplicities 0, 1, 2, …
-    assert.ok(maxError(await kernels.weightedGram(X, counts), reference.weightedGram(X, counts, shape)) < 1e-5, 'weightedGram');
+    // the block Gram reads X trial-major, padded to 4⌈d/4⌉ columns (d = 5: 3 zero columns, one partial block)
+    const counts = random(B * T, 4).map((v) => Math.floor(Math.abs(v) * 2)); // multiplicities 0, 1, 2, …, [trial·T + t]
+    const trialMajor = random(B * (T * d + d), 8); // as the design keeps it: T·d of X, then d of w*, per trial
+    const unpadded = new Float32Array(B * T * d);
+    for (let tr = 0; tr < B; tr++) unpadded.set(trialMajor.subarray(tr * (T * d + d), tr * (T * d + d) + T * d), tr * T * d);
+    const gram = await kernels.weightedGram(padTrialMajor(trialMajor, B, T, d, T * d + d), counts);
+    assert.ok(maxError(gram, reference.weightedGram(unpadded, counts, shape)) < 1e-5, 'weightedGram');
     assert.ok(!kernels.kernelClasses().some((c) => name !== 'cpu' && c.startsWith('CPU')), `a kernel degraded to cpu: ${kernels.kernelClasses()}`);
   });
 

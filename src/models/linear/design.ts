@@ -25,6 +25,8 @@ export interface FullDesign extends ChunkDesign {
   gramInverse: Float64Array;
   /** XᵀX per trial (without the ridge), row-major [trial·d² + j·d + k], float64 */
   gram: Float64Array;
+  /** the same X and w* trial-major, [trial·(T·d + d) + row]: X row-major, then w* (for kernels that read by trial) */
+  trialMajor: Float32Array;
 }
 
 export interface ReducedDesign extends ChunkDesign {
@@ -84,7 +86,7 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
     traceGramInverse[tr] = spectrum ? trace : isotropicTrace;
   }
   const laidOut = toTrialFastest(z, B, rows); // [row·B + trial]: X's rows first, then w*'s
-  return { B, X: laidOut.subarray(0, T * d * B), wStar32: laidOut.subarray(T * d * B), gramInverse, gram: gramAll, traceGramInverse };
+  return { B, X: laidOut.subarray(0, T * d * B), wStar32: laidOut.subarray(T * d * B), gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
 }
 
 /**

@@ -79,21 +79,26 @@ function widestBuffer(run: LinearRun): number {
   const { samples: T, dim: d } = run;
   const T0 = run.samples0 ?? T;
   const random = run.design === 'random';
-  const design = run.method === 'full' || random ? Math.max(T, T0) * d : d;
-  return Math.max(design, T, T0, run.strategy.fit === 'subsample' || random ? d * d : d);
+  // full fixed design: one normals call draws X and w*, (T + 1)·d per trial
+  const design = random ? Math.max(T, T0) * d : run.method === 'full' || run.strategy.fit === 'subsample' ? (T + 1) * d : d;
+  const padded = run.strategy.fit === 'subsample' || random ? Math.max(T, T0) * 4 * Math.ceil(d / 4) : 0; // the block Gram's X
+  return Math.max(design, padded, T, T0, run.strategy.fit === 'subsample' || random ? d * d : d);
 }
 
 export function chunkTrials(run: LinearRun): number {
   const { samples: T, dim: d } = run;
   const widest = widestBuffer(run);
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 2 : 0; // pooled Gram prefixes
-  const subsampled = run.strategy.fit === 'subsample' ? T * dataSets(run) + d * d + 2 * T : 0; // kept labels, Gram
+  const subsampled = run.strategy.fit === 'subsample' ? subsampleFloats(run) : 0; // kept labels, Gram, padded X
   // full: X (float32), and XᵀX with its inverse (float64 each, two float32 units per element)
   const perTrial = (run.method === 'full' ? T * d + 4 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
   // ≤ 4096 trials keeps a chunk — the unit of checkpointing — to seconds, and still ≥ 4096 kernel cells (threaded)
-  return Math.max(1, Math.min(run.trials, byBuffer, byMemory, 4096, run.batch ?? Infinity));
+  const most = Math.max(1, Math.min(run.trials, byBuffer, byMemory, 4096, run.batch ?? Infinity));
+  // equal chunks: the last chunk is padded to the width, so 100 trials in chunks of 83 would compute 166 (results
+  // do not depend on the width, C7)
+  return Math.ceil(run.trials / Math.ceil(run.trials / most));
 }
 
 /** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */
@@ -101,8 +106,14 @@ export function chunkBytes(run: LinearRun): number {
   const { samples: T, dim: d } = run;
   if (widestBuffer(run) > MAX_BUFFER) return Infinity;
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 16 : 0;
-  const subsampled = run.strategy.fit === 'subsample' ? (T * dataSets(run) + d * d + 2 * T) * 4 : 0;
+  const subsampled = run.strategy.fit === 'subsample' ? subsampleFloats(run) * 4 : 0;
   return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 16 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled + random);
+}
+
+/** Floats per trial the subsample chunk adds: every data set's labels, the float64 Gram, counts and sums, X padded. */
+function subsampleFloats(run: LinearRun): number {
+  const { samples: T, dim: d } = run;
+  return T * dataSets(run) + 2 * d * d + 2 * T + T * 4 * Math.ceil(d / 4);
 }
 
 function dataSets(run: LinearRun): number {

@@ -10,7 +10,7 @@
  */
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, normalStream, STREAM } from '../../core/rng.js';
-import type { LinearKernels } from '../../kernels/linear.js';
+import { padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
 import { ModelStore, noiseSeed, recordEstimate, type ChunkContext } from './chunk.js';
 import { PoolStore } from './pool-store.js';
 
@@ -43,10 +43,11 @@ export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<
       const w = models.get(source);
       const seed = noiseSeed(root, s);
       if (run.method === 'full') {
-        const X = await set.kernels.normals(set.T * d, foldIn(seed, 1), first);
+        const drawn = await set.kernels.trialNormals(set.T * d, foldIn(seed, 1), first); // [trial·T·d + t·d + k]
+        const X = toTrialFastest(drawn, B, set.T * d);
         const y = await set.kernels.drawLabels(X, w, set.sigma, foldIn(seed, 2), first);
         moments.push(await set.kernels.xty(X, y));
-        grams.push(await set.kernels.weightedGram(X, ones.subarray(0, set.T * B)));
+        grams.push(await set.kernels.weightedGram(padTrialMajor(drawn, B, set.T, d, set.T * d), ones.subarray(0, set.T * B)));
       } else {
         const [gram, moment] = await sufficientStatistics(set.kernels, set.T, set.sigma, w, B, d, seed, first);
         moments.push(moment);
@@ -57,7 +58,7 @@ export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<
     moments.pooled(n, pooledMoment);
     const estimate = models.buffer();
     for (let tr = 0; tr < B; tr++) {
-      for (let i = 0; i < d * d; i++) system[i] = pooledGram[i * B + tr];
+      system.set(pooledGram.subarray(tr * d * d, (tr + 1) * d * d));
       for (let j = 0; j < d; j++) system[j * d + j] += run.ridge ?? 0;
       for (let j = 0; j < d; j++) solution[j] = pooledMoment[j * B + tr];
       if (!choleskyInPlace(system, d)) throw new Error(`the pooled Gram matrix is singular (trial ${first + tr}, step ${n})`);
@@ -85,7 +86,7 @@ function traceInverseFromCholesky(l: Float64Array, d: number): number {
   return total;
 }
 
-/** Reduced method: (XᵀX, Xᵀy) of one data set per trial without X, layouts [(j·d + k)·B + trial] and [j·B + trial]. */
+/** Reduced method: (XᵀX, Xᵀy) of one data set per trial without X, layouts [trial·d² + j·d + k] and [j·B + trial]. */
 async function sufficientStatistics(
   kernels: LinearKernels, T: number, sigma: number, w: Float32Array, B: number, d: number, seed: number, first: number,
 ): Promise<[Float64Array, Float64Array]> {
@@ -107,7 +108,7 @@ async function sufficientStatistics(
       for (let k = 0; k < d; k++) {
         let g = 0;
         for (let i = 0; i <= Math.min(j, k); i++) g += L[j * d + i] * L[k * d + i];
-        gram[(j * d + k) * B + tr] = g;
+        gram[tr * d * d + j * d + k] = g;
         signal += g * w[k * B + tr];
       }
       moment[j * B + tr] = signal + sigma * noise;

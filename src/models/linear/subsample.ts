@@ -8,6 +8,7 @@ import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, sampleDistinct, STREAM } from '../../core/rng.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
+import { padTrialMajor } from '../../kernels/linear.js';
 
 /**
  * The minimum-norm least-squares fit when the r distinct rows drawn are fewer than d: they are linearly independent,
@@ -15,12 +16,12 @@ import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './c
  */
 function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array, B: number, T: number, d: number, tr: number, out: Float64Array): void {
   const rows: number[] = [];
-  for (let t = 0; t < T; t++) if (counts[t * B + tr] > 0) rows.push(t);
+  for (let t = 0; t < T; t++) if (counts[tr * T + t] > 0) rows.push(t);
   const r = rows.length;
   const kernel = new Float64Array(r * r);
   const alpha = new Float64Array(r);
   for (let a = 0; a < r; a++) {
-    alpha[a] = summed[rows[a] * B + tr] / counts[rows[a] * B + tr];
+    alpha[a] = summed[rows[a] * B + tr] / counts[tr * T + rows[a]];
     for (let b = 0; b <= a; b++) {
       let s = 0;
       for (let k = 0; k < d; k++) s += X[(rows[a] * d + k) * B + tr] * X[(rows[b] * d + k) * B + tr];
@@ -39,7 +40,8 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { B, T, d } = kernels.shape;
   const { design, weight, sigma, models } = await openFullChunk(context);
   const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
-  const counts = new Float32Array(T * B);
+  const counts = new Float32Array(T * B); // [trial·T + t], the block Gram's layout
+  const padded = padTrialMajor(design.trialMajor, B, T, d, T * d + d);
   const summed = new Float32Array(T * B);
   const picked = new Set<number>();
   const gram = new Float64Array(d * d);
@@ -59,15 +61,15 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
       sampleDistinct(pool.length * T, T, generator, picked);
       for (const index of picked) {
         const t = index % T;
-        counts[t * B + tr] += 1;
+        counts[tr * T + t] += 1;
         summed[t * B + tr] += labels[pool[(index - t) / T]][t * B + tr];
       }
     }
-    const gramAll = await kernels.weightedGram(design.X, counts);
+    const gramAll = await kernels.weightedGram(padded, counts);
     const rhs = await kernels.xty(design.X, summed);
     const estimate = models.buffer();
     for (let tr = 0; tr < B; tr++) {
-      for (let i = 0; i < d * d; i++) gram[i] = gramAll[i * B + tr];
+      gram.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
       for (let j = 0; j < d; j++) gram[j * d + j] += ridge;
       lower.set(gram);
       let solved = false;
