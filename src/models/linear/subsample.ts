@@ -11,20 +11,26 @@ import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './c
 import { padTrialMajor } from '../../kernels/linear.js';
 
 /**
- * The minimum-norm least-squares fit when the r distinct rows drawn are fewer than d: they are linearly independent,
- * so the fit interpolates each row's mean label ȳ_t = u_t/c_t and ŵ = X_rᵀ(X_r X_rᵀ)⁻¹ȳ_r. O(r²d + r³).
+ * The minimum-norm least-squares fit when the r distinct rows drawn are at most d: they are linearly independent,
+ * so the fit interpolates each row's mean label ȳ_t = u_t/c_t and ŵ = X_rᵀ(X_r X_rᵀ)⁻¹ȳ_r. O(r²d + r³), in float64
+ * from the trial-major X (`trialMajor`, rowsPerTrial values per trial, X row-major first).
  */
-function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array, B: number, T: number, d: number, tr: number, out: Float64Array): void {
+function minimumNorm(
+  trialMajor: Float32Array, rowsPerTrial: number, counts: Float32Array, summed: Float32Array, B: number, T: number, d: number, tr: number, out: Float64Array,
+): void {
   const rows: number[] = [];
   for (let t = 0; t < T; t++) if (counts[tr * T + t] > 0) rows.push(t);
   const r = rows.length;
+  const x = (row: number) => tr * rowsPerTrial + row * d; // offset of X[row, 0] of this trial
   const kernel = new Float64Array(r * r);
   const alpha = new Float64Array(r);
   for (let a = 0; a < r; a++) {
     alpha[a] = summed[rows[a] * B + tr] / counts[tr * T + rows[a]];
+    const xa = x(rows[a]);
     for (let b = 0; b <= a; b++) {
+      const xb = x(rows[b]);
       let s = 0;
-      for (let k = 0; k < d; k++) s += X[(rows[a] * d + k) * B + tr] * X[(rows[b] * d + k) * B + tr];
+      for (let k = 0; k < d; k++) s += trialMajor[xa + k] * trialMajor[xb + k];
       kernel[a * r + b] = s;
       kernel[b * r + a] = s;
     }
@@ -32,7 +38,10 @@ function minimumNorm(X: Float32Array, counts: Float32Array, summed: Float32Array
   if (!choleskyInPlace(kernel, r)) throw new NumericError(`the subsampled rows are linearly dependent (trial ${tr})`);
   choleskySolve(kernel, r, alpha);
   out.fill(0);
-  for (let a = 0; a < r; a++) for (let k = 0; k < d; k++) out[k] += X[(rows[a] * d + k) * B + tr] * alpha[a];
+  for (let a = 0; a < r; a++) {
+    const xa = x(rows[a]);
+    for (let k = 0; k < d; k++) out[k] += trialMajor[xa + k] * alpha[a];
+  }
 }
 
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
@@ -41,13 +50,14 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { design, weight, sigma, models } = await openFullChunk(context);
   const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
   const counts = new Float32Array(T * B); // [trial·T + t], the block Gram's layout
-  const padded = padTrialMajor(design.trialMajor, B, T, d, T * d + d);
+  const ridge = run.ridge ?? 0;
+  const interpolating = T <= d && ridge === 0;
+  const padded = interpolating ? new Float32Array(0) : padTrialMajor(design.trialMajor, B, T, d, T * d + d);
   const summed = new Float32Array(T * B);
   const picked = new Set<number>();
   const gram = new Float64Array(d * d);
   const lower = new Float64Array(d * d);
   const solution = new Float64Array(d);
-  const ridge = run.ridge ?? 0;
   const subsampleKey = foldIn(root, STREAM.subsample);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
@@ -65,9 +75,19 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
         summed[t * B + tr] += labels[pool[(index - t) / T]][t * B + tr];
       }
     }
+    const estimate = models.buffer();
+    if (interpolating) {
+      // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
+      for (let tr = 0; tr < B; tr++) {
+        minimumNorm(design.trialMajor, T * d + d, counts, summed, B, T, d, tr, solution);
+        recordEstimate(context, n, tr, solution, design, weight, estimate);
+      }
+      models.settle(n, estimate);
+      yield n;
+      continue;
+    }
     const gramAll = await kernels.weightedGram(padded, counts);
     const rhs = await kernels.xty(design.X, summed);
-    const estimate = models.buffer();
     for (let tr = 0; tr < B; tr++) {
       gram.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
       for (let j = 0; j < d; j++) gram[j * d + j] += ridge;
@@ -84,7 +104,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
         solved = true;
       }
       // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
-      if (!solved) minimumNorm(design.X, counts, summed, B, T, d, tr, solution);
+      if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, B, T, d, tr, solution);
       recordEstimate(context, n, tr, solution, design, weight, estimate);
     }
     models.settle(n, estimate);
