@@ -4,7 +4,7 @@
  * does not depend on the chunk it falls in.
  */
 import { NumericError } from '../../core/errors.js';
-import { choleskyInPlace, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../core/linalg.js';
+import { choleskyInPlace, choleskySolve, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
 import { toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
@@ -78,7 +78,8 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
       isotropicTrace = invertLower(factor, d, lowerInverse);
       gramOfLower(lowerInverse, d, inverse);
     } else {
-      isotropicTrace = pseudoInverse(factor, d, inverse); // T ≤ d: the minimum-norm least-squares fit
+      // T ≤ d: the minimum-norm least-squares fit
+      isotropicTrace = pseudoInverseWide(trial, T, d, inverse) ?? pseudoInverse(factor, d, inverse);
     }
     gramInverse.set(inverse, tr * d * d);
     let trace = 0;
@@ -87,6 +88,44 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
   }
   const laidOut = toTrialFastest(z, B, rows); // [row·B + trial]: X's rows first, then w*'s
   return { B, X: laidOut.subarray(0, T * d * B), wStar32: laidOut.subarray(T * d * B), gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
+}
+
+/**
+ * (XᵀX)⁺ for T ≤ d from the T×T XXᵀ: with Y = (XXᵀ)⁻¹X, (XᵀX)⁺ = Xᵀ(XXᵀ)⁻²X = YᵀY. One T×T Cholesky and T²d + d²T/2
+ * multiply-adds instead of a d×d eigendecomposition (~5× faster at T = d = 100). Returns tr((XᵀX)⁺), or null when
+ * XXᵀ is numerically singular (rows dependent), for the eigendecomposition to handle.
+ */
+function pseudoInverseWide(x: Float32Array, T: number, d: number, out: Float64Array): number | null {
+  const outer = new Float64Array(T * T);
+  for (let a = 0; a < T; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += x[a * d + k] * x[b * d + k];
+      outer[a * T + b] = s;
+      outer[b * T + a] = s;
+    }
+  }
+  let largest = 0;
+  for (let a = 0; a < T; a++) largest = Math.max(largest, outer[a * T + a]);
+  if (!choleskyInPlace(outer, T, 1e-10 * largest)) return null;
+  const y = new Float64Array(T * d); // Y = (XXᵀ)⁻¹X, column by column
+  const column = new Float64Array(T);
+  for (let k = 0; k < d; k++) {
+    for (let a = 0; a < T; a++) column[a] = x[a * d + k];
+    choleskySolve(outer, T, column);
+    for (let a = 0; a < T; a++) y[a * d + k] = column[a];
+  }
+  let trace = 0;
+  for (let j = 0; j < d; j++) {
+    for (let k = 0; k <= j; k++) {
+      let s = 0;
+      for (let a = 0; a < T; a++) s += y[a * d + j] * y[a * d + k];
+      out[j * d + k] = s;
+      out[k * d + j] = s;
+    }
+    trace += out[j * d + j];
+  }
+  return trace;
 }
 
 /**
