@@ -99,34 +99,30 @@ const LABELS_RANDOM = `function(X, w, sigma) {
 }`;
 
 /**
- * (Xᵀy)[j] = Σ_t X[t,j]·y[t]: the data pass of the least-squares refit (output [B, d]). Four partial sums and
- * running indices instead of one sum and recomputed products: independent adds pipeline, and gpu.js's webasm
- * lowering keeps the index arithmetic out of the multiply chain (measured ~1.5× on 2 cores).
+ * (Xᵀy)[k] = Σ_t X[t,k]·y[t] per trial, the data pass of the least-squares refit, from padded trial-major X
+ * (padTrialMajor) and trial-major y [trial·T + t]; output [dp, B], one cell per (k, trial). Lanes run along k, so
+ * y[t] is one load for the four lanes (gpu.js's webasm loads lane-varying indices one lane at a time): half the
+ * loads of a trial-fastest layout, where X and y both varied by lane. Two partial sums pipeline the adds; the
+ * bounds are constants (gpu.js caps computed loop bounds at 1000 iterations).
  */
 const XTY = `function(X, y) {
-  const tr = this.thread.x;
-  const stride = this.constants.d * this.constants.B;
-  const step = this.constants.B;
-  let ix = this.thread.y * step + tr;
-  let iy = tr;
+  const tr = this.thread.y;
+  let ix = tr * this.constants.T * this.constants.dp + this.thread.x;
+  let iy = tr * this.constants.T;
   let s0 = 0;
   let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  for (let t = 0; t < this.constants.T4; t += 4) {
+  for (let t = 0; t < this.constants.T2; t += 2) {
     s0 += X[ix] * y[iy];
-    s1 += X[ix + stride] * y[iy + step];
-    s2 += X[ix + 2 * stride] * y[iy + 2 * step];
-    s3 += X[ix + 3 * stride] * y[iy + 3 * step];
-    ix += 4 * stride;
-    iy += 4 * step;
+    s1 += X[ix + this.constants.dp] * y[iy + 1];
+    ix += 2 * this.constants.dp;
+    iy += 2;
   }
-  for (let u = this.constants.T4; u < this.constants.T; u++) {
+  for (let u = this.constants.T2; u < this.constants.T; u++) {
     s0 += X[ix] * y[iy];
-    ix += stride;
-    iy += step;
+    ix += this.constants.dp;
+    iy += 1;
   }
-  return (s0 + s1) + (s2 + s3);
+  return s0 + s1;
 }`;
 
 /**
@@ -175,7 +171,11 @@ export function padTrialMajor(z: Float32Array, B: number, T: number, d: number, 
   const dp = paddedColumns(d);
   const out = new Float32Array(B * T * dp);
   for (let tr = 0; tr < B; tr++) {
-    for (let t = 0; t < T; t++) out.set(z.subarray(tr * rowsPerTrial + t * d, tr * rowsPerTrial + t * d + d), (tr * T + t) * dp);
+    for (let t = 0; t < T; t++) {
+      const from = tr * rowsPerTrial + t * d;
+      const to = (tr * T + t) * dp;
+      for (let k = 0; k < d; k++) out[to + k] = z[from + k]; // a loop: subarray + set per row costs 10× at small d
+    }
   }
   return out;
 }
@@ -220,8 +220,11 @@ export interface LinearKernels {
   trialNormals(rows: number, seed: number, first?: number): Promise<Float32Array>;
   labels(X: Float32Array, w: Float32Array, noise: Float32Array, sigma: number): Promise<Float32Array>;
   /** labels with fresh N(0, 1) noise, the same numbers as normals(T, seed, first): drawn in the kernel where it can be seeded */
+  drawTrialLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number, first?: number): Promise<Float32Array>;
+  /** the same labels in the kernels' layout [t·B + trial] */
   drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number, first?: number): Promise<Float32Array>;
-  xty(X: Float32Array, y: Float32Array): Promise<Float32Array>;
+  /** Xᵀy per trial from padded trial-major X (padTrialMajor) and y [trial·T + t]; out [trial·d + k] */
+  xty(Xpadded: Float32Array, y: Float32Array): Promise<Float32Array>;
   /**
    * Σ_t c[t]·x_t x_tᵀ per trial from padded trial-major X (padTrialMajor) and c [trial·T + t]; float64 out,
    * trial-major [trial·d² + j·d + k], both triangles filled
@@ -265,7 +268,9 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
   const blocks = paddedColumns(d) / 4;
   const pairs = { JQ: new Float32Array((blocks * (blocks + 1)) / 2), KQ: new Float32Array((blocks * (blocks + 1)) / 2) };
   for (let j = 0, p = 0; j < blocks; j++) for (let k = 0; k <= j; k++, p++) [pairs.JQ[p], pairs.KQ[p]] = [j, k];
-  const xty = make(XTY, d);
+  const dp = paddedColumns(d);
+  const xty = backend.createKernel(XTY, { output: [dp, B], constants: { ...constants, dp, T2: T - (T % 2) } });
+  compiled.push(xty);
   const normalKernels = new Map<number, GpuKernel>();
   return {
     backend,
@@ -290,17 +295,29 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
     async labels(X, w, noise, sigma) {
       return flatten(await labels(X, w, noise, sigma), B, T);
     },
-    async drawLabels(X, w, sigma, seed, first = 0) {
-      if (!backend.inKernelRandom) return this.labels(X, w, await this.normals(T, seed, first), sigma);
+    async drawTrialLabels(X, w, sigma, seed, first = 0) {
+      if (!backend.inKernelRandom) {
+        const y = await this.drawLabels(X, w, sigma, seed, first); // [t·B + trial]
+        const out = new Float32Array(B * T);
+        for (let tr = 0; tr < B; tr++) for (let t = 0; t < T; t++) out[tr * T + t] = y[t * B + tr];
+        return out;
+      }
       if (!labelsRandom) {
         labelsRandom = backend.createKernel(LABELS_RANDOM, { output: [B * T], constants, randomSeed: 1 });
         compiled.push(labelsRandom);
       }
       labelsRandom.setRandomSeed(streamSeed(seed, first * T));
-      return toTrialFastest((await labelsRandom(X, w, sigma)) as Float32Array, B, T);
+      return (await labelsRandom(X, w, sigma)) as Float32Array;
     },
-    async xty(X, y) {
-      return flatten(await xty(X, y), B, d);
+    async drawLabels(X, w, sigma, seed, first = 0) {
+      if (!backend.inKernelRandom) return this.labels(X, w, await this.normals(T, seed, first), sigma);
+      return toTrialFastest(await this.drawTrialLabels(X, w, sigma, seed, first), B, T);
+    },
+    async xty(Xpadded, y) {
+      const rows = (await xty(Xpadded, y)) as Float32Array[];
+      const out = new Float32Array(B * d);
+      for (let tr = 0; tr < B; tr++) out.set(rows[tr].subarray(0, d), tr * d);
+      return out;
     },
     async weightedGram(Xpadded, c) {
       if (!weightedGram) {
@@ -377,13 +394,14 @@ export const reference = {
     }
     return y;
   },
+  /** from unpadded trial-major X [(trial·T + t)·d + k] and y [trial·T + t]; out [trial·d + k] */
   xty(X: ArrayLike<number>, y: ArrayLike<number>, { B, T, d }: LinearShape): Float64Array {
     const b = new Float64Array(B * d);
-    for (let j = 0; j < d; j++) {
-      for (let tr = 0; tr < B; tr++) {
+    for (let tr = 0; tr < B; tr++) {
+      for (let k = 0; k < d; k++) {
         let s = 0;
-        for (let t = 0; t < T; t++) s += X[(t * d + j) * B + tr] * y[t * B + tr];
-        b[j * B + tr] = s;
+        for (let t = 0; t < T; t++) s += X[(tr * T + t) * d + k] * y[tr * T + t];
+        b[tr * d + k] = s;
       }
     }
     return b;

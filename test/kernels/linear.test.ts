@@ -42,8 +42,14 @@ for (const name of BACKENDS) {
     const noisy = await kernels.drawLabels(X, w, 2, 77);
     assert.deepEqual(noisy, await kernels.drawLabels(X, w, 2, 77), 'drawLabels: same seed, same labels');
     assert.ok(noisy.every((v, i) => Number.isFinite(v) && v !== clean[i]), 'drawLabels adds noise');
-    const b = await kernels.xty(X, y);
-    assert.ok(maxError(b, reference.xty(X, y, shape)) < 1e-5, 'xty');
+    // xty reads X trial-major padded, y trial-major
+    const Xrows = random(B * T * d, 9); // [(trial·T + t)·d + k]
+    const yRows = random(B * T, 10); // [trial·T + t]
+    const b = await kernels.xty(padTrialMajor(Xrows, B, T, d, T * d), yRows);
+    assert.ok(maxError(b, reference.xty(Xrows, yRows, shape)) < 1e-5, 'xty');
+    // trial-major labels are the same numbers as drawLabels, transposed
+    const trialLabels = await kernels.drawTrialLabels(X, w, 2, 77);
+    assert.ok(trialLabels.every((v, i) => v === noisy[(i % T) * B + Math.floor(i / T)]), 'drawTrialLabels = drawLabels transposed');
     // the block Gram reads X trial-major, padded to 4⌈d/4⌉ columns (d = 5: 3 zero columns, one partial block)
     const counts = random(B * T, 4).map((v) => Math.floor(Math.abs(v) * 2)); // multiplicities 0, 1, 2, …, [trial·T + t]
     const trialMajor = random(B * (T * d + d), 8); // as the design keeps it: T·d of X, then d of w*, per trial
@@ -154,8 +160,8 @@ for (const name of BACKENDS) {
     const kernels = createLinearKernels(backend, big);
     const X = random(big.B * big.T * big.d, 7);
     const y = random(big.B * big.T, 8);
-    // sums of 4403 float32 products of N(0,1): relative rounding far below 1e-4 of the sum's scale √T
-    const got = await kernels.xty(X, y);
+    // X [(trial·T + t)·d + k], y [trial·T + t]; sums of 4403 float32 products of N(0,1): rounding far below 1e-4·√T
+    const got = await kernels.xty(padTrialMajor(X, big.B, big.T, big.d, big.T * big.d), y);
     const want = reference.xty(X, y, big);
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4 * Math.sqrt(big.T), `entry ${i}: ${got[i]} vs ${want[i]}`);
     kernels.release();

@@ -139,7 +139,7 @@ function refits(strategy: PoolStrategy, generations: number, sigma2: number): { 
   const y = new Float64Array(T);
   for (let tr = 0; tr < B; tr++) {
     const epsilon = normalStream(foldIn(noiseKey, tr));
-    const x = (t: number, k: number): number => f.X[(t * d + k) * B + tr];
+    const x = (t: number, k: number): number => f.trialMajor[tr * (T * d + d) + t * d + k];
     for (let k = 0; k < d; k++) models[0][k] = f.wStar32[k * B + tr]; // ŵ_0 = w*
     for (let n = 1; n <= generations; n++) {
       // generation n, labelled by model s(n)

@@ -6,7 +6,7 @@
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
-import { toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
+import { padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 export interface ChunkDesign {
@@ -17,8 +17,8 @@ export interface ChunkDesign {
 }
 
 export interface FullDesign extends ChunkDesign {
-  /** X in kernel layout [(t·d + k)·B + trial], float32 */
-  X: Float32Array;
+  /** X trial-major, rows padded to 4⌈d/4⌉ columns (padTrialMajor): what the Xᵀy and Gram kernels read, float32 */
+  Xpadded: Float32Array;
   /** w* in kernel layout [k·B + trial], float32 (labels are made from the float32 value) */
   wStar32: Float32Array;
   /** (XᵀX)⁻¹ per trial, row-major [trial·d² + j·d + k], float64 */
@@ -86,8 +86,14 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
     if (spectrum) for (let j = 0; j < d; j++) trace += spectrum[j] * inverse[j * d + j];
     traceGramInverse[tr] = spectrum ? trace : isotropicTrace;
   }
-  const laidOut = toTrialFastest(z, B, rows); // [row·B + trial]: X's rows first, then w*'s
-  return { B, X: laidOut.subarray(0, T * d * B), wStar32: laidOut.subarray(T * d * B), gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
+  const wStar32 = new Float32Array(B * d);
+  for (let tr = 0; tr < B; tr++) for (let k = 0; k < d; k++) wStar32[k * B + tr] = z[tr * rows + T * d + k];
+  return { B, Xpadded: padTrialMajor(z, B, T, d, rows), wStar32, gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
+}
+
+/** X of a full design in the labels kernel's layout [(t·d + k)·B + trial] (the subsample draws labels from it). */
+export function trialFastestX(design: FullDesign, T: number, d: number): Float32Array {
+  return toTrialFastest(design.trialMajor, design.B, T * d + d).subarray(0, T * d * design.B);
 }
 
 /**

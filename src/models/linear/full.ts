@@ -21,15 +21,15 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const solution = new Float64Array(d);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      const noise = await kernels.normals(T, noiseSeed(root, s), first);
-      const projected = await kernels.xty(design.X, noise); // Xᵀε, layout [k·B + trial]
+      const noise = await kernels.trialNormals(T, noiseSeed(root, s), first);
+      const projected = await kernels.xty(design.Xpadded, noise); // Xᵀε, layout [trial·d + k]
       const w = models.get(plan.sources[s - 1]);
       for (let tr = 0; tr < B; tr++) {
         const g = tr * d * d;
         for (let k = 0; k < d; k++) {
           let s = 0;
           for (let j = 0; j < d; j++) s += design.gram[g + k * d + j] * w[j * B + tr];
-          moment[k * B + tr] = s + sigma * projected[k * B + tr];
+          moment[k * B + tr] = s + sigma * projected[tr * d + k];
         }
       }
       store.push(moment);

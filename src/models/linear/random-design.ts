@@ -45,9 +45,10 @@ export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<
       if (run.method === 'full') {
         const drawn = await set.kernels.trialNormals(set.T * d, foldIn(seed, 1), first); // [trial·T·d + t·d + k]
         const X = toTrialFastest(drawn, B, set.T * d);
-        const y = await set.kernels.drawLabels(X, w, set.sigma, foldIn(seed, 2), first);
-        moments.push(await set.kernels.xty(X, y));
-        grams.push(await set.kernels.weightedGram(padTrialMajor(drawn, B, set.T, d, set.T * d), ones.subarray(0, set.T * B)));
+        const y = await set.kernels.drawTrialLabels(X, w, set.sigma, foldIn(seed, 2), first);
+        const padded = padTrialMajor(drawn, B, set.T, d, set.T * d);
+        moments.push(await set.kernels.xty(padded, y));
+        grams.push(await set.kernels.weightedGram(padded, ones.subarray(0, set.T * B)));
       } else {
         const [gram, moment] = await sufficientStatistics(set.kernels, set.T, set.sigma, w, B, d, seed, first);
         moments.push(moment);
@@ -60,7 +61,7 @@ export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<
     for (let tr = 0; tr < B; tr++) {
       system.set(pooledGram.subarray(tr * d * d, (tr + 1) * d * d));
       for (let j = 0; j < d; j++) system[j * d + j] += run.ridge ?? 0;
-      for (let j = 0; j < d; j++) solution[j] = pooledMoment[j * B + tr];
+      for (let j = 0; j < d; j++) solution[j] = pooledMoment[tr * d + j];
       if (!choleskyInPlace(system, d)) throw new Error(`the pooled Gram matrix is singular (trial ${first + tr}, step ${n})`);
       if (n === 1 && tr < live) result.traceGramInverse.add(traceInverseFromCholesky(system, d));
       choleskySolve(system, d, solution);
@@ -86,7 +87,7 @@ function traceInverseFromCholesky(l: Float64Array, d: number): number {
   return total;
 }
 
-/** Reduced method: (XᵀX, Xᵀy) of one data set per trial without X, layouts [trial·d² + j·d + k] and [j·B + trial]. */
+/** Reduced method: (XᵀX, Xᵀy) of one data set per trial without X, layouts [trial·d² + j·d + k] and [trial·d + j]. */
 async function sufficientStatistics(
   kernels: LinearKernels, T: number, sigma: number, w: Float32Array, B: number, d: number, seed: number, first: number,
 ): Promise<[Float64Array, Float64Array]> {
@@ -111,7 +112,7 @@ async function sufficientStatistics(
         gram[tr * d * d + j * d + k] = g;
         signal += g * w[k * B + tr];
       }
-      moment[j * B + tr] = signal + sigma * noise;
+      moment[tr * d + j] = signal + sigma * noise;
     }
   }
   return [gram, moment];

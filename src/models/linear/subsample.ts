@@ -8,7 +8,7 @@ import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, sampleDistinct, STREAM } from '../../core/rng.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
-import { padTrialMajor } from '../../kernels/linear.js';
+import { trialFastestX } from './design.js';
 
 /**
  * The minimum-norm least-squares fit when the r distinct rows drawn are at most d: they are linearly independent,
@@ -16,7 +16,7 @@ import { padTrialMajor } from '../../kernels/linear.js';
  * from the trial-major X (`trialMajor`, rowsPerTrial values per trial, X row-major first).
  */
 function minimumNorm(
-  trialMajor: Float32Array, rowsPerTrial: number, counts: Float32Array, summed: Float32Array, B: number, T: number, d: number, tr: number, out: Float64Array,
+  trialMajor: Float32Array, rowsPerTrial: number, counts: Float32Array, summed: Float32Array, T: number, d: number, tr: number, out: Float64Array,
 ): void {
   const rows: number[] = [];
   for (let t = 0; t < T; t++) if (counts[tr * T + t] > 0) rows.push(t);
@@ -25,7 +25,7 @@ function minimumNorm(
   const kernel = new Float64Array(r * r);
   const alpha = new Float64Array(r);
   for (let a = 0; a < r; a++) {
-    alpha[a] = summed[rows[a] * B + tr] / counts[tr * T + rows[a]];
+    alpha[a] = summed[tr * T + rows[a]] / counts[tr * T + rows[a]];
     const xa = x(rows[a]);
     for (let b = 0; b <= a; b++) {
       const xb = x(rows[b]);
@@ -49,10 +49,10 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { B, T, d } = kernels.shape;
   const { design, weight, sigma, models } = await openFullChunk(context);
   const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
-  const counts = new Float32Array(T * B); // [trial·T + t], the block Gram's layout
+  const counts = new Float32Array(T * B); // [trial·T + t], the kernels' trial-major layout, like summed
   const ridge = run.ridge ?? 0;
   const interpolating = T <= d && ridge === 0;
-  const padded = interpolating ? new Float32Array(0) : padTrialMajor(design.trialMajor, B, T, d, T * d + d);
+  const X = trialFastestX(design, T, d); // the labels kernel's layout
   const summed = new Float32Array(T * B);
   const picked = new Set<number>();
   const gram = new Float64Array(d * d);
@@ -61,7 +61,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const subsampleKey = foldIn(root, STREAM.subsample);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      labels.push(await kernels.drawLabels(design.X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
+      labels.push(await kernels.drawLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
     }
     const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
     counts.fill(0);
@@ -72,22 +72,22 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
       for (const index of picked) {
         const t = index % T;
         counts[tr * T + t] += 1;
-        summed[t * B + tr] += labels[pool[(index - t) / T]][t * B + tr];
+        summed[tr * T + t] += labels[pool[(index - t) / T]][t * B + tr];
       }
     }
     const estimate = models.buffer();
     if (interpolating) {
       // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
       for (let tr = 0; tr < B; tr++) {
-        minimumNorm(design.trialMajor, T * d + d, counts, summed, B, T, d, tr, solution);
+        minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution);
         recordEstimate(context, n, tr, solution, design, weight, estimate);
       }
       models.settle(n, estimate);
       yield n;
       continue;
     }
-    const gramAll = await kernels.weightedGram(padded, counts);
-    const rhs = await kernels.xty(design.X, summed);
+    const gramAll = await kernels.weightedGram(design.Xpadded, counts);
+    const rhs = await kernels.xty(design.Xpadded, summed); // [trial·d + j]
     for (let tr = 0; tr < B; tr++) {
       gram.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
       for (let j = 0; j < d; j++) gram[j * d + j] += ridge;
@@ -99,12 +99,12 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
       // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
       if (choleskyInPlace(lower, d, 1e-5 * largest)) {
         // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
-        for (let j = 0; j < d; j++) solution[j] = rhs[j * B + tr];
+        for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
         choleskySolve(lower, d, solution);
         solved = true;
       }
       // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
-      if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, B, T, d, tr, solution);
+      if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution);
       recordEstimate(context, n, tr, solution, design, weight, estimate);
     }
     models.settle(n, estimate);
