@@ -99,26 +99,27 @@ const LABELS_RANDOM = `function(X, w, sigma) {
 }`;
 
 /**
- * (Xᵀy)[k] = Σ_t X[t,k]·y[t] per trial, the data pass of the least-squares refit, from padded trial-major X
- * (padTrialMajor) and trial-major y [trial·T + t]; output [dp, B], one cell per (k, trial). Lanes run along k, so
- * y[t] is one load for the four lanes (gpu.js's webasm loads lane-varying indices one lane at a time): half the
- * loads of a trial-fastest layout, where X and y both varied by lane. Two partial sums pipeline the adds; the
+ * (Xᵀy_s)[k] = Σ_t X[t,k]·y_s[t] per trial for S vectors y_s at once (the data pass of the least-squares refit),
+ * from padded trial-major X (padTrialMajor) and Y [(s·B + trial)·T + t]; output [dp, S, B], one cell per
+ * (k, s, trial). Lanes run along k, so y_s[t] is one load for the four lanes (gpu.js's webasm loads lane-varying
+ * indices one lane at a time): half the loads of a trial-fastest layout. Several y per call because every call
+ * copies X into the kernel's memory, which cost as much as the pass itself. Two partial sums pipeline the adds; the
  * bounds are constants (gpu.js caps computed loop bounds at 1000 iterations).
  */
-const XTY = `function(X, y) {
-  const tr = this.thread.y;
+const XTY = `function(X, Y) {
+  const tr = this.thread.z;
   let ix = tr * this.constants.T * this.constants.dp + this.thread.x;
-  let iy = tr * this.constants.T;
+  let iy = (this.thread.y * this.constants.B + tr) * this.constants.T;
   let s0 = 0;
   let s1 = 0;
   for (let t = 0; t < this.constants.T2; t += 2) {
-    s0 += X[ix] * y[iy];
-    s1 += X[ix + this.constants.dp] * y[iy + 1];
+    s0 += X[ix] * Y[iy];
+    s1 += X[ix + this.constants.dp] * Y[iy + 1];
     ix += 2 * this.constants.dp;
     iy += 2;
   }
   for (let u = this.constants.T2; u < this.constants.T; u++) {
-    s0 += X[ix] * y[iy];
+    s0 += X[ix] * Y[iy];
     ix += this.constants.dp;
     iy += 1;
   }
@@ -225,6 +226,8 @@ export interface LinearKernels {
   drawLabels(X: Float32Array, w: Float32Array, sigma: number, seed: number, first?: number): Promise<Float32Array>;
   /** Xᵀy per trial from padded trial-major X (padTrialMajor) and y [trial·T + t]; out [trial·d + k] */
   xty(Xpadded: Float32Array, y: Float32Array): Promise<Float32Array>;
+  /** xty for several y (each [trial·T + t]) in one kernel call, X copied into the kernel once */
+  xtyMany(Xpadded: Float32Array, ys: Float32Array[]): Promise<Float32Array[]>;
   /**
    * Σ_t c[t]·x_t x_tᵀ per trial from padded trial-major X (padTrialMajor) and c [trial·T + t]; float64 out,
    * trial-major [trial·d² + j·d + k], both triangles filled
@@ -269,8 +272,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
   const pairs = { JQ: new Float32Array((blocks * (blocks + 1)) / 2), KQ: new Float32Array((blocks * (blocks + 1)) / 2) };
   for (let j = 0, p = 0; j < blocks; j++) for (let k = 0; k <= j; k++, p++) [pairs.JQ[p], pairs.KQ[p]] = [j, k];
   const dp = paddedColumns(d);
-  const xty = backend.createKernel(XTY, { output: [dp, B], constants: { ...constants, dp, T2: T - (T % 2) } });
-  compiled.push(xty);
+  const xtyKernels = new Map<number, GpuKernel>(); // by the number of vectors per call
   const normalKernels = new Map<number, GpuKernel>();
   return {
     backend,
@@ -314,10 +316,27 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
       return toTrialFastest(await this.drawTrialLabels(X, w, sigma, seed, first), B, T);
     },
     async xty(Xpadded, y) {
-      const rows = (await xty(Xpadded, y)) as Float32Array[];
-      const out = new Float32Array(B * d);
-      for (let tr = 0; tr < B; tr++) out.set(rows[tr].subarray(0, d), tr * d);
-      return out;
+      return (await this.xtyMany(Xpadded, [y]))[0];
+    },
+    async xtyMany(Xpadded, ys) {
+      const S = ys.length;
+      let kernel = xtyKernels.get(S);
+      if (!kernel) {
+        kernel = backend.createKernel(XTY, { output: [dp, S, B], constants: { ...constants, dp, T2: T - (T % 2) } });
+        compiled.push(kernel);
+        xtyKernels.set(S, kernel);
+      }
+      let Y = ys[0];
+      if (S > 1) {
+        Y = new Float32Array(S * B * T);
+        ys.forEach((y, s) => Y.set(y, s * B * T));
+      }
+      const cells = (await kernel(Xpadded, Y)) as Float32Array[][];
+      return ys.map((_, s) => {
+        const out = new Float32Array(B * d);
+        for (let tr = 0; tr < B; tr++) out.set(cells[tr][s].subarray(0, d), tr * d);
+        return out;
+      });
     },
     async weightedGram(Xpadded, c) {
       if (!weightedGram) {

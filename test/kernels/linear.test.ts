@@ -47,6 +47,11 @@ for (const name of BACKENDS) {
     const yRows = random(B * T, 10); // [trial·T + t]
     const b = await kernels.xty(padTrialMajor(Xrows, B, T, d, T * d), yRows);
     assert.ok(maxError(b, reference.xty(Xrows, yRows, shape)) < 1e-5, 'xty');
+    // several y in one call: the same numbers as one at a time
+    const ys = [random(B * T, 11), yRows, random(B * T, 12)];
+    const many = await kernels.xtyMany(padTrialMajor(Xrows, B, T, d, T * d), ys);
+    for (const [i, y] of ys.entries()) assert.ok(maxError(many[i], reference.xty(Xrows, y, shape)) < 1e-5, `xtyMany, vector ${i}`);
+    assert.deepEqual(many[1], b, 'xtyMany = xty, bit for bit');
     // trial-major labels are the same numbers as drawLabels, transposed
     const trialLabels = await kernels.drawTrialLabels(X, w, 2, 77);
     assert.ok(trialLabels.every((v, i) => v === noisy[(i % T) * B + Math.floor(i / T)]), 'drawTrialLabels = drawLabels transposed');

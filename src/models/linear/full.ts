@@ -10,19 +10,50 @@
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
 import { PoolStore } from './pool-store.js';
 
+/** Data sets whose Xᵀε one kernel call computes: every call copies X into the kernel, so it is shared by this many. */
+export const NOISE_SPAN = 8;
+
+/**
+ * σ-free noise moments Xᵀε_s of the chunk's data sets, in the order the steps add them. The noise never depends on
+ * the models, so NOISE_SPAN data sets are drawn (each from its own stream, as one at a time would) and projected in
+ * one call, ahead of the steps that pool them.
+ */
+class ProjectedNoise {
+  private readonly ready = new Map<number, Float32Array>();
+  private readonly order: number[];
+  private next = 0;
+  constructor(private readonly context: ChunkContext, private readonly Xpadded: Float32Array) {
+    this.order = context.plan.added.flat();
+  }
+  async take(dataSet: number): Promise<Float32Array> {
+    if (!this.ready.has(dataSet)) {
+      const { kernels, root, first } = this.context;
+      const span = this.order.slice(this.next, this.next + NOISE_SPAN);
+      this.next += span.length;
+      const noises: Float32Array[] = [];
+      for (const s of span) noises.push(await kernels.trialNormals(kernels.shape.T, noiseSeed(root, s), first));
+      const moments = await kernels.xtyMany(this.Xpadded, noises);
+      span.forEach((s, i) => this.ready.set(s, moments[i]));
+    }
+    const moment = this.ready.get(dataSet) as Float32Array;
+    this.ready.delete(dataSet);
+    return moment;
+  }
+}
+
 export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
-  const { run, kernels, root, plan, first } = context;
-  const { B, T, d } = kernels.shape;
+  const { run, kernels, plan } = context;
+  const { B, d } = kernels.shape;
   const { design, weight, sigma, models } = await openFullChunk(context);
   const store = new PoolStore(B * d, plan);
+  const noise = new ProjectedNoise(context, design.Xpadded);
   const pooled = new Float64Array(B * d);
   const moment = new Float64Array(B * d);
   const rhs = new Float64Array(d);
   const solution = new Float64Array(d);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      const noise = await kernels.trialNormals(T, noiseSeed(root, s), first);
-      const projected = await kernels.xty(design.Xpadded, noise); // Xᵀε, layout [trial·d + k]
+      const projected = await noise.take(s); // Xᵀε, layout [trial·d + k]
       const w = models.get(plan.sources[s - 1]);
       for (let tr = 0; tr < B; tr++) {
         const g = tr * d * d;

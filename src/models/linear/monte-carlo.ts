@@ -17,7 +17,7 @@ import type { Backend } from '../../kernels/backend.js';
 import type { PoolStrategy } from '../../strategies/index.js';
 import { peakModels, poolPlan, PoolStore, type PoolPlan } from './pool-store.js';
 import type { ChunkContext } from './chunk.js';
-import { fullChunk } from './full.js';
+import { fullChunk, NOISE_SPAN } from './full.js';
 import { reducedChunk } from './reduced.js';
 import { randomDesignChunk } from './random-design.js';
 import { subsampleChunk } from './subsample.js';
@@ -73,16 +73,18 @@ export interface MonteCarloMoments {
 
 export type Progress = (doneTrialIterations: number, totalTrialIterations: number) => void;
 
-/** Floats a chunk holds per trial; the chunk width is chosen so that every buffer fits MAX_BUFFER. */
-/** The largest kernel buffer of a run, in elements; every one must stay below MAX_BUFFER. */
+/** The largest kernel buffer of a run, in elements per trial; every one must stay below MAX_BUFFER. */
 function widestBuffer(run: LinearRun): number {
   const { samples: T, dim: d } = run;
   const T0 = run.samples0 ?? T;
   const random = run.design === 'random';
+  const fixedFull = !random && (run.method === 'full' || run.strategy.fit === 'subsample');
   // full fixed design: one normals call draws X and w*, (T + 1)·d per trial
-  const design = random ? Math.max(T, T0) * d : run.method === 'full' || run.strategy.fit === 'subsample' ? (T + 1) * d : d;
-  const padded = run.strategy.fit === 'subsample' || random ? Math.max(T, T0) * 4 * Math.ceil(d / 4) : 0; // the block Gram's X
-  return Math.max(design, padded, T, T0, run.strategy.fit === 'subsample' || random ? d * d : d);
+  const design = random ? Math.max(T, T0) * d : fixedFull ? (T + 1) * d : d;
+  // X padded to 4⌈d/4⌉ columns for the Xᵀy and Gram kernels; NOISE_SPAN noise vectors per Xᵀy call
+  const padded = fixedFull || random ? Math.max(T, T0) * 4 * Math.ceil(d / 4) : 0;
+  const noise = fixedFull && run.strategy.fit !== 'subsample' ? NOISE_SPAN * T : T;
+  return Math.max(design, padded, noise, T, T0, run.strategy.fit === 'subsample' || random ? d * d : d);
 }
 
 export function chunkTrials(run: LinearRun): number {
@@ -90,8 +92,8 @@ export function chunkTrials(run: LinearRun): number {
   const widest = widestBuffer(run);
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 2 : 0; // pooled Gram prefixes
   const subsampled = run.strategy.fit === 'subsample' ? subsampleFloats(run) : 0; // kept labels, Gram, padded X
-  // full: X (float32), and XᵀX with its inverse (float64 each, two float32 units per element)
-  const perTrial = (run.method === 'full' ? T * d + 4 * d * d : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
+  // full: X padded and trial-major, XᵀX and its inverse (float64: two float32 units each), NOISE_SPAN data sets' noise twice
+  const perTrial = (run.method === 'full' ? 2 * T * (d + 3) + 4 * d * d + 2 * NOISE_SPAN * T : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
   // ≤ 4096 trials keeps a chunk — the unit of checkpointing — to seconds, and still ≥ 4096 kernel cells (threaded)
@@ -107,7 +109,7 @@ export function chunkBytes(run: LinearRun): number {
   if (widestBuffer(run) > MAX_BUFFER) return Infinity;
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 16 : 0;
   const subsampled = run.strategy.fit === 'subsample' ? subsampleFloats(run) * 4 : 0;
-  return chunkTrials(run) * ((run.method === 'full' ? T * d * 4 + d * d * 16 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled + random);
+  return chunkTrials(run) * ((run.method === 'full' ? 2 * T * (d + 3) * 4 + d * d * 16 + 2 * NOISE_SPAN * T * 4 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled + random);
 }
 
 /** Floats per trial the subsample chunk adds: every data set's labels, the float64 Gram, counts and sums, X padded. */
