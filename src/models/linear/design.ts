@@ -67,7 +67,8 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
   const scale = Float64Array.from({ length: rows }, (_, i) => (i >= T * d ? 1 / Math.sqrt(d) : Math.sqrt(spectrum ? spectrum[i % d] : 1)));
   for (let tr = 0; tr < B; tr++) {
     const trial = z.subarray(tr * rows, (tr + 1) * rows);
-    for (let i = 0; i < rows; i++) trial[i] *= scale[i]; // float32 rounding: the X and w* the kernels see
+    // float32 rounding: the X and w* the kernels see; X's rows only when Σ ≠ I
+    for (let i = spectrum ? 0 : T * d; i < rows; i++) trial[i] *= scale[i];
     // XᵀX of the float32 X, in float64
     gram(trial, T, d, factor);
     gramAll.set(factor, tr * d * d);
