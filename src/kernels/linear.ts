@@ -253,6 +253,13 @@ export function hostTrialNormals(rows: number, B: number, seed: number, first: n
 }
 
 /** Compile the kernels for one shape. Shapes are baked into the kernels, so a new shape compiles anew. */
+/**
+ * 1-D outputs are padded to a multiple of 4 cells: gpu.js's webasm workers run a kernel's SIMD body only when the
+ * output's x extent is a multiple of 4 and fall back to scalar code for the whole output otherwise (an odd chunk
+ * width made the design's draws 4× slower). The extra cells lie past the last trial and are dropped.
+ */
+const quads = (cells: number): number => 4 * Math.ceil(cells / 4);
+
 export function createLinearKernels(backend: Backend, shape: LinearShape): LinearKernels {
   const { B, T, d } = shape;
   // T4: T rounded down to a multiple of 4, a constant so gpu.js treats the unrolled loop's bound as fixed (a
@@ -284,12 +291,12 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
       if (!backend.inKernelRandom) return hostTrialNormals(rows, B, seed, first);
       let kernel = normalKernels.get(rows);
       if (!kernel) {
-        kernel = backend.createKernel(NORMALS, { output: [B * rows], constants, randomSeed: 1 });
+        kernel = backend.createKernel(NORMALS, { output: [quads(B * rows)], constants, randomSeed: 1 });
         compiled.push(kernel);
         normalKernels.set(rows, kernel);
       }
       kernel.setRandomSeed(streamSeed(seed, first * rows));
-      return (await kernel()) as Float32Array;
+      return ((await kernel()) as Float32Array).subarray(0, B * rows);
     },
     async normals(rows, seed, first = 0) {
       return toTrialFastest(await this.trialNormals(rows, seed, first), B, rows);
@@ -305,11 +312,11 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
         return out;
       }
       if (!labelsRandom) {
-        labelsRandom = backend.createKernel(LABELS_RANDOM, { output: [B * T], constants, randomSeed: 1 });
+        labelsRandom = backend.createKernel(LABELS_RANDOM, { output: [quads(B * T)], constants, randomSeed: 1 });
         compiled.push(labelsRandom);
       }
       labelsRandom.setRandomSeed(streamSeed(seed, first * T));
-      return (await labelsRandom(X, w, sigma)) as Float32Array;
+      return ((await labelsRandom(X, w, sigma)) as Float32Array).subarray(0, B * T);
     },
     async drawLabels(X, w, sigma, seed, first = 0) {
       if (!backend.inKernelRandom) return this.labels(X, w, await this.normals(T, seed, first), sigma);
