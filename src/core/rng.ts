@@ -134,16 +134,37 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * Floyd's algorithm: `count` distinct integers of [0, range) in O(count) expected time, into `into` (cleared first),
- * whose iteration order is the draw order.
+ * Floyd's algorithm: `count` distinct integers of [0, range) in O(count) expected time, in draw order. The sampler
+ * keeps a stamp per integer of [0, range) instead of a Set, and reuses its buffers: the accumulate-subsample
+ * Monte Carlo draws T of up to n·T rows per trial and step, and a Set's hashing and iteration were most of that loop.
  */
-export function sampleDistinct(range: number, count: number, generator: KeyedGenerator, into = new Set<number>()): Set<number> {
-  into.clear();
-  for (let j = range - count; j < range; j++) {
-    const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
-    into.add(into.has(r) ? j : r);
+export class DistinctSampler {
+  private stamps = new Uint32Array(0);
+  private epoch = 0;
+  private picks = new Int32Array(0);
+
+  /** The draws, a view valid until the next call. */
+  draw(range: number, count: number, generator: KeyedGenerator): Int32Array {
+    if (this.stamps.length < range) this.stamps = new Uint32Array(range);
+    if (this.picks.length < count) this.picks = new Int32Array(count);
+    if (++this.epoch === 2 ** 32) {
+      this.stamps.fill(0);
+      this.epoch = 1;
+    }
+    const { stamps, picks, epoch } = this;
+    for (let j = range - count, i = 0; j < range; j++, i++) {
+      const r = Math.floor(generator.uniform() * (j + 1)) % (j + 1); // uniform() is in (0, 1]: fold 1 onto 0
+      const pick = stamps[r] === epoch ? j : r;
+      stamps[pick] = epoch;
+      picks[i] = pick;
+    }
+    return picks.subarray(0, count);
   }
-  return into;
+}
+
+/** `count` distinct integers of [0, range) in draw order (DistinctSampler, one-off). */
+export function sampleDistinct(range: number, count: number, generator: KeyedGenerator): Int32Array {
+  return new DistinctSampler().draw(range, count, generator);
 }
 
 /** A standard-normal generator fully determined by `key` (a short keyed stream). */

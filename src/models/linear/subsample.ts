@@ -6,7 +6,7 @@
  */
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
-import { foldIn, KeyedGenerator, sampleDistinct, STREAM } from '../../core/rng.js';
+import { DistinctSampler, foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
 import { trialFastestX } from './design.js';
 
@@ -48,31 +48,30 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { run, kernels, root, first, plan } = context;
   const { B, T, d } = kernels.shape;
   const { design, weight, sigma, models } = await openFullChunk(context);
-  const labels: Float32Array[] = []; // labels[s − 1][t·B + trial]: every data set's labels are kept, they may be drawn again
+  const labels: Float32Array[] = []; // labels[s − 1][trial·T + t]: every data set's labels are kept, they may be drawn again
   const counts = new Float32Array(T * B); // [trial·T + t], the kernels' trial-major layout, like summed
   const ridge = run.ridge ?? 0;
   const interpolating = T <= d && ridge === 0;
   const X = trialFastestX(design, T, d); // the labels kernel's layout
   const summed = new Float32Array(T * B);
-  const picked = new Set<number>();
+  const sampler = new DistinctSampler();
   const gram = new Float64Array(d * d);
   const lower = new Float64Array(d * d);
   const solution = new Float64Array(d);
   const subsampleKey = foldIn(root, STREAM.subsample);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      labels.push(await kernels.drawLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
+      labels.push(await kernels.drawTrialLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
     }
     const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
     counts.fill(0);
     summed.fill(0);
     for (let tr = 0; tr < B; tr++) {
       const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
-      sampleDistinct(pool.length * T, T, generator, picked);
-      for (const index of picked) {
+      for (const index of sampler.draw(pool.length * T, T, generator)) {
         const t = index % T;
         counts[tr * T + t] += 1;
-        summed[tr * T + t] += labels[pool[(index - t) / T]][t * B + tr];
+        summed[tr * T + t] += labels[pool[(index - t) / T]][tr * T + t];
       }
     }
     const estimate = models.buffer();

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KeyedGenerator, sampleDistinct } from '../../../src/core/rng.js';
+import { DistinctSampler, KeyedGenerator, sampleDistinct } from '../../../src/core/rng.js';
 import { zStar } from '../../../src/core/stats.js';
 import { sharedBackend } from '../../helpers/backend.js';
 import { runLinear, type LinearConfig } from '../../../src/models/linear/run.js';
@@ -52,16 +52,26 @@ test('accumulate-subsample: no theory printed; n = 1 is OLS on the real data; fr
   }
 });
 
+test('a reused DistinctSampler draws what a fresh one draws (stamps of earlier calls never leak)', () => {
+  const reused = new DistinctSampler();
+  const [a, b] = [new KeyedGenerator(5), new KeyedGenerator(5)];
+  for (let r = 0; r < 500; r++) {
+    const range = 20 + (r % 37);
+    const count = 1 + (r % 19);
+    assert.deepEqual(reused.draw(range, count, a), sampleDistinct(range, count, b), `call ${r}`);
+  }
+});
+
 test('sampleDistinct draws distinct indices, uniformly (χ² over 40 cells)', () => {
   const generator = new KeyedGenerator(99);
-  const picked = new Set<number>();
+  const sampler = new DistinctSampler(); // one sampler reused, as the Monte Carlo does: stale stamps must not leak
   const range = 40;
   const count = 10;
   const draws = 20000;
   const hits = new Array<number>(range).fill(0);
   for (let r = 0; r < draws; r++) {
-    sampleDistinct(range, count, generator, picked);
-    assert.equal(picked.size, count);
+    const picked = sampler.draw(range, count, generator);
+    assert.equal(new Set(picked).size, count);
     for (const i of picked) {
       assert.ok(Number.isInteger(i) && i >= 0 && i < range);
       hits[i] += 1;
