@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { BACKENDS } from '../../src/kernels/backend.js';
 import { backendOrSkip } from '../helpers/backend.js';
-import { createLinearKernels, INLINE_MATH, padTrialMajor, reference, type LinearShape } from '../../src/kernels/linear.js';
+import { createLinearKernels, padTrialMajor, type LinearShape } from '../../src/kernels/linear.js';
+import { reference } from '../../src/kernels/linear-reference.js';
+import { INLINE_MATH } from '../../src/kernels/normal-draw.js';
 import { erfc, zStar } from '../../src/core/stats.js';
 
 const shape: LinearShape = { B: 37, T: 23, d: 5 }; // odd sizes: SIMD tails and thread splits
