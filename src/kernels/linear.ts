@@ -29,7 +29,7 @@ const LABELS = `function(X, w, noise, sigma) {
   const tr = this.thread.x;
   const t = this.thread.y;
   let s = 0;
-  for (let k = 0; k < this.constants.d; k++) {
+  for (let k = 0; k < this.constants.d; k += 1) {
     s += X[(t * this.constants.d + k) * this.constants.B + tr] * w[k * this.constants.B + tr];
   }
   return s + sigma * noise[t * this.constants.B + tr];
@@ -40,7 +40,7 @@ const LABELS_RANDOM = `function(X, w, sigma) {
   const tr = Math.floor(this.thread.x / this.constants.T);
   const t = this.thread.x - tr * this.constants.T;
   let label = 0;
-  for (let k = 0; k < this.constants.d; k++) {
+  for (let k = 0; k < this.constants.d; k += 1) {
     label += X[(t * this.constants.d + k) * this.constants.B + tr] * w[k * this.constants.B + tr];
   }${NORMAL_DRAW}
   return label + sigma * z;
@@ -66,7 +66,7 @@ const XTY = `function(X, Y) {
     ix += 2 * this.constants.dp;
     iy += 2;
   }
-  for (let u = this.constants.T2; u < this.constants.T; u++) {
+  for (let u = this.constants.T2; u < this.constants.T; u += 1) {
     s0 += X[ix] * Y[iy];
     ix += this.constants.dp;
     iy += 1;
@@ -93,7 +93,7 @@ const BLOCK_GRAM = `function(X, c, JQ, KQ) {
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  for (let t = 0; t < this.constants.T; t++) {
+  for (let t = 0; t < this.constants.T; t += 1) {
     const weight = c[ic];
     if (weight > 0) {
       const v = weight * X[ik];
