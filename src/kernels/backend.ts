@@ -38,6 +38,8 @@ export interface Backend {
   readonly reason: string;
   /** gpu.js's cpu mode cannot seed Math.random, so there the normal draws come from keyed host streams (hostTrialNormals). */
   readonly inKernelRandom: boolean;
+  /** webgpu on a software fallback adapter (e.g. Mesa's lavapipe): its description; correct, but not a GPU */
+  readonly software?: string;
   createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
   destroy(): Promise<void>;
 }
@@ -46,11 +48,28 @@ function gpuClass(): GpuClass {
   return (require('gpu.js') as { GPU: GpuClass }).GPU;
 }
 
+interface WebGPUProbe {
+  /** why there is no usable adapter, or null when one answered */
+  missing: string | null;
+  /** the adapter is a software fallback (e.g. Mesa's lavapipe): it runs the kernels, far slower than webasm */
+  software?: string;
+}
+
 /**
  * Ask for a WebGPU adapter through the `webgpu` package (Dawn). Node 20 has no navigator.gpu, so install one first
- * (see ../shared/notes/gpujs.md). Resolves to null when an adapter answers, else to the reason there is none.
+ * (see ../shared/notes/gpujs.md).
  */
-async function probeWebGPU(timeoutMs = 8000): Promise<string | null> {
+async function probeWebGPU(timeoutMs = 8000): Promise<WebGPUProbe> {
+  const missing = await probeAdapter(timeoutMs);
+  if (missing) return { missing };
+  // a CPU rasteriser behind Vulkan (lavapipe/llvmpipe) answers like a GPU: say so, so that auto does not pick it
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+  const adapter = (await gpu?.requestAdapter().catch(() => null)) as { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; description?: string; vendor?: string } } | null;
+  const fallback = adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter;
+  return { missing: null, software: fallback ? adapter?.info?.description || adapter?.info?.vendor || 'software adapter' : undefined };
+}
+
+async function probeAdapter(timeoutMs: number): Promise<string | null> {
   // Dawn needs the Vulkan loader; without it, loading Dawn only prints a native warning on stderr, so skip it.
   const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
   if (!dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))) return 'no Vulkan loader (libvulkan.so.1) for Dawn';
@@ -71,7 +90,7 @@ async function probeWebGPU(timeoutMs = 8000): Promise<string | null> {
   }
 }
 
-function makeBackend(name: BackendName, reason: string): Backend {
+function makeBackend(name: BackendName, reason: string, software?: string): Backend {
   const GPU = gpuClass();
   const gpu = new GPU({ mode: name });
   const threaded = name !== 'cpu';
@@ -79,6 +98,7 @@ function makeBackend(name: BackendName, reason: string): Backend {
     name,
     reason,
     inKernelRandom: name !== 'cpu',
+    software,
     createKernel(source, settings) {
       const kernel = gpu.createKernel(source, { ...settings, asyncMode: threaded });
       return kernel;
@@ -99,17 +119,18 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
     request = env as BackendName;
   }
   if (request === 'webgpu') {
-    const why = await probeWebGPU();
-    if (why) throw new UsageError(`--backend webgpu cannot run here: ${why}`);
-    return makeBackend('webgpu', 'requested; WebGPU adapter answered');
+    const probe = await probeWebGPU();
+    if (probe.missing) throw new UsageError(`--backend webgpu cannot run here: ${probe.missing}`);
+    return makeBackend('webgpu', `requested; WebGPU adapter answered${probe.software ? ` (software fallback: ${probe.software})` : ''}`, probe.software);
   }
   if (request === 'webasm') {
     if (!gpuClass().isWebAssemblySupported) throw new UsageError('--backend webasm cannot run here: WebAssembly is not supported');
     return makeBackend('webasm', 'requested');
   }
   if (request === 'cpu') return makeBackend('cpu', 'requested');
-  const why = await probeWebGPU();
-  if (!why) return makeBackend('webgpu', 'auto: WebGPU adapter answered');
+  const probe = await probeWebGPU();
+  if (!probe.missing && !probe.software) return makeBackend('webgpu', 'auto: WebGPU adapter answered');
+  const why = probe.missing ?? `the WebGPU adapter is a software fallback (${probe.software})`;
   if (gpuClass().isWebAssemblySupported) return makeBackend('webasm', `auto: ${why}; WebAssembly available`);
   return makeBackend('cpu', `auto: ${why}; no WebAssembly`);
 }
