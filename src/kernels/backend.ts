@@ -2,9 +2,11 @@
  * Backend choice (C3): webgpu → webasm → cpu, webgpu only after an adapter answers. The choice and the reason are
  * recorded in every result. gpu.js is CommonJS; this is the one module that touches its GPU class.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UsageError } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -69,10 +71,15 @@ async function probeWebGPU(timeoutMs = 8000): Promise<WebGPUProbe> {
   return { missing: null, software: fallback ? adapter?.info?.description || adapter?.info?.vendor || 'software adapter' : undefined };
 }
 
-async function probeAdapter(timeoutMs: number): Promise<string | null> {
-  // Dawn needs the Vulkan loader; without it, loading Dawn only prints a native warning on stderr, so skip it.
+/** Dawn needs the Vulkan loader; without it, loading Dawn only prints a native warning on stderr, so look first. */
+function vulkanLoaderMissing(): string | null {
   const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
-  if (!dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))) return 'no Vulkan loader (libvulkan.so.1) for Dawn';
+  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1'))) ? null : 'no Vulkan loader (libvulkan.so.1) for Dawn';
+}
+
+async function probeAdapter(timeoutMs: number): Promise<string | null> {
+  const noLoader = vulkanLoaderMissing();
+  if (noLoader) return noLoader;
   try {
     const g = globalThis as Record<string, unknown>;
     if (!(g.navigator as { gpu?: unknown } | undefined)?.gpu) {
@@ -88,6 +95,34 @@ async function probeAdapter(timeoutMs: number): Promise<string | null> {
   } catch (error) {
     return `WebGPU unavailable (${(error as Error).message.split('\n')[0]})`;
   }
+}
+
+/**
+ * What adapter Dawn would give, asked in a child process: Dawn writes its adapter warnings straight to file
+ * descriptor 2, and an automatic choice that ends on webasm (no adapter, or only a software one) must not leave them
+ * on the user's stderr. ~0.1 s, and only where a Vulkan loader exists.
+ */
+async function peekAdapter(timeoutMs = 8000): Promise<WebGPUProbe> {
+  const noLoader = vulkanLoaderMissing();
+  if (noLoader) return { missing: noLoader };
+  const entry = pathToFileURL(require.resolve('webgpu')).href;
+  const script = `const w = await import(${JSON.stringify(entry)});
+const a = await w.create([]).requestAdapter();
+const info = a && a.info;
+process.stdout.write(JSON.stringify(a ? { software: info && info.isFallbackAdapter ? info.description || info.vendor || 'software adapter' : null } : null));
+process.exit(0);`;
+  const out = await new Promise<string | null>((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: timeoutMs }, (error, stdout) => resolve(error ? null : stdout));
+  });
+  let answer: { software: string | null } | null;
+  try {
+    answer = out === null ? null : (JSON.parse(out || 'null') as { software: string | null } | null);
+  } catch {
+    answer = null;
+  }
+  if (out === null || answer === undefined) return { missing: 'the WebGPU probe did not answer' };
+  if (!answer) return { missing: 'no WebGPU adapter answered' };
+  return { missing: null, software: answer.software ?? undefined };
 }
 
 function makeBackend(name: BackendName, reason: string, software?: string): Backend {
@@ -128,9 +163,12 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
     return makeBackend('webasm', 'requested');
   }
   if (request === 'cpu') return makeBackend('cpu', 'requested');
-  const probe = await probeWebGPU();
-  if (!probe.missing && !probe.software) return makeBackend('webgpu', 'auto: WebGPU adapter answered');
-  const why = probe.missing ?? `the WebGPU adapter is a software fallback (${probe.software})`;
+  const peek = await peekAdapter();
+  if (!peek.missing && !peek.software) {
+    const probe = await probeWebGPU(); // a GPU answered the child: now load Dawn here
+    if (!probe.missing && !probe.software) return makeBackend('webgpu', 'auto: WebGPU adapter answered');
+  }
+  const why = peek.missing ?? (peek.software ? `the WebGPU adapter is a software fallback (${peek.software})` : 'WebGPU adapter lost');
   if (gpuClass().isWebAssemblySupported) return makeBackend('webasm', `auto: ${why}; WebAssembly available`);
   return makeBackend('cpu', `auto: ${why}; no WebAssembly`);
 }
