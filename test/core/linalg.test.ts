@@ -5,7 +5,7 @@ import { choleskyInPlace, gram, gramOfLower, invertLower, tridiagonalEigenvalues
 import { normalStream, rootKey } from '../../src/core/rng.js';
 
 /** float64 routines against ml-matrix, the reference: relative agreement to 1e-10 on well-conditioned matrices. */
-for (const [T, d] of [[12, 1], [20, 5], [100, 32]]) {
+for (const [T, d] of [[12, 1], [20, 5], [100, 32], [23, 6], [7, 3]]) { // odd d and T mod 4 ≠ 0 reach the remainder loops
   test(`gram, Cholesky and inverse agree with ml-matrix (T=${T}, d=${d})`, () => {
     const next = normalStream(rootKey(T * 100 + d));
     const x = Float64Array.from({ length: T * d }, () => next());
