@@ -32,6 +32,8 @@ interface Row extends BenchRow {
   backend: BackendName;
   method: Method;
   fractionOfCeiling: number;
+  /** against bench/peers/torch_full.py (on CUDA where a GPU is visible), null where torch is missing */
+  torchRatio: number | null;
 }
 
 /**
@@ -52,15 +54,27 @@ function trialsFor(backend: BackendName, method: Method, d: number, T: number): 
   return Math.max(256, Math.min(200_000, Math.round(budget / perTrial / 256) * 256));
 }
 
-function numpyPeer(d: number, T: number, trials: number): number | null {
+interface PeerResult {
+  trialIterationsPerSecond: number;
+  /** torch: 'cuda' or 'cpu'; numpy runs on the CPU */
+  device?: string;
+  deviceName?: string;
+}
+
+/**
+ * An independent implementation of the same full workload in python3 (bench/peers/<script>), or null where python3
+ * or its library is missing: the ratio column then says so. numpy_full.py: float64 einsum on the CPU;
+ * torch_full.py: float32 bmm on CUDA when a GPU is visible (the GPU peer of webgpu), else on the CPU.
+ */
+function pythonPeer(script: 'numpy_full.py' | 'torch_full.py', d: number, T: number, trials: number): PeerResult | null {
   try {
-    const out = execFileSync('python3', [new URL('./peers/numpy_full.py', import.meta.url).pathname, String(d), String(T), String(trials), String(ITERATIONS), String(REPEATS)], {
+    const out = execFileSync('python3', [new URL(`./peers/${script}`, import.meta.url).pathname, String(d), String(T), String(trials), String(ITERATIONS), String(REPEATS)], {
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 600_000,
     });
-    return (JSON.parse(out.toString()) as { trialIterationsPerSecond: number }).trialIterationsPerSecond;
+    return JSON.parse(out.toString()) as PeerResult;
   } catch {
-    return null; // no python3 or no numpy: the ratio column says so
+    return null;
   }
 }
 
@@ -76,11 +90,14 @@ async function timeRun(backend: Backend, method: Method, d: number, T: number, t
   return seconds.sort((a, b) => a - b);
 }
 
+const ratio = (r: number | null): string => (r === null ? '—' : r.toFixed(2));
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   const ceilings: Record<string, Ceilings> = {};
   const skipped: string[] = [];
   const peers = new Map<string, number | null>();
+  const torchPeers = new Map<string, PeerResult | null>();
   for (const name of BACKENDS) {
     let backend: Backend;
     try {
@@ -108,12 +125,17 @@ async function main(): Promise<void> {
           const rate = (trials * ITERATIONS) / median;
           const { flops, draws } = work(method, d, T);
           let numpyRatio: number | null = null;
+          let torchRatio: number | null = null;
           if (method === 'full' && name !== 'cpu') {
             const key = `${d}x${T}`;
-            // numpy holds X for every trial at once in float64: cap it near 200 MB
-            if (!peers.has(key)) peers.set(key, numpyPeer(d, T, Math.min(trials, smoke ? 256 : Math.floor(25e6 / (T * d)))));
+            // the peers hold X for every trial at once: cap it near 200 MB (numpy, float64) and 100 MB (torch, float32)
+            const peerTrials = Math.min(trials, smoke ? 256 : Math.floor(25e6 / (T * d)));
+            if (!peers.has(key)) peers.set(key, pythonPeer('numpy_full.py', d, T, peerTrials)?.trialIterationsPerSecond ?? null);
+            if (!torchPeers.has(key)) torchPeers.set(key, pythonPeer('torch_full.py', d, T, peerTrials));
             const peer = peers.get(key);
+            const torch = torchPeers.get(key);
             numpyRatio = peer ? rate / peer : null;
+            torchRatio = torch ? rate / torch.trialIterationsPerSecond : null;
           }
           rows.push({
             name: `${name}/${method}/d${d}/T${T}`,
@@ -130,6 +152,7 @@ async function main(): Promise<void> {
             drawsPerTrialIteration: draws,
             fractionOfCeiling: (rate * flops) / (ceilings[name].matmulGflops * 1e9),
             numpyRatio,
+            torchRatio,
           });
           if (!json) process.stderr.write(`  ${rows[rows.length - 1].name}: ${Math.round(rate)} trial-it/s\n`);
         }
@@ -139,7 +162,9 @@ async function main(): Promise<void> {
     }
   }
   const machine = { host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
-  const result = { machine, smoke, iterations: ITERATIONS, repeats: REPEATS, ceilings, skipped, numpy: Object.fromEntries(peers), rows };
+  const torchRun = [...torchPeers.values()].find((p) => p !== null) ?? null;
+  const torch = torchRun ? { device: torchRun.device, deviceName: torchRun.deviceName, ...Object.fromEntries([...torchPeers].map(([k, p]) => [k, p?.trialIterationsPerSecond ?? null])) } : null;
+  const result = { machine, smoke, iterations: ITERATIONS, repeats: REPEATS, ceilings, skipped, numpy: Object.fromEntries(peers), torch, rows };
   if (!smoke) {
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
     writeFileSync(new URL(`./results/throughput-${machine.date.slice(0, 10)}-${machine.host}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
@@ -154,10 +179,11 @@ async function main(): Promise<void> {
     ...Object.entries(ceilings).map(([b, c]) => `ceiling ${b}: matmul ${c.matmulGflops.toFixed(2)} GFLOP/s (${c.matmulSize}³ naive kernel), normal draws ${(c.drawsPerSecond / 1e6).toFixed(1)} M/s`),
     ...skipped.map((s) => `skipped ${s}`),
     '',
-    ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '× numpy'].join('\t'),
-    ...rows.map((r) => [r.backend, r.method, r.dim, r.samples, r.trials, r.medianSeconds.toFixed(3), `${r.spread[0].toFixed(3)}–${r.spread[1].toFixed(3)}`, Math.round(r.trialIterationsPerSecond), r.flopsPerTrialIteration, r.drawsPerTrialIteration, (100 * r.fractionOfCeiling).toFixed(1), r.numpyRatio === null ? '—' : r.numpyRatio.toFixed(2)].join('\t')),
+    ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '× numpy', '× torch'].join('\t'),
+    ...rows.map((r) => [r.backend, r.method, r.dim, r.samples, r.trials, r.medianSeconds.toFixed(3), `${r.spread[0].toFixed(3)}–${r.spread[1].toFixed(3)}`, Math.round(r.trialIterationsPerSecond), r.flopsPerTrialIteration, r.drawsPerTrialIteration, (100 * r.fractionOfCeiling).toFixed(1), ratio(r.numpyRatio), ratio(r.torchRatio)].join('\t')),
     '',
     `numpy peer (bench/peers/numpy_full.py, same full workload): ${[...peers].map(([k, v]) => `${k}: ${v === null ? 'unavailable' : Math.round(v) + ' trial-it/s'}`).join(', ') || 'not run'}`,
+    `torch peer (bench/peers/torch_full.py, float32${torchRun ? ` on ${torchRun.deviceName ?? torchRun.device}` : ''}): ${[...torchPeers].map(([k, p]) => `${k}: ${p === null ? 'unavailable' : Math.round(p.trialIterationsPerSecond) + ' trial-it/s'}`).join(', ') || 'not run'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
