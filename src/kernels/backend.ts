@@ -17,7 +17,10 @@ export type BackendRequest = BackendName | 'auto';
 
 /** The slice of gpu.js's kernel object collapse-lab uses. */
 export interface GpuKernel {
-  (...args: unknown[]): unknown;
+  /** the flat result (see Backend.createKernel), the caller's own array */
+  (...args: unknown[]): Promise<Float32Array>;
+  /** the flat result's values skip … skip + out.length − 1 written into `out` (no fresh array); resolves to out */
+  into(out: Float32Array, skip: number, ...args: unknown[]): Promise<Float32Array>;
   setRandomSeed(seed: number): GpuKernel;
   kernel?: { constructor: { name: string }; fallbackReason?: string | null };
   destroy?(): void;
@@ -42,6 +45,11 @@ export interface Backend {
   readonly inKernelRandom: boolean;
   /** webgpu on a software fallback adapter (e.g. Mesa's lavapipe): its description; correct, but not a GPU */
   readonly software?: string;
+  /**
+   * A kernel whose every call resolves to one flat Float32Array, row-major over the output ([z][y][x], and the
+   * components of an Array(n) return innermost): gpu.js would shape it into nested rows of subarrays, one object per
+   * cell of an Array(n) output, which cost more than the kernel for the pair draws and the block Gram.
+   */
   createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
   destroy(): Promise<void>;
 }
@@ -125,6 +133,88 @@ process.exit(0);`;
   return { missing: null, software: answer.software ?? undefined };
 }
 
+/** gpu.js's webasm and webgpu kernels hand their flat result to this method to be shaped; returning it skips that. */
+const keepFlat = (data: Float32Array): Float32Array => data;
+
+/**
+ * gpu.js's webasm kernel copies its output out of the shared wasm memory with `slice`, a fresh array per call; on
+ * these VMs fresh pages cost a page fault each (~11 µs per 4 KiB, measured: more than drawing the numbers in them).
+ * Installed on the kernel's memory view, `slice` returns a view instead, which flatKernel copies out before the
+ * kernel can run again.
+ */
+function viewSlice(this: Float32Array, start?: number, end?: number): Float32Array {
+  return this.subarray(start, end);
+}
+
+/** Nested rows (gpu.js's cpu mode) as one flat row-major Float32Array; a flat result as it is. */
+function flatten(result: unknown): Float32Array {
+  if (result instanceof Float32Array) return result;
+  const parts: Float32Array[] = [];
+  const walk = (value: unknown): void => {
+    if (ArrayBuffer.isView(value)) parts.push(value instanceof Float32Array ? value : Float32Array.from(value as unknown as ArrayLike<number>));
+    else for (const item of value as unknown[]) walk(item);
+  };
+  walk(result);
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** The slice of gpu.js's backend kernel object flatKernel reaches into (gpu.js 2.24.1, pinned). */
+interface InnerKernel {
+  _shapeOutput?: unknown;
+  _active?: { f32?: { slice: unknown } } | null;
+}
+
+/**
+ * The kernel with flat results, and `into` to receive them in the caller's buffer. gpu.js builds its backend kernel
+ * object on the first call (and may replace it, e.g. when it degrades a kernel to cpu) and its wasm memory whenever
+ * the argument sizes change, so the hooks are checked before every call. Calls run one at a time, each copied out
+ * before the next starts: a result may be a view of the kernel's memory until then. (Every caller awaits its kernel
+ * calls in turn, so this costs no concurrency.)
+ */
+function flatKernel(kernel: GpuKernel): GpuKernel {
+  let tail: Promise<unknown> = Promise.resolve();
+  const hook = (): void => {
+    const inner = kernel.kernel as InnerKernel | undefined;
+    if (!inner) return;
+    if (typeof inner._shapeOutput === 'function' && inner._shapeOutput !== keepFlat) inner._shapeOutput = keepFlat;
+    const memory = inner._active?.f32;
+    if (memory && memory.slice !== viewSlice) memory.slice = viewSlice;
+  };
+  const run = (args: unknown[], out?: Float32Array, skip = 0): Promise<Float32Array> => {
+    const result = tail.then(() => {
+      hook();
+      return kernel(...args);
+    }).then((value) => {
+      const flat = flatten(value);
+      if (out) {
+        out.set(flat.subarray(skip, skip + out.length));
+        return out;
+      }
+      // a view of shared wasm memory is copied; anything else is already the caller's
+      return flat.buffer instanceof SharedArrayBuffer ? flat.slice() : flat;
+    });
+    tail = result.then(noop, noop);
+    return result;
+  };
+  const flat = Object.assign((...args: unknown[]) => run(args), {
+    into: (out: Float32Array, skip: number, ...args: unknown[]) => run(args, out, skip),
+    setRandomSeed(seed: number) {
+      kernel.setRandomSeed(seed);
+      return flat;
+    },
+    destroy: () => kernel.destroy?.(),
+  }) as unknown as GpuKernel;
+  return Object.defineProperty(flat, 'kernel', { get: () => kernel.kernel });
+}
+
+const noop = (): void => undefined;
+
 function makeBackend(name: BackendName, reason: string, software?: string): Backend {
   const GPU = gpuClass();
   const gpu = new GPU({ mode: name });
@@ -135,8 +225,7 @@ function makeBackend(name: BackendName, reason: string, software?: string): Back
     inKernelRandom: name !== 'cpu',
     software,
     createKernel(source, settings) {
-      const kernel = gpu.createKernel(source, { ...settings, asyncMode: threaded });
-      return kernel;
+      return flatKernel(gpu.createKernel(source, { ...settings, asyncMode: threaded }));
     },
     async destroy() {
       await gpu.destroy();

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { BACKENDS } from '../../src/kernels/backend.js';
 import { backendOrSkip } from '../helpers/backend.js';
-import { createLinearKernels, padTrialMajor, type LinearShape } from '../../src/kernels/linear.js';
+import { createLinearKernels, paddedColumns, padTrialMajor, xtyIndex, type LinearShape } from '../../src/kernels/linear.js';
 import { reference } from '../../src/kernels/linear-reference.js';
 import { INLINE_MATH } from '../../src/kernels/normal-draw.js';
 import { erfc, zStar } from '../../src/core/stats.js';
@@ -49,11 +49,16 @@ for (const name of BACKENDS) {
     const yRows = random(B * T, 10); // [trial·T + t]
     const b = await kernels.xty(padTrialMajor(Xrows, B, T, d, T * d), yRows);
     assert.ok(maxError(b, reference.xty(Xrows, yRows, shape)) < 1e-5, 'xty');
-    // several y in one call: the same numbers as one at a time
-    const ys = [random(B * T, 11), yRows, random(B * T, 12)];
-    const many = await kernels.xtyMany(padTrialMajor(Xrows, B, T, d, T * d), ys);
-    for (const [i, y] of ys.entries()) assert.ok(maxError(many[i], reference.xty(Xrows, y, shape)) < 1e-5, `xtyMany, vector ${i}`);
-    assert.deepEqual(many[1], b, 'xtyMany = xty, bit for bit');
+    // several y in one call, four per cell: each vector's Xᵀy where xtyIndex says
+    for (const vectors of [4, 8]) {
+      const Y = random(vectors * B * T, 11 + vectors); // [(s·B + trial)·T + t]
+      const quads = await kernels.xtyQuads(padTrialMajor(Xrows, B, T, d, T * d), Y, vectors);
+      for (let s = 0; s < vectors; s++) {
+        const want = reference.xty(Xrows, Y.subarray(s * B * T, (s + 1) * B * T), shape);
+        const got = new Float32Array(B * d).map((_, i) => quads[xtyIndex(paddedColumns(d), vectors, Math.floor(i / d), s, i % d)]);
+        assert.ok(maxError(got, want) < 1e-5, `xtyQuads (${vectors} vectors), vector ${s}`);
+      }
+    }
     // trial-major labels are the same numbers as drawLabels, transposed
     const trialLabels = await kernels.drawTrialLabels(X, w, 2, 77);
     assert.ok(trialLabels.every((v, i) => v === noisy[(i % T) * B + Math.floor(i / T)]), 'drawTrialLabels = drawLabels transposed');
@@ -76,8 +81,9 @@ for (const name of BACKENDS) {
     // both in-kernel noise sources: the normals kernel, and the labels kernel with X = 0 (which leaves σ·ξ)
     const sources: Record<string, (seed: number) => Promise<Float32Array>> = { normals: (seed) => kernels.normals(rows, seed) };
     if (backend.inKernelRandom) sources.labels = (seed) => kernels.drawLabels(zeros.X, zeros.w, 1, seed);
-    // per source: 4 moment checks and one Kolmogorov–Smirnov test; the file's 1e-6 split evenly between the two kinds
-    const bound = zStar(4 * Object.keys(sources).length, 5e-7);
+    // per source: 4 moment checks and one Kolmogorov–Smirnov test, plus 2 checks of the Box–Muller pairs; the file's
+    // 1e-6 split evenly between the z checks and the KS tests
+    const bound = zStar(4 * Object.keys(sources).length + 2, 5e-7);
     const ksBound = Math.sqrt(Math.log((2 * Object.keys(sources).length) / 5e-7) / 2); // P(√n·D > x) ≤ 2e^(−2x²)
     for (const [source, draw] of Object.entries(sources)) {
       const a = await draw(12345);
@@ -105,11 +111,23 @@ for (const name of BACKENDS) {
       });
       assert.ok(d * Math.sqrt(n) < ksBound, `${source}: KS √n·D = ${d * Math.sqrt(n)} against N(0, 1)`);
     }
+    // the two halves of a Box–Muller pair (draws 2i and 2i + 1 of the trial-major stream) are independent: E[z₀z₁] = 0
+    // with variance 1 per pair, E[z₀²z₁²] = 1 with variance E[z⁴]² − 1 = 8
+    const pairs = await kernels.trialNormals(rows, 12345);
+    const m = pairs.length / 2;
+    let product = 0;
+    let squares = 0;
+    for (let i = 0; i < m; i++) {
+      product += pairs[2 * i] * pairs[2 * i + 1];
+      squares += pairs[2 * i] ** 2 * pairs[2 * i + 1] ** 2;
+    }
+    assert.ok(Math.abs(product / Math.sqrt(m)) < bound, `pairs: E[z₀z₁] z = ${product / Math.sqrt(m)}`);
+    assert.ok(Math.abs((squares / m - 1) / Math.sqrt(8 / m)) < bound, `pairs: E[z₀²z₁²] z = ${(squares / m - 1) / Math.sqrt(8 / m)}`);
   });
 }
 
 for (const name of BACKENDS) {
-  test(`the in-kernel ln u and cos 2πv on ${name} agree with Math.log and Math.cos over their whole domain`, async (t) => {
+  test(`the in-kernel ln u, cos 2πv and sin 2πv on ${name} agree with Math.log, Math.cos and Math.sin over their whole domain`, async (t) => {
     const backend = await backendOrSkip(name, t);
     if (!backend) return;
     // u: PCG's float32 uniforms, so 1 − u ∈ [2⁻²⁴, 1]; a log-spaced grid over every binade plus a dense grid near 1
@@ -117,20 +135,23 @@ for (const name of BACKENDS) {
     const U = new Float32Array(n).map((_, i) => (i < n / 2 ? 2 ** (-24 + (24 * i) / (n / 2 - 1)) : 0.5 + (0.5 * (i - n / 2)) / (n / 2 - 1)));
     const V = new Float32Array(n).map((_, i) => i / n);
     const log = backend.createKernel(`function(U) { let u = U[this.thread.x];${INLINE_MATH.log}\n  return logU; }`, { output: [n] });
-    const cos = backend.createKernel(`function(V) { let v = V[this.thread.x];${INLINE_MATH.cos}\n  return cosine; }`, { output: [n] });
-    const logs = (await log(U)) as Float32Array;
-    const cosines = (await cos(V)) as Float32Array;
+    const sinCos = backend.createKernel(`function(V) { let v = V[this.thread.x];${INLINE_MATH.sinCos}\n  return [cosine, sine]; }`, { output: [n], returnType: 'Array(2)' });
+    const logs = await log(U);
+    const pairs = await sinCos(V); // [2i]: cos, [2i + 1]: sin
     // float32: a few units in the last place of the result (ln's absolute error near u = 1 scales with |ln u|)
     let worstLog = 0;
     let worstCos = 0;
+    let worstSin = 0;
     for (let i = 0; i < n; i++) {
       worstLog = Math.max(worstLog, Math.abs(logs[i] - Math.log(U[i])) / (2 ** -23 * Math.max(Math.abs(Math.log(U[i])), 2 ** -10)));
-      worstCos = Math.max(worstCos, Math.abs(cosines[i] - Math.cos(2 * Math.PI * V[i])) / 2 ** -23);
+      worstCos = Math.max(worstCos, Math.abs(pairs[2 * i] - Math.cos(2 * Math.PI * V[i])) / 2 ** -23);
+      worstSin = Math.max(worstSin, Math.abs(pairs[2 * i + 1] - Math.sin(2 * Math.PI * V[i])) / 2 ** -23);
     }
     assert.ok(worstLog < 8, `ln: worst error ${worstLog} float32 ulps of |ln u|`);
     assert.ok(worstCos < 8, `cos: worst error ${worstCos} float32 ulps of 1`);
+    assert.ok(worstSin < 8, `sin: worst error ${worstSin} float32 ulps of 1`);
     log.destroy?.();
-    cos.destroy?.();
+    sinCos.destroy?.();
   });
 }
 
@@ -150,10 +171,15 @@ for (const name of BACKENDS) {
       for (let r = 0; r < rows; r++) for (let tr = 0; tr < count; tr++) out[r * count + tr] = buffer[r * B + from + tr];
       return out;
     };
+    // T = 9: a chunk at trial 6 starts on an even draw (54), one at trial 5 on an odd one (45), inside a Box–Muller pair
     assert.deepEqual(await narrow.normals(T, 4242, 6), pick(await wide.normals(T, 4242, 0), 13, T, 6, 4), 'normals');
+    assert.deepEqual(await narrow.normals(T, 4242, 5), pick(await wide.normals(T, 4242, 0), 13, T, 5, 4), 'normals, odd start');
     const narrowX = pick(X, 13, T * d, 6, 4);
     const narrowW = pick(w, 13, d, 6, 4);
     assert.deepEqual(await narrow.drawLabels(narrowX, narrowW, 1.5, 99, 6), pick(await wide.drawLabels(X, w, 1.5, 99, 0), 13, T, 6, 4), 'drawLabels');
+    const oddX = pick(X, 13, T * d, 5, 4);
+    const oddW = pick(w, 13, d, 5, 4);
+    assert.deepEqual(await narrow.drawLabels(oddX, oddW, 1.5, 99, 5), pick(await wide.drawLabels(X, w, 1.5, 99, 0), 13, T, 5, 4), 'drawLabels, odd start');
     wide.release();
     narrow.release();
   });
@@ -171,6 +197,14 @@ for (const name of BACKENDS) {
     const got = await kernels.xty(padTrialMajor(X, big.B, big.T, big.d, big.T * big.d), y);
     const want = reference.xty(X, y, big);
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4 * Math.sqrt(big.T), `entry ${i}: ${got[i]} vs ${want[i]}`);
+    // the four-vector kernel's loop has the same constant bound; vector 2 of four is y
+    const Y = new Float32Array(4 * big.B * big.T);
+    Y.set(y, 2 * big.B * big.T);
+    const quads = await kernels.xtyQuads(padTrialMajor(X, big.B, big.T, big.d, big.T * big.d), Y, 4);
+    for (let i = 0; i < want.length; i++) {
+      const q = quads[xtyIndex(paddedColumns(big.d), 4, Math.floor(i / big.d), 2, i % big.d)];
+      assert.ok(Math.abs(q - want[i]) < 1e-4 * Math.sqrt(big.T), `xtyQuads entry ${i}: ${q} vs ${want[i]}`);
+    }
     kernels.release();
   });
 }

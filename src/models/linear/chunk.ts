@@ -6,6 +6,7 @@
 import { NumericError } from '../../core/errors.js';
 import { foldIn, STREAM } from '../../core/rng.js';
 import type { LinearKernels } from '../../kernels/linear.js';
+import type { Scratch } from '../../core/scratch.js';
 import type { LinearRun, MonteCarloMoments } from './monte-carlo.js';
 import type { PoolPlan } from './pool-store.js';
 import { drawFullDesign, type FullDesign } from './design.js';
@@ -23,6 +24,8 @@ export interface ChunkContext {
   live: number;
   plan: PoolPlan;
   result: MonteCarloMoments;
+  /** the run's reused buffers (a chunk's design and noise live here until the next chunk's replace them) */
+  scratch: Scratch;
   /** ridge: E[error_n | X, w*] per trial, [trial·N + n − 1] (P11), set by the chunk once its design is drawn */
   ridgeExpected?: Float64Array;
 }
@@ -130,7 +133,7 @@ function ridgeExpectations(run: LinearRun, design: FullDesign, live: number): Fl
 export async function openFullChunk(context: ChunkContext): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
   const { run, kernels, root, first, live, plan, result } = context;
   const { B, T, d } = kernels.shape;
-  const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0);
+  const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (run.ridgePolynomials) context.ridgeExpected = ridgeExpectations(run, design, live);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));

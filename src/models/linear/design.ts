@@ -6,7 +6,8 @@
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
-import { padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
+import { paddedColumns, padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
+import { Scratch } from '../../core/scratch.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 export interface ChunkDesign {
@@ -50,16 +51,20 @@ export interface ReducedDesign extends ChunkDesign {
  * (kernel normals, T·d + d per trial, by global trial) and factor XᵀX on the host (+ λI for ridge; gramInverse then
  * holds (XᵀX + λI)⁻¹). The test error is invariant to w*, so its scale only sets the size of the float32 labels.
  */
-export async function drawFullDesign(kernels: LinearKernels, seed: number, firstTrial: number, spectrum?: Float64Array, ridge = 0): Promise<FullDesign> {
+export async function drawFullDesign(kernels: LinearKernels, seed: number, firstTrial: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch()): Promise<FullDesign> {
   const { B, T, d } = kernels.shape;
-  return fullDesignFromNormals(await kernels.trialNormals(T * d + d, seed, firstTrial), firstTrial, B, T, d, spectrum, ridge);
+  const z = await kernels.trialNormals(T * d + d, seed, firstTrial, scratch.float32('design', B * (T * d + d)));
+  return fullDesignFromNormals(z, firstTrial, B, T, d, spectrum, ridge, scratch);
 }
 
-/** The design of B trials from their N(0, 1) draws, trial-major [trial·(T·d + d) + row]: X row-major, then w*. */
-export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0): FullDesign {
+/**
+ * The design of B trials from their N(0, 1) draws, trial-major [trial·(T·d + d) + row]: X row-major, then w*. Its
+ * arrays live in `scratch` (a run's chunks reuse them; the design is the chunk's until the next one is drawn).
+ */
+export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch()): FullDesign {
   const rows = T * d + d;
-  const gramInverse = new Float64Array(B * d * d);
-  const gramAll = new Float64Array(B * d * d);
+  const gramInverse = scratch.float64('gramInverse', B * d * d);
+  const gramAll = scratch.float64('gram', B * d * d);
   const traceGramInverse = new Float64Array(B);
   const factor = new Float64Array(d * d);
   const lowerInverse = new Float64Array(d * d);
@@ -89,7 +94,8 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
   }
   const wStar32 = new Float32Array(B * d);
   for (let tr = 0; tr < B; tr++) for (let k = 0; k < d; k++) wStar32[k * B + tr] = z[tr * rows + T * d + k];
-  return { B, Xpadded: padTrialMajor(z, B, T, d, rows), wStar32, gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
+  const Xpadded = padTrialMajor(z, B, T, d, rows, scratch.float32('Xpadded', B * T * paddedColumns(d)));
+  return { B, Xpadded, wStar32, gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
 }
 
 /** X of a full design in the labels kernel's layout [(t·d + k)·B + trial] (the subsample draws labels from it). */

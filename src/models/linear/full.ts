@@ -7,6 +7,7 @@
  * saves the label pass over X, half the kernel work, without touching the statistics: every refit still sees all
  * T noise draws of every data set it pools.
  */
+import { xtyIndex, paddedColumns } from '../../kernels/linear.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
 import { PoolStore } from './pool-store.js';
 
@@ -15,30 +16,38 @@ export const NOISE_SPAN = 8;
 
 /**
  * σ-free noise moments Xᵀε_s of the chunk's data sets, in the order the steps add them. The noise never depends on
- * the models, so NOISE_SPAN data sets are drawn (each from its own stream, as one at a time would) and projected in
- * one call, ahead of the steps that pool them.
+ * the models, so up to NOISE_SPAN data sets are drawn (each from its own stream, as one at a time would) straight
+ * into one buffer and projected in one call, four per kernel cell, ahead of the steps that pool them.
  */
 class ProjectedNoise {
-  private readonly ready = new Map<number, Float32Array>();
+  private readonly spanOf = new Map<number, ProjectedSet>();
   private readonly order: number[];
   private next = 0;
   constructor(private readonly context: ChunkContext, private readonly Xpadded: Float32Array) {
     this.order = context.plan.added.flat();
   }
-  async take(dataSet: number): Promise<Float32Array> {
-    if (!this.ready.has(dataSet)) {
-      const { kernels, root, first } = this.context;
+  /** Xᵀε of `dataSet`, valid until the next span is drawn: entry (trial, k) at xtyIndex(dp, vectors, trial, index, k). */
+  async take(dataSet: number): Promise<ProjectedSet> {
+    if (!this.spanOf.has(dataSet)) {
+      const { kernels, root, first, scratch } = this.context;
+      const { B, T } = kernels.shape;
       const span = this.order.slice(this.next, this.next + NOISE_SPAN);
       this.next += span.length;
-      const noises: Float32Array[] = [];
-      for (const s of span) noises.push(await kernels.trialNormals(kernels.shape.T, noiseSeed(root, s), first));
-      const moments = await kernels.xtyMany(this.Xpadded, noises);
-      span.forEach((s, i) => this.ready.set(s, moments[i]));
+      const vectors = 4 * Math.ceil(span.length / 4); // the kernel takes quads; a short span's last ones are unused
+      const noise = scratch.float32('noise', vectors * B * T);
+      for (const [i, s] of span.entries()) await kernels.trialNormals(T, noiseSeed(root, s), first, noise.subarray(i * B * T, (i + 1) * B * T));
+      const moments = await kernels.xtyQuads(this.Xpadded, noise, vectors, scratch.float32('moments', B * vectors * paddedColumns(kernels.shape.d)));
+      this.spanOf.clear();
+      span.forEach((s, index) => this.spanOf.set(s, { moments, vectors, index }));
     }
-    const moment = this.ready.get(dataSet) as Float32Array;
-    this.ready.delete(dataSet);
-    return moment;
+    return this.spanOf.get(dataSet) as ProjectedSet;
   }
+}
+
+interface ProjectedSet {
+  moments: Float32Array;
+  vectors: number;
+  index: number;
 }
 
 export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
@@ -50,17 +59,21 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const pooled = new Float64Array(B * d);
   const moment = new Float64Array(B * d);
   const rhs = new Float64Array(d);
+  const source = new Float64Array(d);
   const solution = new Float64Array(d);
+  const dp = paddedColumns(d);
+  const { gram, gramInverse } = design;
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      const projected = await noise.take(s); // Xᵀε, layout [trial·d + k]
+      const { moments, vectors, index } = await noise.take(s); // Xᵀε
       const w = models.get(plan.sources[s - 1]);
       for (let tr = 0; tr < B; tr++) {
-        const g = tr * d * d;
-        for (let k = 0; k < d; k++) {
+        for (let j = 0; j < d; j++) source[j] = w[j * B + tr];
+        let m = xtyIndex(dp, vectors, tr, index, 0); // entry k is 4k further on
+        for (let k = 0, row = tr * d * d; k < d; k++, row += d, m += 4) {
           let s = 0;
-          for (let j = 0; j < d; j++) s += design.gram[g + k * d + j] * w[j * B + tr];
-          moment[k * B + tr] = s + sigma * projected[tr * d + k];
+          for (let j = 0; j < d; j++) s += gram[row + j] * source[j];
+          moment[k * B + tr] = s + sigma * moments[m];
         }
       }
       store.push(moment);
@@ -69,10 +82,9 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
     const estimate = models.buffer();
     for (let tr = 0; tr < B; tr++) {
       for (let k = 0; k < d; k++) rhs[k] = pooled[k * B + tr];
-      const inverse = tr * d * d;
-      for (let j = 0; j < d; j++) {
+      for (let j = 0, row = tr * d * d; j < d; j++, row += d) {
         let s = 0;
-        for (let k = 0; k < d; k++) s += design.gramInverse[inverse + j * d + k] * rhs[k];
+        for (let k = 0; k < d; k++) s += gramInverse[row + k] * rhs[k];
         solution[j] = s;
       }
       recordEstimate(context, n, tr, solution, design, weight, estimate);

@@ -12,6 +12,7 @@ import type { RidgePolynomials } from '../../theory/ridge.js';
 import { CheckpointMismatchError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { Moments } from '../../core/stats.js';
+import { Scratch } from '../../core/scratch.js';
 import { linearKernels, MAX_BUFFER } from '../../kernels/linear.js';
 import type { Backend } from '../../kernels/backend.js';
 import type { PoolStrategy } from '../../strategies/index.js';
@@ -178,6 +179,7 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
     chunkTrials: B,
     kernelClasses: [],
   };
+  const scratch = new Scratch();
   let startChunk = 0;
   if (control.resume) {
     const saved = control.resume;
@@ -194,7 +196,7 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
   for (let chunk = startChunk, first = startChunk * B; first < trials; chunk++, first += B) {
     control.signal?.throwIfAborted();
     const live = Math.min(B, trials - first); // the last chunk is padded to B; padded trials are not counted
-    const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result };
+    const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result, scratch };
     const step =
       run.design === 'random' ? randomDesignChunk(context)
       : run.strategy.fit === 'subsample' ? subsampleChunk(context)
