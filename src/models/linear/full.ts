@@ -9,6 +9,7 @@
  */
 import { xtyIndex, paddedColumns } from '../../kernels/linear.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
+import type { FullDesign } from './design.js';
 import { PoolStore } from './pool-store.js';
 
 /** Data sets whose Xᵀε one kernel call computes: every call copies X into the kernel, so it is shared by this many. */
@@ -58,38 +59,53 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const noise = new ProjectedNoise(context, design.Xpadded);
   const pooled = new Float64Array(B * d);
   const moment = new Float64Array(B * d);
-  const rhs = new Float64Array(d);
-  const source = new Float64Array(d);
-  const solution = new Float64Array(d);
-  const dp = paddedColumns(d);
-  const { gram, gramInverse } = design;
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      const { moments, vectors, index } = await noise.take(s); // Xᵀε
-      const w = models.get(plan.sources[s - 1]);
-      for (let tr = 0; tr < B; tr++) {
-        for (let j = 0; j < d; j++) source[j] = w[j * B + tr];
-        let m = xtyIndex(dp, vectors, tr, index, 0); // entry k is 4k further on
-        for (let k = 0, row = tr * d * d; k < d; k++, row += d, m += 4) {
-          let s = 0;
-          for (let j = 0; j < d; j++) s += gram[row + j] * source[j];
-          moment[k * B + tr] = s + sigma * moments[m];
-        }
-      }
+      formMoment(await noise.take(s), models.get(plan.sources[s - 1]), design.gram, sigma, B, d, moment);
       store.push(moment);
     }
     store.pooled(n, pooled);
     const estimate = models.buffer();
-    for (let tr = 0; tr < B; tr++) {
-      for (let k = 0; k < d; k++) rhs[k] = pooled[k * B + tr];
-      for (let j = 0, row = tr * d * d; j < d; j++, row += d) {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += gramInverse[row + k] * rhs[k];
-        solution[j] = s;
-      }
-      recordEstimate(context, n, tr, solution, design, weight, estimate);
-    }
+    solvePooled(context, n, pooled, design, weight, estimate);
     models.settle(n, estimate);
     yield n;
+  }
+}
+
+/*
+ * The per-trial arithmetic lives in plain functions, not in the async generator: V8 keeps a generator's locals boxed,
+ * and these loops allocated a heap number per multiply-add (a young-generation collection every few ms).
+ */
+
+/** Xᵀy_s = (XᵀX)w + σ·Xᵀε_s per trial into `moment` [k·B + trial], for data set s labelled by model w [j·B + trial]. */
+function formMoment(projected: ProjectedSet, w: Float32Array, gram: Float64Array, sigma: number, B: number, d: number, moment: Float64Array): void {
+  const { moments, vectors, index } = projected;
+  const dp = paddedColumns(d);
+  const source = new Float64Array(d);
+  for (let tr = 0; tr < B; tr++) {
+    for (let j = 0; j < d; j++) source[j] = w[j * B + tr];
+    let m = xtyIndex(dp, vectors, tr, index, 0); // entry k is 4k further on
+    for (let k = 0, row = tr * d * d; k < d; k++, row += d, m += 4) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += gram[row + j] * source[j];
+      moment[k * B + tr] = s + sigma * moments[m];
+    }
+  }
+}
+
+/** Every trial's refit ŵ_n = (XᵀX)⁻¹·pooled, stored into `estimate` and its error recorded. */
+function solvePooled(context: ChunkContext, n: number, pooled: Float64Array, design: FullDesign, weight: Float64Array, estimate: Float32Array): void {
+  const { B, d } = context.kernels.shape;
+  const { gramInverse } = design;
+  const rhs = new Float64Array(d);
+  const solution = new Float64Array(d);
+  for (let tr = 0; tr < B; tr++) {
+    for (let k = 0; k < d; k++) rhs[k] = pooled[k * B + tr];
+    for (let j = 0, row = tr * d * d; j < d; j++, row += d) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += gramInverse[row + k] * rhs[k];
+      solution[j] = s;
+    }
+    recordEstimate(context, n, tr, solution, design, weight, estimate);
   }
 }
