@@ -2,11 +2,12 @@
  * Monte Carlo throughput, in trial-iterations per second, for each available backend and both methods, with the
  * machine's ceilings measured in the same run and an independent numpy implementation as the peer.
  *
- *   npm run bench                 the table (add -- --json for machine-readable rows, -- --smoke for a seconds-long run)
+ *   npm run bench                 the table (add -- --json for machine-readable rows, -- --smoke for a seconds-long run,
+ *                                 -- --iterations=N for N model-fitting iterations per trial instead of 50)
  *
  * Each row: median of REPEATS timed runs after one warm-up run, the spread (min–max), the work per trial-iteration
- * (flops, normal draws), the flop rate reached as a fraction of a plain matmul kernel on the same backend, and the
- * ratio to numpy (full method, same workload). Results are also written to bench/results/<host>-<date>.json.
+ * (flops, normal draws), the flop rate reached as a fraction of a register-blocked matmul kernel on the same backend, and the
+ * ratio to numpy (full method, same workload). Results are also written to bench/results/throughput-<date>-<host>-<N>it.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,13 @@ const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const smoke = args.has('--smoke');
 const REPEATS = smoke ? 1 : 3;
-const ITERATIONS = smoke ? 2 : 10;
+// paper scale (the issue's d = 32 verification grid runs 50 iterations); --iterations=10 weighs the per-trial design more
+const iterationsFlag = process.argv.find((a) => a.startsWith('--iterations='));
+const ITERATIONS = smoke ? 2 : iterationsFlag ? Number(iterationsFlag.slice('--iterations='.length)) : 50;
+if (!Number.isInteger(ITERATIONS) || ITERATIONS < 1 || ITERATIONS > 1000) {
+  process.stderr.write(`bench: --iterations must be an integer in [1, 1000]; got ${JSON.stringify(iterationsFlag?.slice(13))}\n`);
+  process.exit(2);
+}
 // the issue's sizes: the paper's d = 10 example, its d = 32 figure grid at two T, and the grid's largest cell
 const SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316], [32, 1000], [100, 1000]];
 
@@ -37,13 +44,16 @@ interface Row extends BenchRow {
 }
 
 /**
- * Work per trial-iteration (multiply-add = 2 flops) and normal draws. Full: Xᵀε on the kernel (2·T·d), then on the
- * host (XᵀX)w (2·d²) and the solve with (XᵀX)⁻¹ (2·d²); T draws. Reduced: O(d).
+ * Work per trial-iteration (multiply-add = 2 flops) and normal draws, the per-trial design spread over the iterations.
+ * Full: Xᵀε on the kernel (2·T·d), then on the host (XᵀX)w (2·d²) and the solve with (XᵀX)⁻¹ (2·d²); T draws; per
+ * trial X and w* ((T + 1)·d draws), XᵀX's lower triangle (T·d·(d + 1) flops) and its inverse by Cholesky (~2·d³).
+ * Reduced: d draws and O(d) flops; per trial a Wishart spectrum (2d − 1 chi-square draws, an O(d²) QL sweep).
  */
 function work(method: Method, d: number, T: number) {
+  const N = ITERATIONS;
   return method === 'full'
-    ? { flops: 2 * T * d + 4 * d * d, draws: T }
-    : { flops: 6 * d, draws: d }; // scale and add the noise, extend the prefix sums, pool, square
+    ? { flops: 2 * T * d + 4 * d * d + (T * d * (d + 1) + 2 * d ** 3) / N, draws: T + ((T + 1) * d) / N }
+    : { flops: 6 * d + (10 * d * d) / N, draws: d + (2 * d - 1) / N }; // scale and add the noise, extend the prefix sums, pool, square
 }
 
 /** Trials per timed run: enough for ~1 s on webasm, fewer on the slow cpu backend. */
@@ -167,7 +177,7 @@ async function main(): Promise<void> {
   const result = { machine, smoke, iterations: ITERATIONS, repeats: REPEATS, ceilings, skipped, numpy: Object.fromEntries(peers), torch, rows };
   if (!smoke) {
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL(`./results/throughput-${machine.date.slice(0, 10)}-${machine.host}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
+    writeFileSync(new URL(`./results/throughput-${machine.date.slice(0, 10)}-${machine.host}-${ITERATIONS}it.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
   }
   if (json) {
     const stable = rows.map((r) => ({ name: r.name, backend: r.backend, method: r.method, dim: r.dim, samples: r.samples, trials: r.trials, trialIterationsPerSecond: r.trialIterationsPerSecond, fractionOfCeiling: r.fractionOfCeiling }));
@@ -176,7 +186,7 @@ async function main(): Promise<void> {
   }
   const lines = [
     `collapse-lab throughput: accumulate, ${ITERATIONS} iterations, median of ${REPEATS} after a warm-up; ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`,
-    ...Object.entries(ceilings).map(([b, c]) => `ceiling ${b}: matmul ${c.matmulGflops.toFixed(2)} GFLOP/s (${c.matmulSize}³ naive kernel), normal draws ${(c.drawsPerSecond / 1e6).toFixed(1)} M/s`),
+    ...Object.entries(ceilings).map(([b, c]) => `ceiling ${b}: matmul ${c.matmulGflops.toFixed(2)} GFLOP/s (${c.matmulSize}³, four rows per cell; one entry per cell: ${c.naiveMatmulGflops.toFixed(2)}), normal draws ${(c.drawsPerSecond / 1e6).toFixed(1)} M/s`),
     ...skipped.map((s) => `skipped ${s}`),
     '',
     ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '× numpy', '× torch'].join('\t'),

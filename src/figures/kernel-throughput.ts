@@ -130,7 +130,7 @@ export function buildThroughput(data: ThroughputData): PlotlyFigure {
       mode: 'markers',
       x: withCeiling.map(category),
       y: withCeiling.map((r) => (ceiling(r).matmulGflops * 1e9) / r.flopsPerTrialIteration),
-      name: 'flop ceiling (naive matmul kernel ÷ flops per trial-iteration)',
+      name: 'flop ceiling (matmul kernel ÷ flops per trial-iteration)',
       legendgroup: 'flop ceiling',
       showlegend: once('flop'),
       marker: { symbol: 'line-ew-open', size: 28, color: '#d62728', line: { width: 3, color: '#d62728' } },
@@ -191,7 +191,7 @@ export function throughputCaption(data: ThroughputData): string {
   return [
     `Monte Carlo throughput of the linear-regression core (accumulate, ${result.iterations} iterations) in trial-iterations per second, per gpu.js backend, method and size (d, T); bars: median of ${result.repeats} timed runs after a warm-up, whiskers: fastest and slowest run; log y axis.`,
     `Data: ${data.file} (${m.host}, ${m.cpus} × ${m.cpuModel}, Node ${m.node}, ${m.date}), written by \`npm run bench\`.`,
-    'Markers: the ceilings measured in the same run, as trial-iterations per second — the naive matmul kernel\'s GFLOP/s divided by the flops of one trial-iteration, and the normal-draw rate divided by its draws — and, for the full method, the independent numpy implementation.',
+    'Markers: the ceilings measured in the same run, as trial-iterations per second — the matmul kernel\'s GFLOP/s (four rows of the product per cell; files before 2026-12 used one entry per cell) divided by the flops of one trial-iteration, and the normal-draw rate divided by its draws — and, for the full method, the independent numpy implementation.',
     result.skipped.length ? `Not measured: ${result.skipped.join('; ')}.` : '',
     '--quick does not change this figure: it plots stored benchmark results.',
   ]
