@@ -72,11 +72,6 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   }
 }
 
-/*
- * The per-trial arithmetic lives in plain functions, not in the async generator: V8 keeps a generator's locals boxed,
- * and these loops allocated a heap number per multiply-add (a young-generation collection every few ms).
- */
-
 /** Xᵀy_s = (XᵀX)w + σ·Xᵀε_s per trial into `moment` [k·B + trial], for data set s labelled by model w [j·B + trial]. */
 function formMoment(projected: ProjectedSet, w: Float32Array, gram: Float64Array, sigma: number, B: number, d: number, moment: Float64Array): void {
   const { moments, vectors, index } = projected;
