@@ -8,7 +8,7 @@
  */
 import { cpus } from 'node:os';
 import { selectBackend, type Backend } from '../src/kernels/backend.js';
-import { simulateLinear, type Method } from '../src/models/linear/monte-carlo.js';
+import { chunkTrials, simulateLinear, type Method } from '../src/models/linear/monte-carlo.js';
 import { accumulate } from '../src/strategies/accumulate.js';
 
 const args = new Set(process.argv.slice(2));
@@ -19,7 +19,7 @@ interface Row { axis: string; method: Method; dim: number; samples: number; tria
 
 async function measure(backend: Backend, axis: string, method: Method, dim: number, samples: number, trials: number): Promise<Row> {
   const run = { strategy: accumulate, dim, samples, noise: 1, iterations: ITERATIONS, trials, seed: 5, method };
-  await simulateLinear({ ...run, trials: Math.min(trials, 256) }, backend); // compile and warm up this shape
+  await simulateLinear({ ...run, trials: chunkTrials(run) }, backend); // one chunk of the same width: compiles this shape's kernels
   const started = performance.now();
   await simulateLinear(run, backend);
   const seconds = (performance.now() - started) / 1000;

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { BACKENDS, selectBackend, type Backend, type BackendName } from '../src/kernels/backend.js';
 import { UsageError } from '../src/core/errors.js';
-import { simulateLinear, type Method } from '../src/models/linear/monte-carlo.js';
+import { chunkTrials, simulateLinear, type Method } from '../src/models/linear/monte-carlo.js';
 import { accumulate } from '../src/strategies/accumulate.js';
 import type { BenchRow } from '../src/figures/kernel-throughput.js';
 import { measureCeilings, type Ceilings } from './ceilings.js';
@@ -90,7 +90,7 @@ function pythonPeer(script: 'numpy_full.py' | 'torch_full.py', d: number, T: num
 
 async function timeRun(backend: Backend, method: Method, d: number, T: number, trials: number): Promise<number[]> {
   const run = { strategy: accumulate, dim: d, samples: T, noise: 1, iterations: ITERATIONS, trials, seed: 1, method };
-  await simulateLinear({ ...run, trials: Math.min(trials, 512) }, backend); // warm-up: compile, JIT, worker pool
+  await simulateLinear({ ...run, trials: chunkTrials(run) }, backend); // warm-up, one chunk of the timed runs' width: compile this shape, JIT, worker pool
   const seconds: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const started = performance.now();
