@@ -233,10 +233,9 @@ export interface LinearKernels {
 
 /**
  * Host normals where the backend cannot seed its kernels (gpu.js cpu mode): one keyed stream per global trial, so
- * these too do not depend on the chunking. Layout [trial·rows + row].
+ * these too do not depend on the chunking. Layout [trial·rows + row], into `out` when given.
  */
-export function hostTrialNormals(rows: number, B: number, seed: number, first: number): Float32Array {
-  const out = new Float32Array(rows * B);
+export function hostTrialNormals(rows: number, B: number, seed: number, first: number, out: Float32Array = new Float32Array(rows * B)): Float32Array {
   for (let tr = 0; tr < B; tr++) {
     const generator = new KeyedGenerator(foldIn(seed, first + tr));
     for (let r = 0, i = tr * rows; r < rows; r++, i++) out[i] = generator.normal();
@@ -274,10 +273,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
       for (const kernel of compiled) kernel.destroy?.();
     },
     async trialNormals(rows, seed, first = 0, out) {
-      if (!backend.inKernelRandom) {
-        const drawn = hostTrialNormals(rows, B, seed, first);
-        return out ? (out.set(drawn), out) : drawn;
-      }
+      if (!backend.inKernelRandom) return hostTrialNormals(rows, B, seed, first, out);
       const span = pairSpan(first * rows, B * rows);
       let kernel = normalKernels.get(rows);
       if (!kernel) {
