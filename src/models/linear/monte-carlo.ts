@@ -93,7 +93,8 @@ export function chunkTrials(run: LinearRun): number {
   const widest = widestBuffer(run);
   const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 2 : 0; // pooled Gram prefixes
   const subsampled = run.strategy.fit === 'subsample' ? subsampleFloats(run) : 0; // kept labels, Gram, padded X
-  // full: X padded and trial-major, XᵀX and its inverse (float64: two float32 units each), NOISE_SPAN data sets' noise twice
+  // full: X padded and trial-major, XᵀX and its inverse (float64: two float32 units each), a span's noise and its Xᵀε
+  // (counted as twice the noise: NOISE_SPAN·4⌈d/4⌉ moments, below NOISE_SPAN·T when T ≥ 4⌈d/4⌉; 4d² dominates otherwise)
   const perTrial = (run.method === 'full' ? 2 * T * (d + 3) + 4 * d * d + 2 * NOISE_SPAN * T : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
   const byBuffer = Math.floor(MAX_BUFFER / widest);
   const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
