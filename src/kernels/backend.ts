@@ -21,13 +21,25 @@ export interface GpuKernel {
   (...args: unknown[]): Promise<Float32Array>;
   /** the flat result's values skip … skip + out.length − 1 written into `out` (no fresh array); resolves to out */
   into(out: Float32Array, skip: number, ...args: unknown[]): Promise<Float32Array>;
-  setRandomSeed(seed: number): GpuKernel;
+  /**
+   * `into` for a kernel with in-kernel random numbers, its seed set when the call runs: calls queue (see flatKernel),
+   * so a seed set when a call is made could be overwritten by another caller's before it runs.
+   */
+  seededInto(seed: number, out: Float32Array, skip: number, ...args: unknown[]): Promise<Float32Array>;
   kernel?: { constructor: { name: string }; fallbackReason?: string | null };
   destroy?(): void;
 }
 
+/** A kernel as gpu.js makes it: called with the arguments, seeded with setRandomSeed. */
+interface RawKernel {
+  (...args: unknown[]): Promise<unknown>;
+  setRandomSeed(seed: number): unknown;
+  kernel?: GpuKernel['kernel'];
+  destroy?(): void;
+}
+
 interface GpuInstance {
-  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  createKernel(source: string, settings: Record<string, unknown>): RawKernel;
   destroy(): Promise<void> | void;
 }
 
@@ -173,11 +185,12 @@ interface InnerKernel {
 /**
  * The kernel with flat results, and `into` to receive them in the caller's buffer. gpu.js builds its backend kernel
  * object on the first call (and may replace it, e.g. when it degrades a kernel to cpu) and its wasm memory whenever
- * the argument sizes change, so the hooks are checked before every call. Calls run one at a time, each copied out
- * before the next starts: a result may be a view of the kernel's memory until then. (Every caller awaits its kernel
- * calls in turn, so this costs no concurrency.)
+ * the argument sizes change, so the hooks are checked before every call. Calls to one kernel queue and run one at a
+ * time, each copied out before the next starts (a result may be a view of the kernel's memory until then), and a
+ * call's seed is set when it runs: two chunks in flight (monte-carlo.ts) call the same kernels. Different kernels
+ * run concurrently.
  */
-function flatKernel(kernel: GpuKernel): GpuKernel {
+function flatKernel(kernel: RawKernel): GpuKernel {
   let tail: Promise<unknown> = Promise.resolve();
   const hook = (): void => {
     const inner = kernel.kernel as InnerKernel | undefined;
@@ -186,9 +199,10 @@ function flatKernel(kernel: GpuKernel): GpuKernel {
     const memory = inner._active?.f32;
     if (memory && memory.slice !== viewSlice) memory.slice = viewSlice;
   };
-  const run = (args: unknown[], out?: Float32Array, skip = 0): Promise<Float32Array> => {
+  const run = (args: unknown[], out?: Float32Array, skip = 0, seed?: number): Promise<Float32Array> => {
     const result = tail.then(() => {
       hook();
+      if (seed !== undefined) kernel.setRandomSeed(seed);
       return kernel(...args);
     }).then((value) => {
       const flat = flatten(value);
@@ -204,10 +218,7 @@ function flatKernel(kernel: GpuKernel): GpuKernel {
   };
   const flat = Object.assign((...args: unknown[]) => run(args), {
     into: (out: Float32Array, skip: number, ...args: unknown[]) => run(args, out, skip),
-    setRandomSeed(seed: number) {
-      kernel.setRandomSeed(seed);
-      return flat;
-    },
+    seededInto: (seed: number, out: Float32Array, skip: number, ...args: unknown[]) => run(args, out, skip, seed),
     destroy: () => kernel.destroy?.(),
   }) as unknown as GpuKernel;
   return Object.defineProperty(flat, 'kernel', { get: () => kernel.kernel });

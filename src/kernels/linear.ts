@@ -281,8 +281,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
         compiled.push(kernel);
         normalKernels.set(rows, kernel);
       }
-      kernel.setRandomSeed(streamSeed(seed, span.firstCell));
-      return kernel.into(out ?? new Float32Array(B * rows), span.offset);
+      return kernel.seededInto(streamSeed(seed, span.firstCell), out ?? new Float32Array(B * rows), span.offset);
     },
     async normals(rows, seed, first = 0) {
       return toTrialFastest(await this.trialNormals(rows, seed, first), B, rows);
@@ -302,8 +301,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
         labelsRandom = backend.createKernel(LABELS_RANDOM, { output: [span.cells], constants, randomSeed: 1, returnType: 'Array(2)' });
         compiled.push(labelsRandom);
       }
-      labelsRandom.setRandomSeed(streamSeed(seed, span.firstCell));
-      return labelsRandom.into(new Float32Array(B * T), span.offset, X, w, sigma, span.offset);
+      return labelsRandom.seededInto(streamSeed(seed, span.firstCell), new Float32Array(B * T), span.offset, X, w, sigma, span.offset);
     },
     async drawLabels(X, w, sigma, seed, first = 0) {
       if (!backend.inKernelRandom) return this.labels(X, w, await this.normals(T, seed, first), sigma);

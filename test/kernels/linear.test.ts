@@ -127,6 +127,25 @@ for (const name of BACKENDS) {
 }
 
 for (const name of BACKENDS) {
+  test(`concurrent seeded calls on ${name} draw what the same calls made one at a time draw (calls queue; each runs with its own seed)`, async (t) => {
+    const backend = await backendOrSkip(name, t);
+    if (!backend) return;
+    const kernels = createLinearKernels(backend, { B: 64, T: 9, d: 3 });
+    const seeds = [rootKey(1), rootKey(2), rootKey(3), rootKey(4)];
+    const alone: Float32Array[] = [];
+    for (const seed of seeds) alone.push(await kernels.trialNormals(9, seed));
+    const together = await Promise.all(seeds.map((seed, i) => kernels.trialNormals(9, seed, i % 2 ? 64 : 0)));
+    const shifted = await Promise.all([kernels.trialNormals(9, seeds[1], 64), kernels.trialNormals(9, seeds[3], 64)]);
+    assert.deepEqual(together[0], alone[0]);
+    assert.deepEqual(together[2], alone[2]);
+    assert.deepEqual(together[1], shifted[0]);
+    assert.deepEqual(together[3], shifted[1]);
+    assert.notDeepEqual(together[0], together[2]);
+    kernels.release();
+  });
+}
+
+for (const name of BACKENDS) {
   test(`the in-kernel ln u, cos 2πv and sin 2πv on ${name} agree with Math.log, Math.cos and Math.sin over their whole domain`, async (t) => {
     const backend = await backendOrSkip(name, t);
     if (!backend) return;

@@ -151,10 +151,56 @@ export interface MomentsState {
 export interface SimulationControl {
   /** continue from this checkpoint (it must come from the same configuration) */
   resume?: MonteCarloCheckpoint;
-  /** called after every chunk with the checkpoint to persist; awaited before the next chunk starts */
+  /** called after every chunk, in chunk order, with the checkpoint to persist; awaited before another chunk starts */
   onChunk?: (checkpoint: MonteCarloCheckpoint) => void | Promise<void>;
-  /** checked between chunks: an aborted run stops after persisting its last checkpoint and throws signal.reason */
+  /** checked before each chunk starts: an aborted run finishes the chunks in flight, persists, and throws signal.reason */
   signal?: AbortSignal;
+  /** chunks run at a time (default CHUNKS_IN_FLIGHT); the results do not depend on it */
+  chunksInFlight?: number;
+}
+
+/**
+ * Chunks run this many at a time. A chunk alternates kernel calls (on the worker threads) with float64 host work
+ * (on the main thread), so one chunk alone leaves a core idle while the other waits: the full method at d = 10,
+ * T = 100 kept the process at ~140% of its 2 cores. With two in flight one's host work runs during the other's
+ * kernels. Results do not change: a chunk's draws are keyed by global trial, and its moments are added to the run's
+ * in chunk order (ChunkMoments).
+ */
+export const CHUNKS_IN_FLIGHT = 2;
+
+/** Moments whose values are kept, to be added to the run's moments in the order they came once the chunk is done. */
+class DeferredMoments extends Moments {
+  private values: number[] = [];
+  override add(x: number): void {
+    this.values.push(x);
+  }
+  /** Add the kept values to `target` in order (the same float64 sums as adding them there directly), and forget them. */
+  flushInto(target: Moments): void {
+    for (const x of this.values) target.add(x);
+    this.values = [];
+  }
+}
+
+/** A chunk's own moments, deferred (DeferredMoments); reused by the chunks that take its slot. */
+class ChunkMoments implements MonteCarloMoments {
+  readonly error: DeferredMoments[];
+  readonly conditionalResidual: DeferredMoments[] | null;
+  readonly traceGramInverse = new DeferredMoments();
+  constructor(readonly run: MonteCarloMoments) {
+    this.error = run.error.map(() => new DeferredMoments());
+    this.conditionalResidual = run.conditionalResidual?.map(() => new DeferredMoments()) ?? null;
+  }
+  get chunkTrials(): number {
+    return this.run.chunkTrials;
+  }
+  get kernelClasses(): string[] {
+    return this.run.kernelClasses;
+  }
+  flush(): void {
+    this.error.forEach((m, n) => m.flushInto(this.run.error[n]));
+    this.conditionalResidual?.forEach((m, n) => m.flushInto((this.run.conditionalResidual as Moments[])[n]));
+    this.traceGramInverse.flushInto(this.run.traceGramInverse);
+  }
 }
 
 const saveMoments = (m: Moments): MomentsState => ({ n: m.n, sum: m.sum, sumSq: m.sumSq });
@@ -163,6 +209,9 @@ const loadMoments = (m: Moments, state: MomentsState): void => {
   m.sum = state.sum;
   m.sumSq = state.sumSq;
 };
+
+const noop = (): void => undefined;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Run the Monte Carlo; resolves to float64 moments per iteration. */
 export async function simulateLinear(run: LinearRun, backend: Backend, onProgress?: Progress, control: SimulationControl = {}): Promise<MonteCarloMoments> {
@@ -180,7 +229,6 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
     chunkTrials: B,
     kernelClasses: [],
   };
-  const scratch = new Scratch();
   let startChunk = 0;
   if (control.resume) {
     const saved = control.resume;
@@ -194,10 +242,13 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
   }
   const total = trials * N;
   let done = Math.min(trials, startChunk * B) * N;
-  for (let chunk = startChunk, first = startChunk * B; first < trials; chunk++, first += B) {
-    control.signal?.throwIfAborted();
+  const depth = Math.max(1, control.chunksInFlight ?? CHUNKS_IN_FLIGHT);
+  const slots = Array.from({ length: depth }, () => ({ scratch: new Scratch(), moments: new ChunkMoments(result) }));
+  const runChunk = async (chunk: number): Promise<ChunkMoments> => {
+    const { scratch, moments } = slots[chunk % depth]; // chunk − depth, its last user, is committed
+    const first = chunk * B;
     const live = Math.min(B, trials - first); // the last chunk is padded to B; padded trials are not counted
-    const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result, scratch };
+    const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result: moments, scratch };
     const step =
       run.design === 'random' ? randomDesignChunk(context)
       : run.strategy.fit === 'subsample' ? subsampleChunk(context)
@@ -207,15 +258,33 @@ export async function simulateLinear(run: LinearRun, backend: Backend, onProgres
       done += live;
       onProgress?.(done, total);
       void iteration;
+      await yieldToEventLoop(); // let the other chunk's finished kernel calls through (their acks are macrotasks)
     }
-    await control.onChunk?.({
-      chunksDone: chunk + 1,
-      chunkTrials: B,
-      error: result.error.map(saveMoments),
-      conditionalResidual: result.conditionalResidual?.map(saveMoments) ?? null,
-      traceGramInverse: saveMoments(result.traceGramInverse),
-    });
+    return moments;
+  };
+  const inFlight: Promise<ChunkMoments>[] = [];
+  let next = startChunk;
+  try {
+    for (let committed = startChunk; committed * B < trials; committed++) {
+      while (inFlight.length < depth && next * B < trials && !control.signal?.aborted) {
+        const chunk = runChunk(next++);
+        chunk.catch(noop); // awaited in order below; a later chunk's failure must not go unhandled meanwhile
+        inFlight.push(chunk);
+      }
+      if (inFlight.length === 0) break; // aborted
+      (await (inFlight.shift() as Promise<ChunkMoments>)).flush();
+      await control.onChunk?.({
+        chunksDone: committed + 1,
+        chunkTrials: B,
+        error: result.error.map(saveMoments),
+        conditionalResidual: result.conditionalResidual?.map(saveMoments) ?? null,
+        traceGramInverse: saveMoments(result.traceGramInverse),
+      });
+    }
+  } finally {
+    await Promise.allSettled(inFlight); // a failed chunk leaves none running on the kernels
   }
+  control.signal?.throwIfAborted();
   result.kernelClasses = [...new Set([...kernels.kernelClasses(), ...(realKernels?.kernelClasses() ?? [])])];
   return result;
 }

@@ -84,6 +84,23 @@ test('the batch width does not change a single bit: every method, fit and design
   }
 });
 
+test('chunks run two at a time give the numbers of chunks run one at a time, every method and fit', async () => {
+  const cases: Partial<LinearConfig>[] = [
+    { method: 'full' },
+    { method: 'reduced' },
+    { method: 'full', strategy: 'accumulate-subsample' },
+    { method: 'full', design: 'random' },
+  ];
+  for (const variant of cases) {
+    const base = { ...config('accumulate', 'full', 45, 4), iterations: 3, batch: 7, ...variant } as LinearConfig;
+    const one = await runLinear(base, { backend: backend(), control: { chunksInFlight: 1 } });
+    const two = await runLinear(base, { backend: backend(), control: { chunksInFlight: 2 } });
+    const three = await runLinear(base, { backend: backend(), control: { chunksInFlight: 3 } });
+    assert.deepEqual(two.iterations, one.iterations, JSON.stringify(variant));
+    assert.deepEqual(three.iterations, one.iterations, JSON.stringify(variant));
+  }
+});
+
 test('more trials than one chunk: chunking pads and counts correctly', async () => {
   // d = 200, T = 1000 forces chunks of ⌊2^23 / 200000⌋ = 41 trials: 100 trials span 3 chunks, the last padded
   const report = await runLinear({ ...config('replace', 'full', 100), dim: 200, samples: 1000, iterations: 2 }, { backend: backend() });
