@@ -364,27 +364,46 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
 }
 
 const CACHED_SHAPES = 4;
-const cache = new WeakMap<Backend, Map<string, LinearKernels>>();
+interface CachedShape {
+  kernels: LinearKernels;
+  /** runs using these kernels now: a shape in use is never evicted (runs can overlap, e.g. the grid bench's cells) */
+  users: number;
+}
+const cache = new WeakMap<Backend, Map<string, CachedShape>>();
+
+/** Kernels a run holds until it calls done(); after that the cache may release them. */
+export interface KernelLease {
+  kernels: LinearKernels;
+  done(): void;
+}
 
 /**
  * The kernels of a shape, compiled once per backend and kept for the few most recent shapes: verify and sweeps run
  * many configurations of one shape, and a compile plus the worker pool's setup costs more than a small run.
  */
-export function linearKernels(backend: Backend, shape: LinearShape): LinearKernels {
+export function leaseLinearKernels(backend: Backend, shape: LinearShape): KernelLease {
   let shapes = cache.get(backend);
   if (!shapes) cache.set(backend, (shapes = new Map()));
   const key = `${shape.B}x${shape.T}x${shape.d}`;
-  let kernels = shapes.get(key);
-  if (kernels) {
-    shapes.delete(key); // re-insert: Map order is the recency order
-  } else {
-    kernels = createLinearKernels(backend, shape);
-    if (shapes.size >= CACHED_SHAPES) {
-      const [oldest, evicted] = shapes.entries().next().value as [string, LinearKernels];
-      shapes.delete(oldest);
-      evicted.release();
-    }
+  let entry = shapes.get(key);
+  if (entry) shapes.delete(key); // re-insert: Map order is the recency order
+  else entry = { kernels: createLinearKernels(backend, shape), users: 0 };
+  shapes.set(key, entry);
+  entry.users++;
+  // the least recently used shapes that no run holds go; shapes in use may keep the cache above its size a while
+  for (const [name, old] of shapes) {
+    if (shapes.size <= CACHED_SHAPES) break;
+    if (old.users > 0) continue;
+    shapes.delete(name);
+    old.kernels.release();
   }
-  shapes.set(key, kernels);
-  return kernels;
+  const held = entry;
+  let returned = false;
+  return {
+    kernels: held.kernels,
+    done() {
+      if (!returned) held.users--;
+      returned = true;
+    },
+  };
 }

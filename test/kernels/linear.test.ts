@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { BACKENDS } from '../../src/kernels/backend.js';
 import { backendOrSkip } from '../helpers/backend.js';
-import { createLinearKernels, paddedColumns, padTrialMajor, xtyIndex, type LinearShape } from '../../src/kernels/linear.js';
+import { createLinearKernels, leaseLinearKernels, paddedColumns, padTrialMajor, xtyIndex, type LinearShape } from '../../src/kernels/linear.js';
 import { reference } from '../../src/kernels/linear-reference.js';
 import { INLINE_MATH } from '../../src/kernels/normal-draw.js';
 import { erfc, zStar } from '../../src/core/stats.js';
@@ -125,6 +125,23 @@ for (const name of BACKENDS) {
     assert.ok(Math.abs((squares / m - 1) / Math.sqrt(8 / m)) < bound, `pairs: E[z₀²z₁²] z = ${(squares / m - 1) / Math.sqrt(8 / m)}`);
   });
 }
+
+test('the shape cache keeps the kernels a run holds, however many shapes come after, and evicts them once returned', async (t) => {
+  const backend = await backendOrSkip('cpu', t);
+  if (!backend) return;
+  const held = leaseLinearKernels(backend, { B: 8, T: 5, d: 2 });
+  const others = [3, 4, 5, 6, 7, 8].map((d) => leaseLinearKernels(backend, { B: 8, T: 20, d }));
+  others.forEach((lease) => lease.done());
+  const again = leaseLinearKernels(backend, { B: 8, T: 5, d: 2 });
+  assert.equal(again.kernels, held.kernels, 'a held shape is never evicted');
+  assert.deepEqual(await held.kernels.trialNormals(5, rootKey(9)), await createLinearKernels(backend, { B: 8, T: 5, d: 2 }).trialNormals(5, rootKey(9)));
+  held.done();
+  again.done();
+  [3, 4, 5, 6, 7].map((d) => leaseLinearKernels(backend, { B: 8, T: 40, d })).forEach((lease) => lease.done());
+  const fresh = leaseLinearKernels(backend, { B: 8, T: 5, d: 2 });
+  assert.notEqual(fresh.kernels, held.kernels, 'returned and least recently used: evicted');
+  fresh.done();
+});
 
 for (const name of BACKENDS) {
   test(`concurrent seeded calls on ${name} draw what the same calls made one at a time draw (calls queue; each runs with its own seed)`, async (t) => {

@@ -13,7 +13,7 @@ import { CheckpointMismatchError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { Moments } from '../../core/stats.js';
 import { Scratch } from '../../core/scratch.js';
-import { linearKernels, MAX_BUFFER } from '../../kernels/linear.js';
+import { leaseLinearKernels, MAX_BUFFER, type LinearKernels } from '../../kernels/linear.js';
 import type { Backend } from '../../kernels/backend.js';
 import type { PoolStrategy } from '../../strategies/index.js';
 import { peakModels, poolPlan, PoolStore, type PoolPlan } from './pool-store.js';
@@ -215,11 +215,22 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 /** Run the Monte Carlo; resolves to float64 moments per iteration. */
 export async function simulateLinear(run: LinearRun, backend: Backend, onProgress?: Progress, control: SimulationControl = {}): Promise<MonteCarloMoments> {
-  const { samples: T, dim: d, iterations: N, trials } = run;
+  const { samples: T, dim: d } = run;
   const B = chunkTrials(run);
-  const kernels = linearKernels(backend, { B, T, d });
+  const lease = leaseLinearKernels(backend, { B, T, d });
   const T0 = run.samples0 ?? T;
-  const realKernels = run.design === 'random' && T0 !== T ? linearKernels(backend, { B, T: T0, d }) : undefined;
+  const realLease = run.design === 'random' && T0 !== T ? leaseLinearKernels(backend, { B, T: T0, d }) : undefined;
+  try {
+    return await simulateChunks(run, lease.kernels, realLease?.kernels, onProgress, control);
+  } finally {
+    lease.done();
+    realLease?.done();
+  }
+}
+
+async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernels: LinearKernels | undefined, onProgress?: Progress, control: SimulationControl = {}): Promise<MonteCarloMoments> {
+  const { iterations: N, trials } = run;
+  const { B } = kernels.shape;
   const root = rootKey(run.seed);
   const plan = poolPlan(run.strategy, N);
   const result: MonteCarloMoments = {
