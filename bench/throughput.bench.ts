@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { BACKENDS, selectBackend, type Backend, type BackendName } from '../src/kernels/backend.js';
 import { UsageError } from '../src/core/errors.js';
 import { chunkTrials, simulateLinear, type Method } from '../src/models/linear/monte-carlo.js';
@@ -41,6 +42,13 @@ interface Row extends BenchRow {
   fractionOfCeiling: number;
   /** against bench/peers/torch_full.py (on CUDA where a GPU is visible), null where torch is missing */
   torchRatio: number | null;
+  /** of the median run (RunProfile): CPU time / (cores × wall), main thread busy / wall, some kernel call running / wall */
+  cpuFraction: number;
+  mainThreadBusy: number;
+  kernelBusy: number;
+  kernelCallsPerTrialIteration: number;
+  /** kernel-busy time per call (overlapping calls counted once), µs */
+  microsecondsPerKernelCall: number;
 }
 
 /**
@@ -88,16 +96,40 @@ function pythonPeer(script: 'numpy_full.py' | 'torch_full.py', d: number, T: num
   }
 }
 
-async function timeRun(backend: Backend, method: Method, d: number, T: number, trials: number): Promise<number[]> {
+/**
+ * Where a timed run's time went, to tell what limits it: the process's CPU time over all cores (main thread and
+ * kernel workers) as a fraction of cores × wall, the main thread's busy fraction (event-loop utilisation: host
+ * float64 work, argument copies, dispatch), the fraction of wall time some kernel call was running, and the calls.
+ */
+interface RunProfile {
+  seconds: number;
+  cpuFraction: number;
+  mainThreadBusy: number;
+  kernelBusy: number;
+  kernelCalls: number;
+}
+
+async function timeRun(backend: Backend, method: Method, d: number, T: number, trials: number): Promise<RunProfile[]> {
   const run = { strategy: accumulate, dim: d, samples: T, noise: 1, iterations: ITERATIONS, trials, seed: 1, method };
   await simulateLinear({ ...run, trials: chunkTrials(run) }, backend); // warm-up, one chunk of the timed runs' width: compile this shape, JIT, worker pool
-  const seconds: number[] = [];
+  const runs: RunProfile[] = [];
   for (let r = 0; r < REPEATS; r++) {
+    const { calls, busyMs } = backend.activity;
+    const loop = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
     const started = performance.now();
     await simulateLinear({ ...run, seed: r + 2 }, backend);
-    seconds.push((performance.now() - started) / 1000);
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    runs.push({
+      seconds: ms / 1000,
+      cpuFraction: (used.user + used.system) / 1000 / (ms * cpus().length),
+      mainThreadBusy: performance.eventLoopUtilization(loop).utilization,
+      kernelBusy: (backend.activity.busyMs - busyMs) / ms,
+      kernelCalls: backend.activity.calls - calls,
+    });
   }
-  return seconds.sort((a, b) => a - b);
+  return runs.sort((a, b) => a.seconds - b.seconds);
 }
 
 const ratio = (r: number | null): string => (r === null ? '—' : r.toFixed(2));
@@ -130,8 +162,8 @@ async function main(): Promise<void> {
       for (const [d, T] of SHAPES) {
         for (const method of ['full', 'reduced'] as const) {
           const trials = trialsFor(name, method, d, T);
-          const seconds = await timeRun(backend, method, d, T, trials);
-          const median = seconds[Math.floor(seconds.length / 2)];
+          const runs = await timeRun(backend, method, d, T, trials);
+          const { seconds: median, cpuFraction, mainThreadBusy, kernelBusy, kernelCalls } = runs[Math.floor(runs.length / 2)];
           const rate = (trials * ITERATIONS) / median;
           const { flops, draws } = work(method, d, T);
           let numpyRatio: number | null = null;
@@ -156,13 +188,18 @@ async function main(): Promise<void> {
             trials,
             iterations: ITERATIONS,
             medianSeconds: median,
-            spread: [seconds[0], seconds[seconds.length - 1]],
+            spread: [runs[0].seconds, runs[runs.length - 1].seconds],
             trialIterationsPerSecond: rate,
             flopsPerTrialIteration: flops,
             drawsPerTrialIteration: draws,
             fractionOfCeiling: (rate * flops) / (ceilings[name].matmulGflops * 1e9),
             numpyRatio,
             torchRatio,
+            cpuFraction,
+            mainThreadBusy,
+            kernelBusy,
+            kernelCallsPerTrialIteration: kernelCalls / (trials * ITERATIONS),
+            microsecondsPerKernelCall: (kernelBusy * median * 1e6) / Math.max(kernelCalls, 1),
           });
           if (!json) process.stderr.write(`  ${rows[rows.length - 1].name}: ${Math.round(rate)} trial-it/s\n`);
         }
@@ -189,8 +226,12 @@ async function main(): Promise<void> {
     ...Object.entries(ceilings).map(([b, c]) => `ceiling ${b}: matmul ${c.matmulGflops.toFixed(2)} GFLOP/s (${c.matmulSize}³, four rows per cell; one entry per cell: ${c.naiveMatmulGflops.toFixed(2)}), normal draws ${(c.drawsPerSecond / 1e6).toFixed(1)} M/s`),
     ...skipped.map((s) => `skipped ${s}`),
     '',
-    ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '× numpy', '× torch'].join('\t'),
-    ...rows.map((r) => [r.backend, r.method, r.dim, r.samples, r.trials, r.medianSeconds.toFixed(3), `${r.spread[0].toFixed(3)}–${r.spread[1].toFixed(3)}`, Math.round(r.trialIterationsPerSecond), r.flopsPerTrialIteration, r.drawsPerTrialIteration, (100 * r.fractionOfCeiling).toFixed(1), ratio(r.numpyRatio), ratio(r.torchRatio)].join('\t')),
+    ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '× numpy', '× torch', '% cpu', '% main', '% kernel', 'µs/call'].join('\t'),
+    ...rows.map((r) => [
+      r.backend, r.method, r.dim, r.samples, r.trials, r.medianSeconds.toFixed(3), `${r.spread[0].toFixed(3)}–${r.spread[1].toFixed(3)}`, Math.round(r.trialIterationsPerSecond),
+      Math.round(r.flopsPerTrialIteration), r.drawsPerTrialIteration.toFixed(1), (100 * r.fractionOfCeiling).toFixed(1), ratio(r.numpyRatio), ratio(r.torchRatio),
+      (100 * r.cpuFraction).toFixed(0), (100 * r.mainThreadBusy).toFixed(0), (100 * r.kernelBusy).toFixed(0), Math.round(r.microsecondsPerKernelCall),
+    ].join('\t')),
     '',
     `numpy peer (bench/peers/numpy_full.py, same full workload): ${[...peers].map(([k, v]) => `${k}: ${v === null ? 'unavailable' : Math.round(v) + ' trial-it/s'}`).join(', ') || 'not run'}`,
     `torch peer (bench/peers/torch_full.py, float32${torchRun ? ` on ${torchRun.deviceName ?? torchRun.device}` : ''}): ${[...torchPeers].map(([k, p]) => `${k}: ${p === null ? 'unavailable' : Math.round(p.trialIterationsPerSecond) + ' trial-it/s'}`).join(', ') || 'not run'}`,

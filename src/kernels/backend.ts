@@ -49,8 +49,34 @@ interface GpuClass {
   isWebAssemblySupported: boolean;
 }
 
+/**
+ * What a backend's kernels have done since it was made: calls, and the milliseconds during which at least one call was
+ * running (overlapping calls counted once). A call runs from gpu.js taking it (its arguments copied in) to its result
+ * copied out. Against wall time and the main thread's busy time it tells kernel-bound from host-bound (bench/).
+ */
+export interface KernelActivity {
+  readonly calls: number;
+  readonly busyMs: number;
+}
+
+class ActivityMeter implements KernelActivity {
+  calls = 0;
+  busyMs = 0;
+  private running = 0;
+  private since = 0;
+  begin(): void {
+    this.calls++;
+    if (this.running++ === 0) this.since = performance.now();
+  }
+  end(): void {
+    if (--this.running === 0) this.busyMs += performance.now() - this.since;
+  }
+}
+
 export interface Backend {
   readonly name: BackendName;
+  /** calls and busy time of every kernel made here */
+  readonly activity: KernelActivity;
   /** Why this backend ran, e.g. "auto: no WebGPU adapter (…); webasm available". */
   readonly reason: string;
   /** gpu.js's cpu mode cannot seed Math.random, so there the normal draws come from keyed host streams (hostTrialNormals). */
@@ -190,7 +216,7 @@ interface InnerKernel {
  * call's seed is set when it runs: two chunks in flight (monte-carlo.ts) call the same kernels. Different kernels
  * run concurrently.
  */
-function flatKernel(kernel: RawKernel): GpuKernel {
+function flatKernel(kernel: RawKernel, meter: ActivityMeter): GpuKernel {
   let tail: Promise<unknown> = Promise.resolve();
   const hook = (): void => {
     const inner = kernel.kernel as InnerKernel | undefined;
@@ -201,6 +227,7 @@ function flatKernel(kernel: RawKernel): GpuKernel {
   };
   const run = (args: unknown[], out?: Float32Array, skip = 0, seed?: number): Promise<Float32Array> => {
     const result = tail.then(() => {
+      meter.begin();
       hook();
       if (seed !== undefined) kernel.setRandomSeed(seed);
       return kernel(...args);
@@ -212,7 +239,7 @@ function flatKernel(kernel: RawKernel): GpuKernel {
       }
       // a view of shared wasm memory is copied; anything else is already the caller's
       return flat.buffer instanceof SharedArrayBuffer ? flat.slice() : flat;
-    });
+    }).finally(() => meter.end());
     tail = result.then(noop, noop);
     return result;
   };
@@ -230,13 +257,15 @@ function makeBackend(name: BackendName, reason: string, software?: string): Back
   const GPU = gpuClass();
   const gpu = new GPU({ mode: name });
   const threaded = name !== 'cpu';
+  const activity = new ActivityMeter();
   return {
     name,
+    activity,
     reason,
     inKernelRandom: name !== 'cpu',
     software,
     createKernel(source, settings) {
-      return flatKernel(gpu.createKernel(source, { ...settings, asyncMode: threaded }));
+      return flatKernel(gpu.createKernel(source, { ...settings, asyncMode: threaded }), activity);
     },
     async destroy() {
       await gpu.destroy();

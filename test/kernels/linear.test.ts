@@ -150,7 +150,11 @@ for (const name of BACKENDS) {
     const kernels = createLinearKernels(backend, { B: 64, T: 9, d: 3 });
     const seeds = [rootKey(1), rootKey(2), rootKey(3), rootKey(4)];
     const alone: Float32Array[] = [];
+    const before = { ...backend.activity };
     for (const seed of seeds) alone.push(await kernels.trialNormals(9, seed));
+    // the backend's meter counts every kernel call (the cpu backend draws on the host: no kernel calls)
+    assert.equal(backend.activity.calls - before.calls, backend.inKernelRandom ? seeds.length : 0);
+    if (backend.inKernelRandom) assert.ok(backend.activity.busyMs > before.busyMs);
     const together = await Promise.all(seeds.map((seed, i) => kernels.trialNormals(9, seed, i % 2 ? 64 : 0)));
     const shifted = await Promise.all([kernels.trialNormals(9, seeds[1], 64), kernels.trialNormals(9, seeds[3], 64)]);
     assert.deepEqual(together[0], alone[0]);

@@ -67,16 +67,18 @@ test('a seeded run is reproducible bit for bit; another seed gives other numbers
   }
 });
 
+/** Every chunk generator: each method, the subsample fit, random design, ridge with a window. */
+const CHUNKED_VARIANTS: Partial<LinearConfig>[] = [
+  { method: 'full' },
+  { method: 'reduced' },
+  { method: 'full', strategy: 'accumulate-subsample' },
+  { method: 'full', design: 'random' },
+  { method: 'reduced', design: 'random' },
+  { method: 'full', strategy: 'window:2', ridge: 0.5 },
+];
+
 test('the batch width does not change a single bit: every method, fit and design draws by global trial (C7)', async () => {
-  const cases: Partial<LinearConfig>[] = [
-    { method: 'full' },
-    { method: 'reduced' },
-    { method: 'full', strategy: 'accumulate-subsample' },
-    { method: 'full', design: 'random' },
-    { method: 'reduced', design: 'random' },
-    { method: 'full', strategy: 'window:2', ridge: 0.5 },
-  ];
-  for (const variant of cases) {
+  for (const variant of CHUNKED_VARIANTS) {
     const base = { ...config('accumulate', 'full', 45, 3), iterations: 3, ...variant } as LinearConfig;
     const wide = await runLinear({ ...base, batch: 45 }, { backend: backend() });
     const narrow = await runLinear({ ...base, batch: 7 }, { backend: backend() }); // 7 chunks, the last padded
@@ -85,13 +87,7 @@ test('the batch width does not change a single bit: every method, fit and design
 });
 
 test('chunks run two at a time give the numbers of chunks run one at a time, every method and fit', async () => {
-  const cases: Partial<LinearConfig>[] = [
-    { method: 'full' },
-    { method: 'reduced' },
-    { method: 'full', strategy: 'accumulate-subsample' },
-    { method: 'full', design: 'random' },
-  ];
-  for (const variant of cases) {
+  for (const variant of CHUNKED_VARIANTS) {
     const base = { ...config('accumulate', 'full', 45, 4), iterations: 3, batch: 7, ...variant } as LinearConfig;
     const one = await runLinear(base, { backend: backend(), control: { chunksInFlight: 1 } });
     const two = await runLinear(base, { backend: backend(), control: { chunksInFlight: 2 } });
