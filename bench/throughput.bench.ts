@@ -31,6 +31,13 @@ if (!Number.isInteger(ITERATIONS) || ITERATIONS < 1 || ITERATIONS > 1000) {
   process.stderr.write(`bench: --iterations must be an integer in [1, 1000]; got ${JSON.stringify(iterationsFlag)}\n`);
   process.exit(2);
 }
+// --backends=webgpu,webasm: only these (the GPU check runs webgpu alone: bench/gpu/check.sh)
+const backendsFlag = process.argv.find((a) => a.startsWith('--backends='))?.slice('--backends='.length);
+const ONLY = backendsFlag === undefined ? null : backendsFlag.split(',');
+if (ONLY && (ONLY.length === 0 || ONLY.some((b) => !(BACKENDS as readonly string[]).includes(b)))) {
+  process.stderr.write(`bench: --backends takes a comma-separated list of ${BACKENDS.join(', ')}; got ${JSON.stringify(backendsFlag)}\n`);
+  process.exit(2);
+}
 // the issue's sizes: the paper's d = 10 example, its d = 32 figure grid at two T, and the grid's largest cell
 const SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316], [32, 1000], [100, 1000]];
 
@@ -109,6 +116,21 @@ interface RunProfile {
   kernelCalls: number;
 }
 
+/**
+ * Trials for the timed runs: trialsFor's CPU-sized count, except on webgpu, where a GPU may run that in milliseconds:
+ * there a pilot run at that count sets the count for ~1 s per run (at most 2·10⁶ trials).
+ */
+async function timedTrials(backend: Backend, method: Method, d: number, T: number): Promise<number> {
+  const trials = trialsFor(backend.name, method, d, T);
+  if (backend.name !== 'webgpu' || smoke) return trials;
+  const run = { strategy: accumulate, dim: d, samples: T, noise: 1, iterations: ITERATIONS, trials, seed: 1, method };
+  await simulateLinear({ ...run, trials: chunkTrials(run) }, backend); // compile first: the pilot times the run, not the compile
+  const started = performance.now();
+  await simulateLinear(run, backend);
+  const seconds = (performance.now() - started) / 1000;
+  return Math.max(trials, Math.min(2_000_000, Math.round((trials / Math.max(seconds, 1e-3)) / 256) * 256));
+}
+
 async function timeRun(backend: Backend, method: Method, d: number, T: number, trials: number): Promise<RunProfile[]> {
   const run = { strategy: accumulate, dim: d, samples: T, noise: 1, iterations: ITERATIONS, trials, seed: 1, method };
   await simulateLinear({ ...run, trials: chunkTrials(run) }, backend); // warm-up, one chunk of the timed runs' width: compile this shape, JIT, worker pool
@@ -140,7 +162,7 @@ async function main(): Promise<void> {
   const skipped: string[] = [];
   const peers = new Map<string, number | null>();
   const torchPeers = new Map<string, PeerResult | null>();
-  for (const name of BACKENDS) {
+  for (const name of BACKENDS.filter((b) => !ONLY || ONLY.includes(b))) {
     let backend: Backend;
     try {
       backend = await selectBackend(name);
@@ -161,7 +183,7 @@ async function main(): Promise<void> {
       ceilings[name] = await measureCeilings(backend, smoke);
       for (const [d, T] of SHAPES) {
         for (const method of ['full', 'reduced'] as const) {
-          const trials = trialsFor(name, method, d, T);
+          const trials = await timedTrials(backend, method, d, T);
           const runs = await timeRun(backend, method, d, T, trials);
           const { seconds: median, cpuFraction, mainThreadBusy, kernelBusy, kernelCalls } = runs[Math.floor(runs.length / 2)];
           const rate = (trials * ITERATIONS) / median;

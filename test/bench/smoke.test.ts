@@ -21,6 +21,15 @@ test('throughput bench (smoke): one row per available backend × method with the
   }
 });
 
+test('throughput bench --backends: only the backends named; an unknown one is a one-line error, exit 2', () => {
+  const rows = bench('throughput.bench.ts', '--backends=cpu') as { backend: string }[];
+  assert.ok(rows.length === 2 && rows.every((r) => r.backend === 'cpu'), JSON.stringify(rows));
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', new URL('../../bench/throughput.bench.ts', import.meta.url).pathname, '--smoke', '--backends=cuda'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  assert.match(bad.stderr, /--backends takes a comma-separated list of webgpu, webasm, cpu; got "cuda"/);
+});
+
 test('scaling bench (smoke) and paper-grid bench (smoke) run', () => {
   const scaling = bench('scaling.bench.ts') as { rows: { trialIterationsPerSecond: number }[] };
   assert.ok(scaling.rows.length > 0 && scaling.rows.every((r) => r.trialIterationsPerSecond > 0));
