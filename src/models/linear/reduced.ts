@@ -6,7 +6,7 @@ import { ridgeConditionalError } from '../../theory/ridge.js';
 import { PoolStore } from './pool-store.js';
 
 export async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
-  const { run, kernels, root, first, live, plan, result } = context;
+  const { run, kernels, root, first, live, plan, result, scratch } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
   const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d, run.ridge ?? 0);
@@ -29,16 +29,21 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   const store = new PoolStore(B * d, plan);
   const errors = new ModelStore<Float64Array>(plan, new Float64Array(B * d), () => new Float64Array(B * d)); // e_k; e_0 = 0
   const contribution = new Float64Array(B * d);
+  const xi = scratch.float32('xi', B * d);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
-      const xi = await kernels.normals(d, noiseSeed(root, s), first);
+      // ξ as drawn, trial-major [trial·d + j], read across where the vectors are [j·B + trial]: no transposed copy
+      await kernels.trialNormals(d, noiseSeed(root, s), first, xi);
       const parent = errors.get(plan.sources[s - 1]);
-      if (design.shrink && design.wStar) {
-        // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate
-        const { shrink, wStar } = design;
-        for (let i = 0; i < B * d; i++) contribution[i] = shrink[i] * parent[i] + (shrink[i] - 1) * wStar[i] + sigma * design.noiseScale[i] * xi[i];
-      } else {
-        for (let i = 0; i < B * d; i++) contribution[i] = parent[i] + sigma * design.noiseScale[i] * xi[i];
+      const { shrink, wStar, noiseScale } = design;
+      for (let j = 0; j < d; j++) {
+        const i0 = j * B;
+        if (shrink && wStar) {
+          // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate
+          for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) contribution[i] = shrink[i] * parent[i] + (shrink[i] - 1) * wStar[i] + sigma * noiseScale[i] * xi[x];
+        } else {
+          for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) contribution[i] = parent[i] + sigma * noiseScale[i] * xi[x];
+        }
       }
       store.push(contribution);
     }
