@@ -155,7 +155,7 @@ export interface SimulationControl {
   onChunk?: (checkpoint: MonteCarloCheckpoint) => void | Promise<void>;
   /** checked before each chunk starts: an aborted run finishes the chunks in flight, persists, and throws signal.reason */
   signal?: AbortSignal;
-  /** chunks run at a time (default CHUNKS_IN_FLIGHT); the results do not depend on it */
+  /** chunks run at a time (default CHUNKS_IN_FLIGHT, 1 for chunks over 1 GiB); the results do not depend on it */
   chunksInFlight?: number;
 }
 
@@ -253,7 +253,8 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
   }
   const total = trials * N;
   let done = Math.min(trials, startChunk * B) * N;
-  const depth = Math.max(1, control.chunksInFlight ?? CHUNKS_IN_FLIGHT);
+  // a chunk past 1 GiB (a few huge trials) runs alone: two would double a peak the CLI only checked for one
+  const depth = Math.max(1, control.chunksInFlight ?? (chunkBytes(run) <= 2 ** 30 ? CHUNKS_IN_FLIGHT : 1));
   const slots = Array.from({ length: depth }, () => ({ scratch: new Scratch(), moments: new ChunkMoments(result) }));
   const runChunk = async (chunk: number): Promise<ChunkMoments> => {
     const { scratch, moments } = slots[chunk % depth]; // chunk − depth, its last user, is committed
