@@ -31,7 +31,7 @@ bundle bench/throughput.bench.ts "$out/bench/throughput.mjs"
 cp bench/peers/*.py "$out/bench/peers/"
 for t in test/kernels/linear.test.ts test/models/linear/backends.test.ts; do bundle "$t" "$out/test/$(basename "$t" .ts).mjs"; done
 for m in mt19937 normal; do
-  entry=$(mktemp --suffix=.cjs -p .)
+  entry="$out/entry-$m.cjs" # inside the project, so that the require resolves from its node_modules
   echo "module.exports = require('@stdlib/random/base/$m');" > "$entry"
   npx esbuild "$entry" --bundle --platform=node --format=cjs --target=node20 --log-level=warning --outfile="$out/node_modules/@stdlib/random/base/$m/index.js"
   rm -f "$entry"

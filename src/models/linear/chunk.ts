@@ -7,7 +7,7 @@ import { NumericError } from '../../core/errors.js';
 import { foldIn, STREAM } from '../../core/rng.js';
 import type { LinearKernels } from '../../kernels/linear.js';
 import type { Scratch } from '../../core/scratch.js';
-import type { LinearRun, MonteCarloMoments } from './monte-carlo.js';
+import type { ChunkResult, LinearRun } from './monte-carlo.js';
 import type { PoolPlan } from './pool-store.js';
 import { drawFullDesign, type FullDesign } from './design.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
@@ -23,7 +23,8 @@ export interface ChunkContext {
   first: number;
   live: number;
   plan: PoolPlan;
-  result: MonteCarloMoments;
+  /** where the chunk records its trials' values (monte-carlo.ts adds them to the run's moments in chunk order) */
+  result: ChunkResult;
   /** the run's reused buffers (a chunk's design and noise live here until the next chunk's replace them) */
   scratch: Scratch;
   /** ridge: E[error_n | X, w*] per trial, [trial·N + n − 1] (P11), set by the chunk once its design is drawn */

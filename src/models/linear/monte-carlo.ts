@@ -164,14 +164,21 @@ export interface SimulationControl {
  * (on the main thread), so one chunk alone leaves a core idle while the other waits: the full method at d = 10,
  * T = 100 kept the process at ~140% of its 2 cores. With two in flight one's host work runs during the other's
  * kernels. Results do not change: a chunk's draws are keyed by global trial, and its moments are added to the run's
- * in chunk order (ChunkMoments).
+ * in chunk order (ChunkRecord).
  */
 export const CHUNKS_IN_FLIGHT = 2;
 
-/** Moments whose values are kept, to be added to the run's moments in the order they came once the chunk is done. */
-class DeferredMoments extends Moments {
+/** What a chunk records into: per iteration the error and the conditional residual, and tr((XᵀX)⁻¹) per trial. */
+export interface ChunkResult {
+  error: { add(x: number): void }[];
+  conditionalResidual: { add(x: number): void }[] | null;
+  traceGramInverse: { add(x: number): void };
+}
+
+/** Values kept in the order they came, to be added to a run's Moments once the chunk is done. */
+class DeferredValues {
   private values: number[] = [];
-  override add(x: number): void {
+  add(x: number): void {
     this.values.push(x);
   }
   /** Add the kept values to `target` in order (the same float64 sums as adding them there directly), and forget them. */
@@ -181,24 +188,18 @@ class DeferredMoments extends Moments {
   }
 }
 
-/** A chunk's own moments, deferred (DeferredMoments); reused by the chunks that take its slot. */
-class ChunkMoments implements MonteCarloMoments {
-  readonly error: DeferredMoments[];
-  readonly conditionalResidual: DeferredMoments[] | null;
-  readonly traceGramInverse = new DeferredMoments();
-  constructor(readonly run: MonteCarloMoments) {
-    this.error = run.error.map(() => new DeferredMoments());
-    this.conditionalResidual = run.conditionalResidual?.map(() => new DeferredMoments()) ?? null;
-  }
-  get chunkTrials(): number {
-    return this.run.chunkTrials;
-  }
-  get kernelClasses(): string[] {
-    return this.run.kernelClasses;
+/** A chunk's own record (DeferredValues), flushed into the run's moments; reused by the chunks that take its slot. */
+class ChunkRecord implements ChunkResult {
+  readonly error: DeferredValues[];
+  readonly conditionalResidual: DeferredValues[] | null;
+  readonly traceGramInverse = new DeferredValues();
+  constructor(private readonly run: MonteCarloMoments) {
+    this.error = run.error.map(() => new DeferredValues());
+    this.conditionalResidual = run.conditionalResidual?.map(() => new DeferredValues()) ?? null;
   }
   flush(): void {
-    this.error.forEach((m, n) => m.flushInto(this.run.error[n]));
-    this.conditionalResidual?.forEach((m, n) => m.flushInto((this.run.conditionalResidual as Moments[])[n]));
+    this.error.forEach((values, n) => values.flushInto(this.run.error[n]));
+    this.conditionalResidual?.forEach((values, n) => values.flushInto((this.run.conditionalResidual as Moments[])[n]));
     this.traceGramInverse.flushInto(this.run.traceGramInverse);
   }
 }
@@ -255,12 +256,12 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
   let done = Math.min(trials, startChunk * B) * N;
   // a chunk past 1 GiB (a few huge trials) runs alone: two would double a peak the CLI only checked for one
   const depth = Math.max(1, control.chunksInFlight ?? (chunkBytes(run) <= 2 ** 30 ? CHUNKS_IN_FLIGHT : 1));
-  const slots = Array.from({ length: depth }, () => ({ scratch: new Scratch(), moments: new ChunkMoments(result) }));
-  const runChunk = async (chunk: number): Promise<ChunkMoments> => {
-    const { scratch, moments } = slots[chunk % depth]; // chunk − depth, its last user, is committed
+  const slots = Array.from({ length: depth }, () => ({ scratch: new Scratch(), record: new ChunkRecord(result) }));
+  const runChunk = async (chunk: number): Promise<ChunkRecord> => {
+    const { scratch, record } = slots[chunk % depth]; // chunk − depth, its last user, is committed
     const first = chunk * B;
     const live = Math.min(B, trials - first); // the last chunk is padded to B; padded trials are not counted
-    const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result: moments, scratch };
+    const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result: record, scratch };
     const step =
       run.design === 'random' ? randomDesignChunk(context)
       : run.strategy.fit === 'subsample' ? subsampleChunk(context)
@@ -272,9 +273,9 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
       void iteration;
       await yieldToEventLoop(); // let the other chunk's finished kernel calls through (their acks are macrotasks)
     }
-    return moments;
+    return record;
   };
-  const inFlight: Promise<ChunkMoments>[] = [];
+  const inFlight: Promise<ChunkRecord>[] = [];
   let next = startChunk;
   try {
     for (let committed = startChunk; committed * B < trials; committed++) {
@@ -284,7 +285,7 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
         inFlight.push(chunk);
       }
       if (inFlight.length === 0) break; // aborted
-      (await (inFlight.shift() as Promise<ChunkMoments>)).flush();
+      (await (inFlight.shift() as Promise<ChunkRecord>)).flush();
       await control.onChunk?.({
         chunksDone: committed + 1,
         chunkTrials: B,
