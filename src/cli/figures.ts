@@ -107,7 +107,7 @@ export async function figuresCommand(flags: Record<string, unknown> & CommonFlag
   } finally {
     watch.dispose();
   }
-  if (report.imagesSkipped) process.stderr.write(`collapse figures: PNG and SVG skipped: ${report.imagesSkipped}; wrote HTML, JSON and CSV\n`);
+  if (report.imagesSkipped) process.stderr.write(`collapse figures: PNG, SVG and PDF skipped: ${report.imagesSkipped}; wrote HTML, JSON and CSV\n`);
   if (flags.json) {
     process.stdout.write(JSON.stringify(report) + '\n');
     return 0;

@@ -9,7 +9,8 @@ import { ACCUMULATE_BOUND } from '../theory/harmonic.js';
 import type { IterationRow } from '../verify/report.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { linearCommandLine } from './linear-paper.js';
-import { bandTrace, CATEGORICAL, colour, toCsv } from './plotly.js';
+import { CATEGORICAL, colour, LINE_STYLES, NEUTRAL, symbol } from './palette.js';
+import { AXIS_STYLE, bandTrace, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
 export interface BoundSettings {
   dim: number;
@@ -72,38 +73,55 @@ export async function computeBound(settings: BoundSettings, context: Pick<Figure
   return { settings, firstError: (noise * d) / (T - d - 1), runs };
 }
 
-/** Per strategy: band, Monte Carlo, theory (where exact); then the π²/6 line. All divided by E₁; log y. */
+/** Markers every MARKER_STEP iterations, staggered per strategy so curves that nearly coincide show both symbols. */
+const MARKER_STEP = 5;
+
+/**
+ * Marker sizes along a curve: a marker at every MARKER_STEP-th point, starting at a per-strategy offset, none
+ * elsewhere (size 0), so two curves that lie on each other still show two symbols side by side.
+ */
+export function staggeredMarkerSizes(points: number, index: number, strategies: number, size = 9): number[] {
+  const offset = Math.round(((index % strategies) * MARKER_STEP) / strategies) % MARKER_STEP;
+  return Array.from({ length: points }, (_, k) => (k % MARKER_STEP === offset ? size : 0));
+}
+
+/** Per strategy: band, Monte Carlo, theory (where exact); then the π²/6 line and the line-style key. All ÷ E₁; log y. */
 export function buildBound(data: BoundData): PlotlyFigure {
   const traces: PlotlyObject[] = [];
   const e1 = data.firstError;
   const n = data.settings.iterations;
+  const plotted: number[] = [ACCUMULATE_BOUND];
   data.runs.forEach((run, i) => {
     const c = colour(CATEGORICAL, i);
     const x = run.iterations.map((r) => r.iteration);
     const ratio = run.iterations.map((r) => r.mean / e1);
+    plotted.push(...ratio);
     const floor = Math.min(...ratio.filter((v) => v > 0)) / 10;
     traces.push(bandTrace(x, run.iterations.map((r) => r.ci95[0] / e1), run.iterations.map((r) => r.ci95[1] / e1), { colour: c, legendgroup: run.strategy, floor }));
     traces.push({
       type: 'scatter',
-      mode: 'lines',
+      mode: 'lines+markers',
       x,
       y: ratio,
       name: run.strategy,
       legendgroup: run.strategy,
-      line: { color: c, width: 3 },
-      opacity: 0.6,
+      line: { color: c, width: LINE_STYLES.monteCarlo.width, dash: LINE_STYLES.monteCarlo.dash },
+      marker: { color: c, symbol: symbol(i), size: staggeredMarkerSizes(x.length, i, data.runs.length), line: { width: 1, color: NEUTRAL.ink } },
+      opacity: 0.75,
       hovertemplate: `${run.strategy}<br>n=%{x}: %{y:.4g} × E₁ (Monte Carlo, ${run.method})<extra></extra>`,
     });
     if (run.iterations.every((r) => r.theory !== null)) {
+      const theory = run.iterations.map((r) => (r.theory as number) / e1);
+      plotted.push(...theory);
       traces.push({
         type: 'scatter',
         mode: 'lines',
         x,
-        y: run.iterations.map((r) => (r.theory as number) / e1),
+        y: theory,
         name: `${run.strategy} theory`,
         legendgroup: run.strategy,
         showlegend: false,
-        line: { color: c, width: 1.5, dash: 'dash' },
+        line: { color: c, width: LINE_STYLES.theory.width, dash: LINE_STYLES.theory.dash },
         hovertemplate: `${run.strategy}<br>n=%{x}: %{y:.4g} × E₁ (theory)<extra></extra>`,
       });
     }
@@ -114,16 +132,17 @@ export function buildBound(data: BoundData): PlotlyFigure {
     x: [1, n],
     y: [ACCUMULATE_BOUND, ACCUMULATE_BOUND],
     name: 'π²/6 ≈ 1.645',
-    line: { color: 'black', width: 1.5, dash: 'dot' },
+    line: { color: NEUTRAL.reference, width: LINE_STYLES.reference.width, dash: LINE_STYLES.reference.dash },
     hovertemplate: 'π²/6 = 1.6449…<extra></extra>',
   });
+  traces.push(...lineStyleKey(['monteCarlo', 'theory']));
   return {
     data: traces,
     layout: {
       title: { text: `Test error over the first model's error, every strategy (d = ${data.settings.dim}, T = ${data.settings.samples}, σ² = ${data.settings.noise})`, x: 0.5 },
-      xaxis: { type: 'linear', range: [1, n], title: { text: 'model-fitting iteration n' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' },
-      yaxis: { type: 'log', title: { text: 'E‖ŵₙ − w*‖² / E₁' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' },
-      legend: { title: { text: 'strategy (solid: Monte Carlo,<br>dashed: theory)' } },
+      xaxis: { type: 'linear', range: [1, n], title: { text: 'model-fitting iteration n' }, ...AXIS_STYLE },
+      yaxis: { ...logAxis(plotted), title: { text: 'E‖ŵₙ − w*‖² / E₁ (log scale)' }, ...AXIS_STYLE },
+      legend: { title: { text: 'strategy (colour and marker)' }, itemsizing: 'constant', tracegroupgap: 4 },
       annotations: [
         {
           text: 'π²/6 ≈ 1.645: accumulate\'s limit',
@@ -155,8 +174,8 @@ export function boundCaption(data: BoundData, quick: boolean): string {
   const noTheory = data.runs.filter((r) => r.method === 'full').map((r) => r.strategy);
   const parts = [
     `Test error of model n divided by E₁ = σ²·d/(T−d−1) = ${data.firstError.toPrecision(4)}, the theory error of the first model (least squares on the real data), for every strategy in the registry (src/strategies/index.ts), d = ${s.dim}, T = ${s.samples}, σ² = ${s.noise}, n = 1…${s.iterations}; log y axis.`,
-    `Solid: Monte Carlo mean (reduced method, ${s.trialsReduced.toLocaleString('en')} trials${noTheory.length ? `; ${noTheory.join(', ')}: no closed form and no reduced method, so the full method with ${s.trialsFull.toLocaleString('en')} trials` : ''}); shaded: its 95% confidence interval; dashed: exact theory Σⱼ bₙ,ⱼ² from the pool-weight recursion (src/theory/pool-weights.ts).`,
-    'Dotted: π²/6 ≈ 1.645, the limit of accumulate\'s Σᵢ₌₁ⁿ 1/i²: accumulating never exceeds it, while replacing grows as n.',
+    `Solid with markers: Monte Carlo mean (reduced method, ${s.trialsReduced.toLocaleString('en')} trials${noTheory.length ? `; ${noTheory.join(', ')}: no closed form and no reduced method, so the full method with ${s.trialsFull.toLocaleString('en')} trials` : ''}); shaded: its 95% confidence interval; dashed: exact theory Σⱼ bₙ,ⱼ² from the pool-weight recursion (src/theory/pool-weights.ts).`,
+    'Dash-dotted grey: π²/6 ≈ 1.645, the limit of accumulate\'s Σᵢ₌₁ⁿ 1/i²: accumulating never exceeds it, while replacing grows as n.',
   ];
   if (quick) {
     const reduced = Math.sqrt(FULL_BOUND.trialsReduced / s.trialsReduced).toFixed(1);

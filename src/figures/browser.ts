@@ -1,6 +1,7 @@
 /**
  * Static images in headless Chromium (Debian's `chromium`, driven by playwright-core): each figure is drawn by the
- * same Plotly bundle the HTML pages load, then exported with Plotly.toImage as PNG and SVG. No network is used.
+ * same Plotly bundle the HTML pages load, then exported with Plotly.toImage as PNG and SVG, and the SVG printed by
+ * Chromium to a one-page vector PDF of the same size (papers want PDF). No network is used.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,11 +50,18 @@ export interface RenderJob {
 export interface Rendered {
   png: Buffer;
   svg: string;
+  pdf: Buffer;
 }
 
-/** Draw every figure in one page of the browser and export PNG (width·scale × height·scale pixels) and SVG. */
+/** A page holding only the SVG, sized to it, for page.pdf: one page, no margins, vector. */
+export function pdfPageHtml(svg: string, width: number, height: number): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><style>@page { size: ${width}px ${height}px; margin: 0 } html, body { margin: 0; padding: 0 } svg { display: block }</style></head><body>${svg}</body></html>`;
+}
+
+/** Draw every figure in one page of the browser and export PNG (width·scale × height·scale pixels), SVG and PDF. */
 export async function renderImages(browser: Browser, jobs: readonly RenderJob[]): Promise<Map<string, Rendered>> {
   const page = await browser.newPage();
+  const printer = await browser.newPage();
   const out = new Map<string, Rendered>();
   try {
     await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0"></body></html>');
@@ -76,9 +84,14 @@ export async function renderImages(browser: Browser, jobs: readonly RenderJob[])
           div.remove();
         }
       }, job);
-      out.set(job.id, { png: decodeDataUrl(urls.png), svg: decodeDataUrl(urls.svg).toString('utf8') });
+      const svg = decodeDataUrl(urls.svg).toString('utf8');
+      const { width, height } = job.image;
+      await printer.setContent(pdfPageHtml(svg, width, height));
+      const pdf = await printer.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1', margin: { top: '0', right: '0', bottom: '0', left: '0' } });
+      out.set(job.id, { png: decodeDataUrl(urls.png), svg, pdf });
     }
   } finally {
+    await printer.close();
     await page.close();
   }
   return out;

@@ -1,5 +1,5 @@
 /**
- * Make a gallery: compute every figure, render PNG/SVG in headless Chromium when it is here, then write the pages,
+ * Make a gallery: compute every figure, render PNG/SVG/PDF in headless Chromium when it is here, then write the pages,
  * the data, the images, plotly.min.js and index.html into one run directory (src/core/run-store.ts: lock, one
  * atomic write per file, manifest.json marked complete last). The directory is opened first (with --force an old
  * gallery is cleared then) and every figure computed is checkpointed, so an interrupted gallery resumes with the
@@ -61,7 +61,7 @@ export interface GalleryReport {
   out: string;
   seconds: number;
   backend: string | null;
-  /** null when PNG and SVG were rendered; otherwise why not */
+  /** null when PNG, SVG and PDF were rendered; otherwise why not */
   imagesSkipped: string | null;
   figures: GalleryFigureReport[];
 }
@@ -164,7 +164,7 @@ async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<
       try {
         const t0 = performance.now();
         images = await renderImages(browser, jobs);
-        log(`PNG and SVG rendered in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        log(`PNG, SVG and PDF rendered in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       } finally {
         await browser.close();
       }
@@ -193,6 +193,7 @@ async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<
     if (rendered) {
       put(`${figure.id}.png`, rendered.png);
       put(`${figure.id}.svg`, rendered.svg);
+      put(`${figure.id}.pdf`, rendered.pdf);
     }
     entries.push({ id: figure.id, title: figure.title, caption: output.caption, command: options.command, images: Boolean(rendered), image: output.image, seconds });
     reports.push({ id: figure.id, title: figure.title, seconds, files: names, traces: output.figure.data.length });

@@ -6,8 +6,9 @@
 import { runLinear, type LinearConfig } from '../models/linear/run.js';
 import type { Method } from '../models/linear/monte-carlo.js';
 import type { IterationRow } from '../verify/report.js';
-import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
-import { axisRef, bandTrace, colour, label, SEQUENTIAL, toCsv } from './plotly.js';
+import type { Figure, FigureContext, FigureOutput, ImageSize, PlotlyFigure, PlotlyObject } from './figure.js';
+import { colour, LINE_STYLES, SEQUENTIAL } from './palette.js';
+import { AXIS_STYLE, axisRef, bandTrace, label, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
 export interface LinearPaperSettings {
   dim: number;
@@ -82,6 +83,24 @@ export async function computeLinearPaper(settings: LinearPaperSettings, context:
   return { settings, runs };
 }
 
+/** The static image's size, and the layout numbers the band-width statement in the caption depends on. */
+export const LINEAR_PAPER_IMAGE: ImageSize = { width: 1200, height: 720, scale: 2 };
+const MARGIN = { l: 80, r: 20, t: 90, b: 60 };
+const YGAP = 0.16;
+
+function runOf(data: LinearPaperData, strategy: string, samples: number, noise: number): LinearPaperRun {
+  const run = data.runs.find((r) => r.strategy === strategy && r.samples === samples && r.noise === noise);
+  if (!run) throw new Error(`linear-paper: no run for ${strategy}, T=${samples}, σ²=${noise}`);
+  return run;
+}
+
+/** The values a panel's log y axis must show: every mean, theory and positive band edge of its lines. */
+function panelValues(data: LinearPaperData, strategy: string, samples: number): number[] {
+  return data.settings.noises.flatMap((noise) =>
+    runOf(data, strategy, samples, noise).iterations.flatMap((r) => [r.mean, r.ci95[0], r.ci95[1], r.theory ?? r.mean]),
+  );
+}
+
 /** Panels: rows = strategies, columns = T; in each, per σ²: band, Monte Carlo, theory (where there is one). */
 export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
   const { settings } = data;
@@ -89,10 +108,10 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
   const columns = settings.samples.length;
   const traces: PlotlyObject[] = [];
   const layout: PlotlyObject = {
-    grid: { rows, columns, pattern: 'independent', roworder: 'top to bottom', xgap: 0.12, ygap: 0.16 },
+    grid: { rows, columns, pattern: 'independent', roworder: 'top to bottom', xgap: 0.12, ygap: YGAP },
     title: { text: `Linear regression, d = ${settings.dim}: replace vs accumulate`, x: 0.5 },
-    legend: { title: { text: 'σ² (solid: Monte Carlo,<br>dashed: theory)' } },
-    margin: { l: 80, r: 20, t: 90, b: 60 },
+    legend: { title: { text: 'σ² (colour)' }, tracegroupgap: 4 },
+    margin: MARGIN,
     annotations: [] as PlotlyObject[],
     plot_bgcolor: 'white',
     paper_bgcolor: 'white',
@@ -106,26 +125,18 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
         type: 'linear',
         range: [1, settings.iterations],
         title: row === rows - 1 ? { text: 'model-fitting iteration n' } : undefined,
-        showline: true,
-        mirror: true,
-        linecolor: '#444',
-        gridcolor: '#e5e5e5',
+        ...AXIS_STYLE,
       };
       layout[axes.yaxis] = {
-        type: 'log',
-        exponentformat: 'power',
-        title: column === 0 ? { text: `${strategy}<br>test error ‖ŵₙ − w*‖²` } : undefined,
-        showline: true,
-        mirror: true,
-        linecolor: '#444',
-        gridcolor: '#e5e5e5',
+        ...logAxis(panelValues(data, strategy, samples)),
+        title: column === 0 ? { text: `${strategy}<br>test error ‖ŵₙ − w*‖² (log scale)` } : undefined,
+        ...AXIS_STYLE,
       };
       if (row === 0) {
         annotations.push({ text: `T = ${samples}`, xref: `${axes.x} domain`, yref: `${axes.y} domain`, x: 0.5, y: 1.12, showarrow: false, font: { size: 14 } });
       }
       settings.noises.forEach((noise, j) => {
-        const run = data.runs.find((r) => r.strategy === strategy && r.samples === samples && r.noise === noise);
-        if (!run) throw new Error(`linear-paper: no run for ${strategy}, T=${samples}, σ²=${noise}`);
+        const run = runOf(data, strategy, samples, noise);
         const x = run.iterations.map((r) => r.iteration);
         const mean = run.iterations.map((r) => r.mean);
         const group = `σ² = ${label(noise)}`;
@@ -140,8 +151,8 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
           name: group,
           legendgroup: group,
           showlegend: k === 0,
-          line: { color: c, width: 3 },
-          opacity: 0.6,
+          line: { color: c, width: LINE_STYLES.monteCarlo.width, dash: LINE_STYLES.monteCarlo.dash },
+          opacity: LINE_STYLES.monteCarlo.opacity,
           hovertemplate: `${strategy}, T=${samples}, ${group}<br>n=%{x}: %{y:.4g} (Monte Carlo)<extra></extra>`,
           ...axes.trace,
         });
@@ -154,7 +165,7 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
             name: `${group} theory`,
             legendgroup: group,
             showlegend: false,
-            line: { color: c, width: 1.5, dash: 'dash' },
+            line: { color: c, width: LINE_STYLES.theory.width, dash: LINE_STYLES.theory.dash },
             hovertemplate: `${strategy}, T=${samples}, ${group}<br>n=%{x}: %{y:.4g} (theory)<extra></extra>`,
             ...axes.trace,
           });
@@ -162,7 +173,56 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
       });
     });
   });
+  traces.push(...lineStyleKey(['monteCarlo', 'theory']));
   return { data: traces, layout };
+}
+
+export interface BandWidths {
+  /** (high − low) / mean of the 95% interval, over every line and iteration: smallest, median, largest */
+  relative: { min: number; median: number; max: number };
+  /** lines whose band is thinner than the Monte Carlo line everywhere, of all lines */
+  hidden: number;
+  lines: number;
+  /** the relative width one line width spans on the least stretched panel (the largest such width) */
+  lineRelative: number;
+}
+
+/**
+ * How wide the bands are, and whether they can be seen: a band's height on the page is log10(high/low) over the
+ * panel's decades times the panel's height in pixels (from the image size, margins and grid gap of this layout).
+ */
+export function bandWidths(data: LinearPaperData, image: ImageSize = LINEAR_PAPER_IMAGE): BandWidths {
+  const { settings } = data;
+  const rows = settings.strategies.length;
+  const cell = (image.height - MARGIN.t - MARGIN.b) / (rows + (rows - 1) * YGAP);
+  const lineWidth = LINE_STYLES.monteCarlo.width;
+  const relative: number[] = [];
+  let hidden = 0;
+  let lineRelative = 0;
+  for (const strategy of settings.strategies) {
+    for (const samples of settings.samples) {
+      const range = logAxis(panelValues(data, strategy, samples)).range as [number, number];
+      const decadesPerPixel = (range[1] - range[0]) / cell;
+      lineRelative = Math.max(lineRelative, 10 ** (lineWidth * decadesPerPixel) - 1);
+      for (const noise of settings.noises) {
+        const rowsOf = runOf(data, strategy, samples, noise).iterations;
+        let widest = 0;
+        for (const r of rowsOf) {
+          relative.push((r.ci95[1] - r.ci95[0]) / r.mean);
+          const low = Math.max(r.ci95[0], r.mean / 10);
+          widest = Math.max(widest, Math.log10(r.ci95[1] / low) / decadesPerPixel);
+        }
+        if (widest < lineWidth) hidden++;
+      }
+    }
+  }
+  relative.sort((a, b) => a - b);
+  return {
+    relative: { min: relative[0], median: relative[Math.floor(relative.length / 2)], max: relative[relative.length - 1] },
+    hidden,
+    lines: settings.strategies.length * settings.samples.length * settings.noises.length,
+    lineRelative,
+  };
 }
 
 export function linearPaperCsv(data: LinearPaperData): string {
@@ -170,6 +230,17 @@ export function linearPaperCsv(data: LinearPaperData): string {
     run.iterations.map((r) => [run.strategy, data.settings.dim, run.samples, run.noise, r.iteration, r.mean, r.stderr, r.ci95[0], r.ci95[1], r.theory, r.z]),
   );
   return toCsv(['strategy', 'dim', 'samples', 'noise', 'iteration', 'mean', 'stderr', 'ci95_low', 'ci95_high', 'theory', 'z'], rows);
+}
+
+const percent = (x: number) => `${Number((100 * x).toPrecision(2))}%`;
+
+/** Where the bands are thinner than the line, the caption says how wide they are. */
+export function bandCaption(widths: BandWidths): string {
+  const { relative, hidden, lines, lineRelative } = widths;
+  const spread = `the 95% intervals are ${percent(relative.min)}–${percent(relative.max)} of the mean wide (median ${percent(relative.median)})`;
+  if (hidden === 0) return `Bands: ${spread}.`;
+  const which = hidden === lines ? 'every line' : `${hidden} of ${lines} lines`;
+  return `Bands: ${spread}; on these log axes a line's width spans up to ${percent(lineRelative)} of its value, so in ${which} the band is thinner than the line and hidden under it.`;
 }
 
 export function linearPaperCaption(data: LinearPaperData, quick: boolean): string {
@@ -182,6 +253,7 @@ export function linearPaperCaption(data: LinearPaperData, quick: boolean): strin
     `Test error ‖ŵₙ − w*‖² of fixed-design linear regression over ${s.iterations} model-fitting iterations: d = ${s.dim}, T ∈ {${s.samples.join(', ')}} (columns), ${s.strategies.join(' and ')} (rows), σ² ∈ {${s.noises.map(label).join(', ')}} (colours); log y axis.`,
     `Solid: Monte Carlo mean over ${s.trials.toLocaleString('en')} trials per line (${how}); shaded: its 95% confidence interval; dashed: theory, σ²·d/(T−d−1)·n for replace and σ²·d/(T−d−1)·Σᵢ₌₁ⁿ 1/i² for accumulate.`,
     'Replace grows linearly without bound; accumulate stays below π²/6 times the first error.',
+    bandCaption(bandWidths(data)),
   ];
   if (quick) {
     const ratio = Math.sqrt(PAPER_SETTINGS.trials / s.trials);
@@ -204,7 +276,7 @@ export function linearPaperFigure(choose: (quick: boolean) => LinearPaperSetting
         caption: linearPaperCaption(data, context.quick),
         data,
         csv: linearPaperCsv(data),
-        image: { width: 1200, height: 720, scale: 2 },
+        image: LINEAR_PAPER_IMAGE,
       };
     },
   };

@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { NeuralPartReport } from '../models/neural/run.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject, Skipped } from './figure.js';
-import { axisRef, CATEGORICAL, colour, toCsv } from './plotly.js';
+import { CATEGORICAL, colour, symbol } from './palette.js';
+import { AXIS_STYLE, axisRef, toCsv } from './plotly.js';
 
 export const NEURAL_RUN_ENV = 'COLLAPSE_NEURAL_RUN';
 
@@ -17,6 +18,18 @@ export const NEURAL_RUN_ENV = 'COLLAPSE_NEURAL_RUN';
 function families(reports: readonly NeuralPartReport[]): string[] {
   const met = [...new Set(reports.map((r) => r.model))];
   return [...['lm', 'vae', 'diffusion'].filter((m) => met.includes(m)), ...met.filter((m) => !['lm', 'vae', 'diffusion'].includes(m))];
+}
+
+/**
+ * The unit of a family's metric for its axis. Metrics read like 'test negative ELBO (nats/image)': the first clause
+ * of the parenthesis is the unit. The diffusion loss is an MSE of the noise ε ~ N(0, 1) added in standardised
+ * coordinates, a pure number, so its axis says so rather than showing no unit.
+ */
+export function metricUnit(metric: string): string {
+  const inside = /\(([^)]*)\)/.exec(metric)?.[1];
+  const unit = inside?.split(/[,;]/)[0].trim();
+  if (!unit) return 'unit not stated by the family';
+  return /ε-MSE/.test(unit) ? `${unit}, unitless` : unit;
 }
 
 /** One panel per family side by side, a line per strategy with the same colour in every panel. */
@@ -37,12 +50,10 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
   models.forEach((model, k) => {
     const axes = axisRef(k);
     const panel = reports.filter((r) => r.model === model);
-    layout[axes.xaxis] = { type: 'linear', dtick: 1, title: { text: 'iteration n' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' };
-    // metrics read like 'test negative ELBO (nats/image)': the name over the panel, a short unit on the axis
+    layout[axes.xaxis] = { type: 'linear', dtick: 1, title: { text: 'iteration n' }, ...AXIS_STYLE };
     const metric = panel[0].metric;
-    const unit = /\(([^)]{1,20})\)/.exec(metric)?.[1];
     const name = metric.split('(')[0].trim();
-    layout[axes.yaxis] = { type: 'linear', title: { text: unit ? `test loss (${unit})` : 'test loss' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' };
+    layout[axes.yaxis] = { type: 'linear', title: { text: `test loss (${metricUnit(metric)})` }, ...AXIS_STYLE };
     (layout.annotations as PlotlyObject[]).push({ text: `${model}: ${name}`, xref: `${axes.x} domain`, yref: `${axes.y} domain`, x: 0.5, y: 1.08, showarrow: false, font: { size: 15 } });
     for (const report of panel) {
       const j = strategies.indexOf(report.strategy);
@@ -55,6 +66,7 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
         legendgroup: report.strategy,
         showlegend: k === 0,
         line: { color: colour(CATEGORICAL, j), width: 2.5 },
+        marker: { symbol: symbol(j), size: 8 },
         hovertemplate: `${model}, ${report.strategy}<br>n=%{x}: %{y:.4g}<extra></extra>`,
         ...axes.trace,
       });

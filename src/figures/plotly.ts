@@ -1,21 +1,12 @@
-/** Small shared pieces of the figure builders: colours, the 95% band trace, subplot axis names, CSV. */
+/**
+ * Small shared pieces of the figure builders: the 95% band trace, subplot axis names, log axes labelled by their
+ * values, the line-style key, CSV. Colours, symbols and line styles live in palette.ts.
+ */
 import type { PlotlyObject } from './figure.js';
+import { LINE_STYLES, NEUTRAL, withAlpha } from './palette.js';
 
-/** Viridis-like, darkened at the yellow end so a line stays visible on white. */
-export const SEQUENTIAL = ['#440154', '#3b528b', '#21918c', '#4aa83c', '#c9a300'];
-
-/** d3's category10: one per strategy or backend, in order. */
-export const CATEGORICAL = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-export function colour(palette: readonly string[], index: number): string {
-  return palette[index % palette.length];
-}
-
-/** '#rrggbb' with an alpha, for band fills. */
-export function withAlpha(hex: string, alpha: number): string {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
-}
+/** Axis lines and grid shared by every panel. */
+export const AXIS_STYLE = { showline: true, mirror: true, linecolor: NEUTRAL.axis, gridcolor: NEUTRAL.grid } as const;
 
 /**
  * Subplot k (0-based): `trace` goes into a trace ({ xaxis: 'x2', yaxis: 'y2' }), `x`/`y` are the axis ids
@@ -67,4 +58,90 @@ export function toCsv(columns: readonly string[], rows: readonly (readonly (stri
 /** A number as a figure label: 0.01, 316, 1e+2 → '0.01', '316', '100'. */
 export function label(x: number): string {
   return String(Number(x.toPrecision(6)));
+}
+
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+
+/**
+ * A log-axis tick as its full value: 0.05, 1, 20, 1000; far from 1 (or with `power`) as 10⁻⁵ or 2×10⁶ — never a
+ * bare mantissa.
+ */
+export function tickText(value: number, power = false): string {
+  const e = Math.floor(Math.log10(value) + 1e-9);
+  if (!power && e >= -3 && e <= 4) return label(value);
+  const m = Number((value / 10 ** e).toPrecision(6));
+  const ten = `10${[...String(e)].map((c) => SUPERSCRIPT[c]).join('')}`;
+  return m === 1 ? ten : `${label(m)}×${ten}`;
+}
+
+/** Tick series from coarse to fine: a series is used when it puts at least three ticks on the axis. */
+const SERIES = [[1], [1, 2, 5], [1, 1.5, 2, 3, 5, 7], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
+
+/**
+ * A log axis over `values` (the positive ones): its range (padded a little) and explicit ticks, decades where they
+ * give three ticks or more, else 1-2-5 (finer only on a very short axis), each labelled with its full value so no
+ * label is a bare "5"; the other integers × 10ᵏ get grid lines without labels.
+ */
+export function logAxis(values: readonly number[]): PlotlyObject {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return { type: 'log' };
+  const low = Math.log10(Math.min(...positive));
+  const high = Math.log10(Math.max(...positive));
+  const pad = Math.max(0.03 * (high - low), 0.02);
+  const range = [low - pad, high + pad];
+  const inRange = (v: number) => Math.log10(v) >= range[0] - 1e-9 && Math.log10(v) <= range[1] + 1e-9;
+  const at = (mantissas: readonly number[]) => {
+    const out: number[] = [];
+    for (let e = Math.floor(range[0]); e <= Math.ceil(range[1]); e++) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** e).toPrecision(12));
+        if (inRange(v)) out.push(v);
+      }
+    }
+    return out;
+  };
+  const tickvals = SERIES.map(at).find((ticks) => ticks.length >= 3) ?? at(SERIES[SERIES.length - 1]);
+  const minor = at(SERIES[SERIES.length - 1]).filter((v) => !tickvals.includes(v));
+  // decades written one way on one axis: all as powers of ten once any of them needs one
+  const exponents = tickvals.map((v) => Math.floor(Math.log10(v) + 1e-9));
+  const power = tickvals.every((v, i) => Math.abs(v / 10 ** exponents[i] - 1) < 1e-9) && exponents.some((e) => e < -3 || e > 4);
+  return {
+    type: 'log',
+    range,
+    tickmode: 'array',
+    tickvals,
+    ticktext: tickvals.map((v) => tickText(v, power)),
+    minor: { tickmode: 'array', tickvals: minor, showgrid: true, gridcolor: NEUTRAL.minorGrid, ticks: '' },
+  };
+}
+
+export type StatisticKind = 'monteCarlo' | 'theory' | 'median';
+
+const KEY_NAMES: Record<StatisticKind, string> = {
+  monteCarlo: 'Monte Carlo mean (shaded: 95% band)',
+  theory: 'exact theory',
+  median: 'Monte Carlo median',
+};
+
+/** Name of the legend group that explains the line styles. */
+export const KEY_GROUP = 'line style';
+
+/** Legend-only traces (no points) in neutral ink: the key to what solid, dashed and dotted mean. */
+export function lineStyleKey(kinds: readonly StatisticKind[], axes?: { xaxis: string; yaxis: string }): PlotlyObject[] {
+  return kinds.map((kind, i) => {
+    const style = LINE_STYLES[kind];
+    return {
+      type: 'scatter',
+      mode: 'lines',
+      x: [null],
+      y: [null],
+      name: KEY_NAMES[kind],
+      legendgroup: KEY_GROUP,
+      ...(i === 0 ? { legendgrouptitle: { text: 'line style' } } : {}),
+      line: { color: NEUTRAL.ink, dash: style.dash, width: style.width },
+      hoverinfo: 'skip',
+      showlegend: true,
+      ...(axes ?? {}),
+    };
+  });
 }

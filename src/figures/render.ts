@@ -36,7 +36,7 @@ export interface PageEntry {
   command: string;
   figure: PlotlyFigure;
   image: ImageSize;
-  /** PNG and SVG were rendered beside the page */
+  /** PNG, SVG and PDF were rendered beside the page */
   images: boolean;
 }
 
@@ -59,7 +59,7 @@ export function figureHtml(entry: PageEntry, plotlySrc = PLOTLY_FILE): string {
 <h1 style="font-size:20px">${escapeHtml(entry.title)}</h1>
 <div id="figure" class="figure" style="width:100%;max-width:${width}px;height:${height}px"></div>
 <figcaption>${captionHtml(entry.caption)}<br>Made by <code>${escapeHtml(entry.command)}</code>.</figcaption>
-<p class="links note"><a href="${entry.id}.json">data (JSON)</a><a href="${entry.id}.csv">data (CSV)</a>${entry.images ? `<a href="${entry.id}.png">PNG</a><a href="${entry.id}.svg">SVG</a>` : ''}<a href="index.html">gallery</a></p>
+<p class="links note"><a href="${entry.id}.json">data (JSON)</a><a href="${entry.id}.csv">data (CSV)</a>${entry.images ? `<a href="${entry.id}.png">PNG</a><a href="${entry.id}.svg">SVG</a><a href="${entry.id}.pdf">PDF</a>` : ''}<a href="index.html">gallery</a></p>
 <script type="application/json" id="figure-json">${scriptJson(entry.figure)}</script>
 <script>
   (function () {
@@ -83,7 +83,7 @@ export interface GalleryEntry {
   command: string;
   /** why the figure was not made (e.g. no benchmark results) */
   skipped?: string;
-  /** PNG and SVG exist */
+  /** PNG, SVG and PDF exist */
   images: boolean;
   image?: ImageSize;
   seconds: number;
@@ -101,7 +101,7 @@ export function galleryHtml(entries: readonly GalleryEntry[], meta: { command: s
     const view = e.images
       ? `<a href="${e.id}.html" title="open the interactive figure"><img src="${e.id}.png" alt="${escapeHtml(e.title)}" width="${e.image?.width ?? ''}"></a>`
       : `<iframe src="${e.id}.html" title="${escapeHtml(e.title)}" style="height:${height + 200}px" loading="lazy"></iframe>`;
-    const images = e.images ? `<a href="${e.id}.png">PNG</a><a href="${e.id}.svg">SVG</a>` : '';
+    const images = e.images ? `<a href="${e.id}.png">PNG</a><a href="${e.id}.svg">SVG</a><a href="${e.id}.pdf">PDF</a>` : '';
     return `<section class="card" id="${e.id}">
 <h2>${escapeHtml(e.title)}</h2>
 ${view}
@@ -121,7 +121,7 @@ ${view}
 <h1>collapse-lab figures</h1>
 <p class="note">Made by <code>${escapeHtml(meta.command)}</code> (collapse-lab ${escapeHtml(meta.version)}, ${escapeHtml(meta.date)}, ${meta.seconds.toFixed(1)} s).
 Each figure links to its interactive page (works offline: ${PLOTLY_FILE} is in this directory) and to its data as CSV and JSON.</p>
-${meta.imagesSkipped ? `<p class="note skipped">PNG and SVG were not rendered: ${escapeHtml(meta.imagesSkipped)}. The interactive pages are shown instead.</p>\n` : ''}${cards.join('\n')}
+${meta.imagesSkipped ? `<p class="note skipped">PNG, SVG and PDF were not rendered: ${escapeHtml(meta.imagesSkipped)}. The interactive pages are shown instead.</p>\n` : ''}${cards.join('\n')}
 </body>
 </html>
 `;

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject, Skipped } from './figure.js';
-import { CATEGORICAL, colour, toCsv } from './plotly.js';
+import { CATEGORICAL, colour, LINE_STYLES } from './palette.js';
+import { AXIS_STYLE, logAxis, toCsv } from './plotly.js';
 
 export const SWEEP_TABLE_ENV = 'COLLAPSE_SWEEP_TABLE';
 
@@ -69,15 +70,15 @@ export function buildSweepFigure(table: CollectedTable, lines: readonly SweepLin
     const color = colour(CATEGORICAL, k);
     data.push({ type: 'scatter', mode: 'lines+markers', x: line.iterations, y: line.mean, name: line.label, legendgroup: line.label, line: { color, width: 2 }, marker: { size: 4 } });
     if (line.theory.some((t) => t !== null)) {
-      data.push({ type: 'scatter', mode: 'lines', x: line.iterations, y: line.theory, name: `${line.label} (theory)`, legendgroup: line.label, showlegend: false, line: { color, width: 1.5, dash: 'dash' } });
+      data.push({ type: 'scatter', mode: 'lines', x: line.iterations, y: line.theory, name: `${line.label} (theory)`, legendgroup: line.label, showlegend: false, line: { color, width: LINE_STYLES.theory.width, dash: LINE_STYLES.theory.dash } });
     }
   });
   return {
     data,
     layout: {
       title: { text: `Sweep ${table.sweep} (collapse ${table.command}): mean per iteration, theory dashed`, x: 0.5 },
-      xaxis: { title: { text: 'iteration n' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' },
-      yaxis: { type: logY ? 'log' : 'linear', title: { text: 'mean (test error or loss)' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' },
+      xaxis: { title: { text: 'iteration n' }, ...AXIS_STYLE },
+      yaxis: { ...(logY ? logAxis([...values, ...lines.flatMap((l) => l.theory).filter((t): t is number => t !== null)]) : { type: 'linear' }), title: { text: `mean (test error or loss, as the cells report it; ${logY ? 'log' : 'linear'} scale)` }, ...AXIS_STYLE },
       legend: { title: { text: 'cells' } },
       margin: { l: 70, r: 20, t: 70, b: 60 },
       plot_bgcolor: 'white',

@@ -148,9 +148,9 @@ test('without Chromium: HTML, JSON and CSV are written and one stderr line says 
   assert.equal(result.status, 0, result.stderr);
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 1, result.stderr);
-  assert.match(lines[0], /^collapse figures: PNG and SVG skipped: .*no-such-chromium not found/);
+  assert.match(lines[0], /^collapse figures: PNG, SVG and PDF skipped: .*no-such-chromium not found/);
   assert.deepEqual(readdirSync(out).sort(), ['gallery.json', 'index.html', 'kernel-throughput.csv', 'kernel-throughput.html', 'kernel-throughput.json', 'manifest.json', 'plotly.min.js']);
-  assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /PNG and SVG were not rendered/);
+  assert.match(readFileSync(join(out, 'index.html'), 'utf8'), /PNG, SVG and PDF were not rendered/);
   assert.match(result.stdout, /kernel-throughput/);
 });
 
