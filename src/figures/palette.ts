@@ -4,8 +4,9 @@
  *
  * Categorical colours are Okabe & Ito's colour-blind-safe set ("Color Universal Design", 2008), ordered so that
  * neighbours differ in lightness as well as hue; its yellow is left out (unreadable as a line on white). Ordered
- * values (σ²) use viridis, which stays ordered in lightness under every common colour-vision deficiency; its last
- * stop is darkened from #fde725 so a thin line stays visible on white. Greys are for reference lines and axes.
+ * values (σ²) use viridis, which stays ordered in lightness under every common colour-vision deficiency, sampled
+ * from 0 to 0.8 of its range: its yellow end is too light for a line on white, and a yellow darkened in its place
+ * came within 3 L* of the green before it under protanopia. Greys are for reference lines and axes.
  */
 
 export const OKABE_ITO = {
@@ -29,8 +30,8 @@ export const CATEGORICAL: readonly string[] = [
   OKABE_ITO.black,
 ];
 
-/** Five viridis stops for ordered values (σ² = 0.01 … 100). */
-export const SEQUENTIAL: readonly string[] = ['#440154', '#3b528b', '#21918c', '#4aa83c', '#c9a300'];
+/** Five viridis stops, 0 to 0.8 of its range, for ordered values (σ² = 0.01 … 100). */
+export const SEQUENTIAL: readonly string[] = ['#440154', '#414487', '#2a788e', '#22a884', '#7ad151'];
 
 /** Reference lines (π²/6), axis lines, grid lines, the line-style key's neutral ink. */
 export const NEUTRAL = { ink: '#333333', reference: '#666666', axis: '#444444', grid: '#e5e5e5', minorGrid: '#f3f3f3' } as const;

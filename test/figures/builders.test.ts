@@ -35,10 +35,10 @@ function paperData(strategies: string[], samples: number[], noises: number[], n 
 
 const type = (axis: unknown) => (axis as { type: string }).type;
 
-test('linear-paper: rows × columns panels, three traces per σ² (band, Monte Carlo, theory), log y, linear x', () => {
+test('linear-paper: rows × columns panels, three traces per σ² (band, Monte Carlo, theory), log y, linear x, then the key', () => {
   const data = paperData(['replace', 'accumulate'], [8, 12, 20], [0.1, 1]);
   const { data: traces, layout } = buildLinearPaper(data);
-  assert.equal(traces.length, 2 * 3 * 2 * 3);
+  assert.equal(traces.length, 2 * 3 * 2 * 3 + 2);
   for (let k = 0; k < 6; k++) {
     const s = k === 0 ? '' : String(k + 1);
     assert.equal(type(layout[`xaxis${s}`]), 'linear');
@@ -47,8 +47,8 @@ test('linear-paper: rows × columns panels, three traces per σ² (band, Monte C
   }
   assert.deepEqual(layout.grid, { rows: 2, columns: 3, pattern: 'independent', roworder: 'top to bottom', xgap: 0.12, ygap: 0.16 });
   // one legend entry per σ², solid Monte Carlo; theory dashed
-  assert.deepEqual(traces.filter((t) => t.showlegend === true).map((t) => t.name), ['σ² = 0.1', 'σ² = 1']);
-  assert.equal(traces.filter((t) => (t.line as { dash?: string }).dash === 'dash').length, 12);
+  assert.deepEqual(traces.filter((t) => t.showlegend === true).map((t) => t.name), ['σ² = 0.1', 'σ² = 1', 'Monte Carlo mean (shaded: 95% band)', 'exact theory']);
+  assert.equal(traces.filter((t) => (t.line as { dash?: string }).dash === 'dash').length, 12 + 1);
   // a band is one closed polygon over 2n points, filled
   const band = traces[0];
   assert.equal(band.fill, 'toself');
@@ -60,7 +60,7 @@ test('linear-paper: rows × columns panels, three traces per σ² (band, Monte C
 test('linear-paper: no theory trace where theory is null; a missing run is an error', () => {
   const data = paperData(['replace'], [8], [1]);
   data.runs[0].iterations = rows(5, (i) => i, null);
-  assert.equal(buildLinearPaper(data).data.length, 2);
+  assert.equal(buildLinearPaper(data).data.length, 2 + 2);
   assert.throws(() => buildLinearPaper({ ...data, runs: [] }), /no run for replace/);
 });
 
@@ -88,10 +88,10 @@ function boundData(strategies: string[], n = 6): BoundData {
 test('accumulation-bound: band + Monte Carlo (+ theory where exact) per strategy, then the π²/6 line; log y', () => {
   const data = boundData(['replace', 'accumulate', 'accumulate-subsample']);
   const { data: traces, layout } = buildBound(data);
-  assert.equal(traces.length, 3 + 3 + 2 + 1);
+  assert.equal(traces.length, 3 + 3 + 2 + 1 + 2);
   assert.equal(type(layout.yaxis), 'log');
   assert.equal(type(layout.xaxis), 'linear');
-  const asymptote = traces[traces.length - 1];
+  const asymptote = traces[traces.length - 3];
   assert.deepEqual(asymptote.y, [ACCUMULATE_BOUND, ACCUMULATE_BOUND]);
   assert.match(String(asymptote.name), /π²\/6/);
   assert.match((layout.annotations as { text: string }[])[0].text, /π²\/6/);
@@ -135,7 +135,7 @@ test('kernel-throughput: a panel per method; bars per backend, two ceilings, num
   assert.equal(type(layout.yaxis), 'log');
   assert.equal(type(layout.yaxis2), 'log');
   assert.equal(type(layout.xaxis), 'category');
-  const flop = traces.find((t) => String(t.name).startsWith('flop ceiling')) as { y: number[] };
+  const flop = traces.find((t) => String(t.name).startsWith('matmul reference')) as { y: number[] };
   assert.deepEqual(flop.y, [2e9 / 100, 0.5e9 / 100]);
   const numpy = traces.find((t) => String(t.name).startsWith('numpy')) as { y: number[] };
   assert.ok(Math.abs(numpy.y[0] - 6e4 / 0.3) < 1e-6);

@@ -15,11 +15,12 @@ const data: GaussianFigureData = {
   ],
 };
 
-test('gaussian-collapse: band + mean + median per curve, theory only where every iteration has one; log y', () => {
+test('gaussian-collapse: band + mean + median per curve, theory only where every iteration has one, then the key', () => {
   const figure = buildGaussian(data);
-  assert.equal(figure.data.length, 4 + 3); // replace: band, mean, theory, median; subsample: band, mean, median
-  assert.equal((figure.layout.yaxis as { type: string }).type, 'log');
-  assert.equal(figure.data.filter((t) => String(t.name).endsWith('theory')).length, 1);
+  assert.equal(figure.data.length, 4 + 3 + 3); // replace: band, mean, theory, median; subsample: band, mean, median; key
+  // both rows stay within a factor 4 (0.86–1): linear y, zoomed
+  assert.equal((figure.layout.yaxis as { type: string }).type, 'linear');
+  assert.equal(figure.data.filter((t) => t.legendgroup !== 'line style' && String(t.name).endsWith('theory')).length, 1);
 });
 
 test('gaussian-collapse: CSV has one row per curve and iteration; the caption quotes each command and, with --quick, the wider bands', () => {
