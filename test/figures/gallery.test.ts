@@ -1,7 +1,8 @@
 /**
  * A tiny gallery made end to end in a temp dir (small Monte Carlo, real Plotly), then opened in headless Chromium:
  * every page draws the traces its figure has, loads nothing from the network, and every PNG has the requested size
- * and is not blank. Without /usr/bin/chromium the browser checks are skipped (with the reason); the fallback that
+ * and is not blank, every PDF is one vector page of the figure's size, and no text runs past the image's edge.
+ * Without /usr/bin/chromium the browser checks are skipped (with the reason); the fallback that
  * writes HTML, JSON and CSV without images is checked either way.
  */
 import assert from 'node:assert/strict';
@@ -24,12 +25,19 @@ const noChromium = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (Debian
 const tinyPaper = linearPaperFigure(() => ({ dim: 3, samples: [8, 12], noises: [0.1, 10], strategies: ['replace', 'accumulate'], iterations: 5, trials: 200, method: 'reduced' }));
 const tinyBound = boundFigure(() => ({ dim: 3, samples: 12, noise: 1, iterations: 5, trialsReduced: 200, trialsFull: 40, strategies: ['replace', 'accumulate', 'accumulate-subsample'] }));
 const FIGS = [tinyPaper, tinyBound, kernelThroughput];
-const EXPECTED_TRACES: Record<string, number> = { 'linear-paper': 2 * 2 * 2 * 3, 'accumulation-bound': 3 + 3 + 2 + 1 };
+// per line: band, Monte Carlo, theory; then the line-style key (2 legend-only traces)
+const EXPECTED_TRACES: Record<string, number> = { 'linear-paper': 2 * 2 * 2 * 3 + 2, 'accumulation-bound': 3 + 3 + 2 + 1 + 2 };
 
 const base = mkdtempSync(join(tmpdir(), 'collapse-figures-'));
 const dir = join(base, 'gallery');
 let report: GalleryReport;
 let browser: Browser | null = null;
+
+/** The image size each figure asked for (PNG pixels are this × scale; SVG and PDF this in CSS px). */
+function sizeOf(id: string): { width: number; height: number } {
+  const [width, height] = ({ 'linear-paper': [1200, 720], 'accumulation-bound': [1000, 620], 'kernel-throughput': [1100, 600] } as Record<string, number[]>)[id];
+  return { width, height };
+}
 
 before(async () => {
   report = await makeGallery({ out: dir, force: false, quick: true, seed: 5, backend: 'auto', figures: FIGS, command: 'npx collapse figures --quick (test)' });
@@ -46,7 +54,7 @@ after(async () => {
 
 test('the gallery holds every file of every figure, plotly.min.js and index.html', () => {
   const files = readdirSync(dir).sort();
-  const images = noChromium ? [] : ['png', 'svg'];
+  const images = noChromium ? [] : ['png', 'svg', 'pdf'];
   for (const id of ['linear-paper', 'accumulation-bound']) {
     for (const ext of ['html', 'json', 'csv', ...images]) assert.ok(files.includes(`${id}.${ext}`), `${id}.${ext}`);
     assert.equal(report.figures.find((f) => f.id === id)?.traces, EXPECTED_TRACES[id]);
@@ -131,6 +139,42 @@ test('PNGs have the requested size and are not blank; SVGs are SVG', { skip: noC
       assert.ok(pixels.colours > 50, `${f.id}: only ${pixels.colours} distinct colours`);
       assert.ok(pixels.ink > 0.01, `${f.id}: ${(pixels.ink * 100).toFixed(2)}% non-white pixels`);
       assert.match(readFileSync(join(dir, `${f.id}.svg`), 'utf8'), /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    }
+  } finally {
+    await page.close();
+  }
+});
+
+test('PDFs: one page each, the figure\'s size (CSS px → pt), beside the PNG and SVG and linked from the pages', { skip: noChromium }, () => {
+  for (const f of report.figures.filter((x) => !x.skipped)) {
+    const pdf = readFileSync(join(dir, `${f.id}.pdf`));
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', f.id);
+    const text = pdf.toString('latin1');
+    assert.deepEqual([...text.matchAll(/\/Count (\d+)/g)].map((m) => m[1]), ['1'], `${f.id}: one page`);
+    const box = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(text);
+    const { width, height } = sizeOf(f.id);
+    assert.ok(box && Math.abs(Number(box[1]) - width * 0.75) < 1 && Math.abs(Number(box[2]) - height * 0.75) < 1, `${f.id}: MediaBox ${box?.[0]}`);
+    assert.match(readFileSync(join(dir, `${f.id}.html`), 'utf8'), new RegExp(`href="${f.id}.pdf"`));
+  }
+  assert.match(readFileSync(join(dir, 'index.html'), 'utf8'), /href="linear-paper\.pdf"/);
+});
+
+test('no text (tick label, title, legend) runs past the edge of the image: the old kernel-throughput label did, to 1112 of 1100 px', { skip: noChromium }, async () => {
+  const page = await (browser as Browser).newPage();
+  try {
+    for (const f of report.figures.filter((x) => !x.skipped)) {
+      const { width, height } = sizeOf(f.id);
+      await page.setContent(`<!doctype html><body style="margin:0">${readFileSync(join(dir, `${f.id}.svg`), 'utf8')}</body>`);
+      const outside = await page.evaluate(({ width, height }) => {
+        const d = (globalThis as any).document;
+        const out: string[] = [];
+        for (const el of d.querySelectorAll('svg text')) { // tick labels, axis and panel titles, legend (x2tick etc. included)
+          const r = el.getBoundingClientRect();
+          if (r.width > 0 && (r.left < -0.5 || r.top < -0.5 || r.right > width + 0.5 || r.bottom > height + 0.5)) out.push(`${el.textContent} (${r.left.toFixed(0)}–${r.right.toFixed(0)})`);
+        }
+        return out;
+      }, { width, height });
+      assert.deepEqual(outside, [], `${f.id}: clipped labels`);
     }
   } finally {
     await page.close();
