@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
   register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
   register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
-  register('figures', 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
+  register('figures', 'the figure gallery: Plotly HTML, PNG, SVG and PDF, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
   try {
     if (argv.length === 0) {
       process.stdout.write(program.helpInformation());
