@@ -6,6 +6,7 @@
  * references named for what they are.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildBound, staggeredMarkerSizes, type BoundData } from '../../src/figures/accumulation-bound.js';
 import type { PlotlyFigure, PlotlyObject } from '../../src/figures/figure.js';
@@ -222,6 +223,12 @@ test('palette: the sequential colours get lighter in order, ≥ 10 L* a step, un
     const lightness = SEQUENTIAL.map((c) => lab(c, matrix)[0]);
     lightness.slice(1).forEach((l, i) => assert.ok(l > lightness[i] + 10, `${kind}: L* ${lightness.map((v) => v.toFixed(0)).join(', ')}`));
   }
+});
+
+test('palette.ts imports nothing, so a browser page can load it as it is', () => {
+  const source = readFileSync(new URL('../../src/figures/palette.ts', import.meta.url), 'utf8');
+  assert.doesNotMatch(source, /^\s*(import|export \* from|export \{[^}]*\} from)\b/m);
+  assert.doesNotMatch(source, /\brequire\(|process\.|Buffer\b/);
 });
 
 test('every figure draws only with the palette of src/figures/palette.ts', () => {
