@@ -1,6 +1,7 @@
 /**
  * Kernel benchmark: Monte Carlo throughput per backend, method and size from the newest bench/results/*.json
- * (written by `npm run bench`), with the ceilings measured in the same run. Skipped, with a note, when there is none.
+ * (written by `npm run bench`), with the reference rates measured in the same run (the file calls them ceilings; the
+ * figure does not, as a bar can pass one). Skipped, with a note, when there is none.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,7 +84,7 @@ export function referenceRates(result: BenchResult, r: BenchRow): { matmul: numb
 const MATMUL_NAME = 'matmul reference: the run\'s matmul GFLOP/s ÷ flops per trial-iteration (not a bound, see caption)';
 const DRAW_NAME = 'normal-draw reference: draws/s ÷ draws per trial-iteration';
 
-/** Per method (one panel each): a bar trace per backend, then the flop and draw ceilings, and numpy where measured. */
+/** Per method (one panel each): a bar trace per backend, then the matmul and draw references, and numpy where measured. */
 export function buildThroughput(data: ThroughputData): PlotlyFigure {
   const { result } = data;
   const backends = [...new Set(result.rows.map((r) => r.backend))];
