@@ -11,6 +11,7 @@ import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } 
 import { linearCommandLine } from './linear-paper.js';
 import { bandTrace, CATEGORICAL, colour, toCsv } from './plotly.js';
 
+/** Settings of the accumulation-bound figure. */
 export interface BoundSettings {
   dim: number;
   samples: number;
@@ -23,6 +24,7 @@ export interface BoundSettings {
   strategies: string[];
 }
 
+/** One strategy's curve in the accumulation-bound figure. */
 export interface BoundRun {
   strategy: string;
   method: 'full' | 'reduced';
@@ -33,6 +35,7 @@ export interface BoundRun {
   iterations: IterationRow[];
 }
 
+/** The data of the accumulation-bound figure: each strategy's error divided by E₁ against π²/6. */
 export interface BoundData {
   settings: BoundSettings;
   /** E₁ = σ²·d/(T−d−1): the first model's theory error (least squares on the real data), the divisor of every curve */
@@ -48,6 +51,7 @@ export function registryStrategies(): string[] {
 export const FULL_BOUND: Omit<BoundSettings, 'strategies'> = { dim: 10, samples: 100, noise: 1, iterations: 100, trialsReduced: 20_000, trialsFull: 2000 };
 export const QUICK_BOUND: Omit<BoundSettings, 'strategies'> = { dim: 10, samples: 100, noise: 1, iterations: 50, trialsReduced: 2000, trialsFull: 400 };
 
+/** Runs every strategy of the bound figure on the shared backend (reduced method where exact theory holds, full otherwise); run k uses seed + k. */
 export async function computeBound(settings: BoundSettings, context: Pick<FigureContext, 'seed' | 'backend'>): Promise<BoundData> {
   const backend = await context.backend();
   const runs: BoundRun[] = [];

@@ -8,6 +8,7 @@ import { runGaussian, type GaussianConfig, type GaussianIterationRow } from '../
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { bandTrace, CATEGORICAL, colour, toCsv } from './plotly.js';
 
+/** Settings of the Gaussian-collapse figure: d, m, N and trials. */
 export interface GaussianFigureSettings {
   dim: number;
   samples: number;
@@ -15,6 +16,7 @@ export interface GaussianFigureSettings {
   trials: number;
 }
 
+/** One (strategy, estimator) curve of the Gaussian-collapse figure. */
 export interface GaussianCurve {
   strategy: string;
   estimator: 'mle' | 'unbiased';
@@ -23,6 +25,7 @@ export interface GaussianCurve {
   iterations: GaussianIterationRow[];
 }
 
+/** The data of the Gaussian-collapse figure: settings and four curves. */
 export interface GaussianFigureData {
   settings: GaussianFigureSettings;
   curves: GaussianCurve[];
@@ -37,6 +40,7 @@ const CURVES = [
   ['accumulate', 'unbiased'],
 ] as const;
 
+/** Runs replace and accumulate with the MLE and the unbiased estimator through {@link runGaussian}; curve k uses seed + 2000 + k. */
 export async function computeGaussian(settings: GaussianFigureSettings, context: Pick<FigureContext, 'seed'>): Promise<GaussianFigureData> {
   const curves: GaussianCurve[] = [];
   for (const [strategy, estimator] of CURVES) {

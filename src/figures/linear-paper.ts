@@ -9,6 +9,7 @@ import type { IterationRow } from '../verify/report.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { axisRef, bandTrace, colour, label, SEQUENTIAL, toCsv } from './plotly.js';
 
+/** The grid of Gerstgrasser et al. 2024, Figure 2: d, T per column, σ² per line, strategies per row, N, trials and method. */
 export interface LinearPaperSettings {
   dim: number;
   /** columns */
@@ -22,6 +23,7 @@ export interface LinearPaperSettings {
   method: Method;
 }
 
+/** One line of the paper's figure: its rows and the `collapse linear` command that reproduces it. */
 export interface LinearPaperRun {
   strategy: string;
   samples: number;
@@ -33,6 +35,7 @@ export interface LinearPaperRun {
   iterations: IterationRow[];
 }
 
+/** Every line of the paper's figure: the settings and one run per (strategy, T, σ²). */
 export interface LinearPaperData {
   settings: LinearPaperSettings;
   runs: LinearPaperRun[];
