@@ -1,6 +1,7 @@
 /** The `collapse` command line: one file per command; here the parser, and error classes mapped to exit codes. */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, NumericError, UsageError } from '../core/errors.js';
+import { packageVersion } from '../core/provenance.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
 import { LINEAR_OPTIONS } from '../models/linear/run.js';
 import { Interrupted } from './interrupt.js';
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   let debug = argv.includes('--debug');
   const program = new Command('collapse')
     .description('model collapse under replace vs accumulate: closed-form theory and gpu.js Monte Carlo')
+    .version(packageVersion(), '-V, --version', 'print the version of collapse-lab and exit')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: () => undefined });
@@ -77,9 +79,10 @@ export async function main(argv: string[]): Promise<number> {
   register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
   register('figures', 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
   try {
+    // no command: the help, as a first look (exit 0); an unknown command is still a usage error
     if (argv.length === 0) {
       process.stdout.write(program.helpInformation());
-      return EXIT.usage;
+      return EXIT.ok;
     }
     await program.parseAsync(argv, { from: 'user' });
     return code;
