@@ -8,6 +8,7 @@ import { Interrupted } from './interrupt.js';
 import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
 import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
 import { linearCommand } from './linear.js';
+import { LOOP_OPTIONS, loopCommand } from './loop.js';
 import { NEURAL_OPTIONS, neuralCommand } from './neural.js';
 import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
 import { SWEEP_OPTIONS, sweepCommand } from './sweep.js';
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
   register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true, resume: true });
   register('neural', 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', NEURAL_OPTIONS, neuralCommand, { config: true, resume: true });
+  register('loop', 'your own model family (--family external --spec FILE: a program in any language) through the generation loop under every strategy', LOOP_OPTIONS, loopCommand, { config: true, resume: true });
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
   register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
   register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
