@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { zStar } from '../../src/core/stats.js';
+import { digamma, lnGamma, logGammaSumBand } from '../helpers/chernoff.js';
 import { runLinear, validateLinearConfig } from '../../src/models/linear/run.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,58 +48,13 @@ function run(command: string, args: string[], cwd: string): string {
   return result.stdout;
 }
 
-/** ln Γ(x) for x > 0: shifted to x ≥ 10, then Stirling's series (error < 1e-13 there). */
-function lnGamma(x: number): number {
-  let shift = 0;
-  while (x < 10) shift -= Math.log(x++);
-  const z = 1 / (x * x);
-  return shift + (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + (1 / x) * (1 / 12 - z * (1 / 360 - z * (1 / 1260 - z / 1680)));
-}
-
-/** max over t in (lo, hi) of a concave function, by golden-section search. */
-function maximise(f: (t: number) => number, lo: number, hi: number): number {
-  const g = (Math.sqrt(5) - 1) / 2;
-  for (let i = 0; i < 200; i++) {
-    const a = hi - g * (hi - lo);
-    const b = lo + g * (hi - lo);
-    if (f(a) < f(b)) lo = a;
-    else hi = b;
-  }
-  return f((lo + hi) / 2);
-}
-
-/**
- * The Laplace family under replace: b̂_n = b̂_{n−1}·G_n/m with G_n ~ Gamma(m, 1) independent (a weighted mean of m
- * Exp(b̂_{n−1}) draws), so S_n = log(b̂_n/b) is a sum of n i.i.d. log(G/m) with E S_n = n(ψ(m) − ln m) and the exact
- * cumulant generating function Λ(t) = n[ln Γ(m + t) − ln Γ(m) − t ln m], t > −m. The band is Chernoff's, not a
- * normal tail: P(mean of K trials − E S_n ≥ ε) ≤ exp(−K·sup_t [t(E S_n + ε) − Λ(t)]), and the same below; ε is the
- * smallest half-width whose bound is `rate` on each side.
- */
-function laplaceBand(n: number, m: number, trials: number, rate: number): { mean: number; below: number; above: number } {
-  const psi = -0.5772156649015329 + Array.from({ length: m - 1 }, (_, k) => 1 / (k + 1)).reduce((a, b) => a + b, 0);
-  const mean = n * (psi - Math.log(m));
-  const cgf = (t: number) => n * (lnGamma(m + t) - lnGamma(m) - t * Math.log(m));
-  const rateAt = (x: number, lo: number, hi: number) => maximise((t) => t * x - cgf(t), lo, hi);
-  const need = Math.log(1 / rate) / trials;
-  const width = (side: 1 | -1) => {
-    let lo = 0;
-    let hi = 10;
-    for (let i = 0; i < 100; i++) {
-      const eps = (lo + hi) / 2;
-      const info = side === 1 ? rateAt(mean + eps, 0, 10 * m) : rateAt(mean - eps, -m + 1e-9, 0);
-      if (info >= need) hi = eps;
-      else lo = eps;
-    }
-    return hi;
-  };
-  return { mean, below: width(-1), above: width(1) };
-}
-
-test('the Chernoff band helper: ln Γ is exact at integers and the band is the normal one to first order', () => {
+test('the Chernoff band helper: ln Γ and ψ are exact at known points, and the band is the normal one to first order', () => {
   assert.ok(Math.abs(lnGamma(20) - Math.log(121645100408832000)) < 1e-12);
   assert.ok(Math.abs(lnGamma(0.5) - 0.5 * Math.log(Math.PI)) < 1e-12);
-  // Var log(G/m) = ψ'(m); for small deviations Chernoff's ε ≈ √(2·ln(1/rate)/K)·√(n ψ'(m))
-  const band = laplaceBand(1, 1000, 1e8, 1e-3);
+  assert.ok(Math.abs(digamma(20) - (-0.5772156649015329 + Array.from({ length: 19 }, (_, k) => 1 / (k + 1)).reduce((a, b) => a + b))) < 1e-12);
+  assert.ok(Math.abs(digamma(0.5) - (-0.5772156649015329 - 2 * Math.LN2)) < 1e-12);
+  // Var ln(G/m) = ψ'(m) ≈ 1/m + 1/(2m²); for small deviations Chernoff's ε ≈ √(2·ln(1/rate)/K)·√ψ'(m)
+  const band = logGammaSumBand([1000], 1 / 1000, 1e8, 1e-3);
   const normal = Math.sqrt((2 * Math.log(1e3)) / 1e8) * Math.sqrt(1 / 1000 + 1 / (2 * 1000 ** 2));
   assert.ok(Math.abs(band.above / normal - 1) < 0.01 && Math.abs(band.below / normal - 1) < 0.01, `${band.above} ${band.below} vs ${normal}`);
 });
@@ -151,7 +107,9 @@ test('collapse-lab, packed and installed elsewhere, imports by name, type-checks
   // the custom family under replace: E log(b̂_n/b) = n(ψ(m) − ln m), 20 one-sided checks sharing 1e-6
   assert.equal(out.laplace.length, LAPLACE.iterations);
   out.laplace.forEach((row, i) => {
-    const band = laplaceBand(i + 1, LAPLACE.samples, LAPLACE.trials, 1e-6 / (2 * LAPLACE.iterations));
+    // b̂_n = b̂_{n−1}·G_n/m with G_n ~ Gamma(m, 1) independent (a weighted mean of m Exp(b̂_{n−1}) draws): log(b̂_n/b)
+    // is a sum of n i.i.d. ln(G/m), E = n(ψ(m) − ln m); the band is Chernoff's from its exact ln Γ cumulants
+    const band = logGammaSumBand(new Array(i + 1).fill(LAPLACE.samples), 1 / LAPLACE.samples, LAPLACE.trials, 1e-6 / (2 * LAPLACE.iterations));
     assert.equal(row.n, LAPLACE.trials);
     assert.ok(row.mean > band.mean - band.below && row.mean < band.mean + band.above, `laplace n = ${i + 1}: ${row.mean} outside ${band.mean} −${band.below} +${band.above}`);
   });

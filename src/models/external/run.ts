@@ -54,7 +54,8 @@ export function validateLoopConfig(raw: Record<string, unknown>): ExternalLoopCo
   const out: Record<string, unknown> = {};
   for (const spec of LOOP_OPTIONS) {
     const value = raw[spec.flag];
-    if (spec.flag === 'strategy') out.strategy = parseStrategyList(value ?? (spec as { default?: unknown }).default);
+    // a stored configuration (--resume, sweeps) holds the list; the flag and config files give the comma-separated text
+    if (spec.flag === 'strategy') out.strategy = parseStrategyList(Array.isArray(value) ? value.join(',') : (value ?? (spec as { default?: unknown }).default));
     else out[spec.flag] = value === undefined ? (spec as { default?: unknown }).default : parseOption(spec, value);
   }
   if (out.spec === undefined) throw new UsageError('--family external needs --spec FILE (a JSON or YAML file naming the real, fit, sample and evaluate commands; docs/your-own-model.md)');
