@@ -85,7 +85,7 @@ export function loadSpec(file: string, sha256: (bytes: Buffer) => string): Exter
       throw new UsageError(`${where}: ${command} must be a command: a list of words or one string; got ${JSON.stringify(value ?? null)}`);
     }
     const text = words.map(String);
-    const used = new Set([...text.join(' ').matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]));
+    const used = new Set([...text.join(' ').matchAll(/\{([a-z]+)\}/g)].map((m) => m[1]));
     for (const p of used) {
       if (!(rule.allowed as readonly string[]).includes(p)) throw new UsageError(`${where}: ${command} uses {${p}}; it may use ${rule.allowed.map((a) => `{${a}}`).join(', ')}`);
     }
@@ -98,5 +98,5 @@ export function loadSpec(file: string, sha256: (bytes: Buffer) => string): Exter
 
 /** The command's words with its placeholders filled in. */
 export function fillCommand(words: readonly string[], values: Readonly<Record<string, string | number>>): string[] {
-  return words.map((word) => word.replace(/\{([^{}]*)\}/g, (_, key: string) => String(values[key])));
+  return words.map((word) => word.replace(/\{([a-z]+)\}/g, (_, key: string) => String(values[key])));
 }
