@@ -71,6 +71,12 @@ export {
 } from './loop/generation-loop.js';
 export { TrajectoryCheckpoints, type TrajectoryCodec, type StoredTrajectory, type BlobRef } from './loop/checkpoint.js';
 
+// ---- a family in any language: the external-process route of `collapse loop` ----
+export { externalFamily, type ExternalFamily, type ExternalModel, type ExternalData } from './models/external/family.js';
+export { loadSpec, fillCommand, COMMANDS, type ExternalSpec, type CommandName } from './models/external/spec.js';
+export { ExternalCommandError, runCommand } from './models/external/process.js';
+export { runExternalLoop, validateLoopConfig, loadLoopSpec, LOOP_FAMILIES, type ExternalLoopConfig, type LoopReport, type LoopControl, type LoopState, type LoopStrategyReport } from './models/external/run.js';
+
 // ---- keys, statistics, errors ----
 export { rootKey, foldIn, KeyedGenerator, STREAM, normalStream, fillNormal, sampleDistinct, type Key } from './core/rng.js';
 export { Moments, zStar, normalQuantile, twoSidedP, FAMILY_FALSE_FAILURE, Z95 } from './core/stats.js';
