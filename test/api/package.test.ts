@@ -78,7 +78,8 @@ test('collapse-lab, packed and installed elsewhere, imports by name, type-checks
     join(project, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, include: ['*.ts'] }),
   );
-  copyFileSync(join(ROOT, 'examples', 'laplace', 'laplace-family.ts'), join(project, 'laplace-family.ts'));
+  // the example's family and its runner (type-checked only; check.ts runs the family)
+  for (const file of ['laplace-family.ts', 'run.ts']) copyFileSync(join(ROOT, 'examples', 'laplace', file), join(project, file));
   writeFileSync(join(project, 'check.ts'), CONSUMER);
 
   // the types ship: the consumer and the example type-check against the installed package's declarations

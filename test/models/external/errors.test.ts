@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { UsageError } from '../../../src/core/errors.js';
-import { loadLoopSpec, runExternalLoop, validateLoopConfig } from '../../../src/models/external/run.js';
+import { checkLoopState, loadLoopSpec, runExternalLoop, validateLoopConfig } from '../../../src/models/external/run.js';
 import { isOneLineError, mainInProcess } from '../../cli/helpers.js';
 import { FAMILY, js } from './inline-family.js';
 
@@ -84,4 +84,14 @@ test('collapse loop: a failing command is one line on stderr, exit 2, and the ru
   assert.match(result.stderr, /fit command \(.+\) exited with code 4: boom\n$/);
   const manifest = await import('../../../src/core/run-store.js').then((m) => m.readManifest(out, 'loop'));
   assert.equal(manifest.status, 'failed');
+});
+
+test('a resume refuses a spec that changed since the run started, and a state that does not fit the run', () => {
+  const config = validateLoopConfig({ spec: spec({}), strategy: 'replace', iterations: 2, seeds: 1 });
+  const loaded = loadLoopSpec(config);
+  const good = { specSha256: loaded.sha256, completed: { 'replace/seed-0': [{ mean: 1 }, { mean: 2 }] } };
+  assert.deepEqual(checkLoopState(good, config, loaded, 'DIR'), good);
+  assert.throws(() => checkLoopState({ ...good, specSha256: '0'.repeat(64) }, config, loaded, 'DIR'), /--resume DIR: --spec .+ changed since the run started/);
+  assert.throws(() => checkLoopState({ ...good, completed: { 'accumulate/seed-0': [{}, {}] } }, config, loaded, 'DIR'), /does not fit the run .+trajectory accumulate\/seed-0/);
+  assert.throws(() => checkLoopState({ ...good, completed: {}, current: 'replace/seed-0', trajectory: { done: 5 } }, config, loaded, 'DIR'), /does not fit the run/);
 });
