@@ -27,7 +27,8 @@ export const COMMANDS = {
   real: { allowed: ['n', 'seed', 'out'], required: ['n', 'out'] },
   fit: { allowed: ['pool', 'seed', 'model'], required: ['pool', 'model'] },
   sample: { allowed: ['model', 'n', 'seed', 'out'], required: ['model', 'n', 'out'] },
-  evaluate: { allowed: ['model', 'test', 'seed', 'out'], required: ['model', 'test', 'out'] },
+  // evaluate gets no seed: ModelFamily.evaluate is deterministic given the model and the test set
+  evaluate: { allowed: ['model', 'test', 'out'], required: ['model', 'test', 'out'] },
 } as const;
 
 /** One of the spec's four commands. */
