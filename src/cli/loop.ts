@@ -92,7 +92,7 @@ function render(report: LoopReport, out?: string): string {
   );
   const lines = [
     `collapse loop: family ${report.family.name} (external), ${c.strategy.join(', ')}, m=${c.samples}, ${c['test-samples']} held-out items, ${c.iterations} iterations, seeds ${c.seed}…${c.seed + c.seeds - 1}`,
-    `${report.seconds.toFixed(2)} s; the mean of every metric over the ${c.seeds} seeds and its standard error (Monte Carlo only: no closed form is known for a family collapse-lab cannot see)`,
+    `${report.seconds.toFixed(2)} s; the mean of every metric over the ${c.seeds} seeds and its standard error (Monte Carlo only: no closed form is known for a family collapse-lab cannot see); primary metric ${report.metric} (iterations[].mean)`,
     '',
     table(header, rows),
   ];

@@ -24,6 +24,8 @@ test('sweep run and collect over collapse loop cells', () => {
   assert.equal(collected.code, 0, collected.stderr);
   const table = JSON.parse(collected.stdout) as { rows: Record<string, unknown>[] };
   const means = table.rows.map((r) => [r.part, r.iteration, r['metrics.mean.mean']]);
+  // the family's only metric is its primary one, so each row's mean (what the sweep-table figure plots) is it too
+  assert.deepEqual(table.rows.map((r) => r.mean), means.map((m) => m[2]));
   // the inline family: model 1 = 1.5 (the real items 0…3); replace then 2.5; accumulate (1.5 + 2.5)/2 = 2
   assert.deepEqual(means, [['replace', 1, 1.5], ['replace', 2, 2.5], ['accumulate', 1, 1.5], ['accumulate', 2, 2]]);
 });

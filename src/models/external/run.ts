@@ -93,16 +93,21 @@ export function checkLoopState(state: unknown, config: ExternalLoopConfig, spec:
   return s as LoopState;
 }
 
-/** Per strategy and generation: every metric's mean and standard error over the seeds, and each seed's value. */
+/**
+ * Per strategy and generation: every metric's mean and standard error over the seeds, and each seed's value;
+ * `mean` and `stderr` repeat those of the report's primary metric (what sweep tables and figures plot).
+ */
 export interface LoopStrategyReport {
   strategy: string;
-  iterations: { iteration: number; metrics: Record<string, { mean: number; stderr: number | null; values: number[] }> }[];
+  iterations: { iteration: number; mean: number; stderr: number | null; metrics: Record<string, { mean: number; stderr: number | null; values: number[] }> }[];
 }
 
 /** What {@link runExternalLoop} returns. */
 export interface LoopReport {
   config: ExternalLoopConfig;
   family: { name: string; specSha256: string };
+  /** the primary metric, iterations[].mean: `loss` if the family reports one, else the first metric it wrote */
+  metric: string;
   seconds: number;
   strategies: LoopStrategyReport[];
 }
@@ -160,10 +165,12 @@ export async function runExternalLoop(config: ExternalLoopConfig, spec: External
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
-  return { config, family: { name: spec.name, specSha256: spec.sha256 }, seconds: seconds(), strategies: summarise(config, completed) };
+  const first = Object.keys(Object.values(completed)[0]?.[0] ?? {});
+  const metric = first.includes('loss') ? 'loss' : first[0];
+  return { config, family: { name: spec.name, specSha256: spec.sha256 }, metric, seconds: seconds(), strategies: summarise(config, completed, metric) };
 }
 
-function summarise(config: ExternalLoopConfig, completed: Record<string, Metrics[]>): LoopStrategyReport[] {
+function summarise(config: ExternalLoopConfig, completed: Record<string, Metrics[]>, metric: string): LoopStrategyReport[] {
   return config.strategy.map((strategy) => {
     const runs = Array.from({ length: config.seeds }, (_, k) => completed[trajectoryId(strategy, config.seed + k)]);
     const iterations = Array.from({ length: config.iterations }, (_, n) => {
@@ -180,7 +187,7 @@ function summarise(config: ExternalLoopConfig, completed: Record<string, Metrics
           return [name, { mean: m.mean, stderr: values.length > 1 ? m.stderr : null, values }];
         }),
       );
-      return { iteration: n + 1, metrics };
+      return { iteration: n + 1, mean: metrics[metric].mean, stderr: metrics[metric].stderr, metrics };
     });
     return { strategy, iterations };
   });
