@@ -95,3 +95,11 @@ test('a resume refuses a spec that changed since the run started, and a state th
   assert.throws(() => checkLoopState({ ...good, completed: { 'accumulate/seed-0': [{}, {}] } }, config, loaded, 'DIR'), /does not fit the run .+trajectory accumulate\/seed-0/);
   assert.throws(() => checkLoopState({ ...good, completed: {}, current: 'replace/seed-0', trajectory: { done: 5 } }, config, loaded, 'DIR'), /does not fit the run/);
 });
+
+test('the committed example specs load, and every program they name exists beside them', async () => {
+  const { existsSync } = await import('node:fs');
+  for (const file of ['examples/external/python/gaussian.yaml', 'examples/external/node/gaussian.yaml']) {
+    const loaded = loadLoopSpec(validateLoopConfig({ spec: new URL(`../../../${file}`, import.meta.url).pathname }));
+    for (const words of Object.values(loaded.commands)) assert.ok(existsSync(join(loaded.cwd, words[1])), `${file}: ${words[1]}`);
+  }
+});
