@@ -1,12 +1,14 @@
 /** The `collapse` command line: one file per command; here the parser, and error classes mapped to exit codes. */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, NumericError, UsageError } from '../core/errors.js';
+import { packageVersion } from '../core/provenance.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
 import { LINEAR_OPTIONS } from '../models/linear/run.js';
 import { Interrupted } from './interrupt.js';
 import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
 import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
 import { linearCommand } from './linear.js';
+import { LOOP_OPTIONS, loopCommand } from './loop.js';
 import { NEURAL_OPTIONS, neuralCommand } from './neural.js';
 import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
 import { SWEEP_OPTIONS, sweepCommand } from './sweep.js';
@@ -51,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   let debug = argv.includes('--debug');
   const program = new Command('collapse')
     .description('model collapse under replace vs accumulate: closed-form theory and gpu.js Monte Carlo')
+    .version(packageVersion(), '-V, --version', 'print the version of collapse-lab and exit')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: () => undefined });
@@ -72,14 +75,16 @@ export async function main(argv: string[]): Promise<number> {
   register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
   register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true, resume: true });
   register('neural', 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', NEURAL_OPTIONS, neuralCommand, { config: true, resume: true });
+  register('loop', 'your own model family (--family external --spec FILE: a program in any language) through the generation loop under every strategy', LOOP_OPTIONS, loopCommand, { config: true, resume: true });
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
   register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
   register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
   register('figures', 'the figure gallery: Plotly HTML, PNG, SVG and PDF, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
   try {
+    // no command: the help, as a first look (exit 0); an unknown command is still a usage error
     if (argv.length === 0) {
       process.stdout.write(program.helpInformation());
-      return EXIT.usage;
+      return EXIT.ok;
     }
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -26,6 +26,7 @@ function mix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The root key of a run from its integer seed (a uint32); every stream of the run is a {@link foldIn} path below it. */
 export function rootKey(seed: number): Key {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be a uint32; got ${seed}`);
   return mix32(seed ^ 0x5bd1e995);
@@ -73,6 +74,7 @@ export class KeyedGenerator {
     this.s3 = splitmix();
   }
 
+  /** The next 32 random bits of xoshiro128**. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;

@@ -20,13 +20,17 @@ import { UsageError } from './errors.js';
 import { acquireLock, assertUnlocked, LOCK_FILE, type Lock } from './lock.js';
 import { gitState, packageVersion } from './provenance.js';
 
+/** The sealed manifest of a run directory. */
 export const MANIFEST_FILE = 'manifest.json';
+/** The sealed resumable state of a run directory. */
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT_VERSION = 1;
 
+/** The status of a run directory. */
 export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';
 const STATUSES: readonly RunStatus[] = ['running', 'complete', 'interrupted', 'failed'];
 
+/** One process that worked on a run. */
 export interface Segment {
   pid: number;
   host: string;
@@ -37,6 +41,7 @@ export interface Segment {
   resumedFrom?: string;
 }
 
+/** manifest.json: what ran (command, resolved config, seed), where and with what (version, git commit, Node, backend), and its status with one segment per process. */
 export interface Manifest {
   format: 'collapse-run';
   formatVersion: number;
@@ -59,6 +64,7 @@ export interface Manifest {
   segments: Segment[];
 }
 
+/** checkpoint.json: a command's resumable state, bound to its config digest and backend. */
 export interface Checkpoint<State> {
   format: 'collapse-checkpoint';
   formatVersion: number;
@@ -81,6 +87,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** SHA-256 of the configuration's canonical JSON: binds a checkpoint to the configuration that made it. */
 export const configDigest = (config: Record<string, unknown>) => createHash('sha256').update(canonicalJson(config)).digest('hex');
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -161,6 +168,7 @@ export function readManifest(dir: string, command: string | undefined): Manifest
   return m as Manifest;
 }
 
+/** What RunStore.create records in a new manifest. */
 export interface NewRun {
   command: string;
   config: Record<string, unknown>;
@@ -169,6 +177,7 @@ export interface NewRun {
   backendReason: string | null;
 }
 
+/** A run directory held by this process (`--out DIR`): the lock, the sealed manifest with its status and segments, checkpoints bound to the config digest, and the run's own files, each written atomically. Create with RunStore.create, continue with RunStore.resume. */
 export class RunStore {
   private released = false;
 
@@ -252,14 +261,17 @@ export class RunStore {
     return this.manifest.config;
   }
 
+  /** The path of a file of the run. */
   path(name: string): string {
     return join(this.dir, name);
   }
 
+  /** Writes a file of the run atomically (temporary sibling, fsync, rename). */
   writeText(name: string, text: string | Uint8Array): void {
     writeFileAtomic(this.path(name), text);
   }
 
+  /** Writes a value as indented JSON, atomically. */
   writeJson(name: string, value: unknown): void {
     this.writeText(name, JSON.stringify(value, null, 2) + '\n');
   }

@@ -9,11 +9,13 @@ export class Moments {
   n = 0;
   sum = 0;
   sumSq = 0;
+  /** Adds one observation. */
   add(x: number): void {
     this.n += 1;
     this.sum += x;
     this.sumSq += x * x;
   }
+  /** Adds every observation of `other` (chunks combine exactly: float64 sums). */
   merge(other: Moments): void {
     this.n += other.n;
     this.sum += other.sum;

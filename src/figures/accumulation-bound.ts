@@ -12,6 +12,7 @@ import { linearCommandLine } from './linear-paper.js';
 import { CATEGORICAL, colour, LINE_STYLES, NEUTRAL, symbol } from './palette.js';
 import { AXIS_STYLE, bandTrace, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
+/** Settings of the accumulation-bound figure. */
 export interface BoundSettings {
   dim: number;
   samples: number;
@@ -24,6 +25,7 @@ export interface BoundSettings {
   strategies: string[];
 }
 
+/** One strategy's curve in the accumulation-bound figure. */
 export interface BoundRun {
   strategy: string;
   method: 'full' | 'reduced';
@@ -34,6 +36,7 @@ export interface BoundRun {
   iterations: IterationRow[];
 }
 
+/** The data of the accumulation-bound figure: each strategy's error divided by E₁ against π²/6. */
 export interface BoundData {
   settings: BoundSettings;
   /** E₁ = σ²·d/(T−d−1): the first model's theory error (least squares on the real data), the divisor of every curve */
@@ -49,6 +52,7 @@ export function registryStrategies(): string[] {
 export const FULL_BOUND: Omit<BoundSettings, 'strategies'> = { dim: 10, samples: 100, noise: 1, iterations: 100, trialsReduced: 20_000, trialsFull: 2000 };
 export const QUICK_BOUND: Omit<BoundSettings, 'strategies'> = { dim: 10, samples: 100, noise: 1, iterations: 50, trialsReduced: 2000, trialsFull: 400 };
 
+/** Runs every strategy of the bound figure on the shared backend (reduced method where exact theory holds, full otherwise); run k uses seed + k. */
 export async function computeBound(settings: BoundSettings, context: Pick<FigureContext, 'seed' | 'backend'>): Promise<BoundData> {
   const backend = await context.backend();
   const runs: BoundRun[] = [];

@@ -8,6 +8,7 @@ import type { Backend } from '../kernels/backend.js';
 /** A Plotly trace or layout: plain JSON (plotly.js has no types installed; the browser validates it). */
 export type PlotlyObject = Record<string, unknown>;
 
+/** A Plotly figure as plain JSON: traces and layout. */
 export interface PlotlyFigure {
   data: PlotlyObject[];
   layout: PlotlyObject;
@@ -20,6 +21,7 @@ export interface ImageSize {
   scale: number;
 }
 
+/** What the gallery gives each figure: --quick, the seed, the command line, the shared backend, the repository root, a logger. */
 export interface FigureContext {
   /** --quick: fewer trials (wider bands), fewer iterations where the figure says so */
   quick: boolean;
@@ -35,6 +37,7 @@ export interface FigureContext {
   log(line: string): void;
 }
 
+/** A made figure: Plotly JSON, caption, its data as JSON and CSV, and the image size. */
 export interface FigureOutput {
   figure: PlotlyFigure;
   /** plain text; the gallery and the HTML page show it, followed by the command */
@@ -46,17 +49,21 @@ export interface FigureOutput {
   image: ImageSize;
 }
 
+/** Why a figure was not made. */
 export interface Skipped {
   skipped: string;
 }
 
+/** A gallery figure: an id, a title, and `make`, which computes its data and returns the Plotly figure. */
 export interface Figure {
   /** file stem and --only name, e.g. 'linear-paper' */
   readonly id: string;
   readonly title: string;
+  /** Computes the data and the figure, or says why it is skipped (e.g. no neural run to read). */
   make(context: FigureContext): Promise<FigureOutput | Skipped>;
 }
 
+/** Whether a figure returned a reason to skip instead of an output. */
 export function isSkipped(result: FigureOutput | Skipped): result is Skipped {
   return 'skipped' in result;
 }

@@ -9,6 +9,7 @@ import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } 
 import { CATEGORICAL, colour, LINE_STYLES } from './palette.js';
 import { AXIS_STYLE, axisRef, bandTrace, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
+/** Settings of the Gaussian-collapse figure: d, m, N and trials. */
 export interface GaussianFigureSettings {
   dim: number;
   samples: number;
@@ -16,6 +17,7 @@ export interface GaussianFigureSettings {
   trials: number;
 }
 
+/** One (strategy, estimator) curve of the Gaussian-collapse figure. */
 export interface GaussianCurve {
   strategy: string;
   estimator: 'mle' | 'unbiased';
@@ -24,6 +26,7 @@ export interface GaussianCurve {
   iterations: GaussianIterationRow[];
 }
 
+/** The data of the Gaussian-collapse figure: settings and four curves. */
 export interface GaussianFigureData {
   settings: GaussianFigureSettings;
   curves: GaussianCurve[];
@@ -38,6 +41,7 @@ const CURVES = [
   ['accumulate', 'unbiased'],
 ] as const;
 
+/** Runs replace and accumulate with the MLE and the unbiased estimator through {@link runGaussian}; curve k uses seed + 2000 + k. */
 export async function computeGaussian(settings: GaussianFigureSettings, context: Pick<FigureContext, 'seed'>): Promise<GaussianFigureData> {
   const curves: GaussianCurve[] = [];
   for (const [strategy, estimator] of CURVES) {

@@ -9,6 +9,7 @@ import { sweepTable } from './sweep-table.js';
 
 export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure.js';
 
+/** The figure gallery, in order: one entry per figure (`collapse figures`). Each figure's module also exports its pure builder (data → Plotly JSON). */
 export const FIGURES: readonly Figure[] = [
   linearPaper,
   accumulationBound,

@@ -10,6 +10,7 @@ import type { Figure, FigureContext, FigureOutput, ImageSize, PlotlyFigure, Plot
 import { colour, LINE_STYLES, SEQUENTIAL } from './palette.js';
 import { AXIS_STYLE, axisRef, bandTrace, label, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
+/** The grid of Gerstgrasser et al. 2024, Figure 2: d, T per column, σ² per line, strategies per row, N, trials and method. */
 export interface LinearPaperSettings {
   dim: number;
   /** columns */
@@ -23,6 +24,7 @@ export interface LinearPaperSettings {
   method: Method;
 }
 
+/** One line of the paper's figure: its rows and the `collapse linear` command that reproduces it. */
 export interface LinearPaperRun {
   strategy: string;
   samples: number;
@@ -34,6 +36,7 @@ export interface LinearPaperRun {
   iterations: IterationRow[];
 }
 
+/** Every line of the paper's figure: the settings and one run per (strategy, T, σ²). */
 export interface LinearPaperData {
   settings: LinearPaperSettings;
   runs: LinearPaperRun[];

@@ -11,8 +11,11 @@ import { UsageError } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
 
+/** gpu.js's backends in the order 'auto' tries them: webgpu (Dawn), webasm (WebAssembly threads), cpu (plain JavaScript). */
 export const BACKENDS = ['webgpu', 'webasm', 'cpu'] as const;
+/** One of {@link BACKENDS}. */
 export type BackendName = (typeof BACKENDS)[number];
+/** A backend by name, or 'auto': the first of {@link BACKENDS} that works here. */
 export type BackendRequest = BackendName | 'auto';
 
 /** The slice of gpu.js's kernel object collapse-lab uses. */
@@ -27,6 +30,7 @@ export interface GpuKernel {
    */
   seededInto(seed: number, out: Float32Array, skip: number, ...args: unknown[]): Promise<Float32Array>;
   kernel?: { constructor: { name: string }; fallbackReason?: string | null };
+  /** Frees the kernel (gpu.js kernels that hold GPU buffers). */
   destroy?(): void;
 }
 
@@ -73,6 +77,7 @@ class ActivityMeter implements KernelActivity {
   }
 }
 
+/** A gpu.js backend, selected by {@link selectBackend}: makes the kernels of the linear Monte Carlo and says why it was chosen. Release it with destroy(). */
 export interface Backend {
   readonly name: BackendName;
   /** calls and busy time of every kernel made here */
@@ -89,6 +94,7 @@ export interface Backend {
    * cell of an Array(n) output, which cost more than the kernel for the pair draws and the block Gram.
    */
   createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  /** Frees the gpu.js instance and its worker threads. */
   destroy(): Promise<void>;
 }
 
@@ -104,8 +110,8 @@ interface WebGPUProbe {
 }
 
 /**
- * Ask for a WebGPU adapter through the `webgpu` package (Dawn). Node 20 has no navigator.gpu, so install one first
- * (see ../shared/notes/gpujs.md).
+ * Ask for a WebGPU adapter through the `webgpu` package (Dawn). Node 20 has no navigator.gpu, so install one first:
+ * the package's `globals` (GPUBufferUsage, …) on globalThis and `navigator.gpu = create([])`, which gpu.js then finds.
  */
 async function probeWebGPU(timeoutMs = 8000): Promise<WebGPUProbe> {
   const missing = await probeAdapter(timeoutMs);

@@ -24,9 +24,13 @@ import type { TrajectoryState } from './generation-loop.js';
 
 /** Byte codecs for a family's data sets and models; decode(encode(x)) must compute exactly what x computes. */
 export interface TrajectoryCodec<P, D> {
+  /** A data set as bytes. */
   encodeData(data: D): Uint8Array;
+  /** The data set encodeData wrote. */
   decodeData(bytes: Uint8Array): D;
+  /** A model as bytes. */
   encodeModel(model: P): Uint8Array;
+  /** The model encodeModel wrote. */
   decodeModel(bytes: Uint8Array): P;
 }
 
@@ -39,6 +43,7 @@ export interface BlobRef {
   bytes: number;
 }
 
+/** A trajectory's state as sealed in checkpoint.json: generations done, the metrics so far, and the blobs of the live data sets and models. */
 export interface StoredTrajectory {
   done: number;
   metrics: Metrics[];

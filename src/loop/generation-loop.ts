@@ -42,6 +42,7 @@ import type { PoolStrategy } from '../strategies/strategy.js';
  */
 export const LOOP_STREAM = { trial: 16, data: 17, pool: 18, fit: 19, test: 20 } as const;
 
+/** A generation loop's settings: the strategy, N models, m items per data set, and the held-out test size. */
 export interface LoopConfig {
   strategy: PoolStrategy;
   /** N, models fit */
@@ -59,6 +60,7 @@ export interface LoopPlan extends NumericPlan {
   readonly fit: 'weighted' | 'subsample';
 }
 
+/** The loop's plan of a strategy for N steps: {@link NumericPlan}, the last step that reads each data set, and the fit mode. */
 export function loopPlan(strategy: PoolStrategy, iterations: number): LoopPlan {
   const plan = numericPlan(strategy, iterations);
   const lastSetUse = new Array<number>(plan.sources.length).fill(0);
@@ -231,9 +233,11 @@ export interface TrialSummary {
   values: Map<string, Float64Array[]>;
 }
 
+/** Options of {@link runTrials}: kept per-trial values, progress, resume, per-trial checkpoint hook, abort signal. */
 export interface TrialOptions {
   /** metrics whose per-trial values are kept (memory: trials × iterations doubles each) */
   keep?: readonly string[];
+  /** after every trial: trial-iterations done out of trials × iterations */
   onProgress?: (doneTrialIterations: number, totalTrialIterations: number) => void;
   /** continue after the trials this state covers (from the same configuration): the sums come out bit-identical */
   resume?: TrialsCheckpoint;

@@ -26,6 +26,7 @@ export interface PoolPart<D> {
 /** A fit's training pool: the weighted union of its parts. */
 export type Pool<D> = readonly PoolPart<D>[];
 
+/** A model family the generation loop runs: real data, a weighted fit, sampling and evaluation, all async and keyed. P is a fitted model, D a data set (a batch of i.i.d. items). Every random choice must come from the key given (never Math.random), so a trajectory depends only on its keys. docs/your-own-model.md writes one (a Laplace family) in 15 lines. */
 export interface ModelFamily<P, D> {
   /** one id everywhere (C1): 'gaussian', 'kde', 'linear', … */
   readonly name: string;

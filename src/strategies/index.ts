@@ -20,8 +20,16 @@ export const STRATEGIES: Readonly<Record<string, PoolStrategy>> = {
   'accumulate-subsample': accumulateSubsample,
 };
 
-/** Strategies with a parameter, written name:<argument>. */
-export const PARAMETERISED: Readonly<Record<string, { usage: string; make: (argument: string) => PoolStrategy }>> = {
+/** A strategy with a parameter, written name:<argument> (e.g. window:3). */
+export interface ParameterisedStrategy {
+  /** the form help and errors show, e.g. 'window:<k>' */
+  readonly usage: string;
+  /** The strategy for this argument; an invalid argument is a one-line UsageError. */
+  make(argument: string): PoolStrategy;
+}
+
+/** Strategies with a parameter, by name. */
+export const PARAMETERISED: Readonly<Record<string, ParameterisedStrategy>> = {
   window: { usage: 'window:<k>', make: window },
   augment: { usage: 'augment:<r>', make: augment },
   fresh: { usage: 'fresh:<p>', make: fresh },

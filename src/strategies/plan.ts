@@ -15,6 +15,7 @@ export interface NumericPlan extends DataPlan {
 
 const plans = new WeakMap<PoolStrategy, Map<number, NumericPlan>>();
 
+/** A strategy's plan for `iterations` steps in float64 (cached per strategy object and length): {@link DataPlan} plus weights[n − 1][s − 1] = a_{n,s}, the exact pool weights rounded once, and lastModelUse[k], the last step that samples from model k. */
 export function numericPlan(strategy: PoolStrategy, iterations: number): NumericPlan {
   let byLength = plans.get(strategy);
   if (!byLength) plans.set(strategy, (byLength = new Map()));

@@ -2,7 +2,7 @@
  * `collapse sweep collect`: every complete cell's results.json as rows of one table, one row per (cell, iteration):
  * the cell id, its resolved configuration (lists joined by ','), then the iteration's fields flattened (ci95 →
  * ci95Low, ci95High; metrics.w2.mean). A command whose results.json holds several parts (neural: one report per
- * `<model>-<strategy>`, each with its iterations) gets a `part` column. CSV or JSON.
+ * `<model>-<strategy>`, each with its iterations; loop: one per strategy) gets a `part` column. CSV or JSON.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,9 +52,12 @@ export function collectTable(sweep: Sweep): Table {
     }
     const path = join(cell.dir, 'results.json');
     const results = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    // loop: one report per strategy in `strategies`; neural: one per part, by name
     const parts: [string | undefined, unknown][] = Array.isArray(results.iterations)
       ? [[undefined, results.iterations]]
-      : Object.entries(results).map(([part, report]) => [part, (report as { iterations?: unknown } | null)?.iterations]);
+      : Array.isArray(results.strategies)
+        ? (results.strategies as { strategy?: string; iterations?: unknown }[]).map((s) => [s.strategy, s.iterations])
+        : Object.entries(results).map(([part, report]) => [part, (report as { iterations?: unknown } | null)?.iterations]);
     if (parts.length === 0 || parts.some(([, iterations]) => !Array.isArray(iterations))) {
       throw new UsageError(`sweep ${sweep.file}: cell ${cell.id} has no iterations in ${path}`);
     }

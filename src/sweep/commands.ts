@@ -6,6 +6,7 @@
 import type { OptionSpec } from '../core/schema.js';
 import { GAUSSIAN_OPTIONS, validateGaussianConfig } from '../models/gaussian/run.js';
 import { LINEAR_OPTIONS, validateLinearConfig } from '../models/linear/run.js';
+import { LOOP_OPTIONS, validateLoopConfig } from '../models/external/run.js';
 import { NEURAL_OPTIONS, validateNeuralConfig } from '../models/neural/run.js';
 
 export interface SweepCommand {
@@ -20,4 +21,5 @@ export const SWEEP_COMMANDS: readonly SweepCommand[] = [
   { name: 'linear', options: LINEAR_OPTIONS, resolve: (raw) => ({ ...validateLinearConfig(raw) }), resumable: true },
   { name: 'gaussian', options: GAUSSIAN_OPTIONS, resolve: (raw) => ({ ...validateGaussianConfig(raw) }), resumable: true },
   { name: 'neural', options: NEURAL_OPTIONS, resolve: (raw) => ({ ...validateNeuralConfig(raw) }), resumable: true },
+  { name: 'loop', options: LOOP_OPTIONS, resolve: (raw) => ({ ...validateLoopConfig(raw) }), resumable: true },
 ];

@@ -10,8 +10,10 @@ import { fraction, type Fraction } from '../core/fraction.js';
 import { fractionToNumber } from '../core/fraction.js';
 import { dataPlan, type PoolStrategy } from '../strategies/strategy.js';
 
+/** The covariance estimator: 'mle' divides the centred sum of squares by the pool size, 'unbiased' by the pool's effective size minus one (proofs/gaussian.md). */
 export type Estimator = 'mle' | 'unbiased';
 
+/** Recursive Gaussian fitting: m items of R^d per data set, N(μ₀, Σ₀) real data, a covariance estimator, and optionally a known variance (fit the mean only). */
 export interface GaussianSetting {
   /** d */
   dim: number;
@@ -246,6 +248,7 @@ function chiMean(d: number): number {
 
 /** The metric names of `collapse gaussian`, in report order; traceRatio is iterations[].mean. */
 export const GAUSSIAN_METRICS = ['traceRatio', 'detRatio', 'logDetRatio', 'medianVarianceRatio', 'sdRatio', 'meanError', 'w2', 'w2Squared'] as const;
+/** One metric name of {@link GAUSSIAN_METRICS}. */
 export type GaussianMetric = (typeof GAUSSIAN_METRICS)[number];
 
 /**

@@ -3,6 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { PoolStrategy } from '../strategies/strategy.js';
 import { noiseFactorsNumeric } from './pool-weights.js';
 
+/** The fixed-design linear regression setting of Gerstgrasser et al. 2024 (arXiv:2404.01413, §2): rows of X i.i.d. N(0, I_d), T rows per generation, labels y = Xw + ε with ε ~ N(0, σ²I). */
 export interface LinearSetting {
   /** σ², the label-noise variance of every generation. */
   sigma2: number;

@@ -1,6 +1,7 @@
 /** Monte Carlo against theory, one row per iteration: mean, standard error, 95% CI, theory and z-scores. */
 import { Moments, Z95 } from '../core/stats.js';
 
+/** One iteration of a Monte Carlo against its theory. */
 export interface IterationRow {
   iteration: number;
   /** Monte Carlo mean of the test error ‖ŵ_n − w*‖² */
@@ -15,6 +16,7 @@ export interface IterationRow {
   zConditional: number | null;
 }
 
+/** One {@link IterationRow} per iteration from the Monte Carlo moments: mean, standard error, 95% CI (mean ± 1.959964·stderr), theory and z = (mean − theory)/stderr; zConditional from the design-conditional residual where given. */
 export function buildRows(error: readonly Moments[], theory: readonly number[] | null, conditional: readonly Moments[] | null): IterationRow[] {
   return error.map((m, n) => {
     const mean = m.mean;

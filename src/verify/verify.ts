@@ -14,6 +14,7 @@ import type { Method } from '../models/linear/monte-carlo.js';
 import { runGaussian, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
 import { GAUSSIAN_METRICS } from '../theory/gaussian.js';
 
+/** One case of the verify grid: a linear or a Gaussian configuration (trials, seed and backend come from the run). */
 export type VerifyCase =
   | { kind: 'linear'; name: string; config: Omit<LinearConfig, 'trials' | 'seed' | 'backend'> }
   | { kind: 'gaussian'; name: string; config: Omit<GaussianConfig, 'trials' | 'seed'> };
@@ -71,6 +72,7 @@ export function builtInCases(): VerifyCase[] {
   return [...cases, ...gaussianCases()];
 }
 
+/** PASS/FAIL of one verify case, with its largest |z| and the report it judged. */
 export interface CaseVerdict {
   name: string;
   pass: boolean;
@@ -86,6 +88,7 @@ export interface CaseVerdict {
   report: LinearReport | GaussianReport;
 }
 
+/** What {@link runVerify} returns: the band, the number of checks, every verdict and the overall PASS. */
 export interface VerifyReport {
   zStar: number;
   familyFalseFailure: number;
@@ -95,6 +98,7 @@ export interface VerifyReport {
   seconds: number;
 }
 
+/** Options of {@link runVerify}. */
 export interface VerifyOptions {
   /** trials per case for the full and the reduced method (Gaussian cases, on the host, use the reduced count) */
   trials: { full: number; reduced: number };
@@ -107,6 +111,7 @@ export interface VerifyOptions {
   onCase?: (index: number, total: number, verdict: CaseVerdict, verdicts: readonly CaseVerdict[]) => void;
 }
 
+/** Runs the verify grid ({@link builtInCases} unless `cases` is given) and judges every case: two-sided z checks at |z| < zStar(K) over the K checks of the whole run (Bonferroni), so a correct implementation fails by chance with probability below 1e-6. */
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const cases = options.cases ?? builtInCases();
   const checks = cases.reduce(
@@ -150,6 +155,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
 /** Ridge cases have only the design-conditional theory (P11): z|X is judged, there is no unconditional z. */
 const conditionalOnly = (config: { ridge?: number }) => (config.ridge ?? 0) > 0;
 
+/** The verdict on one linear case: every |z| and |z|X| below `bound`, and for accumulate no iteration above π²/6 × the first model's expected error (Gerstgrasser et al. 2024, Theorem 2). */
 export function judge(name: string, report: LinearReport, bound: number): CaseVerdict {
   const failures: string[] = [];
   const unconditional = !conditionalOnly(report.config);

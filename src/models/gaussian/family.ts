@@ -18,6 +18,7 @@ export interface GaussianData {
   stats?: SetStats;
 }
 
+/** A fitted Gaussian N(μ̂, Σ̂), with Σ̂'s Cholesky factor. */
 export interface GaussianModel {
   /** μ̂ (d) */
   readonly mean: Float64Array;
@@ -27,6 +28,7 @@ export interface GaussianModel {
   readonly factor: Float64Array;
 }
 
+/** Options of {@link gaussianFamily}: the dimension, the covariance estimator, and whether the variance is known. */
 export interface GaussianOptions {
   dim: number;
   estimator: Estimator;
@@ -34,6 +36,7 @@ export interface GaussianOptions {
   knownVariance?: boolean;
 }
 
+/** A data set's mean and MLE covariance, cached on the set. */
 export interface SetStats {
   mean: Float64Array;
   /** the set's own MLE covariance (1/rows)·Σ(x − x̄)(x − x̄)ᵀ */
@@ -153,6 +156,7 @@ export function gaussianMetrics(model: GaussianModel, d: number, scratch = { a: 
   };
 }
 
+/** Gaussian fitting as a {@link ModelFamily}: real data N(0, I_d); the fit is the weighted mean and covariance of the pool ({@link fitGaussian}); samples are μ̂ + L̂z; metrics compare N(μ̂, Σ̂) with N(0, I) (trace and det ratios, W2). */
 export function gaussianFamily(options: GaussianOptions): ModelFamily<GaussianModel, GaussianData> {
   const d = options.dim;
   const stats = (data: GaussianData): SetStats => (data.stats ??= statistics(data));

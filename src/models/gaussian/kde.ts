@@ -8,6 +8,7 @@ import { KeyedGenerator, type Key } from '../../core/rng.js';
 import type { Metrics, ModelFamily } from '../model.js';
 import type { GaussianData } from './family.js';
 
+/** A fitted kernel density estimate: its items and their weights. */
 export interface KdeModel {
   /** the pooled items, row-major, and their weights (summing to 1) */
   readonly x: Float64Array;
@@ -15,6 +16,7 @@ export interface KdeModel {
   readonly rows: number;
 }
 
+/** Options of {@link kdeFamily}: the dimension and the kernel bandwidth h. */
 export interface KdeOptions {
   dim: number;
   /** kernel bandwidth h (standard deviation of the Gaussian kernel) */
@@ -87,6 +89,7 @@ export function kdeMetrics(model: KdeModel, test: GaussianData, d: number, h: nu
   return { heldOutNll: nll / test.rows, traceRatio: (spread + d * h * h) / d, meanError };
 }
 
+/** Kernel density estimation as a {@link ModelFamily}: the fit is the pooled items with their weights, a sample picks an item by weight and adds N(0, h²I), and the metric is the mean test log-likelihood on held-out N(0, I) data (Monte Carlo only: no closed form). */
 export function kdeFamily(options: KdeOptions): ModelFamily<KdeModel, GaussianData> {
   const { dim: d, bandwidth: h } = options;
   return {

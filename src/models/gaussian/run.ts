@@ -13,8 +13,10 @@ import { buildRows, type IterationRow } from '../../verify/report.js';
 import { gaussianFamily } from './family.js';
 import { kdeFamily, silvermanBandwidth } from './kde.js';
 
+/** The families of `collapse gaussian --model`: 'gaussian' fits N(μ̂, Σ̂); 'kde' a Gaussian kernel density estimate. */
 export const GAUSSIAN_MODELS = ['gaussian', 'kde'] as const;
 
+/** One `collapse gaussian` configuration, field for flag; {@link validateGaussianConfig} fills the defaults and checks it. */
 export interface GaussianConfig {
   model: (typeof GAUSSIAN_MODELS)[number];
   strategy: string;
@@ -103,10 +105,12 @@ export interface MetricRow {
   z: number | null;
 }
 
+/** One iteration of a {@link GaussianReport}: the trace ratio as an {@link IterationRow}, and every metric by name. */
 export interface GaussianIterationRow extends IterationRow {
   metrics: Record<string, MetricRow>;
 }
 
+/** What {@link runGaussian} returns: per iteration the trace ratio E tr Σ̂_n/tr Σ₀ (mean, theory, z) and every other metric as a {@link MetricRow}. */
 export interface GaussianReport {
   config: GaussianConfig;
   backend: 'host';
@@ -160,6 +164,7 @@ function theoryText(config: GaussianConfig, hasTheory: boolean): string {
 /** Progress, checkpoints, resume and abort for runGaussian: runTrials' options less the metrics it keeps. */
 export type GaussianRunOptions = Omit<TrialOptions, 'keep'>;
 
+/** The Monte Carlo of recursive Gaussian fitting (or KDE) through {@link runTrials}: `trials` trajectories of the generation loop, every metric per iteration against its closed form from {@link gaussianTheory} (null where none holds), medians with distribution-free intervals. */
 export async function runGaussian(config: GaussianConfig, options: GaussianRunOptions = {}): Promise<GaussianReport> {
   const strategy = parseStrategy(config.strategy);
   const loop: LoopConfig = { strategy, iterations: config.iterations, samples: config.samples, testSamples: config.model === 'kde' ? (config.testSamples ?? 200) : 0 };

@@ -23,7 +23,9 @@ import { reducedChunk } from './reduced.js';
 import { randomDesignChunk } from './random-design.js';
 import { subsampleChunk } from './subsample.js';
 
+/** The linear Monte Carlo's methods: 'full' regenerates every label and refits (the paper's procedure); 'reduced' draws the fits' sufficient statistics from their exact joint law (same distribution, far cheaper; proofs/linear-fixed-design.md). */
 export const METHODS = ['full', 'reduced'] as const;
+/** One of {@link METHODS}. */
 export type Method = (typeof METHODS)[number];
 
 export interface LinearRun {
@@ -72,6 +74,7 @@ export interface MonteCarloMoments {
   kernelClasses: string[];
 }
 
+/** Progress callback: trial-iterations done so far out of the run's total. */
 export type Progress = (doneTrialIterations: number, totalTrialIterations: number) => void;
 
 /** The largest kernel buffer of a run, in elements per trial; every one must stay below MAX_BUFFER. */
@@ -142,12 +145,14 @@ export interface MonteCarloCheckpoint {
   conditionalResidual: MomentsState[] | null;
   traceGramInverse: MomentsState;
 }
+/** A {@link Moments} as plain JSON: count, sum and sum of squares. */
 export interface MomentsState {
   n: number;
   sum: number;
   sumSq: number;
 }
 
+/** Resume, checkpoint and stop hooks of a linear Monte Carlo (pass as `control` to {@link runLinear}). */
 export interface SimulationControl {
   /** continue from this checkpoint (it must come from the same configuration) */
   resume?: MonteCarloCheckpoint;

@@ -11,6 +11,7 @@ import { ridgePolynomials } from '../../theory/ridge.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress, type SimulationControl } from './monte-carlo.js';
 
+/** One `collapse linear` configuration, field for flag (see docs/cli.md); {@link validateLinearConfig} fills the defaults and checks it. */
 export interface LinearConfig {
   strategy: string;
   dim: number;
@@ -143,6 +144,7 @@ function toRun(config: LinearConfig): LinearRun {
   };
 }
 
+/** What {@link runLinear} returns: per iteration the Monte Carlo mean of ‖ŵ_n − w*‖² with its standard error, 95% interval, the closed form (or null) and z = (mean − theory)/stderr; the backend that ran, and the tr((XᵀX)⁻¹) check against d/(T − d − 1). */
 export interface LinearReport {
   config: LinearConfig;
   backend: string;

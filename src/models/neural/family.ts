@@ -4,7 +4,7 @@
  * strategy, plus what a long neural run needs on top: honest labels, resolved sizes, a training schedule, explicit
  * disposal of tfjs memory, and byte codecs so that each generation's model and data can be checkpointed.
  *
- * Conventions every family follows (../shared/notes/neural-stack.md):
+ * Conventions every family follows (docs/neural.md, implementation notes, says why):
  * - a fresh model per generation, initialised from the fit key; every tfjs random op seeded with seedOf(key, i);
  * - `evaluate` returns at least `loss`, the family's test loss on held-out real data (lower is better), which the
  *   CLI reports as iterations[].mean; other metrics (e.g. bondLengthError) go beside it;

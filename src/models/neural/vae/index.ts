@@ -27,8 +27,8 @@ export interface VaeSettings extends VaeConfig {
 
 /**
  * Quick: all three families × {replace, accumulate} × ~4 iterations in minutes on 2 cores, still showing the trend.
- * Full: the sizes of the measured mini-run in ../shared/notes/neural-stack.md §4 (10k images, 5 epochs), whose 10
- * iterations of accumulate take ~7 min on a quiet 2-core machine.
+ * Full: the sizes of the mini-run measured when the stack was chosen (10k images, 5 epochs; docs/neural.md,
+ * implementation notes), whose 10 iterations of accumulate took ~7 min on a quiet 2-core machine.
  */
 export const VAE_QUICK: VaeSettings = {
   hidden: 256,

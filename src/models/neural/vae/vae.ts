@@ -7,7 +7,7 @@
  *   loss     −ELBO(x) = Σ_pixels BCE(logits, x) + KL(N(μ, σ²) ‖ N(0, I)), one reparameterised z per image
  *
  * Written with raw tfjs ops and tf.variable (not tf.layers) so that every matMul is a plain 2-D one that the patched
- * wasm kernel runs fast (../shared/notes/neural-stack.md §1.3). Every random op is seeded from a key; weights are
+ * wasm kernel runs fast (docs/neural.md, implementation notes). Every random op is seeded from a key; weights are
  * created inside tf.tidy so that no initialiser tensor leaks.
  */
 import * as tf from '@tensorflow/tfjs';
