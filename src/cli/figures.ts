@@ -14,7 +14,7 @@ import { rejectResumeConflicts } from './resume.js';
 export const DEFAULT_FIGURES_DIR = 'figures';
 
 export const FIGURES_OPTIONS: readonly OptionSpec[] = [
-  { flag: 'quick', kind: 'boolean', description: 'fewer trials and iterations (wider bands, said so in each caption); the README gives measured times' },
+  { flag: 'quick', kind: 'boolean', description: 'fewer trials and iterations (wider bands, said so in each caption); docs/figures.md gives measured times' },
   { flag: 'only', kind: 'string', meta: 'ids', description: `make only these figures, comma-separated (${FIGURES.map((f) => f.id).join(', ')})` },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xfffff000, description: 'base seed (a figure\'s k-th run uses seed + k)' },
   { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend' },
