@@ -65,6 +65,7 @@ function readControls(): void {
 
 function changed(): void {
   results = []; // a Monte Carlo belongs to the state it ran with
+  if (!running) setStatus('', 'idle');
   history.replaceState(null, '', `#${encodeState(state)}`);
   renderStrategyList();
   update();
@@ -94,8 +95,12 @@ function update(): void {
   render();
 }
 
+let chartPending = 0;
+
+/** The table and commands at once; the chart once a burst of changes settles (typing "100" draws once, not thrice). */
 function render(): void {
-  drawChart($('plot'), computed, results, state.family);
+  clearTimeout(chartPending);
+  chartPending = window.setTimeout(() => drawChart($('plot'), computed, results, state.family), 80);
   renderTable();
   $('commands').textContent = computed ? computed.series.map((s) => command(s.spec, results.find((r) => r.strategy === s.strategy)?.backend)).join('\n') : '';
 }
@@ -248,8 +253,7 @@ function init(): void {
     if (`#${encodeState(state)}` === location.hash) return;
     state = decodeState(location.hash);
     showState();
-    results = [];
-    update();
+    changed();
   });
   history.replaceState(null, '', `#${encodeState(state)}`);
   setStatus('', 'idle');
