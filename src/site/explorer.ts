@@ -213,6 +213,7 @@ function addStrategy(): void {
   const colon = form.indexOf(':');
   const name = colon < 0 ? form : `${form.slice(0, colon)}:${parameter}`;
   if (!state.strategies.includes(name)) state.strategies.push(name);
+  $<HTMLInputElement>('strategy-parameter').value = '';
   changed();
 }
 

@@ -17,9 +17,9 @@
  * the cpu path to float32 kernel precision: both draw the same keyed host normals, so any difference is arithmetic.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -43,13 +43,13 @@ let shared: Page | undefined;
 const pageErrors: string[] = [];
 
 before(async () => {
+  out = mkdtempSync(join(tmpdir(), 'collapse-site-'));
+  await buildSite(out, undefined);
   const path = chromiumPath();
   if (!existsSync(path)) {
     skipReason = `${path} not found (Debian: apt-get install -y chromium)`;
     return;
   }
-  out = mkdtempSync(join(tmpdir(), 'collapse-site-'));
-  await buildSite(out, undefined);
   const { chromium } = await import('playwright-core');
   // WebGL without a GPU: ANGLE on SwiftShader (Chromium refuses the software fallback unless told it is wanted)
   const args = [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
@@ -274,4 +274,21 @@ test('bad input shows an inline message and runs nothing: T < d + 2, a weights: 
   await page.focus('#stop');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'stopped', null, { timeout: 20_000 });
+});
+
+test('the docs site: README, docs/ and proofs/ rendered, their .md links pointing at the rendered pages, every nav link resolving', () => {
+  const readme = readFileSync(join(out, 'readme.html'), 'utf8');
+  assert.match(readme, /<h1[^>]*>collapse-lab<\/h1>/);
+  const pages = ['index.html', 'readme.html', ...['docs', 'proofs'].flatMap((dir) => (existsSync(join(out, dir)) ? readdirSync(join(out, dir)).map((f) => `${dir}/${f}`) : []))];
+  assert.ok(pages.some((p) => p.startsWith('proofs/')), 'proofs rendered');
+  for (const page of pages.filter((p) => p.endsWith('.html'))) {
+    const html = readFileSync(join(out, page), 'utf8');
+    for (const [, href] of html.matchAll(/href="([^"#]+)(#[^"]*)?"/g)) {
+      if (/^[a-z]+:/i.test(href)) continue;
+      const target = join(out, dirname(page), href);
+      // a link to a markdown file that the site renders must have become its .html
+      assert.ok(!(href.endsWith('.md') && existsSync(target.replace(/\.md$/, '.html'))), `${page}: ${href} not rewritten`);
+      if (href.endsWith('.html') || href.endsWith('.css') || href.endsWith('.js')) assert.ok(existsSync(target), `${page}: ${href} does not resolve`);
+    }
+  }
 });
