@@ -1,6 +1,6 @@
 /**
  * The explorer in a real browser: `npm run site`'s build, loaded from file:// in headless Chromium (Debian's, through
- * playwright-core; WebGL through SwiftShader where there is no GPU). Without /usr/bin/chromium every test is skipped
+ * playwright-core; WebGL and WebGPU through SwiftShader where there is no GPU). Without /usr/bin/chromium every test is skipped
  * with the reason.
  *
  * Monte Carlo band (C6). Each check is |z| < 6 on a mean of N = 4000 trials, z = (mean − theory)/stderr as the page
@@ -11,7 +11,7 @@
  * By the Cramér-type moderate-deviation expansion for self-normalised sums (Jing, Shao & Wang 2003), at x = 6 the tail
  * is Φ̄(6)·exp(O(γx³/√N)) with γx³/(6√N) = 1.24: at most 9.9e-10 × e^{2·1.24} ≈ 1.2e-8 per tail even with the
  * factor doubled for self-normalisation; the heavy-tail "one big jump" term N·P(Y > (1 + 6·0.9·√N)·EY) = N·P(Y > 340·EY)
- * is below 1e-30. K = 16 checks (2 backends × 2 strategies × 4 iterations), two tails: < 4e-7 in all.
+ * is below 1e-30. K = 24 checks (3 backends × 2 strategies × 4 iterations), two tails: < 6e-7 in all.
  * Power: the band is ±6·0.9·EY/√4000 ≈ ±8.5% of the theory, so a 10% error in a formula or a kernel fails.
  * The cpu path is further checked against the CLI's own run (same seed, `--backend cpu`) to 1e-12, and WebGL against
  * the cpu path to float32 kernel precision: both draw the same keyed host normals, so any difference is arithmetic.
@@ -51,8 +51,11 @@ before(async () => {
     return;
   }
   const { chromium } = await import('playwright-core');
-  // WebGL without a GPU: ANGLE on SwiftShader (Chromium refuses the software fallback unless told it is wanted)
-  const args = [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
+  // WebGL and WebGPU without a GPU: ANGLE and Dawn on SwiftShader (Chromium refuses software fallbacks unless told)
+  const args = [
+    ...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'),
+    '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
+  ];
   browser = await chromium.launch({ executablePath: path, args, timeout: 60_000 });
   shared = await load('');
 });
@@ -213,6 +216,21 @@ test('Monte Carlo on WebGL (SwiftShader without a GPU): within the band, and the
   }
 });
 
+test('Monte Carlo on WebGPU (SwiftShader\'s adapter without a GPU): in-kernel random streams, within the band', async (t) => {
+  const page = await open(t, MC);
+  if (!page) return;
+  const adapter = await page.evaluate(async () => Boolean(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+  if (!adapter) {
+    t.skip('no WebGPU adapter in this Chromium');
+    return;
+  }
+  const { backend, rows } = await runInPage(page, 'webgpu');
+  assert.equal(backend, 'webgpu');
+  assertBand(rows, 'webgpu');
+  // other draws than the host streams of cpu and WebGL (seeded PCG in the kernels): an independent sample
+  assert.notEqual(rows.get('replace')![0].mean, cpuRows?.get('replace')![0].mean);
+});
+
 test('a Gaussian Monte Carlo in the page equals the CLI\'s runGaussian', async (t) => {
   const page = await open(t, 'family=gaussian&d=2&T=8&n=3&trials=60&seed=3&estimator=mle&s=accumulate');
   if (!page) return;
@@ -241,7 +259,7 @@ test('a shared URL restores every control and the same values', async (t) => {
 });
 
 test('bad input shows an inline message and runs nothing: T < d + 2, a weights: expression that does not parse', async (t) => {
-  const page = await open(t, 'd=10&T=100&n=3&trials=100&backend=cpu&s=accumulate');
+  const page = await open(t, 'd=10&T=100&n=3&trials=100&backend=auto&s=accumulate');
   if (!page) return;
   const cases: [() => Promise<void>, RegExp][] = [
     [() => page.fill('#samples', '11'), /--samples must be ≥ dim \+ 2 \(= 12\).*got 11/],
@@ -274,6 +292,10 @@ test('bad input shows an inline message and runs nothing: T < d + 2, a weights: 
   await page.focus('#stop');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'stopped', null, { timeout: 20_000 });
+  // auto takes a GPU and passes software renderers by (SwiftShader here), saying why
+  const reason = (await page.locator('#backend-used').textContent()) ?? '';
+  assert.match(reason, /auto: /);
+  if ((await page.locator('#backend-used').getAttribute('data-backend')) === 'cpu') assert.match(reason, /software|no WebGPU|no WebGL/);
 });
 
 test('the docs site: README, docs/ and proofs/ rendered, their .md links pointing at the rendered pages, every nav link resolving', () => {
