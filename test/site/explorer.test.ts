@@ -189,6 +189,16 @@ test('Monte Carlo on the cpu path: within the band of the theory, and equal to t
   } finally {
     await cli.destroy();
   }
+  // the progress bar ran to the end; the downloads carry what the page shows
+  assert.equal(await page.locator('#progress').evaluate((p) => (p as HTMLProgressElement).value), 1);
+  const [csvFile] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const csv = readFileSync(await csvFile.path(), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'strategy,iteration,theory,mean,stderr,ci95_low,ci95_high,z');
+  assert.equal(Number(csv[1].split(',')[3]), rows.get('replace')![0].mean);
+  const [jsonFile] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+  const json = JSON.parse(readFileSync(await jsonFile.path(), 'utf8'));
+  assert.equal(json.series[1].monteCarlo.rows[3].mean, rows.get('accumulate')![3].mean);
+  assert.match(json.series[1].command, /--strategy accumulate .*--backend cpu --json$/);
   // the commands printed reproduce the run
   assert.match((await page.locator('#commands').textContent()) ?? '', /^npx collapse linear --strategy replace --dim 3 --samples 30 --noise 1 --iterations 4 --trials 4000 --seed 7 --method full --backend cpu --json$/m);
 });
