@@ -83,6 +83,7 @@ function update(): void {
   $('noise-row').hidden = !linear;
   $('method-row').hidden = !linear;
   $('estimator-row').hidden = linear;
+  $('backend-row').hidden = !linear;
   try {
     computed = compute(state);
     showMessage('');
@@ -166,21 +167,23 @@ async function run(): Promise<void> {
   results = [];
   setStatus('starting…', 'running');
   try {
-    const backend = await selectBrowserBackend(state.backend as (typeof BROWSER_BACKENDS)[number] | 'auto');
-    $('backend-used').textContent = `${backend.name} (${backend.reason})`;
-    $('backend-used').dataset.backend = backend.name;
+    // the Gaussian family runs its generation loop on the host (as `collapse gaussian` does): no gpu.js backend
+    const backend = plan.series.some((s) => s.spec.family === 'linear') ? await selectBrowserBackend(state.backend as (typeof BROWSER_BACKENDS)[number] | 'auto') : null;
+    const where = backend?.name ?? 'host';
+    $('backend-used').textContent = backend ? `${backend.name} (${backend.reason})` : 'host (float64 generation loop on typed arrays; no gpu.js kernels)';
+    $('backend-used').dataset.backend = where;
     try {
       const started = performance.now();
       await runSeries(plan, backend, (f) => {
         progress.value = f;
-        setStatus(`running on ${backend.name}: ${(100 * f).toFixed(0)}%`, 'running');
+        setStatus(`running on ${where}: ${(100 * f).toFixed(0)}%`, 'running');
       }, running.signal, (result) => {
         results.push(result);
         render();
       });
-      setStatus(`done on ${backend.name}: ${plan.series.length} series in ${((performance.now() - started) / 1000).toFixed(1)} s`, 'done');
+      setStatus(`done on ${where}: ${plan.series.length} series in ${((performance.now() - started) / 1000).toFixed(1)} s`, 'done');
     } finally {
-      await backend.destroy();
+      await backend?.destroy();
     }
   } catch (error) {
     if (running.signal.aborted) setStatus(`stopped; ${results.length} of ${plan.series.length} series finished`, 'stopped');

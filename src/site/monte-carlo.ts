@@ -11,7 +11,8 @@ import type { Backend as AnyBackend } from '../kernels/gpu-backend.js';
 
 export async function runSeries(
   computed: Computed,
-  backend: AnyBackend<BrowserBackendName>,
+  /** the page's gpu.js backend; null when every series is Gaussian (the generation loop runs on the host) */
+  backend: AnyBackend<BrowserBackendName> | null,
   onProgress: (fraction: number) => void,
   signal: AbortSignal,
   onResult: (result: McResult) => void,
@@ -24,6 +25,7 @@ export async function runSeries(
     const progress = (done: number) => onProgress((before + done) / total);
     let result: McResult;
     if (s.spec.family === 'linear') {
+      if (!backend) throw new Error('explorer: a linear series needs a gpu.js backend');
       // the Monte Carlo reads only inKernelRandom and createKernel; the name is the page's (webgl2, …) and only reported
       const report = await runLinear(s.spec.config, { backend: backend as unknown as Backend, onProgress: progress, control: { signal } });
       result = { strategy: s.strategy, backend: report.backend, backendReason: report.backendReason, seconds: report.seconds, rows: report.iterations.map(mcRow) };

@@ -246,6 +246,7 @@ test('a Gaussian Monte Carlo in the page equals the CLI\'s runGaussian', async (
   if (!page) return;
   await page.click('#run');
   await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'done', null, { timeout: 30_000 });
+  assert.equal(await page.locator('#backend-used').getAttribute('data-backend'), 'host');
   const means = await page.locator('td[data-kind="mean"][data-strategy="accumulate"]').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-mean'))));
   const report = await runGaussian(validateGaussianConfig({ model: 'gaussian', strategy: 'accumulate', dim: 2, samples: 8, iterations: 3, trials: 60, seed: 3, estimator: 'mle' }));
   assertClose(means, report.iterations.map((r) => r.mean), 1e-12, 'gaussian page vs CLI');
