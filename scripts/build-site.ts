@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Marked } from 'marked';
+import { UsageError } from '../src/core/errors.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -45,7 +46,15 @@ const browserSeams: Plugin = {
   },
 };
 
-export async function buildSite(out: string, figures: string | undefined): Promise<string[]> {
+export interface SiteSources {
+  /** the figure gallery to copy (a directory with index.html); default figures/ when it has one */
+  figures?: string;
+  /** the TypeDoc output to copy; default docs/api when it has an index.html */
+  api?: string;
+}
+
+export async function buildSite(out: string, sources: SiteSources = {}): Promise<string[]> {
+  const pages = collectPages(sources); // first: a bad --figures fails before anything is written
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   await build({
@@ -66,7 +75,6 @@ export async function buildSite(out: string, figures: string | undefined): Promi
   cpSync(require.resolve('plotly.js-dist-min/plotly.min.js'), join(out, 'plotly.min.js'));
   writeFileSync(join(out, 'style.css'), readFileSync(join(root, 'src/site/style.css')));
 
-  const pages = collectPages(figures);
   const nav = (depth: number) => navigation(pages, depth);
   writeFileSync(join(out, 'index.html'), page('collapse-lab explorer', nav(0), readFileSync(join(root, 'src/site/explorer.html'), 'utf8'), 0, ['plotly.min.js', 'explorer.js']));
   for (const doc of pages.markdown) {
@@ -78,18 +86,18 @@ export async function buildSite(out: string, figures: string | undefined): Promi
     mkdirSync(dirname(join(out, doc.site)), { recursive: true });
     writeFileSync(join(out, doc.site), page(doc.title, nav(depth), `<article class="doc">${html}</article>`, depth, []));
   }
-  if (pages.api) cpSync(join(root, 'docs/api'), join(out, 'api'), { recursive: true });
+  if (pages.api) cpSync(pages.api, join(out, 'api'), { recursive: true });
   if (pages.figures) cpSync(pages.figures, join(out, 'figures'), { recursive: true });
   return [...pages.markdown.map((d) => d.site), ...(pages.api ? ['api/'] : []), ...(pages.figures ? ['figures/'] : [])];
 }
 
 interface Pages {
   markdown: { source: string; site: string; title: string }[];
-  api: boolean;
+  api: string | undefined;
   figures: string | undefined;
 }
 
-function collectPages(figuresDir: string | undefined): Pages {
+function collectPages(sources: SiteSources): Pages {
   const markdown: Pages['markdown'] = [];
   const add = (source: string, site: string) => {
     const text = readFileSync(join(root, source), 'utf8');
@@ -100,9 +108,10 @@ function collectPages(figuresDir: string | undefined): Pages {
     if (!existsSync(join(root, dir))) continue;
     for (const name of readdirSync(join(root, dir)).sort()) if (name.endsWith('.md')) add(`${dir}/${name}`, `${dir}/${name.replace(/\.md$/, '.html')}`);
   }
-  const figures = figuresDir ? resolve(figuresDir) : existsSync(join(root, 'figures/index.html')) ? join(root, 'figures') : undefined;
-  if (figuresDir && !existsSync(join(figures as string, 'index.html'))) fail(`--figures ${figuresDir}: no index.html there (make it with npm run figures)`);
-  return { markdown, api: existsSync(join(root, 'docs/api/index.html')), figures };
+  const figures = sources.figures ? resolve(sources.figures) : existsSync(join(root, 'figures/index.html')) ? join(root, 'figures') : undefined;
+  if (sources.figures && !existsSync(join(figures as string, 'index.html'))) throw new UsageError(`--figures ${sources.figures}: no index.html there (make the gallery with npm run figures)`);
+  const api = sources.api ?? join(root, 'docs/api');
+  return { markdown, api: existsSync(join(api, 'index.html')) ? api : undefined, figures };
 }
 
 /** A link in a markdown file as a link in the site: .md pages to their .html, docs/api to api/, the rest unchanged. */
@@ -158,6 +167,11 @@ ${scripts.map((s) => `<script src="${up}${s}"></script>`).join('\n')}
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = resolve(flag('out') ?? join(root, 'site'));
   const started = performance.now();
-  const written = await buildSite(out, flag('figures'));
+  let written: string[];
+  try {
+    written = await buildSite(out, { figures: flag('figures') });
+  } catch (error) {
+    fail(error instanceof UsageError ? error.message : String((error as Error).message ?? error).split('\n')[0]);
+  }
   process.stdout.write(`site: ${relative(process.cwd(), out) || '.'}/index.html (explorer) + ${written.length} pages in ${((performance.now() - started) / 1000).toFixed(1)} s; open it from disk or copy the folder to any static host\n`);
 }

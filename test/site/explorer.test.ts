@@ -17,7 +17,7 @@
  * the cpu path to float32 kernel precision: both draw the same keyed host normals, so any difference is arithmetic.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
@@ -38,13 +38,20 @@ const Z_BAND = 6;
 let browser: Browser | undefined;
 let skipReason: string | undefined;
 let out = '';
+let sources = '';
 /** One page for the whole file (a load parses ~6 MB of script: seconds on a busy machine); tests set its state. */
 let shared: Page | undefined;
 const pageErrors: string[] = [];
 
 before(async () => {
   out = mkdtempSync(join(tmpdir(), 'collapse-site-'));
-  await buildSite(out, undefined);
+  // a gallery and an API reference as `npm run figures` and `npm run docs` would leave them, to be carried along
+  sources = mkdtempSync(join(tmpdir(), 'collapse-site-sources-'));
+  for (const dir of ['figures', 'api']) {
+    mkdirSync(join(sources, dir));
+    writeFileSync(join(sources, dir, 'index.html'), `<!doctype html><title>${dir}</title>`);
+  }
+  await buildSite(out, { figures: join(sources, 'figures'), api: join(sources, 'api') });
   const path = chromiumPath();
   if (!existsSync(path)) {
     skipReason = `${path} not found (Debian: apt-get install -y chromium)`;
@@ -62,7 +69,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (out) rmSync(out, { recursive: true, force: true });
+  for (const dir of [out, sources]) if (dir) rmSync(dir, { recursive: true, force: true });
   assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
 });
 
@@ -309,11 +316,17 @@ test('bad input shows an inline message and runs nothing: T < d + 2, a weights: 
   if ((await page.locator('#backend-used').getAttribute('data-backend')) === 'cpu') assert.match(reason, /software|no WebGPU|no WebGL/);
 });
 
-test('the docs site: README, docs/ and proofs/ rendered, their .md links pointing at the rendered pages, every nav link resolving', () => {
+test('the docs site: README, docs/ and proofs/ rendered, .md links pointing at the rendered pages, gallery and API carried along', async () => {
   const readme = readFileSync(join(out, 'readme.html'), 'utf8');
   assert.match(readme, /<h1[^>]*>collapse-lab<\/h1>/);
   const pages = ['index.html', 'readme.html', ...['docs', 'proofs'].flatMap((dir) => (existsSync(join(out, dir)) ? readdirSync(join(out, dir)).map((f) => `${dir}/${f}`) : []))];
   assert.ok(pages.some((p) => p.startsWith('proofs/')), 'proofs rendered');
+  for (const [dir, label] of [['figures', 'Figures'], ['api', 'API']]) {
+    assert.equal(readFileSync(join(out, dir, 'index.html'), 'utf8'), `<!doctype html><title>${dir}</title>`, `${dir} copied`);
+    assert.ok(readme.includes(`<a href="${dir}/index.html">${label}</a>`), `the nav links ${dir}`);
+  }
+  await assert.rejects(buildSite(join(out, 'never'), { figures: join(sources, 'api', 'missing') }), /--figures .*no index.html there/);
+  assert.ok(!existsSync(join(out, 'never')), 'a bad --figures writes nothing');
   for (const page of pages.filter((p) => p.endsWith('.html'))) {
     const html = readFileSync(join(out, page), 'utf8');
     for (const [, href] of html.matchAll(/href="([^"#]+)(#[^"]*)?"/g)) {
