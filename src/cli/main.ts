@@ -10,6 +10,7 @@ import { linearCommand } from './linear.js';
 import { NEURAL_OPTIONS, neuralCommand } from './neural.js';
 import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
 import { SWEEP_OPTIONS, sweepCommand } from './sweep.js';
+import { THEORY_OPTIONS, theoryCommand } from './theory.js';
 import { WORKER_OPTIONS, workerCommand } from './worker.js';
 
 const OUTPUT_OPTIONS: readonly OptionSpec[] = [
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
   register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
   register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
+  register('theory', 'exact error factors of a strategy per iteration, its limit, and with --optimize the best parameter (no Monte Carlo)', THEORY_OPTIONS, theoryCommand, { ownOutput: true });
   register('figures', 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
   try {
     if (argv.length === 0) {
