@@ -119,8 +119,8 @@ export interface GaussianReport {
   iterations: GaussianIterationRow[];
 }
 
-/** Rows for one metric; theory entries may be null per iteration (no closed form there). */
-function metricRows(moments: readonly Moments[], theory: readonly (number | null)[]): MetricRow[] {
+/** Rows for one metric; theory entries may be null per iteration (no closed form there). Shared by the loop families' reports. */
+export function metricRows(moments: readonly Moments[], theory: readonly (number | null)[]): MetricRow[] {
   const rows = buildRows(moments, theory.map((t) => (t === null ? NaN : t)), null);
   return rows.map((r, n) => {
     const expected = theory[n];
