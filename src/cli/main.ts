@@ -4,6 +4,7 @@ import { EXIT, NumericError, UsageError } from '../core/errors.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
 import { LINEAR_OPTIONS } from '../models/linear/run.js';
 import { Interrupted } from './interrupt.js';
+import { CATEGORICAL_OPTIONS, categoricalCommand } from './categorical.js';
 import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
 import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
 import { linearCommand } from './linear.js';
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
   register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true, resume: true });
+  register('categorical', 'categorical (token) resampling — Zipf or SUBTLEX-US word counts — under a strategy, through the generation loop, against its exact collision probability', CATEGORICAL_OPTIONS, categoricalCommand, { config: true, resume: true });
   register('neural', 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', NEURAL_OPTIONS, neuralCommand, { config: true, resume: true });
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
   register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });

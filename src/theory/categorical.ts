@@ -46,7 +46,7 @@ export const FLOAT: Arithmetic<number> = {
  * Second moments G(x, y) = E⟨x, y⟩ of every model and data set close under the loop: a set f drawn from model r has
  * G(f, y) = G(p_r, y) for everything y drawn before it or beside it, and G(f, f) = (1 − 1/m) G(p_r, p_r) + 1/m;
  * a model is linear in its sets. Replace gives 1 − (1 − 1/m)ⁿ(1 − S₀) (K1). Null for subsampled fits.
- * @source Seddik et al. 2024, arXiv:2404.05090 (replace: the collision probability rises to 1); the general weighted recursion derived here (proofs/categorical.md#K2)
+ * @source Seddik et al. 2024, arXiv:2404.05090 (replace: the collision probability rises to 1); the general weighted recursion derived here
  * @proof proofs/categorical.md#K2
  * @example collisionProbabilities(replace, fraction(1, 2), 2, 1, RATIONAL)?.map(String) // returns ['0.75']
  */
@@ -140,7 +140,7 @@ export const SURVIVAL_BUDGET = 2e8;
  * chain X_1 ~ Bin(m, π_i), X_{j+1} ~ Bin(m, X_j/m), and p_{n,i} = 0 iff X_k = 0 at the chain's depth k. Returns, per
  * depth k in `depths` (null entries skipped), E #{i: p_i > 0} = Σ_i (1 − P(X_k = 0)) and the real mass lost
  * Σ_i π_i P(X_k = 0); null when the sums would cost more than SURVIVAL_BUDGET operations.
- * @source Wright–Fisher absorption (Ewens, Mathematical Population Genetics, 2004, §3.1); Shumailov et al. 2024, Nature 631:755 (tails vanish first); computed exactly here (proofs/categorical.md#K4)
+ * @source Wright–Fisher absorption (Ewens, Mathematical Population Genetics, 2004, §3.1); Shumailov et al. 2024, Nature 631:755 (tails vanish first); computed exactly here
  * @proof proofs/categorical.md#K4
  */
 export function singleSetSurvival(
