@@ -13,13 +13,14 @@ import { runLinear, type LinearConfig, type LinearReport } from '../models/linea
 import type { Method } from '../models/linear/monte-carlo.js';
 import { runGaussian, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
 import { GAUSSIAN_METRICS } from '../theory/gaussian.js';
-import { runCategorical, type CategoricalReport } from '../models/categorical/run.js';
-import { CATEGORICAL_CHECKS_PER_ITERATION, categoricalCases, judgeCategorical, type CategoricalCaseConfig } from './categorical.js';
+import type { CategoricalReport } from '../models/categorical/run.js';
+import type { TailsReport } from '../models/hutter/run.js';
+import { categoricalCases, tailsCases, type BernsteinCase } from './bernstein.js';
 
 export type VerifyCase =
   | { kind: 'linear'; name: string; config: Omit<LinearConfig, 'trials' | 'seed' | 'backend'> }
   | { kind: 'gaussian'; name: string; config: Omit<GaussianConfig, 'trials' | 'seed'> }
-  | { kind: 'categorical'; name: string; config: CategoricalCaseConfig };
+  | BernsteinCase;
 
 /**
  * Gaussian fitting with closed forms (proofs/gaussian.md): the MLE and unbiased replace laws, known-variance
@@ -71,7 +72,7 @@ export function builtInCases(): VerifyCase[] {
     }
   }
   for (const samples of [100, 316, 1000]) for (const noise of [0.01, 1, 100]) add(32, samples, noise, 50);
-  return [...cases, ...gaussianCases(), ...categoricalCases()];
+  return [...cases, ...gaussianCases(), ...categoricalCases(), ...tailsCases()];
 }
 
 export interface CaseVerdict {
@@ -86,7 +87,7 @@ export interface CaseVerdict {
   expectedGrowth: number;
   failures: string[];
   kind: VerifyCase['kind'];
-  report: LinearReport | GaussianReport | CategoricalReport;
+  report: LinearReport | GaussianReport | CategoricalReport | TailsReport;
 }
 
 export interface VerifyReport {
@@ -115,8 +116,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const checks = cases.reduce(
     (sum, c) =>
       sum +
-      (c.kind === 'categorical'
-        ? CATEGORICAL_CHECKS_PER_ITERATION * c.config.iterations
+      (c.kind === 'bernstein'
+        ? c.checks
         : c.kind === 'gaussian'
         ? (1 + GAUSSIAN_METRICS.length) * c.config.iterations
         : conditionalOnly(c.config)
@@ -138,8 +139,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     const verdict =
       c.kind === 'linear'
         ? judge(c.name, await runLinear({ ...c.config, trials: options.trials[c.config.method], seed, backend: options.backend.name }, { backend: options.backend }), bound)
-        : c.kind === 'categorical'
-          ? judgeCategorical(c.name, await runCategorical({ ...c.config, trials: options.trials.reduced, seed }), bound)
+        : c.kind === 'bernstein'
+          ? await c.run(options.trials.reduced, seed, bound)
           : judgeGaussian(c.name, await runGaussian({ ...c.config, trials: options.trials.reduced, seed }), bound);
     verdicts.push(verdict);
     options.onCase?.(index, cases.length, verdict, verdicts);

@@ -10,7 +10,7 @@ import { main } from '../../../src/cli/main.js';
 import { fitCategorical } from '../../../src/models/categorical/family.js';
 import { subtlexCounts, SUBTLEX_WORDS, zipf } from '../../../src/models/categorical/distribution.js';
 import { runCategorical, validateCategoricalConfig } from '../../../src/models/categorical/run.js';
-import { CATEGORICAL_CHECKS_PER_ITERATION, empiricalBernsteinBand, judgeCategorical } from '../../../src/verify/categorical.js';
+import { CATEGORICAL_CHECKS_PER_ITERATION, empiricalBernsteinBand, judgeCategorical } from '../../../src/verify/bernstein.js';
 
 const ITERATIONS = 8;
 const STRATEGIES = ['replace', 'accumulate', 'fresh:0.5', 'augment:1'];
