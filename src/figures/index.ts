@@ -6,6 +6,7 @@ import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
 import { neuralCollapse } from './neural-collapse.js';
 import { sweepTable } from './sweep-table.js';
+import { taleOfTails } from './tale-of-tails.js';
 
 export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure.js';
 
@@ -14,6 +15,7 @@ export const FIGURES: readonly Figure[] = [
   accumulationBound,
   gaussianCollapse,
   neuralCollapse,
+  taleOfTails,
   sweepTable,
   kernelThroughput,
 ];
