@@ -1,5 +1,6 @@
 /** The figure list: one line per figure, in gallery order. Add a file and a line here to add a figure. */
 import { accumulationBound } from './accumulation-bound.js';
+import { categoricalCollapse } from './categorical-collapse.js';
 import type { Figure } from './figure.js';
 import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
@@ -15,6 +16,7 @@ export const FIGURES: readonly Figure[] = [
   accumulationBound,
   gaussianCollapse,
   neuralCollapse,
+  categoricalCollapse,
   taleOfTails,
   sweepTable,
   kernelThroughput,
