@@ -14,7 +14,7 @@ import { fmt, table } from './output.js';
 /** Exact rationals get slow beyond this (O(n³) big-rational operations; accumulate at 200: ~2 s here). */
 const MAX_ITERATIONS = 200;
 /** Parameters --optimize knows, by strategy family. */
-const OPTIMISABLE: Readonly<Record<string, string>> = { fresh: 'fresh:p', augment: 'augment:r' };
+const OPTIMISABLE: Readonly<Record<string, string>> = { fresh: 'fresh:p', augment: 'augment:r', window: 'window:k' };
 
 export const THEORY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'strategy', kind: 'string', meta: STRATEGY_FORMS.join('|'), description: 'the strategy; with --optimize NAME, write NAME as its argument (fresh:p)' },
@@ -28,7 +28,7 @@ export interface TheoryJson {
   strategy: string;
   iterations: { iteration: number; factor: number; factorExact: string }[];
   limit: number | null;
-  optimum: { parameter: string; value: number; limit: number } | null;
+  optimum: { parameter: string; value: number; limit: number | null } | null;
 }
 
 interface TheoryResult {
@@ -53,7 +53,7 @@ function optimisedFamily(strategy: string, parameter: string): string {
 export function computeTheory(strategyText: string, iterations: number, optimize?: string): TheoryResult {
   if (optimize !== undefined) {
     const head = optimisedFamily(strategyText, optimize);
-    const optimum = optimiseLimit(head, optimize) as LimitOptimum;
+    const optimum = optimiseLimit(head, optimize, iterations) as LimitOptimum;
     const factors = optimum.factors(iterations);
     return {
       json: {
@@ -64,7 +64,9 @@ export function computeTheory(strategyText: string, iterations: number, optimize
       },
       notes: [
         `optimum: ${optimum.statement} (proofs/strategy-limits.md)`,
-        `certified: ${optimum.bracket[0]} ≤ ${optimize}* ≤ ${optimum.bracket[1]} (exact sign checks); ${optimize}* ≈ ${optimum.value.toPrecision(12)}, F_∞ ≈ ${optimum.limit.toPrecision(12)}`,
+        optimum.limit === null
+          ? `no limit: ${optimize}* = ${optimum.value} is the optimum at the horizon ${iterations} only`
+          : `certified: ${optimum.bracket[0]} ≤ ${optimize}* ≤ ${optimum.bracket[1]} (exact sign checks); ${optimize}* ≈ ${optimum.value.toPrecision(12)}, F_∞ ≈ ${optimum.limit.toPrecision(12)}`,
         `factors below: ${head}:${optimize}* exactly`,
       ],
       coefficients: null,

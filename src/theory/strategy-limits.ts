@@ -6,6 +6,7 @@
  */
 import { fraction, fractionToNumber, type Fraction } from '../core/fraction.js';
 import { augment } from '../strategies/augment.js';
+import { window } from '../strategies/window.js';
 import type { PoolStrategy } from '../strategies/strategy.js';
 import { noiseFactors } from './pool-weights.js';
 
@@ -135,8 +136,8 @@ export interface LimitOptimum {
   /** the parameter's name as written in the strategy ('p', 'r') */
   parameter: string;
   value: number;
-  /** F_∞ at the optimum */
-  limit: number;
+  /** F_∞ at the optimum; null where every parameter value diverges (then the optimum is at the horizon N) */
+  limit: number | null;
   /** the optimum exactly: a rational or an algebraic number, and what is proved about it */
   statement: string;
   /** rationals lo < value < hi, certified by exact arithmetic (equal to value when it is rational) */
@@ -169,11 +170,13 @@ export function goldenBracket(): [Fraction, Fraction] {
 
 /**
  * The minimiser of F_∞ over the strategy's parameter: fresh:p → p* = (√5 − 1)/2 = 1/φ with F_∞(p*) = p* (L4);
- * augment:r → r = 0 with F_∞ = 1 (L2: F_∞ increases with r). Null for a strategy without a proved optimum.
+ * augment:r → r = 0 with F_∞ = 1 (L2: F_∞ increases with r). window:k diverges for every k (L3), so its optimum is
+ * taken at the horizon N: the k in 1 … N with the least exact F_N (window:k for k ≥ N is window:N at horizon N, so the
+ * enumeration is complete). Null for a strategy without a proved optimum.
  * @source He, Xu & Cheng 2025, arXiv:2502.18049 (the optimal weight on real data is 1/φ); Garg, Bhattacharya & Sur 2025, arXiv:2509.22341; derived here (L2, L4)
  * @proof proofs/strategy-limits.md#L4
  */
-export function optimiseLimit(head: string, parameter: string): LimitOptimum | null {
+export function optimiseLimit(head: string, parameter: string, horizon = 1): LimitOptimum | null {
   if (head === 'fresh') {
     const [lo, hi] = goldenBracket();
     return {
@@ -193,6 +196,22 @@ export function optimiseLimit(head: string, parameter: string): LimitOptimum | n
       statement: `${parameter}* = 0 (no synthetic data): F_∞ = (1 + ${parameter})²/(1 + 2${parameter}) has derivative 2${parameter}(1 + ${parameter})/(1 + 2${parameter})² ≥ 0; F_∞(0) = 1`,
       bracket: ['0', '0'],
       factors: (iterations) => noiseFactors(augment('0'), iterations).map((f) => ({ exact: f.toFraction(), value: fractionToNumber(f) })),
+    };
+  }
+  if (head === 'window') {
+    let best = 1;
+    let bestFactor = noiseFactors(window('1'), horizon)[horizon - 1];
+    for (let k = 2; k <= horizon; k++) {
+      const factor = noiseFactors(window(String(k)), horizon)[horizon - 1];
+      if (factor.compare(bestFactor) < 0) [best, bestFactor] = [k, factor];
+    }
+    return {
+      parameter,
+      value: best,
+      limit: null,
+      statement: `every window:${parameter} diverges (L3); at the horizon N = ${horizon}, ${parameter}* = ${best} has the least F_N = ${bestFactor.toFraction()} among ${parameter} = 1 … ${horizon} (exact comparison; ${parameter} ≥ N is the same pool as ${parameter} = N)`,
+      bracket: [String(best), String(best)],
+      factors: (iterations) => noiseFactors(window(String(best)), iterations).map((f) => ({ exact: f.toFraction(), value: fractionToNumber(f) })),
     };
   }
   return null;

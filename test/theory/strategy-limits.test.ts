@@ -76,6 +76,13 @@ test('L3: window:k satisfies F_n ≥ ⌊n/k⌋²/n and grows past any bound; acc
   assert.equal(acc.exact, 'π²/6');
   assert.equal(text(noiseFactors(parseStrategy('accumulate'), 7)[6]), text(inverseSquareSum(7)));
   assert.equal(strategyLimit(parseStrategy('weights:2^(i-n)')).value, null);
+  // --optimize k at a horizon: the exact minimiser among k = 1 … N, and k ≥ N is the same as k = N
+  const horizon = optimiseLimit('window', 'k', 7);
+  assert.ok(horizon && horizon.limit === null);
+  const atSeven = [1, 2, 3, 4, 5, 6, 7].map((k) => noiseFactors(parseStrategy(`window:${k}`), 7)[6]);
+  const least = atSeven.reduce((best, f) => (f.compare(best) < 0 ? f : best));
+  assert.equal(horizon.factors(7)[6].exact, least.toFraction());
+  assert.deepEqual(noiseFactors(parseStrategy('window:9'), 7).map(text), noiseFactors(parseStrategy('window:7'), 7).map(text));
   assert.equal(strategyLimit(parseStrategy('fresh:0')).value, null);
 });
 
