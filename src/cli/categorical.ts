@@ -22,7 +22,7 @@ export async function categoricalCommand(flags: Record<string, unknown> & Common
 
 /** The `gaussian` JSON shape: iterations[].mean/theory are E Σ p_i², other metrics under `metrics`; plus `real`. */
 export function toJson(report: CategoricalReport): Record<string, unknown> {
-  return { ...reportHead(report), real: report.real, iterations: report.iterations };
+  return { ...reportHead(report), real: report.real, approximations: report.approximations, iterations: report.iterations };
 }
 
 function render(report: CategoricalReport, out?: string): string {
@@ -37,6 +37,7 @@ function render(report: CategoricalReport, out?: string): string {
     `collapse categorical: ${c.strategy}, π = ${report.real.label} (S₀ = Σπ² = ${fmt(report.real.s0, 6)}), m=${c.samples}, ${c.iterations} iterations, ${c.trials} trials, seed ${c.seed}`,
     `backend host (${report.backendReason}); ${report.seconds.toFixed(2)} s, ${Math.round(report.trialIterationsPerSecond)} trial-iterations/s`,
     `theory: ${report.theoryFormula}; surviving outcomes and tail mass lost exact along single-set chains (K4) and for strategies that keep the first real set (K5); — = no closed form (entropy never); --json adds ‖p − π‖²`,
+    ...report.approximations.map((a) => `approximation (not exact): ${a.formula} = ${fmt(a.value)}`),
     '',
     table(header, rows),
   ];

@@ -221,3 +221,17 @@ export function anchoredSurvival(probabilities: Float64Array, m: number): { surv
   }
   return { surviving, tailMassLost };
 }
+
+/**
+ * An APPROXIMATION, printed as one: under replace, the expected number of generations until a single outcome is left,
+ * by the diffusion approximation of Wright–Fisher resampling with m items, ≈ −2m Σ_i (1 − π_i) ln(1 − π_i); from
+ * uniform over K it is 2m(K − 1) ln(K/(K − 1)). Not derived exactly here (the discrete chain's time differs by O(1)).
+ * @source Kimura & Ohta 1969, Genetics 61:763 (two alleles, −2N[p ln p + (1 − p) ln(1 − p)] for N haploid genes); Littler 1975, Adv. Appl. Prob. 7:503 (K alleles)
+ * @proof proofs/categorical.md#K6
+ * @example fixationTimeApproximation(Float64Array.of(0.5, 0.5), 10) // returns 13.862943611198906
+ */
+export function fixationTimeApproximation(probabilities: Float64Array, m: number): number {
+  let sum = 0;
+  for (const p of probabilities) if (p < 1) sum += (1 - p) * Math.log1p(-p);
+  return -2 * m * sum;
+}

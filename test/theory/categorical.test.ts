@@ -12,6 +12,7 @@ import {
   augmentDistanceToFirst,
   collisionProbabilities,
   FLOAT,
+  fixationTimeApproximation,
   RATIONAL,
   replaceCollision,
   singleSetSurvival,
@@ -91,4 +92,13 @@ test('K5: the strategies that keep the first real set, and their frozen support'
   // K4 at depth 1 is K5: one real sample
   const single = singleSetSurvival(Float64Array.of(0.5, 0.25, 0.25), 2, [1]);
   assert.ok(Math.abs((single?.surviving[0] as number) - surviving) < 1e-15);
+});
+
+test('K6: the diffusion time to one outcome (an approximation) reduces to 2m(K − 1) ln(K/(K − 1)) from uniform', () => {
+  for (const [K, m] of [[10, 10], [10, 100], [100, 100]]) {
+    const uniform = new Float64Array(K).fill(1 / K);
+    const expected = 2 * m * (K - 1) * Math.log(K / (K - 1));
+    assert.ok(Math.abs(fixationTimeApproximation(uniform, m) - expected) < 1e-9 * expected, `K=${K} m=${m}`);
+  }
+  assert.ok(Math.abs(fixationTimeApproximation(Float64Array.of(0.5, 0.5), 10) - 20 * Math.LN2) < 1e-12);
 });

@@ -8,7 +8,7 @@ import { parseOption, type OptionSpec } from '../../core/schema.js';
 import type { Moments } from '../../core/stats.js';
 import { runTrials, type LoopConfig, type TrialOptions } from '../../loop/generation-loop.js';
 import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, FLOAT, singleSetSurvival } from '../../theory/categorical.js';
+import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../../theory/categorical.js';
 import { singleSetDepths } from '../../theory/gaussian.js';
 import { buildRows } from '../../verify/report.js';
 import { metricRows, type GaussianIterationRow, type MetricRow } from '../gaussian/run.js';
@@ -87,6 +87,8 @@ export interface CategoricalReport {
   hasTheory: boolean;
   /** the real distribution: its label and S₀ = Σ π_i² */
   real: { label: string; s0: number };
+  /** approximations (never theory), each with its formula: replace's diffusion time to one outcome (K6) */
+  approximations: { name: string; value: number; formula: string; exact: false }[];
   iterations: GaussianIterationRow[];
 }
 
@@ -144,6 +146,10 @@ export async function runCategorical(config: CategoricalConfig, options: Categor
     theoryFormula: theoryText(config, hasTheory),
     hasTheory,
     real: { label: real.label, s0: real.s0 },
+    approximations:
+      config.strategy === 'replace'
+        ? [{ name: 'fixationTime', value: fixationTimeApproximation(real.probabilities, config.samples), formula: 'generations until one outcome is left ≈ −2m Σ(1 − π_i) ln(1 − π_i) (diffusion approximation, proofs/categorical.md#K6)', exact: false }]
+        : [],
     iterations,
   };
 }
