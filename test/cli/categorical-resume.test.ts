@@ -44,3 +44,13 @@ test('collapse theory --strategy fresh:p --optimize p --json through the built C
   assert.ok(Math.abs(json.optimum.value - 0.6180339887498949) < 1e-15);
   assert.equal(json.iterations[1].factorExact, '17/2 − 7/2·√5');
 });
+
+test('verify runs the bounded-value cases (categorical, Hutter) through the CLI and they pass', () => {
+  const run = collapseSync(['verify', '--only', 'tails', '--trials-reduced', '2000', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const json = JSON.parse(run.stdout);
+  assert.equal(json.pass, true);
+  assert.equal(json.cases.length, 1);
+  assert.equal(json.checks, 9);
+  assert.equal(json.cases[0].run.iterations.length, 9);
+});
