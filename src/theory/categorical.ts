@@ -151,17 +151,18 @@ export function singleSetSurvival(
   const wanted = [...new Set(depths.filter((k): k is number => k !== null))];
   const deepest = Math.max(0, ...wanted);
   const K = probabilities.length;
-  if (K * (m + 1) * wanted.length + deepest * (m + 1) ** 2 > SURVIVAL_BUDGET) return null;
-  // h[k − 1][x] = P(absorbed at 0 within k − 1 more steps | count x)
-  const transition = Array.from({ length: m + 1 }, (_, x) => binomialPmf(m, x / m, new Float64Array(m + 1)));
+  if (K * (m + 1) * wanted.length + Math.max(0, deepest - 1) * (m + 1) ** 2 > SURVIVAL_BUDGET) return null;
+  // h[k − 1][x] = P(absorbed at 0 within k − 1 more steps | count x); transition rows recomputed, never stored
+  // (an (m + 1)² matrix would cost gigabytes at large m)
   const h: Float64Array[] = [new Float64Array(m + 1)];
   h[0][0] = 1;
+  const row = new Float64Array(m + 1);
   for (let k = 1; k < deepest; k++) {
     const previous = h[k - 1];
     const next = new Float64Array(m + 1);
     for (let x = 0; x <= m; x++) {
+      binomialPmf(m, x / m, row);
       let sum = 0;
-      const row = transition[x];
       for (let y = 0; y <= m; y++) sum += row[y] * previous[y];
       next[x] = sum;
     }
