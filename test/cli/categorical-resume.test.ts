@@ -54,3 +54,17 @@ test('verify runs the bounded-value cases (categorical, Hutter) through the CLI 
   assert.equal(json.checks, 9);
   assert.equal(json.cases[0].run.iterations.length, 9);
 });
+
+test('a sweep runs categorical cells (src/sweep/commands.ts) and collects them into one table', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { mainInProcess } = await import('./helpers.js');
+  const spec = join(root, 'cat-sweep.yaml');
+  writeFileSync(spec, JSON.stringify({ command: 'categorical', base: { categories: 15, samples: 10, iterations: 3, trials: 200 }, grid: { strategy: ['replace', 'accumulate'] }, seeds: [1] }));
+  const out = join(root, 'cat-sweep');
+  const run = await mainInProcess(['sweep', 'run', spec, '--out', out, '--workers', '1']);
+  assert.equal(run.code, 0, run.stderr);
+  const collected = await mainInProcess(['sweep', 'collect', spec, '--dir', out, '--format', 'json']);
+  assert.equal(collected.code, 0, collected.stderr);
+  const table = JSON.stringify(JSON.parse(collected.stdout));
+  assert.ok(table.includes('"accumulate"') && table.includes('"replace"'), table.slice(0, 300));
+});
