@@ -13,6 +13,8 @@ import { fmt, table } from './output.js';
 
 /** Exact rationals get slow beyond this (O(n³) big-rational operations; accumulate at 200: ~2 s here). */
 const MAX_ITERATIONS = 200;
+/** Up to this many iterations the text shows every model's coefficients. */
+const COEFFICIENT_ROWS = 12;
 /** Parameters --optimize knows, by strategy family. */
 const OPTIMISABLE: Readonly<Record<string, string>> = { fresh: 'fresh:p', augment: 'augment:r', window: 'window:k' };
 
@@ -35,8 +37,8 @@ interface TheoryResult {
   json: TheoryJson;
   /** lines of the text report beyond the table */
   notes: string[];
-  /** b_{N,j} of the last model, with each data set's source, where exact rationals exist */
-  coefficients: { set: number; source: number; exact: string }[] | null;
+  /** b_{n,j} of every model n (nonzero only), with each data set's source, where exact rationals exist */
+  coefficients: { set: number; source: number; exact: string }[][] | null;
 }
 
 /** Parse `fresh:p --optimize p` into the family head and the parameter's name, or throw a one-line UsageError. */
@@ -77,7 +79,6 @@ export function computeTheory(strategyText: string, iterations: number, optimize
   const b = errorCoefficients(strategy, iterations);
   const limit = strategyLimit(strategy);
   const { sources } = dataPlan(strategy, iterations);
-  const last = b[iterations - 1];
   return {
     json: {
       strategy: strategy.name,
@@ -89,7 +90,7 @@ export function computeTheory(strategyText: string, iterations: number, optimize
       optimum: null,
     },
     notes: [`limit: ${limit.exact ?? '—'}${limit.value === null ? '' : ` ≈ ${limit.value.toPrecision(12)}`}; ${limit.why}`],
-    coefficients: last.flatMap((c, j) => (Number(c.n) === 0 ? [] : [{ set: j + 1, source: sources[j], exact: c.toFraction() }])),
+    coefficients: b.map((row) => row.flatMap((c, j) => (Number(c.n) === 0 ? [] : [{ set: j + 1, source: sources[j], exact: c.toFraction() }]))),
   };
 }
 
@@ -116,8 +117,10 @@ export async function theoryCommand(flags: Record<string, unknown>): Promise<num
     ...result.notes,
   ];
   if (result.coefficients) {
-    lines.push(`coefficients b_{${iterations},j} of model ${iterations} (data set j ← source; 0 = real data; zeros omitted):`);
-    lines.push('  ' + result.coefficients.map((c) => `j=${c.set}←${c.source}: ${shorten(c.exact)}`).join(', '));
+    // every model's row while they fit on a screen, else the last model's
+    const shown = iterations <= COEFFICIENT_ROWS ? result.coefficients.map((row, n) => [n + 1, row] as const) : [[iterations, result.coefficients[iterations - 1]] as const];
+    lines.push(`coefficients b_{n,j} (e_n = Σ_j b_{n,j} z_j; data set j ← its source, 0 = real data; zeros omitted)${iterations > COEFFICIENT_ROWS ? `, model ${iterations} only` : ''}:`);
+    for (const [n, row] of shown) lines.push(`  n=${n}: ` + row.map((c) => `j=${c.set}←${c.source}: ${shorten(c.exact)}`).join(', '));
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
