@@ -22,7 +22,7 @@ export async function categoricalCommand(flags: Record<string, unknown> & Common
 
 /** The `gaussian` JSON shape: iterations[].mean/theory are E Σ p_i², other metrics under `metrics`; plus `real`. */
 export function toJson(report: CategoricalReport): Record<string, unknown> {
-  return { ...reportHead(report), real: report.real, approximations: report.approximations, iterations: report.iterations };
+  return { ...reportHead(report), real: report.real, profile: report.profile, approximations: report.approximations, iterations: report.iterations };
 }
 
 function render(report: CategoricalReport, out?: string): string {

@@ -11,6 +11,7 @@ import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.
 import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../../theory/categorical.js';
 import { singleSetDepths } from '../../theory/gaussian.js';
 import { buildRows } from '../../verify/report.js';
+import { notMeasurable, undecided, type CollapseProfile } from '../collapse-profile.js';
 import { metricRows, type GaussianIterationRow, type MetricRow } from '../gaussian/run.js';
 import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from './distribution.js';
 import { categoricalFamily, CATEGORICAL_METRICS } from './family.js';
@@ -87,6 +88,8 @@ export interface CategoricalReport {
   hasTheory: boolean;
   /** the real distribution: its label and S₀ = Σ π_i² */
   real: { label: string; s0: number };
+  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory or proved bounds (K7) */
+  profile: CollapseProfile;
   /** approximations (never theory), each with its formula: replace's diffusion time to one outcome (K6) */
   approximations: { name: string; value: number; formula: string; exact: false }[];
   iterations: GaussianIterationRow[];
@@ -146,10 +149,44 @@ export async function runCategorical(config: CategoricalConfig, options: Categor
     theoryFormula: theoryText(config, hasTheory),
     hasTheory,
     real: { label: real.label, s0: real.s0 },
+    profile: categoricalProfile(config, theory),
     approximations:
       config.strategy === 'replace'
         ? [{ name: 'fixationTime', value: fixationTimeApproximation(real.probabilities, config.samples), formula: 'generations until one outcome is left ≈ −2m Σ(1 − π_i) ln(1 − π_i) (diffusion approximation, proofs/categorical.md#K6)', exact: false }]
         : [],
     iterations,
+  };
+}
+
+/**
+ * The collapse profile of a categorical run (proofs/categorical.md#K7): risk is E‖p_n − π‖² = S_n − S₀ (K2).
+ * anyRiskIncrease: the exact risk at N above that at 1; divergingRisk: never (‖p − π‖² ≤ 2); collapsingVariance:
+ * the diversity 1 − E Σp² tends to 0 exactly along single-set chains of growing depth (K1), undecided elsewhere;
+ * tailDisappearance: the exact lost real mass grows from model 1 to N (K4; constant under K5); hallucinatedData:
+ * never (every model's support lies in π's). Catastrophe, scaling laws and modes are not measured by one run.
+ */
+export function categoricalProfile(config: CategoricalConfig, theory: Record<string, (number | null)[]>): CollapseProfile {
+  const N = config.iterations;
+  const risk = theory.squaredDistance;
+  const lost = theory.tailMassLost;
+  const depths = singleSetDepths(parseStrategy(config.strategy), N);
+  const chain = N >= 2 && depths.every((k, n) => k === n + 1); // replace-like: depth n at model n, seen over ≥ 2 models
+  return {
+    catastrophicRiskIncrease: notMeasurable('needs a level of risk that makes a model useless; the study must set it (E‖p_n − π‖² is under metrics.squaredDistance)'),
+    anyRiskIncrease:
+      risk[0] === null || risk[N - 1] === null
+        ? undecided('no exact risk for subsampled fits (Monte Carlo under metrics.squaredDistance)')
+        : { measurable: true, holds: (risk[N - 1] as number) > (risk[0] as number), basis: 'theory', why: `exact E‖p − π‖²: ${(risk[0] as number).toPrecision(6)} at n = 1, ${(risk[N - 1] as number).toPrecision(6)} at n = ${N} (K2)` },
+    divergingRisk: { measurable: true, holds: false, basis: 'bound', why: '‖p − π‖² ≤ ‖p‖² + ‖π‖² ≤ 2 for every model: the risk cannot diverge' },
+    scalingLawChange: notMeasurable('needs runs over several data sizes (the tale-of-tails figure shows it for Hutter\'s model)'),
+    collapsingVariance: chain
+      ? { measurable: true, holds: true, basis: 'theory', why: 'every model is one step deeper on a single-set chain: the diversity 1 − E Σp² = (1 − 1/m)^n (1 − S₀) falls to 0 as it continues (K1)' }
+      : undecided('no limit of E Σp² is derived for this strategy (its values per n are exact, K2)'),
+    modeEntanglement: notMeasurable('a categorical distribution has no modes to entangle'),
+    tailDisappearance:
+      lost[0] === null || lost[N - 1] === null
+        ? undecided('no exact lost tail mass for this strategy (Monte Carlo under metrics.tailMassLost)')
+        : { measurable: true, holds: (lost[N - 1] as number) > (lost[0] as number), basis: 'theory', why: `exact lost real mass: ${(lost[0] as number).toPrecision(6)} at n = 1, ${(lost[N - 1] as number).toPrecision(6)} at n = ${N} (K4, K5)` },
+    hallucinatedData: { measurable: true, holds: false, basis: 'theory', why: 'every model\'s support lies in the support of π: resampling cannot create an outcome (K7)' },
   };
 }

@@ -9,7 +9,8 @@ import { zStar } from '../../../src/core/stats.js';
 import { main } from '../../../src/cli/main.js';
 import { fitCategorical } from '../../../src/models/categorical/family.js';
 import { subtlexCounts, SUBTLEX_WORDS, zipf } from '../../../src/models/categorical/distribution.js';
-import { runCategorical, validateCategoricalConfig } from '../../../src/models/categorical/run.js';
+import { categoricalProfile, categoricalTheory, realDistribution, runCategorical, validateCategoricalConfig } from '../../../src/models/categorical/run.js';
+import { COLLAPSE_DEFINITIONS } from '../../../src/models/collapse-profile.js';
 import { CATEGORICAL_CHECKS_PER_ITERATION, empiricalBernsteinBand, judgeCategorical } from '../../../src/verify/bernstein.js';
 
 const ITERATIONS = 8;
@@ -99,4 +100,24 @@ test('collapse categorical --json: the gaussian shape (iterations[].mean/theory 
     assert.equal(bad.code, 2, args.join(' '));
     assert.match(bad.stderr, /^collapse: [^\n]+\n$/, args.join(' '));
   }
+});
+
+test('K7: the collapse profile names all eight definitions and decides them from exact theory or bounds only', () => {
+  const profile = (strategy: string, iterations = 10) => {
+    const config = validateCategoricalConfig({ strategy, categories: 30, samples: 20, iterations, trials: 2 });
+    return categoricalProfile(config, categoricalTheory(config, realDistribution(config)));
+  };
+  const replace = profile('replace');
+  assert.deepEqual(Object.keys(replace), [...COLLAPSE_DEFINITIONS]);
+  assert.deepEqual(
+    Object.fromEntries(Object.entries(replace).map(([name, e]) => [name, e.holds])),
+    { catastrophicRiskIncrease: null, anyRiskIncrease: true, divergingRisk: false, scalingLawChange: null, collapsingVariance: true, modeEntanglement: null, tailDisappearance: true, hallucinatedData: false },
+  );
+  for (const name of ['catastrophicRiskIncrease', 'scalingLawChange', 'modeEntanglement'] as const) assert.equal(replace[name].measurable, false);
+  const accumulate = profile('accumulate');
+  assert.equal(accumulate.tailDisappearance.holds, false, 'K5: the support is frozen at the first sample');
+  assert.equal(accumulate.collapsingVariance.holds, null);
+  assert.equal(profile('accumulate', 1).collapsingVariance.holds, null, 'one model says nothing about the chain');
+  assert.equal(profile('fresh:0.5').tailDisappearance.holds, null, 'no exact lost mass with fresh real data');
+  assert.equal(profile('accumulate-subsample').anyRiskIncrease.holds, null);
 });
