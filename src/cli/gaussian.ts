@@ -30,7 +30,7 @@ export async function gaussianCommand(flags: Record<string, unknown> & CommonFla
  * theory, z, … }] }), each iteration with `metrics`: { name: { mean, stderr, ci95, theory, z } }.
  */
 export function toJson(report: GaussianReport): Record<string, unknown> {
-  return { ...reportHead(report), iterations: report.iterations };
+  return { ...reportHead(report), profile: report.profile, iterations: report.iterations };
 }
 function render(report: GaussianReport, out?: string): string {
   const c = report.config;
