@@ -4,7 +4,7 @@
  * where one is proved, and with --optimize the parameter minimising the limit. No Monte Carlo.
  */
 import { UsageError } from '../core/errors.js';
-import { fractionToNumber } from '../core/fraction.js';
+import { fraction, fractionToNumber } from '../core/fraction.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
 import { errorCoefficients } from '../theory/pool-weights.js';
@@ -89,9 +89,19 @@ export function computeTheory(strategyText: string, iterations: number, optimize
       limit: limit.value,
       optimum: null,
     },
-    notes: [`limit: ${limit.exact ?? '—'}${limit.value === null ? '' : ` ≈ ${limit.value.toPrecision(12)}`}; ${limit.why}`],
+    notes: [`limit: ${limit.exact ?? '—'}${limit.value === null ? '' : ` ≈ ${limit.value.toPrecision(12)}`}; ${limit.why}`, ...gaussianNote(strategy.name)],
     coefficients: b.map((row) => row.flatMap((c, j) => (Number(c.n) === 0 ? [] : [{ set: j + 1, source: sources[j], exact: c.toFraction() }]))),
   };
+}
+
+/** fresh:p's Gaussian counterpart (G10), in m: the numbers of the fixed point with p put in. */
+function gaussianNote(name: string): string[] {
+  if (!name.startsWith('fresh:')) return [];
+  const p = fraction(name.slice('fresh:'.length));
+  if (Number(p.n) === 0) return [];
+  const numerator = p.mul(p).mul(2).sub(p.mul(2)).add(1);
+  const slope = p.mul(fraction(2).sub(p));
+  return [`Gaussian fitting under ${name} (MLE, m items per data set): E‖μ̂_∞ − μ‖²/tr Σ₀ = M_∞ = ${numerator.toFraction()} / ((m − 1)·${slope.toFraction()} + 1), E tr Σ̂_∞/tr Σ₀ = 1 − M_∞ (proofs/gaussian.md#G10)`];
 }
 
 /** A long fraction shortened for the table (the JSON always has it whole). */
