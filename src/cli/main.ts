@@ -5,6 +5,7 @@ import { packageVersion } from '../core/provenance.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
 import { LINEAR_OPTIONS } from '../models/linear/run.js';
 import { Interrupted } from './interrupt.js';
+import { CATEGORICAL_OPTIONS, categoricalCommand } from './categorical.js';
 import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
 import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
 import { linearCommand } from './linear.js';
@@ -12,6 +13,7 @@ import { LOOP_OPTIONS, loopCommand } from './loop.js';
 import { NEURAL_OPTIONS, neuralCommand } from './neural.js';
 import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
 import { SWEEP_OPTIONS, sweepCommand } from './sweep.js';
+import { THEORY_OPTIONS, theoryCommand } from './theory.js';
 import { WORKER_OPTIONS, workerCommand } from './worker.js';
 
 const OUTPUT_OPTIONS: readonly OptionSpec[] = [
@@ -74,11 +76,13 @@ export async function main(argv: string[]): Promise<number> {
   };
   register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
   register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true, resume: true });
+  register('categorical', 'categorical (token) resampling — Zipf or SUBTLEX-US word counts — under a strategy, through the generation loop, against its exact collision probability', CATEGORICAL_OPTIONS, categoricalCommand, { config: true, resume: true });
   register('neural', 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', NEURAL_OPTIONS, neuralCommand, { config: true, resume: true });
   register('loop', 'your own model family (--family external --spec FILE: a program in any language) through the generation loop under every strategy', LOOP_OPTIONS, loopCommand, { config: true, resume: true });
   register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
   register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
   register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
+  register('theory', 'exact error factors of a strategy per iteration, its limit, and with --optimize the best parameter (no Monte Carlo)', THEORY_OPTIONS, theoryCommand, { ownOutput: true });
   register('figures', 'the figure gallery: Plotly HTML, PNG, SVG and PDF, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
   try {
     // no command: the help, as a first look (exit 0); an unknown command is still a usage error

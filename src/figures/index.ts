@@ -1,11 +1,13 @@
 /** The figure list: one line per figure, in gallery order. Add a file and a line here to add a figure. */
 import { accumulationBound } from './accumulation-bound.js';
+import { categoricalCollapse } from './categorical-collapse.js';
 import type { Figure } from './figure.js';
 import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
 import { neuralCollapse } from './neural-collapse.js';
 import { sweepTable } from './sweep-table.js';
+import { taleOfTails } from './tale-of-tails.js';
 
 export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure.js';
 
@@ -15,6 +17,8 @@ export const FIGURES: readonly Figure[] = [
   accumulationBound,
   gaussianCollapse,
   neuralCollapse,
+  categoricalCollapse,
+  taleOfTails,
   sweepTable,
   kernelThroughput,
 ];

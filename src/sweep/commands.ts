@@ -4,6 +4,7 @@
  * from the start with `--force`.
  */
 import type { OptionSpec } from '../core/schema.js';
+import { CATEGORICAL_OPTIONS, validateCategoricalConfig } from '../models/categorical/run.js';
 import { GAUSSIAN_OPTIONS, validateGaussianConfig } from '../models/gaussian/run.js';
 import { LINEAR_OPTIONS, validateLinearConfig } from '../models/linear/run.js';
 import { LOOP_OPTIONS, validateLoopConfig } from '../models/external/run.js';
@@ -20,6 +21,7 @@ export interface SweepCommand {
 export const SWEEP_COMMANDS: readonly SweepCommand[] = [
   { name: 'linear', options: LINEAR_OPTIONS, resolve: (raw) => ({ ...validateLinearConfig(raw) }), resumable: true },
   { name: 'gaussian', options: GAUSSIAN_OPTIONS, resolve: (raw) => ({ ...validateGaussianConfig(raw) }), resumable: true },
+  { name: 'categorical', options: CATEGORICAL_OPTIONS, resolve: (raw) => ({ ...validateCategoricalConfig(raw) }), resumable: true },
   { name: 'neural', options: NEURAL_OPTIONS, resolve: (raw) => ({ ...validateNeuralConfig(raw) }), resumable: true },
   { name: 'loop', options: LOOP_OPTIONS, resolve: (raw) => ({ ...validateLoopConfig(raw) }), resumable: true },
 ];

@@ -291,3 +291,17 @@ export function gaussianTheory(strategy: PoolStrategy, setting: GaussianSetting,
   });
   return out;
 }
+
+/**
+ * fresh:p with the MLE, the G6 recursion's fixed point: E‖μ̂_∞ − μ‖²/tr Σ₀ = M_∞ = (2p² − 2p + 1)/((m − 1)p(2 − p) + 1)
+ * and E tr Σ̂_∞/tr Σ₀ = v_∞ = 1 − M_∞ (p in (0, 1]; p = 0 is replace, v_n → 0). The Gaussian counterpart of the
+ * linear limit (2p² − 2p + 1)/(p(2 − p)) of proofs/strategy-limits.md#L1, which it approaches as m·M_∞ for large m.
+ * @source derived here from G6 (the pool-weight recursion of Gerstgrasser et al. 2024, arXiv:2404.01413, applied to Gaussian fitting); the fresh-data loop of Alemohammad et al. 2023, arXiv:2307.01850
+ * @proof proofs/gaussian.md#G10
+ * @example freshFixedPoint(fraction(1, 2), 10).meanError.toFraction() // returns '2/31'
+ */
+export function freshFixedPoint(p: Fraction, m: number): { traceRatio: Fraction; meanError: Fraction } {
+  const one = fraction(1);
+  const meanError = p.mul(p).mul(2).sub(p.mul(2)).add(one).div(p.mul(fraction(2).sub(p)).mul(m - 1).add(one));
+  return { traceRatio: one.sub(meanError), meanError };
+}

@@ -13,11 +13,15 @@ import { runLinear, type LinearConfig, type LinearReport } from '../models/linea
 import type { Method } from '../models/linear/monte-carlo.js';
 import { runGaussian, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
 import { GAUSSIAN_METRICS } from '../theory/gaussian.js';
+import type { CategoricalReport } from '../models/categorical/run.js';
+import type { TailsReport } from '../models/hutter/run.js';
+import { categoricalCases, tailsCases, type BernsteinCase } from './bernstein.js';
 
 /** One case of the verify grid: a linear or a Gaussian configuration (trials, seed and backend come from the run). */
 export type VerifyCase =
   | { kind: 'linear'; name: string; config: Omit<LinearConfig, 'trials' | 'seed' | 'backend'> }
-  | { kind: 'gaussian'; name: string; config: Omit<GaussianConfig, 'trials' | 'seed'> };
+  | { kind: 'gaussian'; name: string; config: Omit<GaussianConfig, 'trials' | 'seed'> }
+  | BernsteinCase;
 
 /**
  * Gaussian fitting with closed forms (proofs/gaussian.md): the MLE and unbiased replace laws, known-variance
@@ -69,7 +73,7 @@ export function builtInCases(): VerifyCase[] {
     }
   }
   for (const samples of [100, 316, 1000]) for (const noise of [0.01, 1, 100]) add(32, samples, noise, 50);
-  return [...cases, ...gaussianCases()];
+  return [...cases, ...gaussianCases(), ...categoricalCases(), ...tailsCases()];
 }
 
 /** PASS/FAIL of one verify case, with its largest |z| and the report it judged. */
@@ -85,7 +89,7 @@ export interface CaseVerdict {
   expectedGrowth: number;
   failures: string[];
   kind: VerifyCase['kind'];
-  report: LinearReport | GaussianReport;
+  report: LinearReport | GaussianReport | CategoricalReport | TailsReport;
 }
 
 /** What {@link runVerify} returns: the band, the number of checks, every verdict and the overall PASS. */
@@ -117,7 +121,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const checks = cases.reduce(
     (sum, c) =>
       sum +
-      (c.kind === 'gaussian'
+      (c.kind === 'bernstein'
+        ? c.checks
+        : c.kind === 'gaussian'
         ? (1 + GAUSSIAN_METRICS.length) * c.config.iterations
         : conditionalOnly(c.config)
           ? c.config.iterations
@@ -138,7 +144,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     const verdict =
       c.kind === 'linear'
         ? judge(c.name, await runLinear({ ...c.config, trials: options.trials[c.config.method], seed, backend: options.backend.name }, { backend: options.backend }), bound)
-        : judgeGaussian(c.name, await runGaussian({ ...c.config, trials: options.trials.reduced, seed }), bound);
+        : c.kind === 'bernstein'
+          ? await c.run(options.trials.reduced, seed, bound)
+          : judgeGaussian(c.name, await runGaussian({ ...c.config, trials: options.trials.reduced, seed }), bound);
     verdicts.push(verdict);
     options.onCase?.(index, cases.length, verdict, verdicts);
   }

@@ -213,13 +213,42 @@ test('examples in the TSDoc of src/theory/gaussian.ts return what they say', () 
   assert.deepEqual(singleSetDepths(replace, 3), [1, 2, 3]);
 });
 
-test('proofs/gaussian.md: every @proof tag of src/theory/gaussian.ts names an anchor G<k> the document defines, and G1–G8 all exist', () => {
+test('proofs/gaussian.md: every @proof tag of src/theory/gaussian.ts names an anchor G<k> the document defines, and G1–G10 all exist', () => {
   const root = new URL('../../', import.meta.url);
   const proof = readFileSync(new URL('proofs/gaussian.md', root), 'utf8');
   const defined = new Set([...proof.matchAll(/<a id="(G\d+)"><\/a>/g)].map((m) => m[1]));
-  assert.deepEqual([...defined].sort(), ['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8']);
+  assert.deepEqual([...defined].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))), ['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8', 'G9', 'G10']);
   const source = readFileSync(new URL('src/theory/gaussian.ts', root), 'utf8');
   const tags = [...source.matchAll(/@proof proofs\/gaussian\.md#(G\d+)/g)].map((m) => m[1]);
   assert.ok(tags.length >= 8);
   for (const tag of tags) assert.ok(defined.has(tag), `@proof proofs/gaussian.md#${tag} has no anchor`);
+});
+
+test('G10: fresh:p with the MLE converges to M_∞ = (2p² − 2p + 1)/((m − 1)p(2 − p) + 1), v_∞ = 1 − M_∞', async () => {
+  const { freshFixedPoint, gaussianMomentsExact, gaussianMomentsNumeric } = await import('../../src/theory/gaussian.js');
+  const { parseStrategy } = await import('../../src/strategies/index.js');
+  const { fraction } = await import('../../src/core/fraction.js');
+  assert.equal(freshFixedPoint(fraction(1, 2), 10).meanError.toFraction(), '2/31');
+  for (const [p, m] of [['0.5', 10], ['0.25', 4], ['0.9', 50], ['1', 7]] as const) {
+    const { traceRatio: v, meanError: M } = freshFixedPoint(fraction(p), m);
+    // one exact step of the G6 recursion for fresh:p maps the fixed point to itself
+    const q = fraction(1).sub(fraction(p));
+    const a = q.mul(q);
+    const M1 = fraction(p).mul(fraction(p)).add(a.mul(v)).div(m).add(a.mul(M));
+    const v1 = fraction(p).add(q.mul(v.add(M))).sub(M1);
+    assert.equal(M1.toFraction(), M.toFraction(), `p=${p} m=${m}`);
+    assert.equal(v1.toFraction(), v.toFraction(), `p=${p} m=${m}`);
+    // the exact recursion itself: its first steps are the same affine map, and it converges there
+    const exact = gaussianMomentsExact(parseStrategy(`fresh:${p}`), { dim: 1, samples: m, estimator: 'mle' }, 3);
+    assert.ok(exact);
+    const step = (vv: typeof v, MM: typeof M) => {
+      const Mn = fraction(p).mul(fraction(p)).add(a.mul(vv)).div(m).add(a.mul(MM));
+      return { v: fraction(p).add(q.mul(vv.add(MM))).sub(Mn), M: Mn };
+    };
+    const second = step(exact.traceRatio[0], exact.meanError[0]);
+    assert.equal(second.M.toFraction(), exact.meanError[1].toFraction());
+    assert.equal(second.v.toFraction(), exact.traceRatio[1].toFraction());
+    const long = gaussianMomentsNumeric(parseStrategy(`fresh:${p}`), { dim: 1, samples: m, estimator: 'mle' }, 200);
+    assert.ok(long && Math.abs(long.meanError[199] - Number(M.valueOf())) < 1e-12 && Math.abs(long.traceRatio[199] - Number(v.valueOf())) < 1e-12);
+  }
 });

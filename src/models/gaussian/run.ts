@@ -8,8 +8,9 @@ import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { Moments, Z95 } from '../../core/stats.js';
 import { runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
 import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import { GAUSSIAN_METRICS, gaussianTheory, type Estimator } from '../../theory/gaussian.js';
+import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../../theory/gaussian.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
+import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from '../collapse-profile.js';
 import { gaussianFamily } from './family.js';
 import { kdeFamily, silvermanBandwidth } from './kde.js';
 
@@ -120,11 +121,13 @@ export interface GaussianReport {
   /** what iterations[].mean and .theory are, and where the theory comes from or why there is none */
   theoryFormula: string;
   hasTheory: boolean;
+  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory only (proofs/gaussian.md#G9) */
+  profile: CollapseProfile;
   iterations: GaussianIterationRow[];
 }
 
-/** Rows for one metric; theory entries may be null per iteration (no closed form there). */
-function metricRows(moments: readonly Moments[], theory: readonly (number | null)[]): MetricRow[] {
+/** Rows for one metric; theory entries may be null per iteration (no closed form there). Shared by the loop families' reports. */
+export function metricRows(moments: readonly Moments[], theory: readonly (number | null)[]): MetricRow[] {
   const rows = buildRows(moments, theory.map((t) => (t === null ? NaN : t)), null);
   return rows.map((r, n) => {
     const expected = theory[n];
@@ -205,6 +208,40 @@ export async function runGaussian(config: GaussianConfig, options: GaussianRunOp
     trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
     theoryFormula: theoryText(config, hasTheory),
     hasTheory,
+    profile: gaussianProfile(config, theory),
     iterations,
+  };
+}
+
+/**
+ * The collapse profile of a Gaussian run (proofs/gaussian.md#G9): anyRiskIncrease compares the exact E W2² at 1 and N
+ * where it exists (G8); collapsingVariance holds along growing single-set chains (det Σ̂ → 0 a.s., G4, G7) and fails
+ * with a known variance (Σ̂ = Σ₀); a Gaussian has one mode and full support, so entanglement, tails and
+ * hallucinations are not measured; catastrophe and scaling laws need a threshold or several runs. kde: only the
+ * definitions no family measures in one run are decided (not measurable); the rest undecided.
+ */
+export function gaussianProfile(config: GaussianConfig, theory: Record<string, (number | null)[]>): CollapseProfile {
+  const N = config.iterations;
+  const risk = theory.w2Squared ?? [];
+  const depths = singleSetDepths(parseStrategy(config.strategy), N);
+  const chain = config.model === 'gaussian' && N >= 2 && depths.every((k, n) => k === n + 1);
+  const variance: ProfileEntry =
+    config.model === 'gaussian' && config.variance === 'known'
+      ? { measurable: true, holds: false, basis: 'theory', why: 'the variance is known: Σ̂ = Σ₀ for every model' }
+      : chain
+        ? { measurable: true, holds: true, basis: 'theory', why: `every model is one step deeper on a single-set chain: E log det Σ̂_n/det Σ₀ = n·${((theory.logDetRatio?.[0] as number) ?? NaN).toPrecision(4)} → −∞ and det Σ̂_n → 0 almost surely (G4, G7)` }
+        : undecided('no almost-sure limit of Σ̂ is derived for this strategy (E tr Σ̂ per n is exact, G6)');
+  return {
+    catastrophicRiskIncrease: notMeasurable('needs a level of risk that makes a model useless; the study must set it'),
+    anyRiskIncrease:
+      risk[0] == null || risk[N - 1] == null
+        ? undecided('no exact E W2² for this configuration (G8: 1-D single-set chains, or a known variance)')
+        : { measurable: true, holds: (risk[N - 1] as number) > (risk[0] as number), basis: 'theory', why: `exact E W2²: ${(risk[0] as number).toPrecision(6)} at n = 1, ${(risk[N - 1] as number).toPrecision(6)} at n = ${N} (G8)` },
+    divergingRisk: undecided('no limit of the risk is derived'),
+    scalingLawChange: notMeasurable('needs runs over several data sizes'),
+    collapsingVariance: variance,
+    modeEntanglement: notMeasurable(config.model === 'kde' ? 'modes of a kernel density estimate are not tracked' : 'a Gaussian has one mode'),
+    tailDisappearance: notMeasurable('a fitted Gaussian has full support: no tail region is lost outright (its shrinking spread is collapsingVariance)'),
+    hallucinatedData: notMeasurable('real and fitted distributions both have full support: no sample is impossible under the real data'),
   };
 }

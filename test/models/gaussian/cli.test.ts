@@ -20,7 +20,7 @@ test('gaussian --json: the shape of collapse linear, with a metrics object per i
   const { code, stdout, stderr } = await collapse('gaussian', '--strategy', 'replace', ...small, '--json');
   assert.equal(code, 0, stderr);
   const json = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(json).sort(), ['backend', 'backendReason', 'config', 'hasTheory', 'iterations', 'seconds', 'theoryFormula', 'trialIterationsPerSecond']);
+  assert.deepEqual(Object.keys(json).sort(), ['backend', 'backendReason', 'config', 'hasTheory', 'iterations', 'profile', 'seconds', 'theoryFormula', 'trialIterationsPerSecond']);
   assert.deepEqual(json.config, { model: 'gaussian', strategy: 'replace', dim: 1, samples: 8, estimator: 'mle', variance: 'fitted', iterations: 3, trials: 200, seed: 5 });
   assert.equal(json.backend, 'host');
   assert.equal(json.iterations.length, 3);

