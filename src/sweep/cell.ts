@@ -105,8 +105,11 @@ async function waitForLock(cell: Cell, options: RunCellOptions): Promise<string 
   }
 }
 
-/** The command line for the cell as its directory stands now, or null if it is complete. */
-export function cellArguments(cell: Cell): { how: CellOutcome['how']; args: string[] } {
+/**
+ * The command line for the cell as its directory stands now (args empty if it is complete), or why it cannot run:
+ * a directory holding files but no run manifest is not a cell's, and is never cleared with --force.
+ */
+export function cellArguments(cell: Cell): { how: CellOutcome['how']; args: string[]; refused?: string } {
   const seen = inspectCell(cell);
   if (seen.state === 'done') return { how: 'skip', args: [] };
   const resumable = SWEEP_COMMANDS.find((c) => c.name === cell.command)?.resumable ?? false;
@@ -115,6 +118,9 @@ export function cellArguments(cell: Cell): { how: CellOutcome['how']; args: stri
     return { how: 'resume', args: [cell.command, '--resume', cell.dir, '--quiet', '--json'] };
   }
   const occupied = existsSync(cell.dir) && readdirSync(cell.dir).some((name) => !isLockEntry(name));
+  if (occupied && !existsSync(join(cell.dir, MANIFEST_FILE))) {
+    return { how: 'fresh', args: [], refused: `cell ${cell.id}: ${cell.dir} holds files but no run manifest; it is not replaced (move them away)` };
+  }
   return { how: 'fresh', args: [cell.command, ...cellFlags(cell.options), '--out', cell.dir, '--quiet', '--json', ...(occupied ? ['--force'] : [])] };
 }
 
@@ -126,7 +132,8 @@ export async function runCell(cell: Cell, options: RunCellOptions = {}): Promise
   });
   const busy = await waitForLock(cell, options);
   if (busy) return outcome('failed', 'fresh', busy);
-  const { how, args } = cellArguments(cell);
+  const { how, args, refused } = cellArguments(cell);
+  if (refused !== undefined) return outcome('failed', how, refused);
   if (how === 'skip') return outcome('skipped', how);
   const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, CLI_BIN, ...args], {
     env: { ...process.env, ...options.env },
