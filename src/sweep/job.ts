@@ -39,6 +39,16 @@ const cut = (text: string) => (text.length > 80 ? `${text.slice(0, 77)}…` : te
  * `roots`: the worker's --root (the directories whose sweeps it serves), if given.
  */
 export function checkJob(data: unknown, roots: readonly string[] = []): { sweep: string; cell: Cell; timeoutSeconds: number } {
+  try {
+    return checkJobData(data, roots);
+  } catch (error) {
+    // the option checks echo the value they refuse, and a job's value may be of any size
+    if (error instanceof UsageError && error.message.length > 400) throw new UsageError(`${error.message.slice(0, 399)}…`);
+    throw error;
+  }
+}
+
+function checkJobData(data: unknown, roots: readonly string[]): { sweep: string; cell: Cell; timeoutSeconds: number } {
   const refuse = (why: string): never => {
     throw new UsageError(why);
   };
@@ -57,7 +67,10 @@ export function checkJob(data: unknown, roots: readonly string[] = []): { sweep:
   if (!isMapping(cell.options)) return refuse('cell.options is not a mapping');
   const prefix = `sweep ${sweep}`;
   const options: Record<string, Scalar> = {};
-  for (const [key, value] of Object.entries(cell.options)) options[key] = checkOption(prefix, `cell.options.${cut(key)}`, command, key, value);
+  for (const [key, value] of Object.entries(cell.options)) {
+    const label = /^[\w-]{1,40}$/.test(key) ? key : cut(JSON.stringify(key)); // a key may hold anything: quoted, cut
+    options[key] = checkOption(prefix, `cell.options.${label}`, command, key, value);
+  }
   const rebuilt = buildCell(prefix, command, options, dir);
   // the id and directory follow from the options; a job that says otherwise was not written by `sweep run`
   if (cell.id !== rebuilt.id) refuse(`cell.id ${cut(JSON.stringify(cell.id) ?? 'nothing')} is not the id of its options (${rebuilt.id})`);

@@ -367,8 +367,8 @@ export async function runWorker(target: QueueTarget, options: WorkerOptions, sig
   // would wait for a reconnection forever; then the worker closes by force (no QUIT, no waiting for jobs)
   const graceMs = envMilliseconds('COLLAPSE_WORKER_CLOSE_MS', 2000);
   const handedBack = await within(Promise.allSettled([...processing]), graceMs);
-  const reachable = handedBack && (await probeQueue(target).then(() => true, () => false));
-  if (!reachable) options.log?.(`worker: Redis at ${target.redis.host}:${target.redis.port} does not answer; stopping without it (a job this worker held goes back to the queue when its lock expires)`);
+  const reachable = handedBack && readOnly === undefined && (await probeQueue(target).then(() => true, () => false));
+  if (!reachable && readOnly === undefined) options.log?.(`worker: Redis at ${target.redis.host}:${target.redis.port} does not answer; stopping without it (a job this worker held goes back to the queue when its lock expires)`);
   await worker.close(!reachable);
   if (readOnly !== undefined) throw new UsageError(readOnly);
 }

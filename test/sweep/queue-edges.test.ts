@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { jobData } from '../../src/sweep/job.js';
 import { loadSweep } from '../../src/sweep/spec.js';
 import { isOneLineError } from '../cli/helpers.js';
@@ -57,38 +58,46 @@ describe('queue edges', { skip, concurrency: 1 }, () => {
     ];
     const url = `${redis.url}?queue=forged`;
     const queue = new Queue('forged', { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+    const settled = async (what: string) => {
+      for (const end = Date.now() + 120_000; ;) {
+        const c = await jobCounts(redis.url, 'forged');
+        if (c.wait + c.active + c.delayed === 0) return c;
+        assert.ok(Date.now() < end, `timed out waiting for ${what}: ${JSON.stringify(c)}`);
+        await sleep(100);
+      }
+    };
     try {
-      for (const [id, data] of forged) await queue.add('forged', data, { jobId: id, attempts: 3 });
+      // every forged job but the last, and a genuine one, to a worker without --root
+      for (const [id, data] of forged.slice(0, -1)) await queue.add('forged', data, { jobId: id, attempts: 3 });
       await queue.add('genuine', genuine, { jobId: 'genuine', attempts: 3 });
-    } finally {
-      await queue.close();
-    }
-    const worker = collapse(['worker', '--queue', url, '--root', served]);
-    await until(() => /cell [0-9a-f]{16} done in/.test(worker.output()) && (worker.output().match(/ refused: /g) ?? []).length >= forged.length, 'the worker to refuse the forged jobs and run the genuine one', 120_000);
-    assert.deepEqual(await jobCounts(redis.url, 'forged'), { wait: 0, active: 0, delayed: 0, completed: 1, failed: forged.length });
-    const lines = worker.output().split('\n').filter((l) => l.includes(' refused: '));
-    assert.equal(lines.length, forged.length, worker.output());
-    for (const [id, , reason] of forged) {
-      const line = lines.find((l) => l.startsWith(`worker: job ${id} refused: `));
-      assert.ok(line, `one line for job ${id}: ${worker.output()}`);
-      assert.match(line, reason);
-    }
-    // no retries: each refused job is a dead letter after its first attempt, with the reason
-    const check = new Queue('forged', { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
-    try {
+      const worker = collapse(['worker', '--queue', url]);
+      assert.deepEqual(await settled('the first worker'), { wait: 0, active: 0, delayed: 0, completed: 1, failed: forged.length - 1 });
+      assert.deepEqual(readdirSync(victim), ['thesis.tex'], 'the directory outside the sweep is untouched');
+      assert.equal(manifestOf(cell.dir)!.status, 'complete', 'the genuine job ran its cell');
+      worker.child.kill('SIGTERM');
+      assert.equal(await worker.exited, 143);
+      // a well-formed job for a sweep outside the worker's --root
+      await queue.add('forged', forged.at(-1)![1], { jobId: 'foreign', attempts: 3 });
+      const confined = collapse(['worker', '--queue', url, '--root', served]);
+      await settled('the --root worker');
+      confined.child.kill('SIGTERM');
+      assert.equal(await confined.exited, 143);
+      const lines = (worker.output() + confined.output()).split('\n').filter((l) => l.includes(' refused: '));
+      assert.equal(lines.length, forged.length, worker.output() + confined.output());
       for (const [id, , reason] of forged) {
-        const job = (await check.getJob(id))!;
+        const line = lines.find((l) => l.startsWith(`worker: job ${id} refused: `));
+        assert.ok(line, `one line for job ${id}: ${lines.join('\n')}`);
+        assert.match(line, reason);
+        // no retries: a dead letter after its first attempt, with the reason
+        const job = (await queue.getJob(id))!;
         assert.equal(await job.getState(), 'failed');
         assert.equal(job.attemptsMade, 1, id);
         assert.match(job.failedReason, reason);
       }
     } finally {
-      await check.close();
+      await queue.close();
     }
-    assert.deepEqual(readdirSync(victim), ['thesis.tex'], 'the directory outside the sweep is untouched');
-    assert.equal(manifestOf(cell.dir)!.status, 'complete', 'the genuine job ran its cell');
-    worker.child.kill('SIGTERM');
-    assert.equal(await worker.exited, 143);
+    assert.deepEqual(readdirSync(victim), ['thesis.tex']);
   });
 
   test('a database the server does not have (/16): one line, exit 2, nothing enqueued', async () => {
@@ -114,6 +123,19 @@ describe('queue edges', { skip, concurrency: 1 }, () => {
       assert.ok(isOneLineError(run.output()), run.output());
       assert.match(run.output(), new RegExp(`is a read-only replica of 127\\.0\\.0\\.1:${primary.port}; point --queue at the primary; (no worker started|nothing was enqueued)\\n$`));
     }
+    // a worker whose Redis becomes a replica later (a failover): it stops with one line instead of idling
+    const demoted = await startRedis(redisDir());
+    const worker = collapse(['worker', '--queue', demoted.url]);
+    await until(() => worker.output().includes(' at a time from queue '), 'the worker to start');
+    const admin = new Redis({ host: '127.0.0.1', port: demoted.port });
+    try {
+      await admin.call('REPLICAOF', '127.0.0.1', String(primary.port));
+    } finally {
+      admin.disconnect();
+    }
+    const code = await Promise.race([worker.exited, sleep(30_000).then(() => 'still running 30 s after becoming a replica')]);
+    assert.equal(code, 2, worker.output());
+    assert.match(worker.output(), new RegExp(`\\ncollapse: --queue ${demoted.url.replace(/\./g, '\\.')}: Redis at 127\\.0\\.0\\.1:${demoted.port} has become a read-only replica; point --queue at the primary\\n$`));
   });
 
   test('Ctrl-C of a worker whose Redis has gone: it stops within seconds, exit 130', async () => {
@@ -130,9 +152,9 @@ describe('queue edges', { skip, concurrency: 1 }, () => {
     assert.match(worker.output(), /worker: Redis at 127\.0\.0\.1:\d+ does not answer; stopping without it/);
   });
 
-  // ~2.5 s of work on an idle core: Redis goes down as soon as the cell starts, and comes back after it is complete
+  // ~1.2 s of work on an idle core: Redis goes down as soon as the cell starts, and comes back after it is complete
   // and the job's lock (2 s here) has expired, so the worker cannot record the completion
-  const SLOW = { ...TINY, base: { ...TINY.base, dim: 4, samples: 20, iterations: 10, trials: 40 * 4096 } };
+  const SLOW = { ...TINY, base: { ...TINY.base, dim: 4, samples: 20, iterations: 10, trials: 20 * 4096 } };
 
   for (const appendOnly of [true, false]) {
     test(`a cell that completes while Redis is down counts as run, not "already complete" (appendonly ${appendOnly ? 'yes' : 'no'})`, async () => {
