@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -23,11 +23,15 @@ const staleLock = (dir: string) => writeFileSync(join(dir, '.lock'), JSON.string
  * holder keeps its lock (it stays alive to the end), so a second "held" in a round is a second simultaneous holder.
  */
 const CHILD = `
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 const { acquireLock } = await import(process.env.LOCK_MODULE);
-const [root, index, rounds, start, step] = ['ROOT', 'INDEX', 'ROUNDS', 'START', 'STEP'].map((k) => process.env[k]);
+const [root, index, rounds, step] = ['ROOT', 'INDEX', 'ROUNDS', 'STEP'].map((k) => process.env[k]);
 const nap = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+// ready; the parent sets the start once every child is (start-up on a busy machine takes seconds)
+writeFileSync(join(root, 'ready.' + index), '');
+while (!existsSync(join(root, 'start'))) nap(2);
+const start = readFileSync(join(root, 'start'), 'utf8');
 const results = [];
 for (let r = 0; r < Number(rounds); r++) {
   const at = Number(start) + r * Number(step);
@@ -45,8 +49,8 @@ writeFileSync(join(root, 'result.' + index), JSON.stringify(results));
 
 test('processes taking over one stale lock at once: exactly one holds it, in every round', async () => {
   const root = mkdtempSync(join(tmpdir(), 'collapse-lock-race-'));
-  // the old remove-then-create takeover had two holders in 7 and 13 of these 400 rounds (two runs here, 2 cores
-  // shared with other work): at 7 in 400 it would pass all 400 with chance (1 − 7/400)^400 ≈ 1e-3
+  // the old remove-then-create takeover had two holders in 14 and 20 of these 400 rounds (two runs here, 2 cores
+  // shared with other work): at 14 in 400 it would pass all 400 with chance (1 − 14/400)^400 ≈ 7e-7
   const [children, rounds, step] = [6, 400, 8];
   for (let r = 0; r < rounds; r++) {
     mkdirSync(join(root, String(r)));
@@ -54,17 +58,23 @@ test('processes taking over one stale lock at once: exactly one holds it, in eve
   }
   const script = join(root, 'child.mjs');
   writeFileSync(script, CHILD);
-  const start = Date.now() + 5000; // node + tsx start-up of every child, on a busy machine
   const procs = Array.from({ length: children }, (_, index) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: { ...process.env, LOCK_MODULE, ROOT: root, INDEX: String(index), ROUNDS: String(rounds), START: String(start), STEP: String(step) },
+      env: { ...process.env, LOCK_MODULE, ROOT: root, INDEX: String(index), ROUNDS: String(rounds), STEP: String(step) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     return new Promise<string>((resolve) => child.on('close', (code) => resolve(`exit ${code} ${stderr}`)));
   });
-  assert.deepEqual(await Promise.all(procs), procs.map(() => 'exit 0 '));
+  const exits = Promise.all(procs);
+  for (const end = Date.now() + 120_000; readdirSync(root).filter((n) => n.startsWith('ready.')).length < children; ) {
+    assert.ok(Date.now() < end, 'the children did not start within 120 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  writeFileSync(join(root, 'start.tmp'), String(Date.now() + 100));
+  renameSync(join(root, 'start.tmp'), join(root, 'start')); // whole, so no child reads it half-written
+  assert.deepEqual(await exits, procs.map(() => 'exit 0 '));
   const results = Array.from({ length: children }, (_, i) => JSON.parse(readFileSync(join(root, `result.${i}`), 'utf8')) as string[]);
   const doubles: string[] = [];
   for (let r = 0; r < rounds; r++) {
