@@ -74,7 +74,11 @@ export async function sweepCommand(flags: Record<string, unknown>): Promise<numb
     if (table.missing.length > 0) process.stderr.write(`collapse: sweep ${sweep.name}: ${table.missing.length} of ${sweep.cells.length} cells have no results yet (collapse sweep status ${file})\n`);
     return 0;
   }
-  if (q && queue) await q.probeQueue(queue); // an unreachable queue: one line, before anything is printed or enqueued
+  if (q && queue) {
+    // an unreachable queue, a missing database, a replica: one line, before anything is printed or enqueued
+    const warning = q.persistenceWarning(queue, await q.probeQueue(queue));
+    if (warning && !flags.quiet) process.stderr.write(warning + '\n');
+  }
   const executor: Executor = q && queue ? new q.QueueExecutor(queue, !flags.detach) : new LocalExecutor((flags.workers === undefined ? undefined : parseOption(SWEEP_OPTIONS.find((s) => s.flag === 'workers')!, flags.workers)) as number | undefined);
   return runSweep(sweep, executor, quiet, Boolean(flags.json));
 }
@@ -90,6 +94,7 @@ async function runSweep(sweep: Sweep, executor: Executor, quiet: boolean, json: 
         log(`sweep ${sweep.name}: queued ${added} cells${shared > 0 ? `; ${shared} were already queued (shared with another sweep, or from an earlier run)` : ''}`);
         if (workers === 0 && added + shared > 0) log(`sweep ${sweep.name}: no worker is connected yet; start some with: npx collapse worker --queue ${executor.name === 'queue' ? shellWord((executor as QueueExecutor).target.url) : 'URL'}`);
       },
+      onRequeued: (id) => log(`sweep ${sweep.name}: the job of cell ${id} vanished from the queue before the cell was complete (Redis restarted without appendonly?); queued it again`),
       onCell: (c: CellOutcome, finished, total) => log(`sweep ${sweep.name}: ${finished}/${total} cell ${c.id} ${c.status === 'skipped' ? 'already complete' : c.status}${c.how === 'resume' ? ' (resumed)' : ''}${c.error ? `: ${c.error}` : ''}`),
     }, watch.signal);
   } finally {

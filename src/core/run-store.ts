@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readSealed, SealError, sealJson, writeFileAtomic } from './atomic-file.js';
 import { UsageError } from './errors.js';
-import { acquireLock, assertUnlocked, LOCK_FILE, type Lock } from './lock.js';
+import { acquireLock, assertUnlocked, isLockEntry, type Lock } from './lock.js';
 import { gitState, packageVersion } from './provenance.js';
 
 /** The sealed manifest of a run directory. */
@@ -91,7 +91,7 @@ export function canonicalJson(value: unknown): string {
 export const configDigest = (config: Record<string, unknown>) => createHash('sha256').update(canonicalJson(config)).digest('hex');
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const entries = (dir: string) => readdirSync(dir).filter((name) => name !== LOCK_FILE);
+const entries = (dir: string) => readdirSync(dir).filter((name) => !isLockEntry(name));
 const now = () => new Date().toISOString();
 
 /** Read-only checks before any work: a live lock, a file in the way, a non-empty directory without --force. */

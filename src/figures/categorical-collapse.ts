@@ -6,7 +6,8 @@
 import { runCategorical, type CategoricalConfig } from '../models/categorical/run.js';
 import type { GaussianIterationRow } from '../models/gaussian/run.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
-import { axisRef, bandTrace, CATEGORICAL, colour, toCsv } from './plotly.js';
+import { CATEGORICAL, colour } from './palette.js';
+import { axisRef, bandTrace, toCsv } from './plotly.js';
 
 export interface CategoricalFigureSettings {
   categories: number;

@@ -9,7 +9,8 @@ import { runTails, sourceLabel, type TailsRow } from '../models/hutter/run.js';
 import { FLOAT } from '../theory/categorical.js';
 import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
-import { CATEGORICAL, colour, toCsv } from './plotly.js';
+import { CATEGORICAL, colour } from './palette.js';
+import { toCsv } from './plotly.js';
 
 export interface TailsFigureSettings {
   contexts: number;

@@ -5,12 +5,12 @@
  * interrupted (or killed) and resumable → `--resume`; anything else → a fresh run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDigest, MANIFEST_FILE, readManifest, type Manifest } from '../core/run-store.js';
-import { LOCK_FILE, lockHolder } from '../core/lock.js';
+import { isLockEntry, LOCK_FILE, lockHolder, removeLockIf } from '../core/lock.js';
 import { envMilliseconds } from '../cli/output.js';
 import { SWEEP_COMMANDS } from './commands.js';
 import { cellFlags, type Cell } from './spec.js';
@@ -82,11 +82,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function breakForeignLocks(dir: string, depth = 3): string[] {
   const broken: string[] = [];
   if (depth < 0 || !existsSync(dir)) return broken;
-  const holder = lockHolder(dir);
-  if (holder && holder !== 'unknown' && holder.host !== hostname()) {
-    rmSync(join(dir, LOCK_FILE), { force: true });
-    broken.push(join(dir, LOCK_FILE));
-  }
+  if (removeLockIf(dir, (holder) => holder.host !== hostname())) broken.push(join(dir, LOCK_FILE));
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) broken.push(...breakForeignLocks(path, depth - 1));
@@ -109,8 +105,11 @@ async function waitForLock(cell: Cell, options: RunCellOptions): Promise<string 
   }
 }
 
-/** The command line for the cell as its directory stands now, or null if it is complete. */
-export function cellArguments(cell: Cell): { how: CellOutcome['how']; args: string[] } {
+/**
+ * The command line for the cell as its directory stands now (args empty if it is complete), or why it cannot run:
+ * a directory holding files but no run manifest is not a cell's, and is never cleared with --force.
+ */
+export function cellArguments(cell: Cell): { how: CellOutcome['how']; args: string[]; refused?: string } {
   const seen = inspectCell(cell);
   if (seen.state === 'done') return { how: 'skip', args: [] };
   const resumable = SWEEP_COMMANDS.find((c) => c.name === cell.command)?.resumable ?? false;
@@ -118,7 +117,10 @@ export function cellArguments(cell: Cell): { how: CellOutcome['how']; args: stri
   if (resumable && matching && seen.state !== 'running') {
     return { how: 'resume', args: [cell.command, '--resume', cell.dir, '--quiet', '--json'] };
   }
-  const occupied = existsSync(cell.dir) && readdirSync(cell.dir).some((name) => name !== LOCK_FILE);
+  const occupied = existsSync(cell.dir) && readdirSync(cell.dir).some((name) => !isLockEntry(name));
+  if (occupied && !existsSync(join(cell.dir, MANIFEST_FILE))) {
+    return { how: 'fresh', args: [], refused: `cell ${cell.id}: ${cell.dir} holds files but no run manifest; it is not replaced (move them away)` };
+  }
   return { how: 'fresh', args: [cell.command, ...cellFlags(cell.options), '--out', cell.dir, '--quiet', '--json', ...(occupied ? ['--force'] : [])] };
 }
 
@@ -130,7 +132,8 @@ export async function runCell(cell: Cell, options: RunCellOptions = {}): Promise
   });
   const busy = await waitForLock(cell, options);
   if (busy) return outcome('failed', 'fresh', busy);
-  const { how, args } = cellArguments(cell);
+  const { how, args, refused } = cellArguments(cell);
+  if (refused !== undefined) return outcome('failed', how, refused);
   if (how === 'skip') return outcome('skipped', how);
   const child = spawn(process.execPath, ['--import', ORPHAN_GUARD, CLI_BIN, ...args], {
     env: { ...process.env, ...options.env },

@@ -12,14 +12,16 @@ export interface SweepEvents {
    * another); `workers` connected to the queue now (null if Redis would not say).
    */
   onQueued?(added: number, shared: number, workers: number | null): void;
+  /** a queue sweep queued a cell again: its job vanished from the queue (a Redis restarted without appendonly) */
+  onRequeued?(cellId: string): void;
   /** a cell finished (done, skipped because complete, or failed after its last attempt) */
   onCell?(outcome: CellOutcome, finished: number, total: number): void;
 }
 
 export interface SweepOutcome {
-  /** cells run to completion now */
+  /** cells run to completion now (not complete when the sweep started) */
   done: number;
-  /** cells that were already complete */
+  /** cells that were already complete when the sweep started */
   skipped: number;
   /** cells that failed (on a queue: dead letters, after every attempt) */
   failed: CellOutcome[];

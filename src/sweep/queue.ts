@@ -6,27 +6,25 @@
  * which resumes the cell from its checkpoint. A job that fails every attempt stays in the failed set: the dead
  * letters that `sweep run` and `sweep status --queue` list.
  *
- * Workers write each cell to the path in the job, so every machine must see the sweep's directory at the same path
- * (a shared filesystem); a machine that cannot still runs the cell, from the start, into its own copy of the path.
+ * Workers write each cell to its directory under the sweep's directory named in the job, so every machine must see
+ * the sweep's directory at the same path (a shared filesystem); a machine that cannot still runs the cell, from the
+ * start, into its own copy of the path. A worker checks every job first (src/sweep/job.ts) and refuses what a
+ * `sweep run` would not have written. Redis setup (authentication, TLS, persistence): docs/sweeps.md.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Queue, WaitingError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.js';
 import { envMilliseconds } from '../cli/output.js';
 import { inspectCell, runCell, type CellOutcome } from './cell.js';
 import type { Executor, SweepEvents, SweepOutcome } from './executor.js';
+import { checkJob, jobData, type CellJob } from './job.js';
 import type { Cell, Sweep } from './spec.js';
 
 export const DEFAULT_QUEUE_NAME = 'collapse-cells';
 
-export interface CellJob {
-  sweep: string;
-  /** who enqueued it (random per enqueue): two sweeps adding the same cell at once can tell whose job it is */
-  token: string;
-  cell: Cell;
-  timeoutSeconds: number;
-}
+/** How often a sweep queues a cell again whose job vanished (a Redis restarted without its append-only file). */
+const MAX_REQUEUES = 3;
 
 /** Where Redis is: a plain object both ioredis and BullMQ take. */
 interface RedisAddress {
@@ -70,14 +68,32 @@ export function parseQueueUrl(url: string): QueueTarget {
   return { url, name, redis };
 }
 
+/** What the probe learnt about the Redis. */
+export interface QueueProbe {
+  /** appendonly yes: the queue survives a restart; null if Redis would not say */
+  appendOnly: boolean | null;
+}
+
+/** `INFO section` as a map, or null where INFO is disabled (some managed Redis). */
+async function info(client: Redis, section: string): Promise<Map<string, string> | null> {
+  try {
+    const text = await client.info(section);
+    return new Map(text.split(/\r?\n/).filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Fail fast: one PING with a short connect timeout and no retries, before anything is enqueued or a worker waits.
- * The connections used afterwards reconnect forever (a Redis restart is survived, not reported).
+ * Fail fast: one PING with a short connect timeout and no retries, before anything is enqueued or a worker waits;
+ * the database must exist (SELECT) and the server must take writes (not a replica). The connections used afterwards
+ * reconnect forever (a Redis restart is survived, not reported).
  */
-export async function probeQueue(target: QueueTarget, consequence = 'nothing was enqueued'): Promise<void> {
+export async function probeQueue(target: QueueTarget, consequence = 'nothing was enqueued'): Promise<QueueProbe> {
   const timeoutMs = envMilliseconds('COLLAPSE_QUEUE_CONNECT_TIMEOUT_MS', 3000);
   const probe = new Redis({
     ...target.redis,
+    db: 0, // selected below, where a database that does not exist is an error rather than an 'error' event
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -92,18 +108,41 @@ export async function probeQueue(target: QueueTarget, consequence = 'nothing was
   const silent = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
   });
+  const where = `${target.redis.host}:${target.redis.port}`;
   try {
-    await Promise.race([(async () => {
-      await probe.connect();
-      await probe.ping();
+    return await Promise.race([(async () => {
+      try {
+        await probe.connect();
+        await probe.ping();
+      } catch (error) {
+        throw new UsageError(`--queue ${target.url}: cannot reach Redis (${(cause ?? (error as Error)).message.split('\n')[0]}); ${consequence}`);
+      }
+      try {
+        await probe.select(target.redis.db);
+      } catch (error) {
+        throw new UsageError(`--queue ${target.url}: Redis at ${where} has no database ${target.redis.db} (${(error as Error).message.split('\n')[0]}); ${consequence}`);
+      }
+      const replication = await info(probe, 'replication');
+      if (replication?.get('role') === 'slave') {
+        const primary = replication.has('master_host') ? ` of ${replication.get('master_host')}:${replication.get('master_port')}` : '';
+        throw new UsageError(`--queue ${target.url}: Redis at ${where} is a read-only replica${primary}; point --queue at the primary; ${consequence}`);
+      }
+      const aof = (await info(probe, 'persistence'))?.get('aof_enabled');
+      return { appendOnly: aof === undefined ? null : aof === '1' };
     })(), silent]);
   } catch (error) {
-    const why = (cause ?? (error as Error)).message.split('\n')[0];
-    throw new UsageError(`--queue ${target.url}: cannot reach Redis (${why}); ${consequence}`);
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--queue ${target.url}: cannot reach Redis (${(cause ?? (error as Error)).message.split('\n')[0]}); ${consequence}`);
   } finally {
     clearTimeout(timer);
     probe.disconnect();
   }
+}
+
+/** The warning for a Redis without an append-only file, or null. */
+export function persistenceWarning(target: QueueTarget, probe: QueueProbe): string | null {
+  if (probe.appendOnly !== false) return null;
+  return `collapse: warning: Redis at ${target.redis.host}:${target.redis.port} runs without appendonly: a restart loses the queued jobs (a waiting sweep run queues its cells again; docs/sweeps.md)`;
 }
 
 /** Options of every long-lived connection: BullMQ's blocking commands need maxRetriesPerRequest null. */
@@ -144,6 +183,7 @@ export class QueueExecutor implements Executor {
       events.onQueued?.(newJobs, pending.size - newJobs, workers);
       if (!this.wait) return { ...outcome, queued: pending.size };
       const poll = envMilliseconds('COLLAPSE_QUEUE_POLL_MS', 500);
+      const requeued = new Map<string, number>(); // cell id → how often its job vanished
       while (pending.size > 0 && !signal?.aborted) {
         // ask in batches: concurrent commands share the connection, so a big sweep costs few round trips per poll
         const entries = [...pending];
@@ -154,13 +194,26 @@ export class QueueExecutor implements Executor {
           if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
           const job = await queue.getJob(jobId);
           pending.delete(jobId);
+          const complete = inspectCell(cell).state === 'done';
+          if (state === 'unknown' && !complete && (requeued.get(cell.id) ?? 0) < MAX_REQUEUES) {
+            // the queue lost the job (a Redis restarted without appendonly) before the cell was done: ask again
+            requeued.set(cell.id, (requeued.get(cell.id) ?? 0) + 1);
+            events.onRequeued?.(cell.id);
+            pending.set((await this.enqueue(queue, sweep, cell)).jobId, cell);
+            continue;
+          }
           let result: CellOutcome;
-          if (state === 'completed' && inspectCell(cell).state === 'done') {
-            result = job?.returnvalue ?? { id: cell.id, status: 'done', how: 'fresh', seconds: 0 };
-            if (result.status === 'skipped') outcome.skipped++;
-            else outcome.done++;
+          if ((state === 'completed' || state === 'unknown') && complete) {
+            // not complete when this sweep looked (those were skipped above), so run during this sweep, even where
+            // the job's last attempt found it done (its first attempt's result lost in a Redis restart) or the
+            // job itself was lost
+            const value = state === 'completed' ? job?.returnvalue : undefined;
+            result = { id: cell.id, status: 'done', how: value?.how === 'resume' ? 'resume' : 'fresh', seconds: value?.seconds ?? 0 };
+            outcome.done++;
           } else {
-            const why = state === 'unknown' ? 'its job was removed from the queue' : state === 'completed' ? `the job completed but ${cell.dir} is not complete here (is the sweep directory shared with the workers?)` : (job?.failedReason ?? 'failed');
+            const why = state === 'unknown'
+              ? `its job was removed from the queue ${MAX_REQUEUES + 1} times (is Redis restarting without appendonly? docs/sweeps.md)`
+              : state === 'completed' ? `the job completed but ${cell.dir} is not complete here (is the sweep directory shared with the workers?)` : (job?.failedReason ?? 'failed');
             result = { id: cell.id, status: 'failed', how: 'fresh', seconds: 0, error: why };
             outcome.failed.push(result);
           }
@@ -192,7 +245,7 @@ export class QueueExecutor implements Executor {
       await job.remove(); // completed once, but its directory is gone or incomplete: run it again
     }
     const token = randomUUID();
-    await queue.add(`${cell.command} ${cell.id}`, { sweep: sweep.name, token, cell, timeoutSeconds: sweep.timeoutSeconds }, {
+    await queue.add(`${cell.command} ${cell.id}`, jobData(sweep, cell, token), {
       jobId,
       attempts: sweep.attempts,
       backoff: { type: 'exponential', delay: sweep.backoffSeconds * 1000 },
@@ -229,18 +282,55 @@ export interface WorkerOptions {
   concurrency: number;
   /** one line per cell on stderr */
   log?: (line: string) => void;
+  /** run only cells of sweeps whose directory is one of these or inside one (collapse worker --root) */
+  roots?: readonly string[];
 }
+
+/** A line for the log from text a job supplied: no control characters, bounded. */
+const oneLine = (text: string) => {
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return flat.length > 400 ? `${flat.slice(0, 397)}…` : flat;
+};
+
+/** Resolves true if `promise` settles within `ms`, false otherwise. */
+const within = (promise: Promise<unknown>, ms: number) => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => true, () => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]).finally(() => clearTimeout(timer));
+};
 
 /**
  * A worker: takes cells from the queue until `signal` aborts. A stopping worker SIGTERMs its cells (they
- * checkpoint) and puts their jobs back to wait without spending an attempt.
+ * checkpoint) and puts their jobs back to wait without spending an attempt. A job that fails its check
+ * (src/sweep/job.ts) is refused: one line in the log, and the job goes to the failed set at once, without retries.
+ * A Redis that turns read-only (a failover made it a replica) stops the worker with a UsageError.
  */
 export async function runWorker(target: QueueTarget, options: WorkerOptions, signal: AbortSignal): Promise<void> {
   const stopping = new AbortController();
-  const processor = async (job: Job<CellJob, CellOutcome>, token?: string): Promise<CellOutcome> => {
-    const { cell, timeoutSeconds } = job.data;
+  const cells = new Set<Promise<CellOutcome>>(); // the cells running now
+  const processing = new Set<Promise<CellOutcome>>(); // jobs in the processor, handing their job back included
+  const processor = (job: Job<CellJob, CellOutcome>, token?: string): Promise<CellOutcome> => {
+    const p = processJob(job, token);
+    processing.add(p);
+    return p.finally(() => processing.delete(p));
+  };
+  const processJob = async (job: Job<CellJob, CellOutcome>, token?: string): Promise<CellOutcome> => {
+    let checked: ReturnType<typeof checkJob>;
+    try {
+      checked = checkJob(job.data, options.roots);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      const why = oneLine(`refused: ${error.message}`);
+      options.log?.(`worker: job ${oneLine(String(job.id)).slice(0, 80)} ${why}`);
+      throw new UnrecoverableError(why); // no retries: straight to the dead letters
+    }
+    const { cell, timeoutSeconds } = checked;
     // a job that stalled lost its worker: locks its run left on another (dead) host are taken over
-    const result = await runCell(cell, { timeoutMs: timeoutSeconds * 1000, signal: stopping.signal, takeOverForeignLocks: job.stalledCounter > 0 });
+    const running = runCell(cell, { timeoutMs: timeoutSeconds * 1000, signal: stopping.signal, takeOverForeignLocks: job.stalledCounter > 0 });
+    cells.add(running);
+    const result = await running.finally(() => cells.delete(running));
     if (result.status === 'failed' && stopping.signal.aborted && token) {
       options.log?.(`worker: cell ${cell.id} stopped after ${result.seconds.toFixed(1)} s (checkpointed) and given back to the queue`);
       await job.moveToWait(token); // not the cell's fault: back to wait without spending an attempt
@@ -258,11 +348,27 @@ export async function runWorker(target: QueueTarget, options: WorkerOptions, sig
     stalledInterval: envMilliseconds('COLLAPSE_QUEUE_STALLED_MS', 30_000),
     maxStalledCount: 5,
   });
-  worker.on('error', () => undefined); // connection errors: ioredis reconnects
-  await new Promise<void>((resolve) => {
+  let readOnly: string | undefined;
+  const stopped = new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     signal.addEventListener('abort', () => resolve(), { once: true });
+    worker.on('error', (error: Error) => {
+      // connection errors: ioredis reconnects. A replica answers every write with READONLY, forever: stop.
+      if (/^READONLY\b/.test(error.message) && readOnly === undefined) {
+        readOnly = `--queue ${target.url}: Redis at ${target.redis.host}:${target.redis.port} has become a read-only replica; point --queue at the primary`;
+        resolve();
+      }
+    });
   });
+  await stopped;
   stopping.abort();
-  await worker.close();
+  await Promise.allSettled([...cells]); // each cell checkpoints on SIGTERM (SIGKILL after 10 s)
+  // the stopped cells' jobs go back to the queue, and close() quits the connections: both need Redis, and without it
+  // would wait for a reconnection forever; then the worker closes by force (no QUIT, no waiting for jobs)
+  const graceMs = envMilliseconds('COLLAPSE_WORKER_CLOSE_MS', 2000);
+  const handedBack = await within(Promise.allSettled([...processing]), graceMs);
+  const reachable = handedBack && readOnly === undefined && (await probeQueue(target).then(() => true, () => false));
+  if (!reachable && readOnly === undefined) options.log?.(`worker: Redis at ${target.redis.host}:${target.redis.port} does not answer; stopping without it (a job this worker held goes back to the queue when its lock expires)`);
+  await worker.close(!reachable);
+  if (readOnly !== undefined) throw new UsageError(readOnly);
 }

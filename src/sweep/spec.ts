@@ -55,9 +55,16 @@ export interface Sweep {
   readonly cells: readonly Cell[];
 }
 
-type Scalar = string | number | boolean;
+export type Scalar = string | number | boolean;
 const isMapping = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const show = (x: unknown) => (x === undefined ? 'nothing' : isMapping(x) ? 'a mapping' : Array.isArray(x) ? 'a list' : JSON.stringify(x));
+/** A value as an error names it, cut short: a job off a queue may carry anything, of any size. */
+const show = (x: unknown) => {
+  if (x === undefined) return 'nothing';
+  if (isMapping(x)) return 'a mapping';
+  if (Array.isArray(x)) return 'a list';
+  const text = JSON.stringify(x) ?? String(x);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+};
 
 export const cellId = (command: string, config: Record<string, unknown>) =>
   createHash('sha256').update(canonicalJson({ command, config })).digest('hex').slice(0, 16);
@@ -91,34 +98,50 @@ function integer(file: string, key: string, value: unknown, min: number, max: nu
   return value;
 }
 
-/** Check one option value against the command's schema; the error names the file and where the value sits. */
-function checkOption(file: string, where: string, command: SweepCommand, key: string, value: unknown): Scalar {
+/**
+ * Check one option value against the command's schema, as its flag would be on the command line; the error starts
+ * with `prefix` (which file, or which queue job) and where the value sits.
+ */
+export function checkOption(prefix: string, where: string, command: SweepCommand, key: string, value: unknown): Scalar {
   const names = command.options.map((s) => s.flag);
   const spec: OptionSpec | undefined = command.options.find((s) => s.flag === key);
   if (!spec) {
     if ((INVOCATION_FLAGS as readonly string[]).includes(key)) {
-      throw new UsageError(`sweep ${file}: ${where}: ${key} is set by the sweep for each cell, not in the file`);
+      throw new UsageError(`${prefix}: ${where}: ${key} is set by the sweep for each cell, not in the file`);
     }
-    throw new UsageError(`sweep ${file}: ${where}: unknown option ${JSON.stringify(key)} of collapse ${command.name}${didYouMean(key, names) || ` (options: ${names.join(', ')})`}`);
+    throw new UsageError(`${prefix}: ${where}: unknown option ${show(key)} of collapse ${command.name}${didYouMean(key, names) || ` (options: ${names.join(', ')})`}`);
   }
   if (spec.kind === 'boolean') {
-    if (typeof value !== 'boolean') throw new UsageError(`sweep ${file}: ${where}: must be true or false; got ${show(value)}`);
+    if (typeof value !== 'boolean') throw new UsageError(`${prefix}: ${where}: must be true or false; got ${show(value)}`);
     return value;
   }
-  if (typeof value !== 'string' && typeof value !== 'number') throw new UsageError(`sweep ${file}: ${where}: must be a single value; got ${show(value)}`);
+  if (typeof value !== 'string' && typeof value !== 'number') throw new UsageError(`${prefix}: ${where}: must be a single value; got ${show(value)}`);
   try {
     parseOption(spec, value);
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`sweep ${file}: ${where}: ${error.message}`);
+    if (error instanceof UsageError) throw new UsageError(`${prefix}: ${where}: ${error.message}`);
     throw error;
   }
   return value;
 }
 
+/** The cell of `options` under a sweep directory: its resolved configuration, id and run directory. */
+export function buildCell(prefix: string, command: SweepCommand, options: Record<string, Scalar>, root: string): Cell {
+  let config: Record<string, unknown>;
+  try {
+    config = command.resolve(options);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${prefix}: cell ${describeCell(options)}: ${error.message}`);
+    throw error;
+  }
+  const id = cellId(command.name, config);
+  return { id, command: command.name, options, config, dir: resolve(root, 'cells', id) };
+}
+
 function optionMapping(file: string, where: string, command: SweepCommand, value: unknown): Record<string, Scalar> {
   if (value === undefined) return {};
   if (!isMapping(value)) throw new UsageError(`sweep ${file}: ${where} must be a mapping of option names to values; got ${show(value)}`);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, checkOption(file, `${where}.${k}`, command, k, v)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, checkOption(`sweep ${file}`, `${where}.${k}`, command, k, v)]));
 }
 
 function gridMapping(file: string, command: SweepCommand, value: unknown): [string, Scalar[]][] {
@@ -127,7 +150,7 @@ function gridMapping(file: string, command: SweepCommand, value: unknown): [stri
   return Object.entries(value).map(([key, values]) => {
     const list = Array.isArray(values) ? values : [values];
     if (list.length === 0) throw new UsageError(`sweep ${file}: grid.${key} must list at least one value; got []`);
-    return [key, list.map((v, i) => checkOption(file, `grid.${key}[${i}]`, command, key, v))];
+    return [key, list.map((v, i) => checkOption(`sweep ${file}`, `grid.${key}[${i}]`, command, key, v))];
   });
 }
 
@@ -183,16 +206,8 @@ export function loadSweep(file: string, outOverride?: string): Sweep {
   const cells = new Map<string, Cell>();
   for (const row of rows) {
     for (const seed of seeds ?? [undefined]) {
-      const options = seed === undefined ? row : { ...row, seed };
-      let config: Record<string, unknown>;
-      try {
-        config = command.resolve(options);
-      } catch (error) {
-        if (error instanceof UsageError) throw new UsageError(`sweep ${file}: cell ${describeCell(options)}: ${error.message}`);
-        throw error;
-      }
-      const id = cellId(command.name, config);
-      if (!cells.has(id)) cells.set(id, { id, command: command.name, options, config, dir: resolve(root, 'cells', id) });
+      const cell = buildCell(`sweep ${file}`, command, seed === undefined ? row : { ...row, seed }, root);
+      if (!cells.has(cell.id)) cells.set(cell.id, cell);
     }
   }
   return {

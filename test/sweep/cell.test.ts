@@ -70,3 +70,16 @@ test('a lock from another host: waited for (then failed, one line) unless the qu
     delete process.env.COLLAPSE_CELL_LOCK_WAIT_MS;
   }
 });
+
+test('a cell directory holding files but no run manifest is never cleared with --force: the cell fails, the files stay', async () => {
+  const cell = cellIn(join(root, 'not-a-run'));
+  mkdirSync(cell.dir, { recursive: true });
+  writeFileSync(join(cell.dir, 'thesis.tex'), 'years of work');
+  const planned = cellArguments(cell);
+  assert.deepEqual(planned.args, [], 'no command line, so no --force');
+  assert.match(planned.refused ?? '', /holds files but no run manifest; it is not replaced/);
+  const outcome = await runCell(cell);
+  assert.equal(outcome.status, 'failed');
+  assert.match(outcome.error ?? '', /^cell [0-9a-f]{16}: .*not-a-run.* holds files but no run manifest; it is not replaced \(move them away\)$/);
+  assert.equal(readFileSync(join(cell.dir, 'thesis.tex'), 'utf8'), 'years of work');
+});

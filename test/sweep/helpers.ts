@@ -93,6 +93,8 @@ export interface RedisServer {
   /** SIGTERM (the append-only file is flushed), wait for the exit, start again on the same port and files */
   restart(downMs: number): Promise<void>;
   stop(): Promise<void>;
+  /** start again after stop(), on the same port and files */
+  start(): Promise<void>;
 }
 
 async function waitForPing(port: number, ms = 30_000): Promise<void> {
@@ -112,11 +114,12 @@ async function waitForPing(port: number, ms = 30_000): Promise<void> {
   }
 }
 
-export async function startRedis(dir: string): Promise<RedisServer> {
+/** `appendOnly: false`: no persistence at all (a restart empties it); `args`: more redis-server options. */
+export async function startRedis(dir: string, { appendOnly = true, args = [] as string[] } = {}): Promise<RedisServer> {
   const port = await freePort();
   let server: ReturnType<typeof start>;
   const launch = async () => {
-    server = start(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], {}, REDIS_SERVER);
+    server = start(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendOnly ? 'yes' : 'no', '--dir', dir, ...args], {}, REDIS_SERVER);
     await waitForPing(port);
   };
   await launch();
@@ -133,6 +136,7 @@ export async function startRedis(dir: string): Promise<RedisServer> {
       server.child.kill('SIGTERM');
       await server.exited;
     },
+    start: launch,
   };
 }
 
