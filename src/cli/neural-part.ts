@@ -109,9 +109,11 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
     }
     return report;
   } catch (error) {
-    const interrupted = error instanceof Interrupted ? error : signal.aborted ? (signal.reason as Interrupted) : null;
+    // an error is the error even when a signal came meanwhile (the parent stops a part's siblings when it fails):
+    // only the loop's own stop (it throws the signal's reason) is an interruption
+    const interrupted = error instanceof Interrupted;
     store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
-    throw interrupted ?? error;
+    throw error;
   }
 }
 

@@ -157,9 +157,11 @@ async function execute(job: Job): Promise<number> {
     };
     await Promise.all(Array.from({ length: width }, worker));
     progress.end();
+    // a part's own error wins over the interruptions of the siblings it made the parent stop (and their exit 143)
+    const failure = errors.find((e) => !(e instanceof Interrupted));
+    if (failure !== undefined) throw failure;
     const interrupted = watch.interrupted() ?? errors.find((e): e is Interrupted => e instanceof Interrupted);
     if (interrupted) throw interrupted;
-    if (errors.length > 0) throw errors[0];
     const ordered: NeuralJson = Object.fromEntries(parts.map((p) => [p.part, reports.get(p.part) as NeuralPartReport]));
     if (store) {
       store.writeJson('environment.json', environment({ backend: `tfjs-${NEURAL_BACKEND()}`, processes: width }));
@@ -173,7 +175,7 @@ async function execute(job: Job): Promise<number> {
     process.stdout.write(job.json ? JSON.stringify(ordered) + '\n' : render(config, ordered, seconds, width, job.dir));
     return 0;
   } catch (error) {
-    const interrupted = error instanceof Interrupted ? error : watch.interrupted();
+    const interrupted = error instanceof Interrupted ? error : null;
     store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
     if (interrupted) {
       process.stderr.write((store || job.resume ? interruptedLine('neural', job.dir) : interruptedLine('neural', undefined)) + '\n');

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { readSealed } from '../../src/core/atomic-file.js';
+import { lockHolder } from '../../src/core/lock.js';
 import { isOneLineError, mainInProcess, snapshot, sleep, waitFor, type Outcome } from './helpers.js';
 
 process.env.COLLAPSE_NEURAL_TOY = '1';
@@ -208,20 +209,52 @@ test('SIGINT: the parent stops both children (two processes), says how to resume
   assert.deepStrictEqual(numbers(results(dir)), numbers(reference));
 });
 
-test('the parent SIGKILLed: its children notice, stop after the generation in progress, and --resume finishes bit-identically', async () => {
+test('the parent SIGKILLed: its children die with it, and --resume finishes bit-identically', async () => {
   const dir = join(root, 'orphaned');
   const run = cli([...TOY, '--iterations', '3', '--out', dir, '--quiet']);
   await waitFor(() => partDone(dir, 'toy-replace') >= 1 || partDone(dir, 'toy-accumulate') >= 1, 'a first checkpoint', 60_000);
   run.child.kill('SIGKILL');
   await run.done;
-  const manifests = () => ['toy-replace', 'toy-accumulate'].map((part) => {
-    const file = join(dir, 'runs', part, 'manifest.json');
-    return existsSync(file) ? (readSealed(file) as { status: string }).status : 'new';
-  });
-  // both children were forked at the start: wait until each has written its run's end and let go of its lock
-  const idle = () => ['toy-replace', 'toy-accumulate'].every((part) => !existsSync(join(dir, 'runs', part, '.lock')));
-  await waitFor(() => manifests().every((s) => s === 'interrupted' || s === 'complete') && idle(), 'both children to stop', 30_000);
+  // both children were forked at the start: wait until neither holds its part's lock (a dead pid's lock is stale)
+  const idle = () => ['toy-replace', 'toy-accumulate'].every((part) => lockHolder(join(dir, 'runs', part)) === null);
+  await waitFor(idle, 'both children to stop', 30_000);
   const resumed = await mainInProcess(['neural', '--resume', dir, '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepStrictEqual(numbers(results(dir)), numbers(reference));
+});
+
+test('one part fails while its sibling runs: the failure (one line, its exit code 3) wins over the sibling the parent stopped', async () => {
+  const dir = join(root, 'failing');
+  // accumulate's pool reaches 3 data sets at generation 3 and fails there; replace (300-step fits) is still running
+  const run = cli([...TOY, '--iterations', '5', '--schedule', 'steps:300', '--out', dir, '--quiet'], { COLLAPSE_NEURAL_TOY_FAIL: '3' });
+  const failed = await run.done;
+  assert.equal(failed.code, 3, failed.stderr);
+  assert.ok(isOneLineError(failed.stderr), failed.stderr);
+  assert.match(failed.stderr, /^collapse: numeric fault: toy-accumulate: toy: injected failure on a pool of 3 data sets/);
+  assert.doesNotMatch(failed.stderr, /interrupted/);
+  const status = (part: string) => (readSealed(join(dir, 'runs', part, 'manifest.json')) as { status: string }).status;
+  assert.equal(status('toy-accumulate'), 'failed');
+  assert.ok(['interrupted', 'complete'].includes(status('toy-replace')), status('toy-replace'));
+  assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'failed');
+});
+
+test('the parent SIGKILLed mid-fit: its children die within seconds (not after their fit), so a resume finds the parts unlocked at once', async () => {
+  const dir = join(root, 'orphaned-mid-fit');
+  // fits of 10,000 steps take ≥ 10 s: the old children finished theirs, holding their locks, before they noticed
+  const args = [...TOY, '--iterations', '1', '--schedule', 'steps:10000', '--out', dir, '--quiet'];
+  const run = cli(args);
+  const parts = ['toy-replace', 'toy-accumulate'].map((part) => join(dir, 'runs', part));
+  await waitFor(() => parts.every((part) => existsSync(join(part, '.lock'))), 'both children to start', 60_000);
+  await sleep(1500); // into the fit (loading tfjs takes ~1 s)
+  const pids = parts.map((part) => (JSON.parse(readFileSync(join(part, '.lock'), 'utf8')) as { pid: number }).pid);
+  assert.ok(parts.every((part) => lockHolder(part) !== null), 'both children were fitting when the parent was killed');
+  run.child.kill('SIGKILL');
+  await run.done;
+  const killed = performance.now();
+  // what --resume checks of every part before it starts (src/cli/neural-part.ts checkPartDir)
+  await waitFor(() => parts.every((part) => lockHolder(part) === null), 'both parts to be unlocked', 30_000);
+  const seconds = (performance.now() - killed) / 1000;
+  assert.ok(seconds < 4, `children (pids ${pids.join(', ')}) outlived their parent by ${seconds.toFixed(1)} s`);
+  const status = (readSealed(join(dir, 'manifest.json')) as { status: string }).status;
+  assert.equal(status, 'running', 'the parent was killed: its manifest still says running, and --resume takes it over');
 });

@@ -6,7 +6,7 @@
  *
  * Real data: N(1.5, 0.7²). Metric `loss`: mean test NLL (nats/item) on held-out real items.
  */
-import { UsageError } from '../../core/errors.js';
+import { NumericError, UsageError } from '../../core/errors.js';
 import type { Key } from '../../core/rng.js';
 import { foldIn } from '../../core/rng.js';
 import type { Pool } from '../model.js';
@@ -16,6 +16,12 @@ import { disposeWeights, loadTf, seedOf } from './tf.js';
 const REAL_MEAN = 1.5;
 const REAL_SD = 0.7;
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * Fault injection for the CLI's tests: with COLLAPSE_NEURAL_TOY_FAIL=k a fit on a pool of k or more data sets fails
+ * with a NumericError (so accumulate fails at generation k while replace runs on).
+ */
+export const TOY_FAIL_ENV = 'COLLAPSE_NEURAL_TOY_FAIL';
 
 export interface ToySettings {
   /** Adam steps per fit (full batch) */
@@ -54,6 +60,8 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     size: (data) => data.length,
     take: (data, rows) => Float32Array.from(rows, (r) => data[r]),
     async fit(pool: Pool<Float32Array>, key: Key): Promise<NeuralModel> {
+      const failAt = Number(process.env[TOY_FAIL_ENV] ?? Infinity);
+      if (pool.length >= failAt) throw new NumericError(`toy: injected failure on a pool of ${pool.length} data sets (${TOY_FAIL_ENV})`);
       const xs = pool.flatMap((part) => Array.from(part.data));
       const ps = pool.flatMap((part) => Array.from(part.data, () => part.weight / part.data.length));
       const variable = (init: import('@tensorflow/tfjs').Tensor) => {
