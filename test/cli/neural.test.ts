@@ -17,7 +17,8 @@ import { isOneLineError, mainInProcess, snapshot, sleep, waitFor, type Outcome }
 
 process.env.COLLAPSE_NEURAL_TOY = '1';
 const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-const TOY = ['neural', '--model', 'toy', '--quick', '--samples', '60', '--test-samples', '200', '--iterations', '3', '--seed', '5'];
+const TOY_BASE = ['neural', '--model', 'toy', '--quick', '--samples', '60', '--test-samples', '200', '--iterations', '3', '--seed', '5'];
+const TOY = [...TOY_BASE, '--schedule', 'steps']; // the toy's own 40 steps (--quick alone compares epochs and steps)
 const root = mkdtempSync(join(tmpdir(), 'collapse-neural-'));
 
 /** The CLI from src/ in a child process (tsx), as a user would run it. */
@@ -121,7 +122,7 @@ test('text output: the loss of each strategy side by side, the stand-in, the sch
   assert.match(run.stdout, /^n\s+replace\s+accumulate/m);
   assert.match(run.stdout, /scaled-down stand-ins: compare trends/);
   assert.match(run.stdout, /a 1-D Gaussian fit by Adam/);
-  assert.match(run.stdout, /schedule: replace 40 steps, accumulate 40 steps per fit \(fixed compute: the same optimiser steps whatever the pool's size\)/);
+  assert.match(run.stdout, /schedule steps: replace 40 steps, accumulate 40 steps per fit \(matched compute: the same optimiser steps whatever the pool's size\)/);
   assert.deepEqual(readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').map((line) => line.split(',').slice(0, 4).join(',')), [
     'part,model,strategy,iteration', 'toy-replace,toy,replace,1', 'toy-replace,toy,replace,2', 'toy-replace,toy,replace,3',
     'toy-accumulate,toy,accumulate,1', 'toy-accumulate,toy,accumulate,2', 'toy-accumulate,toy,accumulate,3',
@@ -226,7 +227,7 @@ test('the parent SIGKILLed: its children die with it, and --resume finishes bit-
 test('one part fails while its sibling runs: the failure (one line, its exit code 3) wins over the sibling the parent stopped', async () => {
   const dir = join(root, 'failing');
   // accumulate's pool reaches 3 data sets at generation 3 and fails there; replace (300-step fits) is still running
-  const run = cli([...TOY, '--iterations', '5', '--schedule', 'steps:300', '--out', dir, '--quiet'], { COLLAPSE_NEURAL_TOY_FAIL: '3' });
+  const run = cli([...TOY_BASE, '--iterations', '5', '--schedule', 'steps:300', '--out', dir, '--quiet'], { COLLAPSE_NEURAL_TOY_FAIL: '3' });
   const failed = await run.done;
   assert.equal(failed.code, 3, failed.stderr);
   assert.ok(isOneLineError(failed.stderr), failed.stderr);
@@ -241,7 +242,7 @@ test('one part fails while its sibling runs: the failure (one line, its exit cod
 test('the parent SIGKILLed mid-fit: its children die within seconds (not after their fit), so a resume finds the parts unlocked at once', async () => {
   const dir = join(root, 'orphaned-mid-fit');
   // fits of 10,000 steps take ≥ 10 s: the old children finished theirs, holding their locks, before they noticed
-  const args = [...TOY, '--iterations', '1', '--schedule', 'steps:10000', '--out', dir, '--quiet'];
+  const args = [...TOY_BASE, '--iterations', '1', '--schedule', 'steps:10000', '--out', dir, '--quiet'];
   const run = cli(args);
   const parts = ['toy-replace', 'toy-accumulate'].map((part) => join(dir, 'runs', part));
   await waitFor(() => parts.every((part) => existsSync(join(part, '.lock'))), 'both children to start', 60_000);
@@ -257,4 +258,83 @@ test('the parent SIGKILLed mid-fit: its children die within seconds (not after t
   assert.ok(seconds < 4, `children (pids ${pids.join(', ')}) outlived their parent by ${seconds.toFixed(1)} s`);
   const status = (readSealed(join(dir, 'manifest.json')) as { status: string }).status;
   assert.equal(status, 'running', 'the parent was killed: its manifest still says running, and --resume takes it over');
+});
+
+type SeedReport = Omit<Results[string], 'iterations'> & {
+  seeds: number;
+  trajectories: { part: string; trajectory: number; loss: number[] }[];
+  iterations: { mean: number; stderr: number; ci95: [number, number] }[];
+  pairedDifference?: { minus: string; iterations: { mean: number; stderr: number; ci95: [number, number] }[] };
+};
+
+let seeded: Record<string, SeedReport> | undefined;
+async function seededRun(): Promise<Record<string, SeedReport>> {
+  if (seeded) return seeded;
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const dir = join(root, 'seeds');
+  const run = await mainInProcess([...TOY, '--seeds', '3', '--out', dir, '--quiet']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
+  assert.equal(run.code, 0, run.stderr);
+  return (seeded = results(dir) as unknown as Record<string, SeedReport>);
+}
+
+test('--seeds 3: mean, s/√3 and the t interval (t₀.₉₇₅,₂ = 4.302653) of the 3 trajectories per generation; trajectory 1 is the single run; replace − accumulate paired', async () => {
+  const r = await seededRun();
+  assert.deepEqual(Object.keys(r), ['toy-replace', 'toy-accumulate']);
+  for (const [id, report] of Object.entries(r)) {
+    assert.equal(report.seeds, 3);
+    assert.deepEqual(report.trajectories.map((t) => t.part), [1, 2, 3].map((k) => `${id}.seed${k}`));
+    // trajectory 0 keeps the single run's key: bit-identical to the reference run (--seeds 1)
+    assert.deepEqual(report.trajectories[0].loss, reference[id].iterations.map((row) => row.mean));
+    // the three seeds are different trajectories (different init, data and samples)
+    assert.notEqual(report.trajectories[1].loss[0], report.trajectories[0].loss[0]);
+    report.iterations.forEach((row, i) => {
+      const xs = report.trajectories.map((t) => t.loss[i]);
+      const mean = (xs[0] + xs[1] + xs[2]) / 3;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / 2);
+      assert.ok(Math.abs(row.mean - mean) <= 1e-12 * Math.abs(mean));
+      assert.ok(Math.abs(row.stderr - sd / Math.sqrt(3)) <= 1e-12 * sd);
+      assert.ok(Math.abs(row.ci95[1] - row.ci95[0] - 2 * 4.302653 * row.stderr) <= 1e-9 * row.stderr);
+    });
+  }
+  const difference = r['toy-replace'].pairedDifference;
+  assert.ok(difference);
+  assert.equal(difference.minus, 'accumulate');
+  // generation 1 is shared seed by seed (common random numbers): the paired difference is exactly 0 there
+  assert.deepEqual([difference.iterations[0].mean, difference.iterations[0].stderr], [0, 0]);
+  const d = [0, 1, 2].map((k) => r['toy-replace'].trajectories[k].loss[2] - r['toy-accumulate'].trajectories[k].loss[2]);
+  assert.ok(Math.abs(difference.iterations[2].mean - (d[0] + d[1] + d[2]) / 3) <= 1e-12);
+  assert.equal(r['toy-accumulate'].pairedDifference, undefined);
+});
+
+test('--seeds in two processes, SIGKILLed and resumed: every trajectory resumes bit-identically; the text shows ± and the paired difference', async () => {
+  const expected = await seededRun();
+  const dir = join(root, 'seeds-killed');
+  const run = cli([...TOY, '--seeds', '3', '--out', dir, '--quiet']);
+  await waitFor(() => partDone(dir, 'toy-replace.seed1') >= 1, 'a first checkpoint', 60_000);
+  run.child.kill('SIGKILL');
+  await run.done;
+  await waitFor(() => ['replace', 'accumulate'].every((s) => [1, 2, 3].every((k) => lockHolder(join(dir, 'runs', `toy-${s}.seed${k}`)) === null)), 'the children to die', 30_000);
+  const resumed = await mainInProcess(['neural', '--resume', dir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const statistics = (r: Results) => Object.values(r as unknown as Record<string, SeedReport>).map(({ iterations, trajectories, pairedDifference }) => ({ iterations, trajectories, pairedDifference }));
+  assert.deepStrictEqual(statistics(results(dir)), statistics(results(join(root, 'seeds'))), 'bit-identical, intervals included');
+  assert.match(resumed.stdout, /± is the half-width of a 95% Student-t interval over the 3 seeds/);
+  assert.match(resumed.stdout, /^n\s+replace\s+accumulate\s+replace − accumulate/m);
+  const ci = expected['toy-replace'].iterations[1];
+  assert.ok(resumed.stdout.includes(`± ${(Math.round(((ci.ci95[1] - ci.ci95[0]) / 2) * 1e4) / 1e4).toString().slice(0, 4)}`), resumed.stdout);
+});
+
+test('several schedules side by side, labelled: --schedule steps,steps:80 (and --quick alone compares epochs with matched steps)', async () => {
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const run = await mainInProcess([...TOY, '--schedule', 'steps,steps:80', '--iterations', '2']);
+  const quick = await mainInProcess([...TOY_BASE, '--iterations', '1', '--json']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /schedule steps: replace 40 steps, accumulate 40 steps per fit \(matched compute/);
+  assert.match(run.stdout, /schedule steps:80: replace 80 steps, accumulate 80 steps per fit \(matched compute/);
+  assert.equal(quick.code, 0, quick.stderr);
+  const json = JSON.parse(quick.stdout) as Record<string, { schedule: { kind: string; amount: number } }>;
+  assert.deepEqual(Object.keys(json), ['toy-replace.epochs', 'toy-accumulate.epochs', 'toy-replace.steps', 'toy-accumulate.steps']);
+  assert.deepEqual(json['toy-replace.epochs'].schedule, { kind: 'epochs', amount: 1 });
 });

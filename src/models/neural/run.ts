@@ -4,8 +4,10 @@
  * pairs, two processes at a time, and prints them.
  *
  * Keys: a family's trajectory key is foldIn(rootKey(seed), its index in FAMILY_KEY_INDEX), the same for every
- * strategy, so replace and accumulate start from the same real data and the same first model (common random
- * numbers: iteration 1 agrees, and the strategies' differences are the strategies').
+ * strategy and schedule, so replace and accumulate start from the same real data and the same first model (common
+ * random numbers: iteration 1 agrees, and the strategies' differences are the strategies'). With --seeds K,
+ * trajectory k ≥ 1 takes foldIn(that key, TRAJECTORY_STREAM + k) (trajectory 0 is the single run's), again shared by
+ * the strategies, so replace − accumulate is a paired difference seed by seed (./seeds.ts).
  */
 import { NumericError, UsageError } from '../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../core/rng.js';
@@ -18,6 +20,7 @@ import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
 import type { NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
 import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
+import type { PairedDifference, TrajectoryLosses } from './seeds.js';
 import type { WeightArrays } from './tf.js';
 
 /** tf.ts, imported when a part runs (it loads tfjs, ~1 s): other commands never pay for it. */
@@ -29,10 +32,11 @@ export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: STRATEGY_FORMS.join('|'), description: 'strategies, comma-separated; each family runs under each' },
   { flag: 'iterations', kind: 'int', min: 1, max: 100, description: 'generations (models fit) per trajectory (default 5; 4 with --quick)' },
   { flag: 'temperature', kind: 'number', above: 0, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3); other families sample at 1' },
-  { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute); default: the family\'s' },
+  { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit, comma-separated to compare several: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute; bare steps: the steps replace gets under the family\'s epochs); default: the family\'s (epochs,steps with --quick)' },
   { flag: 'samples', kind: 'int', min: 2, max: 1_000_000, description: 'm, real items per data set (and synthetic items per generation); default: the family\'s' },
   { flag: 'test-samples', kind: 'int', min: 1, max: 1_000_000, description: 'held-out real items for the test loss; default: the family\'s' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
+  { flag: 'seeds', kind: 'int', default: 1, min: 1, max: 100, description: 'K independent trajectories per family, strategy and schedule: mean, standard error and 95% t-interval per generation, and replace − accumulate paired' },
   { flag: 'quick', kind: 'boolean', description: 'laptop sizes: every family, replace and accumulate, in minutes on 2 cores' },
 ];
 
@@ -46,19 +50,35 @@ export interface NeuralConfig {
   samples?: number;
   'test-samples'?: number;
   seed: number;
+  seeds: number;
   quick: boolean;
 }
 
 /** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
-export interface NeuralPart extends Omit<NeuralConfig, 'model' | 'strategy'> {
-  /** `${model}-${strategy}`: JSON key, sub-directory name, legend label */
+export interface NeuralPart extends Omit<NeuralConfig, 'model' | 'strategy' | 'seeds' | 'schedule'> {
+  /** `${model}-${strategy}`, then `.${schedule}` when several are compared, `.seed${k}` when --seeds > 1: sub-directory name */
   part: string;
   model: string;
   strategy: string;
+  /** one schedule (undefined: the family's default) */
+  schedule?: string;
+  /** k of --seeds K (absent when K = 1) */
+  trajectory?: number;
+}
+
+/** Which trajectories are one curve: `${model}-${strategy}`, with `.${schedule}` when several schedules run (results.json's keys). */
+export interface PartGroup {
+  id: string;
+  model: string;
+  strategy: string;
+  schedule?: string;
+  parts: NeuralPart[];
 }
 
 /** Index of each family's trajectory key under the root (stable: adding a family never moves another's key). */
 const FAMILY_KEY_INDEX: Readonly<Record<string, number>> = { lm: 1, vae: 2, diffusion: 3, toy: 99 };
+/** Child keys of a family key for trajectories k ≥ 1 (above the loop's roles 16–21). */
+const TRAJECTORY_STREAM = 1000;
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -77,6 +97,14 @@ export function parseSchedule(text: string): { kind: Schedule['kind']; amount?: 
   const ok = match && (amount === undefined || (Number.isFinite(amount) && amount > 0 && amount <= 1e6 && (match[1] === 'epochs' || Number.isInteger(amount))));
   if (!match || !ok) throw new UsageError(`--schedule must be epochs, steps, epochs:<k> (k in (0, 1e6]) or steps:<k> (an integer in [1, 1e6]); got ${JSON.stringify(text)}`);
   return { kind: match[1] as Schedule['kind'], amount };
+}
+
+/** A --schedule value: one or more schedules, comma-separated, each checked by parseSchedule; duplicates dropped. */
+export function parseScheduleList(text: string): string[] {
+  const names = [...new Set(list(text))];
+  if (names.length === 0) throw new UsageError(`--schedule needs at least one schedule; got ${JSON.stringify(text)}`);
+  for (const name of names) parseSchedule(name);
+  return names;
 }
 
 /** Apply defaults and check every field; throws a one-line UsageError naming the flag. */
@@ -99,7 +127,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   const model = [...new Set(models.flatMap((m) => (m === 'all' ? names.filter((n) => n !== 'toy') : [m])))];
   if (model.length === 0) throw new UsageError(`--model needs at least one family (${names.join(', ')}); got ${JSON.stringify(raw.model)}`);
   const strategy = parseStrategyList(value('strategy'));
-  const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, quick };
+  const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, seeds: (value('seeds') as number | undefined) ?? 1, quick };
   const temperature = value('temperature') as number | undefined;
   if (temperature !== undefined) config.temperature = temperature;
   const atOne = model.filter((m) => m !== 'lm');
@@ -107,11 +135,9 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
     // refused here, before any run directory exists, rather than by each family once its part starts
     throw new UsageError(`--temperature applies to the lm only (the ${atOne.join(', ')} sample at 1); got ${temperature} with --model ${model.join(',')}; use --model lm`);
   }
-  const schedule = value('schedule') as string | undefined;
-  if (schedule !== undefined) {
-    parseSchedule(schedule);
-    config.schedule = schedule.trim();
-  }
+  // --quick compares the paper's protocol with matched compute unless told otherwise
+  const schedule = (value('schedule') as string | undefined) ?? (quick ? 'epochs,steps' : undefined);
+  if (schedule !== undefined) config.schedule = parseScheduleList(schedule).join(',');
   const samples = value('samples') as number | undefined;
   if (samples !== undefined) config.samples = samples;
   const testSamples = value('test-samples') as number | undefined;
@@ -119,10 +145,44 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   return config;
 }
 
-/** The configuration's (model, strategy) trajectories, model-major (so replace and accumulate of one family run side by side). */
+/** The configuration's curves: family × schedule × strategy, each with its --seeds trajectories. */
+export function neuralGroups(config: NeuralConfig): PartGroup[] {
+  const { model, strategy, seeds, schedule, ...rest } = config;
+  const schedules = schedule === undefined ? [undefined] : list(schedule);
+  return model.flatMap((m) =>
+    schedules.flatMap((sc) =>
+      strategy.map((s) => {
+        const id = `${m}-${s}${schedules.length > 1 ? `.${sc}` : ''}`;
+        const parts = Array.from({ length: seeds }, (_, k): NeuralPart => ({
+          ...rest,
+          part: seeds > 1 ? `${id}.seed${k + 1}` : id,
+          model: m,
+          strategy: s,
+          ...(sc !== undefined && { schedule: sc }),
+          ...(seeds > 1 && { trajectory: k }),
+        }));
+        return { id, model: m, strategy: s, ...(sc !== undefined && { schedule: sc }), parts };
+      }),
+    ),
+  );
+}
+
+/**
+ * Every trajectory, in the order they run: family, schedule, seed, then strategy (so replace and accumulate of one
+ * seed run side by side and a run stopped early has whole pairs).
+ */
 export function neuralParts(config: NeuralConfig): NeuralPart[] {
-  const { model, strategy, ...rest } = config;
-  return model.flatMap((m) => strategy.map((s) => ({ ...rest, part: `${m}-${s}`, model: m, strategy: s })));
+  const groups = neuralGroups(config);
+  const out: NeuralPart[] = [];
+  const blocks = new Map<string, PartGroup[]>();
+  for (const g of groups) {
+    const block = `${g.model}\u0000${g.schedule ?? ''}`;
+    blocks.set(block, [...(blocks.get(block) ?? []), g]);
+  }
+  for (const block of blocks.values()) {
+    for (let k = 0; k < config.seeds; k++) for (const g of block) out.push(g.parts[k]);
+  }
+  return out;
 }
 
 /** A directory name for a part (strategy expressions may hold '/', '*' or spaces). */
@@ -187,20 +247,32 @@ export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
   if (part.schedule !== undefined) {
     const { kind, amount } = parseSchedule(part.schedule);
     if (amount === undefined && kind === family.schedule.kind) return family;
-    if (amount === undefined && kind === 'steps') {
-      throw new UsageError(`--schedule steps needs a number of steps for the ${part.model} (its default is ${family.schedule.kind}:${family.schedule.amount}); e.g. --schedule steps:200`);
-    }
-    family = await factory({ ...options, schedule: { kind, amount: amount ?? 1 } }); // bare epochs: one pass, the paper's protocol
+    const matched = amount === undefined && kind === 'steps' ? matchedSteps(family) : undefined;
+    family = await factory({ ...options, schedule: { kind, amount: amount ?? matched ?? 1 } }); // bare epochs: one pass, the paper's protocol
   }
   return family;
 }
 
+/**
+ * Bare `steps`, matched compute: the optimiser steps one fit of replace gets under the family's default epochs
+ * schedule (epochs × m / batch, rounded up), given to every fit whatever its pool's size.
+ */
+export function matchedSteps(family: Pick<AnyNeuralFamily, 'schedule' | 'settings'>): number {
+  const { kind, amount } = family.schedule;
+  if (kind === 'steps') return amount;
+  const samples = Number(family.settings.samples);
+  const batch = Number(family.settings.batch);
+  if (!(samples > 0 && batch > 0)) throw new Error('a family with an epochs schedule must state samples and batch in its settings');
+  return Math.max(1, Math.ceil((amount * samples) / batch));
+}
+
 export interface NeuralIterationRow {
   iteration: number;
-  /** the test loss on held-out real data (lower is better) */
+  /** the test loss on held-out real data (lower is better); with --seeds K its mean over the K trajectories */
   mean: number;
-  stderr: null;
-  ci95: null;
+  /** over the seeds: s/√K and mean ± t_{0.975,K−1}·s/√K (null with one seed) */
+  stderr: number | null;
+  ci95: [number, number] | null;
   theory: null;
   z: null;
   metrics: Metrics;
@@ -219,6 +291,11 @@ export interface NeuralPartReport {
   schedule: Schedule;
   settings: Readonly<Record<string, number | string | boolean>>;
   iterations: NeuralIterationRow[];
+  /** --seeds K > 1: K, and every trajectory's losses */
+  seeds?: number;
+  trajectories?: TrajectoryLosses[];
+  /** on replace's report when accumulate ran beside it: replace − accumulate, paired seed by seed */
+  pairedDifference?: PairedDifference;
 }
 
 export interface PartControl {
@@ -232,7 +309,10 @@ export interface PartControl {
   onModel?: (family: AnyNeuralFamily, model: NeuralModel, n: number, key: Key) => Promise<void>;
 }
 
-export const partKey = (part: NeuralPart): Key => foldIn(rootKey(part.seed), FAMILY_KEY_INDEX[part.model] ?? 100);
+export function partKey(part: NeuralPart): Key {
+  const family = foldIn(rootKey(part.seed), FAMILY_KEY_INDEX[part.model] ?? 100);
+  return part.trajectory ? foldIn(family, TRAJECTORY_STREAM + part.trajectory) : family;
+}
 
 /** Run (or continue) one part; a non-finite metric is a NumericError naming the generation. */
 export async function runNeuralPart(part: NeuralPart, control: PartControl = {}): Promise<NeuralPartReport> {

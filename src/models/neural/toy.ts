@@ -24,8 +24,9 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 export const TOY_FAIL_ENV = 'COLLAPSE_NEURAL_TOY_FAIL';
 
 export interface ToySettings {
-  /** Adam steps per fit (full batch) */
+  /** Adam steps per fit (full batch) under 'steps'; under 'epochs' an epoch counts as pool items / batch steps */
   steps: number;
+  batch: number;
   learningRate: number;
   samples: number;
   testSamples: number;
@@ -40,6 +41,7 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
   const schedule = options.schedule ?? { kind: 'steps' as const, amount: options.quick ? 40 : 200 };
   const settings: ToySettings = {
     steps: schedule.amount,
+    batch: 20,
     learningRate: 0.05,
     samples: options.samples ?? (options.quick ? 100 : 1000),
     testSamples: options.testSamples ?? 500,
@@ -73,7 +75,8 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
       const optimizer = tf.train.adam(settings.learningRate);
       const x = tf.tensor1d(xs);
       const p = tf.tensor1d(ps);
-      for (let step = 0; step < settings.steps; step++) optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
+      const steps = schedule.kind === 'steps' ? settings.steps : Math.max(1, Math.ceil((schedule.amount * xs.length) / settings.batch));
+      for (let step = 0; step < steps; step++) optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
       optimizer.dispose();
       tf.dispose([x, p]);
       return { weights };
