@@ -17,6 +17,7 @@ import { NumericError, UsageError } from '../core/errors.js';
 import { inspectRun, preflightOut, RunStore, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
+import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
 import { aggregateRun } from '../models/neural/seeds.js';
 import { NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
@@ -224,7 +225,11 @@ const withBand = (row: { mean: number; ci95: [number, number] | null }) => (row.
 const SCHEDULE_LABEL: Readonly<Record<string, string>> = {
   epochs: "the paper's protocol: passes over the pool, so accumulate's cost grows",
   steps: "matched compute: the same optimiser steps whatever the pool's size",
+  converge: "early stopping on a validation split of each fit's own pool (never the test set); steps: where each fit stopped",
 };
+
+const scheduleText = (s: { kind: string; amount: number; patience?: number }) =>
+  s.kind === 'converge' ? `≤ ${s.amount} steps (patience ${s.patience ?? DEFAULT_PATIENCE} checks, one every ${checkEvery(s.amount)} steps)` : `${s.amount} ${s.kind}`;
 
 function render(config: NeuralConfig, reports: NeuralJson, seconds: number, width: number, out?: string): string {
   const seeds = config.seeds;
@@ -244,7 +249,8 @@ function render(config: NeuralConfig, reports: NeuralJson, seconds: number, widt
       const kind = parts[0].schedule.kind;
       // the loss side by side, the paired difference, and at most two other metrics (--json and results.csv have them all)
       const difference = parts.find((p) => p.pairedDifference)?.pairedDifference;
-      const extra = [...new Set(parts.flatMap((p) => p.iterations.flatMap((r) => Object.keys(r.metrics))))].filter((n) => n !== 'loss').slice(0, 2);
+      const names = [...new Set(parts.flatMap((p) => p.iterations.flatMap((r) => Object.keys(r.metrics))))].filter((n) => n !== 'loss');
+      const extra = (kind === 'converge' ? ['steps', ...names.filter((n) => n !== 'steps')] : names).slice(0, 2);
       const header = ['n', ...config.strategy, ...(difference ? [`replace − ${difference.minus}`] : []), ...extra.flatMap((name) => config.strategy.map((s) => `${name} ${s}`))];
       const rows = Array.from({ length: config.iterations }, (_, i) => [
         String(i + 1),
@@ -252,7 +258,7 @@ function render(config: NeuralConfig, reports: NeuralJson, seconds: number, widt
         ...(difference ? [withBand(difference.iterations[i])] : []),
         ...extra.flatMap((name) => parts.map((p) => fmt(p.iterations[i].metrics[name] ?? null))),
       ]);
-      lines.push('', `  schedule ${schedule ?? kind}: ${parts.map((p) => `${p.strategy} ${p.schedule.amount} ${p.schedule.kind}`).join(', ')} per fit (${SCHEDULE_LABEL[kind] ?? kind}); backend ${parts[0].backend}`);
+      lines.push('', `  schedule ${schedule ?? kind}: ${parts.map((p) => `${p.strategy} ${scheduleText(p.schedule)}`).join(', ')} per fit (${SCHEDULE_LABEL[kind] ?? kind}); backend ${parts[0].backend}`);
       lines.push('', table(header, rows));
     }
   }

@@ -338,3 +338,22 @@ test('several schedules side by side, labelled: --schedule steps,steps:80 (and -
   assert.deepEqual(Object.keys(json), ['toy-replace.epochs', 'toy-accumulate.epochs', 'toy-replace.steps', 'toy-accumulate.steps']);
   assert.deepEqual(json['toy-replace.epochs'].schedule, { kind: 'epochs', amount: 1 });
 });
+
+test('--schedule steps,converge:2000:2: early stopping beside fixed steps, labelled; each fit records where it stopped', async () => {
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const run = await mainInProcess([...TOY, '--schedule', 'steps,converge:2000:2', '--iterations', '2', '--json']);
+  const text = await mainInProcess([...TOY, '--schedule', 'steps,converge:2000:2', '--iterations', '2']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
+  assert.equal(run.code, 0, run.stderr);
+  const json = JSON.parse(run.stdout) as Record<string, { schedule: { kind: string; amount: number; patience: number }; iterations: { metrics: Record<string, number> }[] }>;
+  assert.deepEqual(Object.keys(json), ['toy-replace.steps', 'toy-accumulate.steps', 'toy-replace.converge:2000:2', 'toy-accumulate.converge:2000:2']);
+  assert.deepEqual(json['toy-replace.converge:2000:2'].schedule, { kind: 'converge', amount: 2000, patience: 2 });
+  for (const row of json['toy-accumulate.converge:2000:2'].iterations) {
+    const { steps, bestStep } = row.metrics;
+    assert.ok(steps <= 2000 && bestStep <= steps);
+    if (steps < 2000) assert.equal(steps - bestStep, 2 * 50, 'stopped 2 checks (of 50 steps) after the best');
+  }
+  assert.equal(json['toy-replace.steps'].iterations[0].metrics.steps, undefined, 'fixed steps record nothing');
+  assert.match(text.stdout, /schedule converge:2000:2: replace ≤ 2000 steps \(patience 2 checks, one every 50 steps\), accumulate ≤ 2000 steps .*\(early stopping on a validation split of each fit's own pool \(never the test set\)/);
+  assert.match(text.stdout, /^n\s+replace\s+accumulate\s+replace − accumulate\s+steps replace\s+steps accumulate/m);
+});

@@ -20,11 +20,14 @@ export type NeuralModelName = (typeof NEURAL_MODELS)[number];
 
 /**
  * How much training a fit gets. 'epochs': passes over the pool (the paper's protocol, so accumulate's cost grows
- * with the pool); 'steps': a fixed number of optimiser steps whatever the pool's size (fixed compute).
+ * with the pool); 'steps': a fixed number of optimiser steps whatever the pool's size (fixed compute); 'converge':
+ * early stopping on a validation split of the pool, `amount` the step cap, `patience` checks without improvement
+ * (./converge.ts).
  */
 export interface Schedule {
-  readonly kind: 'epochs' | 'steps';
+  readonly kind: 'epochs' | 'steps' | 'converge';
   readonly amount: number;
+  readonly patience?: number;
 }
 
 /** A fitted neural model: its trainable weights (everything sampling and evaluation need). */

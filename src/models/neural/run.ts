@@ -90,13 +90,22 @@ export function parseStrategyList(raw: unknown): string[] {
   return names;
 }
 
-/** epochs, steps, epochs:<k>, steps:<k> → the kind and the amount (undefined: the family's default amount). */
-export function parseSchedule(text: string): { kind: Schedule['kind']; amount?: number } {
-  const match = /^(epochs|steps)(?::(.+))?$/.exec(text.trim());
+/**
+ * epochs, steps, converge, epochs:<k>, steps:<k>, converge:<cap>, converge:<cap>:<patience> → the kind, the amount
+ * (undefined: the family's default, or for bare steps/converge what matchedSteps gives) and converge's patience.
+ */
+export function parseSchedule(text: string): { kind: Schedule['kind']; amount?: number; patience?: number } {
+  const match = /^(epochs|steps|converge)(?::([^:]+))?(?::([^:]+))?$/.exec(text.trim());
   const amount = match?.[2] === undefined ? undefined : Number(match[2]);
-  const ok = match && (amount === undefined || (Number.isFinite(amount) && amount > 0 && amount <= 1e6 && (match[1] === 'epochs' || Number.isInteger(amount))));
-  if (!match || !ok) throw new UsageError(`--schedule must be epochs, steps, epochs:<k> (k in (0, 1e6]) or steps:<k> (an integer in [1, 1e6]); got ${JSON.stringify(text)}`);
-  return { kind: match[1] as Schedule['kind'], amount };
+  const patience = match?.[3] === undefined ? undefined : Number(match[3]);
+  const ok =
+    match &&
+    (amount === undefined || (Number.isFinite(amount) && amount > 0 && amount <= 1e6 && (match[1] === 'epochs' || Number.isInteger(amount)))) &&
+    (patience === undefined || (match[1] === 'converge' && Number.isInteger(patience) && patience >= 1 && patience <= 1000));
+  if (!match || !ok) {
+    throw new UsageError(`--schedule must be epochs, steps, converge, epochs:<k> (k in (0, 1e6]), steps:<k> or converge:<cap>[:<patience>] (integers, cap ≤ 1e6, patience ≤ 1000); got ${JSON.stringify(text)}`);
+  }
+  return { kind: match[1] as Schedule['kind'], amount, ...(patience !== undefined && { patience }) };
 }
 
 /** A --schedule value: one or more schedules, comma-separated, each checked by parseSchedule; duplicates dropped. */
@@ -245,10 +254,11 @@ export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
   };
   let family = await factory(options);
   if (part.schedule !== undefined) {
-    const { kind, amount } = parseSchedule(part.schedule);
+    const { kind, amount, patience } = parseSchedule(part.schedule);
     if (amount === undefined && kind === family.schedule.kind) return family;
-    const matched = amount === undefined && kind === 'steps' ? matchedSteps(family) : undefined;
-    family = await factory({ ...options, schedule: { kind, amount: amount ?? matched ?? 1 } }); // bare epochs: one pass, the paper's protocol
+    // bare steps: replace's steps under the family's epochs (matched compute); bare converge: a cap of 10× that
+    const matched = amount !== undefined ? undefined : kind === 'steps' ? matchedSteps(family) : kind === 'converge' ? 10 * matchedSteps(family) : undefined;
+    family = await factory({ ...options, schedule: { kind, amount: amount ?? matched ?? 1, ...(patience !== undefined && { patience }) } }); // bare epochs: one pass, the paper's protocol
   }
   return family;
 }
@@ -259,7 +269,7 @@ export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
  */
 export function matchedSteps(family: Pick<AnyNeuralFamily, 'schedule' | 'settings'>): number {
   const { kind, amount } = family.schedule;
-  if (kind === 'steps') return amount;
+  if (kind !== 'epochs') return amount;
   const samples = Number(family.settings.samples);
   const batch = Number(family.settings.batch);
   if (!(samples > 0 && batch > 0)) throw new Error('a family with an epochs schedule must state samples and batch in its settings');

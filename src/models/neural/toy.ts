@@ -10,6 +10,7 @@ import { NumericError, UsageError } from '../../core/errors.js';
 import type { Key } from '../../core/rng.js';
 import { foldIn } from '../../core/rng.js';
 import type { Pool } from '../model.js';
+import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from './converge.js';
 import type { NeuralFamily, NeuralFamilyOptions, NeuralModel } from './family.js';
 import { disposeWeights, loadTf, seedOf } from './tf.js';
 
@@ -61,7 +62,9 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     real: async (n, key) => draw(n, REAL_MEAN, REAL_SD, key),
     size: (data) => data.length,
     take: (data, rows) => Float32Array.from(rows, (r) => data[r]),
-    async fit(pool: Pool<Float32Array>, key: Key): Promise<NeuralModel> {
+    async fit(whole: Pool<Float32Array>, key: Key): Promise<NeuralModel> {
+      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, 7), (d) => d.length, (d, rows) => Float32Array.from(rows, (r) => d[r])) : undefined;
+      const pool = split?.train ?? whole;
       const failAt = Number(process.env[TOY_FAIL_ENV] ?? Infinity);
       if (pool.length >= failAt) throw new NumericError(`toy: injected failure on a pool of ${pool.length} data sets (${TOY_FAIL_ENV})`);
       const xs = pool.flatMap((part) => Array.from(part.data));
@@ -75,11 +78,18 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
       const optimizer = tf.train.adam(settings.learningRate);
       const x = tf.tensor1d(xs);
       const p = tf.tensor1d(ps);
-      const steps = schedule.kind === 'steps' ? settings.steps : Math.max(1, Math.ceil((schedule.amount * xs.length) / settings.batch));
-      for (let step = 0; step < steps; step++) optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
+      const steps = schedule.kind !== 'epochs' ? settings.steps : Math.max(1, Math.ceil((schedule.amount * xs.length) / settings.batch));
+      const validationNll = (d: Float32Array) => tf.tidy(() => nll(weights, tf.tensor1d(d), tf.fill([d.length], 1 / d.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
+      const stopper = split && new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, validationNll));
+      for (let step = 0; step < steps; step++) {
+        optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
+        if (stopper?.after(step + 1)) break;
+      }
       optimizer.dispose();
       tf.dispose([x, p]);
-      return { weights };
+      const model = { weights };
+      if (stopper) recordStop(model, stopper.finish());
+      return model;
     },
     async sample(model, n, key) {
       const mean = model.weights.mean.dataSync()[0];
@@ -88,7 +98,7 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     },
     async evaluate(model, test) {
       const loss = tf.tidy(() => nll(model.weights, tf.tensor1d(test), tf.fill([test.length], 1 / test.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
-      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]) };
+      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]), ...stopMetrics(model) };
     },
     dispose: (model) => disposeWeights(model.weights),
     encodeData: (data) => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),

@@ -12,7 +12,11 @@ import { UsageError } from '../../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../../core/rng.js';
 import type { Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralModel, Schedule } from '../family.js';
+import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from '../converge.js';
 import { disposeWeights, loadTf, type Tf } from '../tf.js';
+
+/** Child keys of a fit's key for the converge schedule: the validation split and its noise (train uses 0 and 1). */
+const CONVERGE_SPLIT = 7;
 import { bondLengthError, ConformerDistribution } from './conformers.js';
 import { denoisingLoss, initWeights, sampleAncestral, train, type DdpmConfig } from './ddpm.js';
 import { PROPRANOLOL_MODES } from './propranolol-modes.js';
@@ -84,7 +88,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
   const levelGrid = Array.from({ length: sizes.evalLevels }, (_, j) => Math.floor(((j + 0.5) * sizes.levels) / sizes.evalLevels));
   const size = (data: Conformers) => data.length / dim;
 
-  return {
+  const family: NeuralFamily<Conformers> = {
     name: 'diffusion',
     metric: 'test denoising loss (ε-MSE per coordinate, fixed grid of levels and noise)',
     standIn:
@@ -99,7 +103,10 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
       return real.sample(checkCount('real: n', n, 0), key);
     },
 
-    async fit(pool: Pool<Conformers>, key: Key): Promise<NeuralModel> {
+    async fit(whole: Pool<Conformers>, key: Key): Promise<NeuralModel> {
+      // converge: train on the pool less a validation split of it, stop when its denoising loss stops falling
+      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, CONVERGE_SPLIT), size, family.take) : undefined;
+      const pool = split?.train ?? whole;
       // one standardised copy of the pool; rows drawn part by weight, then uniformly within the part
       const parts = pool.filter((p) => p.weight > 0 && size(p.data) > 0);
       if (parts.length === 0) throw new Error('diffusion: fit on an empty pool');
@@ -114,16 +121,21 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
         rows += size(part.data);
         cumulative.push((mass += part.weight));
       }
-      const steps = schedule.kind === 'steps' ? schedule.amount : Math.ceil((schedule.amount * rows) / sizes.batch);
+      const steps = schedule.kind !== 'epochs' ? schedule.amount : Math.ceil((schedule.amount * rows) / sizes.batch);
       const weights = initWeights(tfjs, sizes, foldIn(key, 0));
+      const validation = split?.validation.map((p) => ({ ...p, data: standardise(p.data) }));
+      const validationKey = foldIn(key, CONVERGE_SPLIT + 1);
+      const stopper = validation && new EarlyStopping(tfjs, weights, schedule, () => weightedLoss(validation, (d) => denoisingLoss(tfjs, weights, sizes, d, levelGrid, validationKey)));
       train(tfjs, weights, sizes, data, (generator) => {
         const u = (1 - generator.uniform()) * mass; // [0, mass)
         let p = 0;
         while (p < parts.length - 1 && u >= cumulative[p]) p++;
         const count = size(parts[p].data);
         return offsets[p] + (Math.floor(generator.uniform() * count) % count);
-      }, steps, foldIn(key, 1));
-      return { weights };
+      }, steps, foldIn(key, 1), stopper && ((step) => stopper.after(step)));
+      const model = { weights };
+      if (stopper) recordStop(model, stopper.finish());
+      return model;
     },
 
     async sample(model: NeuralModel, n: number, key: Key) {
@@ -133,7 +145,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
     async evaluate(model: NeuralModel, test: Conformers) {
       const loss = denoisingLoss(tfjs, model.weights, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
       const drawn = toAngstrom(sampleAncestral(tfjs, model.weights, sizes, sizes.bondSamples, foldIn(EVALUATION_KEY, EVAL_BONDS)));
-      return { loss, bondLengthError: bondLengthError(drawn, real.atoms, PROPRANOLOL_MODES.bonds, real.referenceBondLengths) };
+      return { loss, bondLengthError: bondLengthError(drawn, real.atoms, PROPRANOLOL_MODES.bonds, real.referenceBondLengths), ...stopMetrics(model) };
     },
 
     size,
@@ -153,6 +165,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     },
   };
+  return family;
 }
 
 /** The family for `collapse neural --model diffusion`: quick or full sizes, overridden by the options given. */

@@ -7,10 +7,11 @@
  * predicts T next characters. `loss` is the mean next-character cross-entropy (nats/char) on held-out windows.
  */
 import { UsageError } from '../../../core/errors.js';
-import type { Key } from '../../../core/rng.js';
+import { foldIn, type Key } from '../../../core/rng.js';
+import { EarlyStopping, holdOut, weightedLoss } from '../converge.js';
 import type { Metrics, Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralFamilyOptions, NeuralModel, Schedule } from '../family.js';
-import { disposeWeights, loadTf, type NeuralBackend, type Tf } from '../tf.js';
+import { disposeWeights, loadTf, type NeuralBackend, type Tf, type Weights } from '../tf.js';
 import { decodeTokens, wordnetCorpus, type TextSource } from './corpus.js';
 import { storyGrammar } from './stories.js';
 import { sampleSequences } from './sampler.js';
@@ -18,6 +19,9 @@ import { crossEntropy, trainTransformer, type LmData } from './train.js';
 import { parameterCountOf, type TransformerConfig } from './transformer.js';
 
 export type { LmData } from './train.js';
+
+/** Child key of a fit's key for the converge schedule's validation split (trainTransformer uses 0 and 1). */
+const CONVERGE_SPLIT = 7;
 
 export interface LmSettings extends TransformerConfig {
   /** windows per optimiser step */
@@ -106,6 +110,9 @@ export interface LmOverrides {
 interface FitRecord {
   steps: number;
   trainLoss: number;
+  /** converge: the step whose weights were kept, and their validation loss */
+  bestStep?: number;
+  validationLoss?: number;
 }
 
 function checkCount(flag: string, value: unknown, max: number): void {
@@ -122,12 +129,12 @@ function checkOptions(options: NeuralFamilyOptions): void {
   if (samples !== undefined) checkCount('--samples', samples, 1_000_000);
   if (testSamples !== undefined) checkCount('--test-samples', testSamples, 1_000_000);
   if (schedule !== undefined) {
-    if (schedule.kind !== 'epochs' && schedule.kind !== 'steps') {
-      throw new UsageError(`lm: --schedule must be epochs or steps; got ${JSON.stringify(schedule.kind)}`);
+    if (schedule.kind !== 'epochs' && schedule.kind !== 'steps' && schedule.kind !== 'converge') {
+      throw new UsageError(`lm: --schedule must be epochs, steps or converge; got ${JSON.stringify(schedule.kind)}`);
     }
     const ok = typeof schedule.amount === 'number' && Number.isFinite(schedule.amount) && schedule.amount > 0;
-    if (!ok || (schedule.kind === 'steps' && !Number.isInteger(schedule.amount)) || schedule.amount > 1_000_000) {
-      throw new UsageError(`lm: the ${schedule.kind} schedule's amount must be a positive ${schedule.kind === 'steps' ? 'integer' : 'number'} ≤ 10⁶; got ${JSON.stringify(schedule.amount)}`);
+    if (!ok || (schedule.kind !== 'epochs' && !Number.isInteger(schedule.amount)) || schedule.amount > 1_000_000) {
+      throw new UsageError(`lm: the ${schedule.kind} schedule's amount must be a positive ${schedule.kind !== 'epochs' ? 'integer' : 'number'} ≤ 10⁶; got ${JSON.stringify(schedule.amount)}`);
     }
   }
 }
@@ -198,9 +205,17 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
 
     async fit(pool: Pool<LmData>, key: Key): Promise<NeuralModel> {
       for (const part of pool) checkData(part.data, `pool part ${part.set}`);
-      const result = trainTransformer(tf, s, pool, key, { batch: s.batch, learningRate: s.learningRate, schedule });
+      // converge: train on the pool less a validation split of it, stop when its cross-entropy stops falling
+      const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, CONVERGE_SPLIT), family.size, family.take) : undefined;
+      let stopper: EarlyStopping | undefined;
+      const afterStep = split && ((step: number, weights: Weights) => {
+        stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, (d) => crossEntropy(tf, s, weights, d, s.evalBatch)));
+        return stopper.after(step);
+      });
+      const result = trainTransformer(tf, s, split?.train ?? pool, key, { batch: s.batch, learningRate: s.learningRate, schedule, afterStep });
+      const stop = stopper?.finish();
       const model: NeuralModel = { weights: result.weights };
-      records.set(model, { steps: result.steps, trainLoss: result.trainLoss });
+      records.set(model, { steps: result.steps, trainLoss: result.trainLoss, ...(stop && { bestStep: stop.bestStep, validationLoss: stop.bestLoss }) });
       return model;
     },
 
@@ -219,6 +234,7 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
         perplexity: Math.exp(loss),
         ...(floor !== undefined && { entropyFloor: floor, excessLoss: loss - floor }),
         ...(record && { trainLoss: record.trainLoss, steps: record.steps }),
+        ...(record?.bestStep !== undefined && { bestStep: record.bestStep, validationLoss: record.validationLoss as number }),
       };
     },
 

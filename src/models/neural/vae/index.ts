@@ -7,10 +7,15 @@
  * generation's samples (the CLI writes one per generation with --out).
  */
 import { UsageError } from '../../../core/errors.js';
-import { KeyedGenerator, sampleDistinct, type Key } from '../../../core/rng.js';
+import * as tf from '@tensorflow/tfjs';
+import { foldIn, KeyedGenerator, sampleDistinct, type Key } from '../../../core/rng.js';
+import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from '../converge.js';
 import type { Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralFamilyOptions, NeuralModel } from '../family.js';
-import { disposeWeights, loadTf, type NeuralBackend } from '../tf.js';
+import { disposeWeights, loadTf, type NeuralBackend, type Weights } from '../tf.js';
+
+/** Child key of a fit's key for the converge schedule's validation split (trainVae uses 0–2). */
+const CONVERGE_SPLIT = 7;
 import { decodeImages, encodeImages, loadMnist, takeImages, type ImageSet } from './mnist.js';
 import { evaluateVae, sampleVae, trainVae, type VaeConfig } from './vae.js';
 
@@ -85,14 +90,24 @@ export function vaeFamily(settings: VaeSettings, backend: NeuralBackend = 'wasm'
     schedule,
     real: async (n, key) => draw(train(), n, key, 'training'),
     heldOut: async (n, key) => draw(test(), n, key, 'test'),
-    fit: async (pool: Pool<ImageSet>, key) => ({
-      weights: trainVae(pool.map((p) => ({ images: p.data, weight: p.weight })), { hidden, latent, batch, learningRate, schedule }, key),
-    }),
+    async fit(pool: Pool<ImageSet>, key) {
+      // converge: train on the pool less a validation split of it, stop when its −ELBO stops falling
+      const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, CONVERGE_SPLIT), (d) => d.count, takeImages) : undefined;
+      let stopper: EarlyStopping | undefined;
+      const afterStep = split && ((step: number, weights: Weights) => {
+        stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, (d) => evaluateVae(weights, d, latent).loss));
+        return stopper.after(step);
+      });
+      const train = split?.train ?? pool;
+      const model = { weights: trainVae(train.map((p) => ({ images: p.data, weight: p.weight })), { hidden, latent, batch, learningRate, schedule }, key, afterStep) };
+      if (stopper) recordStop(model, stopper.finish());
+      return model;
+    },
     sample: async (model, n, key) => {
       const { width, height } = test();
       return sampleVae(model.weights, n, width, height, latent, key);
     },
-    evaluate: async (model, data) => ({ ...evaluateVae(model.weights, data, latent) }),
+    evaluate: async (model, data) => ({ ...evaluateVae(model.weights, data, latent), ...stopMetrics(model) }),
     size: (data) => data.count,
     take: (data, rows) => takeImages(data, rows),
     dispose: (model: NeuralModel) => disposeWeights(model.weights),
