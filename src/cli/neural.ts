@@ -219,6 +219,15 @@ const PAPER: Readonly<Record<string, string>> = {
   diffusion: 'paper (GeoDiff on GEOM-Drugs): test loss rises under replace, stays flat under accumulate',
 };
 
+/** Whether generation 1 clearly beats the family's target baseline (its whole 95% interval below it), per strategy. */
+function beatsLine(parts: readonly NeuralPartReport[], base: NonNullable<NeuralPartReport['baselines']>): string {
+  const target = base.values[base.target];
+  const upper = (p: NeuralPartReport) => p.iterations[0].ci95?.[1] ?? p.iterations[0].mean;
+  const losing = parts.filter((p) => !(upper(p) < target));
+  if (losing.length === 0) return `  generation 1 beats the ${base.target} baseline (${fmt(target)}) under every strategy${parts[0].iterations[0].ci95 ? ' (its whole 95% interval below it)' : ''}`;
+  return `  generation 1 does NOT beat the ${base.target} baseline (${fmt(target)}): ${losing.map((p) => `${p.strategy} ${withBand(p.iterations[0])}`).join(', ')} — undertrained at these sizes; read its trends with care`;
+}
+
 /** A loss with its 95% interval's half-width when there is one. */
 const withBand = (row: { mean: number; ci95: [number, number] | null }) => (row.ci95 ? `${fmt(row.mean)} ± ${fmt((row.ci95[1] - row.ci95[0]) / 2)}` : fmt(row.mean));
 
@@ -244,6 +253,11 @@ function render(config: NeuralConfig, reports: NeuralJson, seconds: number, widt
     const first = reports[mine[0].id];
     lines.push('', `${model}: ${first.metric}${/held-out/.test(first.metric) ? '' : ' on held-out real data'} (lower is better)`, `  ${first.standIn}`);
     if (PAPER[model]) lines.push(`  ${PAPER[model]}`);
+    const base = first.baselines;
+    if (base) {
+      const refs = Object.entries(base.references ?? {}).map(([name, v]) => `; ${name} floor ${fmt(v)}`).join('');
+      lines.push(`  baselines on the same test set (${base.description}${seeds > 1 ? `; means over the ${seeds} seeds` : ''}): ${Object.entries(base.values).map(([name, v]) => `${name} ${fmt(v)}`).join(', ')}${refs}`);
+    }
     for (const schedule of [...new Set(mine.map((g) => g.schedule))]) {
       const parts = mine.filter((g) => g.schedule === schedule).map((g) => reports[g.id]);
       const kind = parts[0].schedule.kind;
@@ -260,6 +274,7 @@ function render(config: NeuralConfig, reports: NeuralJson, seconds: number, widt
       ]);
       lines.push('', `  schedule ${schedule ?? kind}: ${parts.map((p) => `${p.strategy} ${scheduleText(p.schedule)}`).join(', ')} per fit (${SCHEDULE_LABEL[kind] ?? kind}); backend ${parts[0].backend}`);
       lines.push('', table(header, rows));
+      if (base) lines.push(beatsLine(parts, base));
     }
   }
   if (out) lines.push('', `wrote ${out}/{manifest.json, results.json, results.csv, neural-collapse.json, neural-collapse.csv} and runs/<part>/ (checkpoints${config.model.includes('vae') ? ', vae samples/generation-<n>.png' : ''})`);

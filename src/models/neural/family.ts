@@ -30,6 +30,21 @@ export interface Schedule {
   readonly patience?: number;
 }
 
+/**
+ * Reference points for a family's test loss, from simple models fit on the first generation's real training data
+ * and scored on the same held-out test set (lm: n-grams; vae: independent pixels; diffusion: the data's own floor).
+ */
+export interface Baselines {
+  /** name → test loss in the family's `loss` units */
+  readonly values: Readonly<Record<string, number>>;
+  /** the baseline the first generation must beat (lm: the bigram) */
+  readonly target: string;
+  /** other metrics' reference values, e.g. diffusion's bondLengthError of real conformers (its floor) */
+  readonly references?: Readonly<Record<string, number>>;
+  /** one line: what the baselines are */
+  readonly description: string;
+}
+
 /** A fitted neural model: its trainable weights (everything sampling and evaluation need). */
 export interface NeuralModel {
   readonly weights: Weights;
@@ -48,6 +63,8 @@ export interface NeuralFamily<D> extends ModelFamily<NeuralModel, D> {
   dispose(model: NeuralModel): void;
   encodeData(data: D): Uint8Array;
   decodeData(bytes: Uint8Array): D;
+  /** reference losses of simple models fit on `train` (generation 1's real data), scored on `test` */
+  baselines?(train: D, test: D): Promise<Baselines>;
 }
 
 /** What the command line resolves before a family is built. */

@@ -15,10 +15,10 @@ import type { RunStore } from '../../core/run-store.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { didYouMean } from '../../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../../loop/checkpoint.js';
-import { loopPlan, runTrajectory, type TrajectoryState } from '../../loop/generation-loop.js';
+import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../../loop/generation-loop.js';
 import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
-import type { NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
+import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
 import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
 import type { PairedDifference, TrajectoryLosses } from './seeds.js';
 import type { WeightArrays } from './tf.js';
@@ -306,6 +306,8 @@ export interface NeuralPartReport {
   trajectories?: TrajectoryLosses[];
   /** on replace's report when accumulate ran beside it: replace − accumulate, paired seed by seed */
   pairedDifference?: PairedDifference;
+  /** simple models' test losses on the same test set (fit on generation 1's real data); means over the seeds */
+  baselines?: Baselines;
 }
 
 export interface PartControl {
@@ -362,8 +364,14 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
     },
     onModel: control.onModel && (async (model, n) => (control.onModel as NonNullable<PartControl['onModel']>)(family, model, n, key)),
   });
+  // the loop's own draws, redrawn from their keys: data set 1 (real, every strategy's first) and the test set
+  const testKey = foldIn(key, LOOP_STREAM.test);
+  const baselines = family.baselines
+    ? await family.baselines(await family.real(samples, foldIn(foldIn(key, LOOP_STREAM.data), 1)), family.heldOut ? await family.heldOut(testSamples, testKey) : await family.real(testSamples, testKey))
+    : undefined;
   return {
     config: part,
+    ...(baselines && { baselines }),
     backend: `tfjs-${tf.getBackend()}`,
     backendReason: tf.getBackend() === 'wasm' ? 'tfjs 4.22 wasm (SIMD, one thread) with the BatchMatMul transpose patch' : `tfjs ${tf.getBackend()} backend (COLLAPSE_NEURAL_BACKEND)`,
     seconds: seconds(),

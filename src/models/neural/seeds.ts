@@ -76,8 +76,13 @@ export function aggregateTrajectories(reports: readonly NeuralPartReport[], id: 
     const metrics: Metrics = Object.fromEntries(names.map((name) => [name, summarise(rows.map((r) => r.metrics[name] ?? NaN)).mean]));
     return { iteration: row.iteration, ...summarise(rows.map((r) => r.mean)), theory: null, z: null, metrics };
   });
+  const mean = (pick: (r: NeuralPartReport) => Readonly<Record<string, number>> | undefined) => {
+    const maps = reports.map(pick);
+    return maps[0] && Object.fromEntries(Object.keys(maps[0]).map((name) => [name, summarise(maps.map((m) => m?.[name] ?? NaN)).mean]));
+  };
   return {
     ...first,
+    ...(first.baselines && { baselines: { ...first.baselines, values: mean((r) => r.baselines?.values) as Record<string, number>, ...(first.baselines.references && { references: mean((r) => r.baselines?.references) }) } }),
     config: { ...first.config, part: id },
     seconds: reports.reduce((sum, r) => sum + r.seconds, 0),
     iterations,

@@ -149,6 +149,21 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
     },
 
     size,
+
+    async baselines(_train: Conformers, test: Conformers) {
+      // all-zero weights leave the skip alone: ε̂ = √(1 − ᾱ_t)·x_t, the exact denoiser were the standardised data N(0, I)
+      const shapes = initWeights(tfjs, sizes, rootKey(0));
+      const zero = Object.fromEntries(Object.entries(shapes).map(([name, v]) => [name, tfjs.zerosLike(v)]));
+      tfjs.dispose(Object.values(shapes));
+      const isotropic = denoisingLoss(tfjs, zero as never, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
+      tfjs.dispose(Object.values(zero));
+      return {
+        values: { isotropicGaussian: isotropic },
+        target: 'isotropicGaussian',
+        references: { bondLengthError: bondLengthError(test, real.atoms, PROPRANOLOL_MODES.bonds, real.referenceBondLengths) },
+        description: "the skip alone (the exact denoiser of standardised isotropic Gaussian data); bondLengthError's floor is that of held-out real conformers (their jitter)",
+      };
+    },
     take(data: Conformers, rows: readonly number[]) {
       const out = new Float32Array(rows.length * dim);
       rows.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));

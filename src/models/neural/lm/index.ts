@@ -15,6 +15,7 @@ import { disposeWeights, loadTf, type NeuralBackend, type Tf, type Weights } fro
 import { decodeTokens, wordnetCorpus, type TextSource } from './corpus.js';
 import { storyGrammar } from './stories.js';
 import { sampleSequences } from './sampler.js';
+import { ngramLosses } from './ngram.js';
 import { crossEntropy, trainTransformer, type LmData } from './train.js';
 import { parameterCountOf, type TransformerConfig } from './transformer.js';
 
@@ -239,6 +240,11 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
     },
 
     size: (data) => data.items,
+
+    async baselines(train: LmData, test: LmData) {
+      const values = ngramLosses(train, test, s.vocab);
+      return { values: { ...values }, target: 'bigram', description: 'character n-grams fit on generation 1\'s training windows (add-one unigram, Witten–Bell bigram and trigram)' };
+    },
 
     take(data: LmData, rows: readonly number[]): LmData {
       const tokens = new Uint8Array(rows.length * length);
