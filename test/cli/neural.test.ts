@@ -357,3 +357,15 @@ test('--schedule steps,converge:2000:2: early stopping beside fixed steps, label
   assert.match(text.stdout, /schedule converge:2000:2: replace ≤ 2000 steps \(patience 2 checks, one every 50 steps\), accumulate ≤ 2000 steps .*\(early stopping on a validation split of each fit's own pool \(never the test set\)/);
   assert.match(text.stdout, /^n\s+replace\s+accumulate\s+replace − accumulate\s+steps replace\s+steps accumulate/m);
 });
+
+test('augment:r draws r·m synthetic items per generation (m real + r·m synthetic in the pool), not m reweighted ones', async () => {
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const run = await mainInProcess([...TOY, '--strategy', 'replace,augment:2,augment:0.5', '--iterations', '3', '--json']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
+  assert.equal(run.code, 0, run.stderr);
+  const json = JSON.parse(run.stdout) as Record<string, { iterations: { metrics: Record<string, number> }[] }>;
+  const items = (id: string) => json[id].iterations.map((row) => row.metrics.poolItems);
+  assert.deepEqual(items('toy-replace'), [60, 60, 60]);
+  assert.deepEqual(items('toy-augment:2'), [60, 60 + 120, 60 + 120]);
+  assert.deepEqual(items('toy-augment:0.5'), [60, 60 + 30, 60 + 30]);
+});

@@ -326,6 +326,13 @@ export function partKey(part: NeuralPart): Key {
   return part.trajectory ? foldIn(family, TRAJECTORY_STREAM + part.trajectory) : family;
 }
 
+/** Synthetic items a data set of a strategy with syntheticScale r holds, for m asked: round(r·m), at least 1. */
+export function syntheticItems(scale: number, m: number): number {
+  const n = Math.max(1, Math.round(scale * m));
+  if (n > 10_000_000) throw new UsageError(`a synthetic data set of ${n} items (r·m = ${scale}·${m}) is more than 10⁷; lower r or --samples`);
+  return n;
+}
+
 /** Run (or continue) one part; a non-finite metric is a NumericError naming the generation. */
 export async function runNeuralPart(part: NeuralPart, control: PartControl = {}): Promise<NeuralPartReport> {
   const family = await buildFamily(part);
@@ -347,7 +354,10 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
   }
   const started = performance.now();
   const seconds = () => prior + (performance.now() - started) / 1000;
-  const metrics = await runTrajectory(family, config, key, plan, {
+  // augment:r draws r·m synthetic items per generation (the data the strategy describes), not m reweighted ones
+  const scale = strategy.syntheticScale;
+  const loopFamily: AnyNeuralFamily = scale === undefined ? family : { ...family, sample: (model, n, k) => family.sample(model, syntheticItems(scale, n), k) };
+  const metrics = await runTrajectory(loopFamily, config, key, plan, {
     resume,
     signal: control.signal,
     release: (model) => family.dispose(model),

@@ -47,6 +47,7 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     samples: options.samples ?? (options.quick ? 100 : 1000),
     testSamples: options.testSamples ?? 500,
   };
+  const poolItems = new WeakMap<NeuralModel, number>(); // items a model was fit on (tests read augment's r·m)
   const draw = (n: number, mean: number, sd: number, key: Key) =>
     tf.tidy(() => tf.randomNormal([n], mean, sd, 'float32', seedOf(key)).dataSync() as Float32Array);
   const nll = (w: NeuralModel['weights'], x: import('@tensorflow/tfjs').Tensor1D, p: import('@tensorflow/tfjs').Tensor1D) => {
@@ -89,6 +90,7 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
       tf.dispose([x, p]);
       const model = { weights };
       if (stopper) recordStop(model, stopper.finish());
+      poolItems.set(model, whole.reduce((n, part) => n + part.data.length, 0));
       return model;
     },
     async sample(model, n, key) {
@@ -98,7 +100,7 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     },
     async evaluate(model, test) {
       const loss = tf.tidy(() => nll(model.weights, tf.tensor1d(test), tf.fill([test.length], 1 / test.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
-      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]), ...stopMetrics(model) };
+      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]), poolItems: poolItems.get(model) ?? NaN, ...stopMetrics(model) };
     },
     dispose: (model) => disposeWeights(model.weights),
     encodeData: (data) => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
