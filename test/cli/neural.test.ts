@@ -60,11 +60,17 @@ test('bad input: one line naming the flag, exit 2, nothing written', async () =>
     [['--model', 'gan'], /^collapse: --model must be lm, vae, diffusion, toy, all \(comma-separated\); got "gan"/],
     [['--iterations', '0'], /^collapse: --iterations must be an integer in \[1, 100\]; got "0"/],
     [['--iterations', '2.5'], /--iterations must be an integer/],
-    [['--temperature', '-1'], /^collapse: --temperature must be a number in \(0, 100\]; got "-1"/],
+    [['--temperature', '-1'], /^collapse: --temperature must be a number in \[0, 100\]; got "-1"/],
+    [['--model', 'vae,diffusion', '--width', '8'], /^collapse: --width applies to the lm only; got it with --model vae,diffusion$/m],
+    [['--model', 'toy', '--latent', '8'], /^collapse: --latent applies to the vae only; got it with --model toy$/m],
+    [['--model', 'lm', '--width', '30', '--heads', '4'], /^collapse: --width 30 must be a multiple of --heads 4/],
+    [['--model', 'lm', '--ddpm-steps', '0'], /^collapse: --ddpm-steps must be an integer in \[1, 5000\]/],
+    [['--seeds', '0'], /^collapse: --seeds must be an integer in \[1, 100\]/],
+    [['--schedule', 'converge:100:0'], /^collapse: --schedule must be epochs, steps, converge/],
     [['--temperature', 'NaN'], /--temperature must be a number/],
     [['--model', 'toy', '--temperature', '0.3'], /^collapse: --temperature applies to the lm only \(the toy sample at 1\); got 0.3 with --model toy; use --model lm$/m],
     [['--strategy', 'replace,bogus'], /^collapse: --strategy must be one of replace, accumulate/],
-    [['--schedule', 'weeks'], /^collapse: --schedule must be epochs, steps, epochs:<k>/],
+    [['--schedule', 'weeks'], /^collapse: --schedule must be epochs, steps, converge, epochs:<k>/],
     [['--schedule', 'steps:2.5'], /^collapse: --schedule must be/],
     [['--samples', '1'], /^collapse: --samples must be an integer in \[2, 1000000\]/],
     [['--seed', '-1'], /^collapse: --seed must be an integer/],
@@ -368,4 +374,15 @@ test('augment:r draws r·m synthetic items per generation (m real + r·m synthet
   assert.deepEqual(items('toy-replace'), [60, 60, 60]);
   assert.deepEqual(items('toy-augment:2'), [60, 60 + 120, 60 + 120]);
   assert.deepEqual(items('toy-augment:0.5'), [60, 60 + 30, 60 + 30]);
+});
+
+test('size flags reach the family: --model lm --width 24 --heads 3 --layers 1 --context 8 builds that transformer; --temperature 0 is greedy', async () => {
+  const { buildFamily, neuralParts, validateNeuralConfig } = await import('../../src/models/neural/run.js');
+  const config = validateNeuralConfig({ model: 'lm', width: 24, heads: 3, layers: 1, context: 8, temperature: 0, quick: true, schedule: 'steps:1', samples: 4, 'test-samples': 2 });
+  const family = await buildFamily(neuralParts(config)[0]);
+  assert.deepEqual([family.settings.dModel, family.settings.heads, family.settings.layers, family.settings.context, family.settings.temperature], [24, 3, 1, 8, 0]);
+  const vae = await buildFamily(neuralParts(validateNeuralConfig({ model: 'vae', hidden: 40, latent: 3, quick: true }))[0]);
+  assert.deepEqual([vae.settings.hidden, vae.settings.latent], [40, 3]);
+  const ddpm = await buildFamily(neuralParts(validateNeuralConfig({ model: 'diffusion', 'ddpm-width': 48, 'ddpm-steps': 30, quick: true }))[0]);
+  assert.deepEqual([ddpm.settings.hidden, ddpm.settings.levels], [48, 30]);
 });

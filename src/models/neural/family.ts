@@ -78,6 +78,8 @@ export interface NeuralFamilyOptions {
   /** real items per data set (m) and held-out test items; undefined: the family's default for quick/full */
   readonly samples?: number;
   readonly testSamples?: number;
+  /** network sizes from the size flags (src/models/neural/run.ts SIZE_FLAGS), by flag name; each family reads its own */
+  readonly sizes?: Readonly<Record<string, number>>;
 }
 
 /**

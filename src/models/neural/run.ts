@@ -27,18 +27,33 @@ import type { WeightArrays } from './tf.js';
 type TfModule = typeof import('./tf.js');
 import type { AnyNeuralFamily } from './toy.js';
 
+/** Size flags, each for one family (refused with another --model): the network the family builds. */
+export const SIZE_FLAGS = [
+  { flag: 'width', family: 'lm', max: 1024, description: 'lm: model width d (a multiple of --heads)' },
+  { flag: 'layers', family: 'lm', max: 32, description: 'lm: transformer layers' },
+  { flag: 'heads', family: 'lm', max: 64, description: 'lm: attention heads' },
+  { flag: 'context', family: 'lm', max: 1024, description: 'lm: context length T (characters)' },
+  { flag: 'hidden', family: 'vae', max: 4096, description: 'vae: hidden units of encoder and decoder' },
+  { flag: 'latent', family: 'vae', max: 1024, description: 'vae: latent dimensions' },
+  { flag: 'ddpm-width', family: 'diffusion', max: 4096, description: 'diffusion: hidden units of each MLP layer' },
+  { flag: 'ddpm-steps', family: 'diffusion', max: 5000, description: 'diffusion: noise levels (diffusion steps) of the DDPM' },
+] as const;
+export type SizeFlag = (typeof SIZE_FLAGS)[number]['flag'];
+
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'model', kind: 'string', default: 'all', meta: 'lm|vae|diffusion|all', description: 'neural families to run, comma-separated (all: every family)' },
   { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: STRATEGY_FORMS.join('|'), description: 'strategies, comma-separated; each family runs under each' },
   { flag: 'iterations', kind: 'int', min: 1, max: 100, description: 'generations (models fit) per trajectory (default 5; 4 with --quick)' },
-  { flag: 'temperature', kind: 'number', above: 0, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3); other families sample at 1' },
+  { flag: 'temperature', kind: 'number', above: 0, inclusive: true, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3; 0: greedy); other families sample at 1' },
   { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit, comma-separated to compare several: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute; bare steps: the steps replace gets under the family\'s epochs); default: the family\'s (epochs,steps with --quick)' },
   { flag: 'samples', kind: 'int', min: 2, max: 1_000_000, description: 'm, real items per data set (and synthetic items per generation); default: the family\'s' },
   { flag: 'test-samples', kind: 'int', min: 1, max: 1_000_000, description: 'held-out real items for the test loss; default: the family\'s' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
   { flag: 'seeds', kind: 'int', default: 1, min: 1, max: 100, description: 'K independent trajectories per family, strategy and schedule: mean, standard error and 95% t-interval per generation, and replace − accumulate paired' },
   { flag: 'quick', kind: 'boolean', description: 'laptop sizes: every family, replace and accumulate, in minutes on 2 cores' },
+  ...SIZE_FLAGS.map(({ flag, max, description }): OptionSpec => ({ flag, kind: 'int', min: 1, max, description })),
 ];
+
 
 /** The resolved configuration (flag names as keys, as in --config files and manifest.json). */
 export interface NeuralConfig {
@@ -52,6 +67,14 @@ export interface NeuralConfig {
   seed: number;
   seeds: number;
   quick: boolean;
+  width?: number;
+  layers?: number;
+  heads?: number;
+  context?: number;
+  hidden?: number;
+  latent?: number;
+  'ddpm-width'?: number;
+  'ddpm-steps'?: number;
 }
 
 /** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
@@ -147,6 +170,15 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   // --quick compares the paper's protocol with matched compute unless told otherwise
   const schedule = (value('schedule') as string | undefined) ?? (quick ? 'epochs,steps' : undefined);
   if (schedule !== undefined) config.schedule = parseScheduleList(schedule).join(',');
+  for (const { flag, family } of SIZE_FLAGS) {
+    const size = value(flag) as number | undefined;
+    if (size === undefined) continue;
+    if (!model.includes(family)) throw new UsageError(`--${flag} applies to the ${family} only; got it with --model ${model.join(',')}`);
+    config[flag] = size;
+  }
+  if (config.width !== undefined && config.heads !== undefined && config.width % config.heads !== 0) {
+    throw new UsageError(`--width ${config.width} must be a multiple of --heads ${config.heads} (each head gets width/heads dimensions)`);
+  }
   const samples = value('samples') as number | undefined;
   if (samples !== undefined) config.samples = samples;
   const testSamples = value('test-samples') as number | undefined;
@@ -251,6 +283,7 @@ export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
     temperature: part.temperature,
     samples: part.samples,
     testSamples: part['test-samples'],
+    sizes: Object.fromEntries(SIZE_FLAGS.filter(({ flag }) => part[flag] !== undefined).map(({ flag }) => [flag, part[flag] as number])),
   };
   let family = await factory(options);
   if (part.schedule !== undefined) {

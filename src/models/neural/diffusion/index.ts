@@ -193,6 +193,8 @@ export const create: NeuralFamilyFactory<Conformers> = async (options) => {
     ...base,
     samples: options.samples ?? base.samples,
     testSamples: options.testSamples ?? base.testSamples,
+    hidden: options.sizes?.['ddpm-width'] ?? base.hidden,
+    levels: options.sizes?.['ddpm-steps'] ?? base.levels,
   };
   return createDiffusion(sizes, options.schedule ?? (options.quick ? QUICK_SCHEDULE : FULL_SCHEDULE));
 };

@@ -153,8 +153,12 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
     ...(options.temperature !== undefined && { temperature: options.temperature }),
     ...(options.samples !== undefined && { samples: options.samples }),
     ...(options.testSamples !== undefined && { testSamples: options.testSamples }),
+    ...(options.sizes?.width !== undefined && { dModel: options.sizes.width }),
+    ...(options.sizes?.layers !== undefined && { layers: options.sizes.layers }),
+    ...(options.sizes?.heads !== undefined && { heads: options.sizes.heads }),
+    ...(options.sizes?.context !== undefined && { context: options.sizes.context }),
   };
-  if (s.dModel % s.heads !== 0) throw new UsageError(`lm: dModel ${s.dModel} must be a multiple of heads ${s.heads}`);
+  if (s.dModel % s.heads !== 0) throw new UsageError(`lm: --width ${s.dModel} must be a multiple of --heads ${s.heads}`);
   const schedule = options.schedule ?? LM_SCHEDULES[size];
   const length = s.context + 1;
   const records = new WeakMap<NeuralModel, FitRecord>();

@@ -152,6 +152,8 @@ export const create: NeuralFamilyFactory<ImageSet> = async (options: NeuralFamil
       schedule: options.schedule ?? base.schedule,
       samples: options.samples ?? base.samples,
       testSamples: options.testSamples ?? base.testSamples,
+      hidden: options.sizes?.hidden ?? base.hidden,
+      latent: options.sizes?.latent ?? base.latent,
     },
     tf.getBackend() as NeuralBackend,
   );
