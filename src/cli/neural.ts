@@ -19,7 +19,7 @@ import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
 import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
 import { aggregateRun } from '../models/neural/seeds.js';
-import { NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
+import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
 import { checkPartDir, NEURAL_BACKEND, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
@@ -58,6 +58,7 @@ export async function neuralCommand(flags: Record<string, unknown> & CommonFlags
   const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
   const config = withConfigFile(configFile, configFlags(flags), NEURAL_OPTIONS, 'neural', validateNeuralConfig);
   const dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
+  await checkDataFiles(config);
   if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
   return execute({ config, dir, force: Boolean(flags.force), resume: false, quiet, json: Boolean(flags.json) });
 }

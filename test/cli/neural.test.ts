@@ -386,3 +386,66 @@ test('size flags reach the family: --model lm --width 24 --heads 3 --layers 1 --
   const ddpm = await buildFamily(neuralParts(validateNeuralConfig({ model: 'diffusion', 'ddpm-width': 48, 'ddpm-steps': 30, quick: true }))[0]);
   assert.deepEqual([ddpm.settings.hidden, ddpm.settings.levels], [48, 30]);
 });
+
+test('--corpus FILE and --images DIR|FILE: a run on small files made here; bad files are one line naming the file, exit 2, nothing written', async () => {
+  const { PNG } = await import('pngjs');
+  const data = join(root, 'data');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(data, 'pngs'), { recursive: true });
+  // text: 40 short stories, one per paragraph; JSON Lines of the same
+  const stories = Array.from({ length: 40 }, (_, i) => `once upon a time a ${['cat', 'fox', 'owl'][i % 3]} named ${i} walked to the river and sat down.`);
+  writeFileSync(join(data, 'stories.txt'), stories.join('\n\n'));
+  writeFileSync(join(data, 'stories.jsonl'), stories.map((text) => JSON.stringify({ text })).join('\n'));
+  // images: 20 PNGs of 40×30 RGB (a bright bar whose place varies), and an IDX file of 12 images of 6×5
+  for (let i = 0; i < 20; i++) {
+    const png = new PNG({ width: 40, height: 30 });
+    for (let p = 0; p < 40 * 30; p++) {
+      const bright = Math.floor((p % 40) / 4) === i % 10;
+      png.data.set(bright ? [255, 255, 255, 255] : [0, 0, 0, 255], 4 * p);
+    }
+    writeFileSync(join(data, 'pngs', `img${String(i).padStart(2, '0')}.png`), PNG.sync.write(png));
+  }
+  const idx = Buffer.alloc(16 + 12 * 30);
+  idx.writeUInt32BE(0x803, 0);
+  idx.writeUInt32BE(12, 4);
+  idx.writeUInt32BE(5, 8);
+  idx.writeUInt32BE(6, 12);
+  for (let i = 0; i < 12 * 30; i++) idx[16 + i] = (i * 7) % 256;
+  writeFileSync(join(data, 'tiny.idx'), idx);
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const tinyLm = ['--width', '8', '--heads', '2', '--layers', '1', '--context', '8', '--samples', '16', '--test-samples', '8', '--iterations', '2', '--schedule', 'steps:2', '--json', '--strategy', 'replace'];
+  const tinyVae = ['--hidden', '8', '--latent', '2', '--samples', '10', '--test-samples', '2', '--iterations', '2', '--schedule', 'steps:2', '--json', '--strategy', 'replace'];
+  const text = await mainInProcess(['neural', '--model', 'lm', '--corpus', join(data, 'stories.txt'), ...tinyLm]);
+  const jsonl = await mainInProcess(['neural', '--model', 'lm', '--corpus', join(data, 'stories.jsonl'), ...tinyLm]);
+  const pngs = await mainInProcess(['neural', '--model', 'vae', '--images', join(data, 'pngs'), ...tinyVae]);
+  const idxRun = await mainInProcess(['neural', '--model', 'vae', '--images', join(data, 'tiny.idx'), ...tinyVae, '--samples', '9', '--test-samples', '1']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
+  for (const run of [text, jsonl, pngs, idxRun]) assert.equal(run.code, 0, run.stderr);
+  type Out = Record<string, { standIn: string; iterations: { mean: number }[]; settings: Record<string, unknown> }>;
+  const [t, j, p, x] = [text, jsonl, pngs, idxRun].map((run) => JSON.parse(run.stdout) as Out);
+  assert.match(t['lm-replace'].standIn, /stories\.txt \(40 documents, \d+ characters; every 10th document held out/);
+  assert.deepEqual(j['lm-replace'].iterations.map((r) => r.mean), t['lm-replace'].iterations.map((r) => r.mean), 'the same documents, as text or JSON Lines, give the same run');
+  assert.match(p['vae-replace'].standIn, /^20 PNG files from pngs \(centre-cropped square, resized to 28×28, binarised at > 127\); every 10th image held out/);
+  assert.match(x['vae-replace'].standIn, /12 6×5 images of the IDX file tiny\.idx.*MLP VAE 30-8-2/);
+  const bad: [string[], RegExp][] = [
+    [['--model', 'lm', '--corpus', join(data, 'missing.txt')], /^collapse: --corpus .*missing\.txt: cannot read it \(ENOENT\)$/m],
+    [['--model', 'lm', '--corpus', join(data, 'pngs')], /^collapse: --corpus .*pngs: is a directory/m],
+    [['--model', 'lm', '--corpus', join(data, 'tiny.idx')], /^collapse: --corpus .*tiny\.idx: \d+ documents?; at least 10 are needed/m],
+    [['--model', 'vae', '--images', join(data, 'stories.txt')], /^collapse: --images .*stories\.txt: IDX magic \d+, expected 2051/m],
+    [['--model', 'vae', '--images', join(data, 'nowhere')], /^collapse: --images .*nowhere: cannot read it \(ENOENT\)$/m],
+    [['--model', 'vae', '--corpus', join(data, 'stories.txt')], /^collapse: --corpus applies to the lm only; got it with --model vae$/m],
+  ];
+  writeFileSync(join(data, 'broken.jsonl'), '{"text": "fine"}\n{not json}\n');
+  bad.push([['--model', 'lm', '--corpus', join(data, 'broken.jsonl')], /^collapse: --corpus .*broken\.jsonl: line 2 is not JSON/m]);
+  mkdirSync(join(data, 'badpng'), { recursive: true });
+  writeFileSync(join(data, 'badpng', 'a.png'), 'not a png');
+  bad.push([['--model', 'vae', '--images', join(data, 'badpng')], /^collapse: --images .*a\.png: not a readable PNG/m]);
+  for (const [args, pattern] of bad) {
+    const out = join(root, 'bad-data');
+    const run = await mainInProcess(['neural', ...args, '--out', out]);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.ok(isOneLineError(run.stderr), run.stderr);
+    assert.match(run.stderr, pattern);
+    assert.equal(existsSync(out), false, 'nothing written');
+  }
+});

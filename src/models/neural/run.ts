@@ -40,6 +40,12 @@ export const SIZE_FLAGS = [
 ] as const;
 export type SizeFlag = (typeof SIZE_FLAGS)[number]['flag'];
 
+/** Data flags, each for one family: the real data it learns from (checked when the family is built). */
+export const DATA_FLAGS = [
+  { flag: 'corpus', family: 'lm', meta: 'wordnet|brown|brown-all|FILE', description: 'lm: real text: WordNet glosses (default), the Brown corpus (fiction, or all), or a text / JSON Lines file split by document' },
+  { flag: 'images', family: 'vae', meta: 'DIR|FILE', description: 'vae: real images: a folder of PNG files or an IDX file (binarised at > 127), instead of MNIST' },
+] as const;
+
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'model', kind: 'string', default: 'all', meta: 'lm|vae|diffusion|all', description: 'neural families to run, comma-separated (all: every family)' },
   { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: STRATEGY_FORMS.join('|'), description: 'strategies, comma-separated; each family runs under each' },
@@ -52,6 +58,7 @@ export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'seeds', kind: 'int', default: 1, min: 1, max: 100, description: 'K independent trajectories per family, strategy and schedule: mean, standard error and 95% t-interval per generation, and replace − accumulate paired' },
   { flag: 'quick', kind: 'boolean', description: 'laptop sizes: every family, replace and accumulate, in minutes on 2 cores' },
   ...SIZE_FLAGS.map(({ flag, max, description }): OptionSpec => ({ flag, kind: 'int', min: 1, max, description })),
+  ...DATA_FLAGS.map(({ flag, meta, description }): OptionSpec => ({ flag, kind: 'string', meta, description })),
 ];
 
 
@@ -75,6 +82,8 @@ export interface NeuralConfig {
   latent?: number;
   'ddpm-width'?: number;
   'ddpm-steps'?: number;
+  corpus?: string;
+  images?: string;
 }
 
 /** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
@@ -176,6 +185,13 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
     if (!model.includes(family)) throw new UsageError(`--${flag} applies to the ${family} only; got it with --model ${model.join(',')}`);
     config[flag] = size;
   }
+  for (const { flag, family } of DATA_FLAGS) {
+    const given = value(flag) as string | undefined;
+    if (given === undefined) continue;
+    if (!model.includes(family)) throw new UsageError(`--${flag} applies to the ${family} only; got it with --model ${model.join(',')}`);
+    if (given.trim() === '') throw new UsageError(`--${flag} needs a value; got ""`);
+    config[flag] = given;
+  }
   if (config.width !== undefined && config.heads !== undefined && config.width % config.heads !== 0) {
     throw new UsageError(`--width ${config.width} must be a multiple of --heads ${config.heads} (each head gets width/heads dimensions)`);
   }
@@ -184,6 +200,15 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   const testSamples = value('test-samples') as number | undefined;
   if (testSamples !== undefined) config['test-samples'] = testSamples;
   return config;
+}
+
+/**
+ * Reads the data files a configuration names (--corpus FILE, --images) before anything is written, so that a bad file
+ * is one line and no run directory; the family reads them again when it is built.
+ */
+export async function checkDataFiles(config: NeuralConfig): Promise<void> {
+  if (config.corpus !== undefined && !['wordnet', 'brown', 'brown-all'].includes(config.corpus)) (await import('./lm/corpus-file.js')).readDocuments(config.corpus);
+  if (config.images !== undefined) (await import('./vae/images.js')).loadImages(config.images);
 }
 
 /** The configuration's curves: family × schedule × strategy, each with its --seeds trajectories. */
@@ -283,6 +308,7 @@ export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
     temperature: part.temperature,
     samples: part.samples,
     testSamples: part['test-samples'],
+    data: part.model === 'lm' ? part.corpus : part.model === 'vae' ? part.images : undefined,
     sizes: Object.fromEntries(SIZE_FLAGS.filter(({ flag }) => part[flag] !== undefined).map(({ flag }) => [flag, part[flag] as number])),
   };
   let family = await factory(options);

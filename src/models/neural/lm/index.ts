@@ -7,12 +7,20 @@
  * predicts T next characters. `loss` is the mean next-character cross-entropy (nats/char) on held-out windows.
  */
 import { UsageError } from '../../../core/errors.js';
-import { foldIn, type Key } from '../../../core/rng.js';
+import { foldIn, rootKey, type Key } from '../../../core/rng.js';
 import { EarlyStopping, holdOut, weightedLoss } from '../converge.js';
 import type { Metrics, Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralFamilyOptions, NeuralModel, Schedule } from '../family.js';
 import { disposeWeights, loadTf, type NeuralBackend, type Tf, type Weights } from '../tf.js';
-import { decodeTokens, wordnetCorpus, type TextSource } from './corpus.js';
+import { decodeTokens, drawWindows, wordnetCorpus, type TextCorpus, type TextSource } from './corpus.js';
+import { brownCorpus, fileCorpus } from './corpus-file.js';
+
+/** --corpus: wordnet (default), brown, brown-all, or a file. */
+function textSource(data: string | undefined): TextCorpus {
+  if (data === undefined || data === 'wordnet') return wordnetCorpus();
+  if (data === 'brown' || data === 'brown-all') return brownCorpus(data);
+  return fileCorpus(data);
+}
 import { storyGrammar } from './stories.js';
 import { sampleSequences } from './sampler.js';
 import { ngramLosses } from './ngram.js';
@@ -144,7 +152,7 @@ function checkOptions(options: NeuralFamilyOptions): void {
 export async function createLm(options: NeuralFamilyOptions, overrides: LmOverrides = {}): Promise<NeuralFamily<LmData>> {
   checkOptions(options);
   const tf: Tf = await loadTf(overrides.backend);
-  const corpus = overrides.corpus === 'stories' ? storyGrammar : overrides.corpus === 'wordnet' || overrides.corpus === undefined ? wordnetCorpus() : overrides.corpus;
+  const corpus = overrides.corpus === 'stories' ? storyGrammar : overrides.corpus !== undefined && overrides.corpus !== 'wordnet' ? overrides.corpus : textSource(options.data);
   const size = options.quick ? 'quick' : 'full';
   const s: LmSettings = {
     ...LM_SIZES[size],
@@ -161,6 +169,17 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
   if (s.dModel % s.heads !== 0) throw new UsageError(`lm: --width ${s.dModel} must be a multiple of --heads ${s.heads}`);
   const schedule = options.schedule ?? LM_SCHEDULES[size];
   const length = s.context + 1;
+  if ('train' in corpus) {
+    // a short corpus (a user's file) may have no document start with a whole window after it
+    const { train, test } = corpus as TextCorpus;
+    for (const [split, stream] of [['training', train], ['test', test]] as const) {
+      try {
+        drawWindows(stream, 1, length, rootKey(0));
+      } catch {
+        throw new UsageError(`lm: the ${split} split of ${corpus.name} is shorter than one window of ${length} characters; give more text or a smaller --context`);
+      }
+    }
+  }
   const records = new WeakMap<NeuralModel, FitRecord>();
   const floor = corpus.entropyPerChar?.(length);
 
