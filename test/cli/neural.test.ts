@@ -449,3 +449,53 @@ test('--corpus FILE and --images DIR|FILE: a run on small files made here; bad f
     assert.equal(existsSync(out), false, 'nothing written');
   }
 });
+
+test('--conformers FILE.sdf: a run on a multi-conformer SDF made here (openchemlib); bad files are one line, exit 2, nothing written', async () => {
+  const OCL = await import('openchemlib');
+  OCL.Resources.registerFromNodejs();
+  const data = join(root, 'sdf');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(data, { recursive: true });
+  // 12 conformers of pentanol: openchemlib's first one, moved a little per entry (so the entries differ)
+  const molecule = OCL.Molecule.fromSmiles('CCCCCO');
+  const generator = new OCL.ConformerGenerator(1);
+  assert.ok(generator.initializeConformers(molecule));
+  const conformer = generator.getNextConformerAsMolecule() as InstanceType<typeof OCL.Molecule>;
+  const entries: string[] = [];
+  for (let k = 0; k < 12; k++) {
+    const copy = conformer.getCompactCopy();
+    for (let a = 0; a < copy.getAllAtoms(); a++) copy.setAtomX(a, copy.getAtomX(a) + 0.03 * Math.sin(7 * k + a));
+    entries.push(copy.toMolfile());
+  }
+  const sdf = (list: string[]) => list.map((m) => `${m}\n$$$$\n`).join('');
+  writeFileSync(join(data, 'pentanol.sdf'), sdf(entries));
+  writeFileSync(join(data, 'five.sdf'), sdf(entries.slice(0, 5)));
+  const flat = OCL.Molecule.fromSmiles('CCCCCO');
+  flat.inventCoordinates();
+  writeFileSync(join(data, 'flat.sdf'), sdf(Array.from({ length: 12 }, () => flat.toMolfile())));
+  const other = OCL.Molecule.fromSmiles('CCO');
+  other.inventCoordinates();
+  writeFileSync(join(data, 'mixed.sdf'), sdf([...entries.slice(0, 11), other.toMolfile()]));
+  process.env.COLLAPSE_NEURAL_PROCESSES = '1';
+  const run = await mainInProcess(['neural', '--model', 'diffusion', '--conformers', join(data, 'pentanol.sdf'), '--ddpm-width', '8', '--ddpm-steps', '5', '--samples', '20', '--test-samples', '5', '--iterations', '2', '--schedule', 'steps:2', '--strategy', 'replace', '--json']);
+  delete process.env.COLLAPSE_NEURAL_PROCESSES;
+  assert.equal(run.code, 0, run.stderr);
+  const report = (JSON.parse(run.stdout) as Record<string, { standIn: string; settings: Record<string, number>; iterations: { mean: number }[] }>)['diffusion-replace'];
+  assert.match(report.standIn, /12 conformers of 6 heavy atoms from pentanol\.sdf \(centred, Kabsch-aligned to the first; every 10th held out\)/);
+  assert.deepEqual([report.settings.dim, report.settings.jitter, report.settings.hidden, report.settings.levels], [18, 0, 8, 5]);
+  assert.ok(report.iterations.every((r) => Number.isFinite(r.mean)));
+  const bad: [string, RegExp][] = [
+    [join(data, 'missing.sdf'), /^collapse: --conformers .*missing\.sdf: cannot read it \(ENOENT\)$/m],
+    [join(data, 'five.sdf'), /^collapse: --conformers .*five\.sdf: 5 conformers; at least 10 are needed/m],
+    [join(data, 'flat.sdf'), /^collapse: --conformers .*flat\.sdf: entry 1 is flat \(every z is 0\)/m],
+    [join(data, 'mixed.sdf'), /^collapse: --conformers .*mixed\.sdf: entry 12 is another molecule/m],
+  ];
+  for (const [file, pattern] of bad) {
+    const out = join(root, 'bad-sdf');
+    const failed = await mainInProcess(['neural', '--model', 'diffusion', '--conformers', file, '--out', out]);
+    assert.equal(failed.code, 2, `${file}: ${failed.stderr}`);
+    assert.ok(isOneLineError(failed.stderr), failed.stderr);
+    assert.match(failed.stderr, pattern);
+    assert.equal(existsSync(out), false, 'nothing written');
+  }
+});

@@ -80,7 +80,7 @@ export interface NeuralFamilyOptions {
   readonly testSamples?: number;
   /** network sizes from the size flags (src/models/neural/run.ts SIZE_FLAGS), by flag name; each family reads its own */
   readonly sizes?: Readonly<Record<string, number>>;
-  /** the family's data, where the user gave it: lm --corpus (wordnet, brown, brown-all or a file), vae --images */
+  /** the family's data, where the user gave it: lm --corpus (wordnet, brown, brown-all or a file), vae --images, diffusion --conformers */
   readonly data?: string;
 }
 

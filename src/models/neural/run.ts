@@ -44,6 +44,7 @@ export type SizeFlag = (typeof SIZE_FLAGS)[number]['flag'];
 export const DATA_FLAGS = [
   { flag: 'corpus', family: 'lm', meta: 'wordnet|brown|brown-all|FILE', description: 'lm: real text: WordNet glosses (default), the Brown corpus (fiction, or all), or a text / JSON Lines file split by document' },
   { flag: 'images', family: 'vae', meta: 'DIR|FILE', description: 'vae: real images: a folder of PNG files or an IDX file (binarised at > 127), instead of MNIST' },
+  { flag: 'conformers', family: 'diffusion', meta: 'FILE.sdf', description: 'diffusion: real conformers of one molecule from a multi-conformer SDF file (every 10th held out), instead of propranolol' },
 ] as const;
 
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
@@ -84,6 +85,7 @@ export interface NeuralConfig {
   'ddpm-steps'?: number;
   corpus?: string;
   images?: string;
+  conformers?: string;
 }
 
 /** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
@@ -209,6 +211,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
 export async function checkDataFiles(config: NeuralConfig): Promise<void> {
   if (config.corpus !== undefined && !['wordnet', 'brown', 'brown-all'].includes(config.corpus)) (await import('./lm/corpus-file.js')).readDocuments(config.corpus);
   if (config.images !== undefined) (await import('./vae/images.js')).loadImages(config.images);
+  if (config.conformers !== undefined) await (await import('./diffusion/sdf.js')).readConformers(config.conformers);
 }
 
 /** The configuration's curves: family × schedule × strategy, each with its --seeds trajectories. */
@@ -308,7 +311,7 @@ export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
     temperature: part.temperature,
     samples: part.samples,
     testSamples: part['test-samples'],
-    data: part.model === 'lm' ? part.corpus : part.model === 'vae' ? part.images : undefined,
+    data: part.model === 'lm' ? part.corpus : part.model === 'vae' ? part.images : part.model === 'diffusion' ? part.conformers : undefined,
     sizes: Object.fromEntries(SIZE_FLAGS.filter(({ flag }) => part[flag] !== undefined).map(({ flag }) => [flag, part[flag] as number])),
   };
   let family = await factory(options);

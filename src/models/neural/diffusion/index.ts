@@ -20,6 +20,7 @@ const CONVERGE_SPLIT = 7;
 import { bondLengthError, ConformerDistribution } from './conformers.js';
 import { denoisingLoss, initWeights, sampleAncestral, train, type DdpmConfig } from './ddpm.js';
 import { PROPRANOLOL_MODES } from './propranolol-modes.js';
+import { readConformers, type ConformerFile } from './sdf.js';
 
 export type Conformers = Float32Array;
 
@@ -69,9 +70,13 @@ function checkCount(name: string, value: unknown, min: number): number {
 }
 
 /** The family with explicit sizes (tests use small ones); `create` below picks quick or full. */
-export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule, tf?: Tf): Promise<NeuralFamily<Conformers>> {
+export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule, tf?: Tf, source?: ConformerFile): Promise<NeuralFamily<Conformers>> {
   const tfjs = tf ?? (await loadTf());
-  const real = new ConformerDistribution(PROPRANOLOL_MODES, { jitter: sizes.jitter });
+  // a user's file: its training conformers drawn uniformly, no jitter; its held-out ones the test set
+  const modes = source?.train ?? PROPRANOLOL_MODES;
+  const jitter = source ? 0 : sizes.jitter;
+  const real = new ConformerDistribution(modes, { jitter });
+  const heldOut = source && new ConformerDistribution(source.test, { jitter: 0 });
   if (sizes.dim !== real.dim) throw new UsageError(`diffusion: dim must be ${real.dim} (3 × heavy atoms); got ${sizes.dim}`);
   checkCount('samples', sizes.samples, 1);
   checkCount('testSamples', sizes.testSamples, 1);
@@ -79,10 +84,11 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
   const { dim } = real;
   // the fixed standardisation: Boltzmann-mean conformer and RMS spread about it (modes' spread plus the jitter)
   const mean = new Float64Array(dim);
-  PROPRANOLOL_MODES.coordinates.forEach((mode, k) => mode.forEach((x, c) => (mean[c] += real.weights[k] * x)));
+  modes.coordinates.forEach((mode, k) => mode.forEach((x, c) => (mean[c] += real.weights[k] * x)));
   let spread = 0;
-  PROPRANOLOL_MODES.coordinates.forEach((mode, k) => mode.forEach((x, c) => (spread += (real.weights[k] * (x - mean[c]) ** 2) / dim)));
-  const scale = Math.sqrt(spread + sizes.jitter ** 2);
+  modes.coordinates.forEach((mode, k) => mode.forEach((x, c) => (spread += (real.weights[k] * (x - mean[c]) ** 2) / dim)));
+  const scale = Math.sqrt(spread + jitter ** 2);
+  if (!(scale > 0)) throw new UsageError(`diffusion: the training conformers${source ? ` of ${modes.smiles}` : ''} are all identical; there is nothing to learn`);
   const standardise = (data: Float32Array) => data.map((x, i) => (x - mean[i % dim]) / scale);
   const toAngstrom = (data: Float32Array) => data.map((x, i) => x * scale + mean[i % dim]);
   const levelGrid = Array.from({ length: sizes.evalLevels }, (_, j) => Math.floor(((j + 0.5) * sizes.levels) / sizes.evalLevels));
@@ -93,15 +99,18 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
     metric: 'test denoising loss (ε-MSE per coordinate, fixed grid of levels and noise)',
     standIn:
       `GeoDiff on GEOM-Drugs, scaled down: an MLP DDPM (${sizes.layers}×${sizes.hidden}, ${sizes.levels} levels) on the ` +
-      `${real.atoms} heavy atoms of (S)-propranolol; real conformers = Boltzmann mixture (${real.temperature} K) over ` +
-      `${PROPRANOLOL_MODES.energies.length} MMFF94s+ minima from openchemlib (${real.effectiveModes().toFixed(1)} effective) ` +
-      `+ ${sizes.jitter} Å Gaussian jitter, centred and Kabsch-aligned`,
-    settings: { ...sizes, schedule: schedule.kind, scheduleAmount: schedule.amount, modes: PROPRANOLOL_MODES.energies.length },
+      (source
+        ? `${source.description}; real data sets drawn uniformly from the training conformers`
+        : `${real.atoms} heavy atoms of (S)-propranolol; real conformers = Boltzmann mixture (${real.temperature} K) over ` +
+          `${PROPRANOLOL_MODES.energies.length} MMFF94s+ minima from openchemlib (${real.effectiveModes().toFixed(1)} effective) ` +
+          `+ ${sizes.jitter} Å Gaussian jitter, centred and Kabsch-aligned`),
+    settings: { ...sizes, jitter, schedule: schedule.kind, scheduleAmount: schedule.amount, modes: modes.energies.length, ...(source && { data: source.description }) },
     schedule,
 
     async real(n: number, key: Key) {
       return real.sample(checkCount('real: n', n, 0), key);
     },
+    ...(heldOut && { heldOut: async (n: number, key: Key) => heldOut.sample(checkCount('test: n', n, 0), key) }),
 
     async fit(whole: Pool<Conformers>, key: Key): Promise<NeuralModel> {
       // converge: train on the pool less a validation split of it, stop when its denoising loss stops falling
@@ -145,7 +154,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
     async evaluate(model: NeuralModel, test: Conformers) {
       const loss = denoisingLoss(tfjs, model.weights, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
       const drawn = toAngstrom(sampleAncestral(tfjs, model.weights, sizes, sizes.bondSamples, foldIn(EVALUATION_KEY, EVAL_BONDS)));
-      return { loss, bondLengthError: bondLengthError(drawn, real.atoms, PROPRANOLOL_MODES.bonds, real.referenceBondLengths), ...stopMetrics(model) };
+      return { loss, bondLengthError: bondLengthError(drawn, real.atoms, modes.bonds, real.referenceBondLengths), ...stopMetrics(model) };
     },
 
     size,
@@ -160,7 +169,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
       return {
         values: { isotropicGaussian: isotropic },
         target: 'isotropicGaussian',
-        references: { bondLengthError: bondLengthError(test, real.atoms, PROPRANOLOL_MODES.bonds, real.referenceBondLengths) },
+        references: { bondLengthError: bondLengthError(test, real.atoms, modes.bonds, real.referenceBondLengths) },
         description: "the skip alone (the exact denoiser of standardised isotropic Gaussian data); bondLengthError's floor is that of held-out real conformers (their jitter)",
       };
     },
@@ -189,12 +198,14 @@ export const create: NeuralFamilyFactory<Conformers> = async (options) => {
     throw new UsageError(`--temperature applies to the lm only; diffusion samples at 1; got ${JSON.stringify(options.temperature)}`);
   }
   const base = options.quick ? QUICK_SIZES : FULL_SIZES;
+  const source = options.data === undefined ? undefined : await readConformers(options.data);
   const sizes: DiffusionSizes = {
     ...base,
+    ...(source && { dim: 3 * source.train.atomicNumbers.length }),
     samples: options.samples ?? base.samples,
     testSamples: options.testSamples ?? base.testSamples,
     hidden: options.sizes?.['ddpm-width'] ?? base.hidden,
     levels: options.sizes?.['ddpm-steps'] ?? base.levels,
   };
-  return createDiffusion(sizes, options.schedule ?? (options.quick ? QUICK_SCHEDULE : FULL_SCHEDULE));
+  return createDiffusion(sizes, options.schedule ?? (options.quick ? QUICK_SCHEDULE : FULL_SCHEDULE), undefined, source);
 };
