@@ -44,12 +44,13 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
     const name = metric.split('(')[0].trim();
     layout[axes.yaxis] = { type: 'linear', title: { text: unit ? `test loss (${unit})` : 'test loss' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' };
     (layout.annotations as PlotlyObject[]).push({ text: `${model}: ${name}`, xref: `${axes.x} domain`, yref: `${axes.y} domain`, x: 0.5, y: 1.08, showarrow: false, font: { size: 15 } });
-    const schedules = [...new Set(panel.map((r) => `${r.schedule.kind}:${r.schedule.amount}`))];
+    // legend entries by schedule kind (shared by the panels); the amounts per family are in the caption
+    const schedules = [...new Set(reports.map((r) => r.schedule.kind))];
     for (const report of panel) {
       const j = strategies.indexOf(report.strategy);
       // --seeds K: the 95% t-band over the seeds; a second schedule dashed, named in the legend
       const x = report.iterations.map((r) => r.iteration);
-      const label = schedules.length > 1 ? `${report.strategy} (${report.schedule.kind} ${report.schedule.amount})` : report.strategy;
+      const label = schedules.length > 1 ? `${report.strategy} (${report.schedule.kind})` : report.strategy;
       if (report.iterations.every((r) => r.ci95 !== null)) {
         traces.push(bandTrace(x, report.iterations.map((r) => (r.ci95 as [number, number])[0]), report.iterations.map((r) => (r.ci95 as [number, number])[1]), { colour: colour(CATEGORICAL, j), legendgroup: label, axes: axes.trace }));
       }
@@ -61,7 +62,7 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
         name: label,
         legendgroup: label,
         showlegend: k === 0,
-        line: { color: colour(CATEGORICAL, j), width: 2.5, dash: schedules.indexOf(`${report.schedule.kind}:${report.schedule.amount}`) > 0 ? 'dash' : 'solid' },
+        line: { color: colour(CATEGORICAL, j), width: 2.5, dash: schedules.indexOf(report.schedule.kind) > 0 ? 'dash' : 'solid' },
         hovertemplate: `${model}, ${report.strategy}<br>n=%{x}: %{y:.4g}<extra></extra>`,
         ...axes.trace,
       });

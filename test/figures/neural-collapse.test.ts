@@ -90,3 +90,16 @@ test('neural-collapse with --seeds: a 95% band under each line (from ci95), the 
   assert.match(csv[0], /seeds,ci95_low,ci95_high$/);
   assert.match(csv[1], /^vae,replace,1,125,.*,3,124\.57,125\.43$/);
 });
+
+test('neural-collapse with two schedules: one legend entry per strategy and schedule kind across panels (amounts differ by family), the second kind dashed', () => {
+  const both = reports.flatMap((r) => [
+    { ...r, schedule: { kind: 'epochs' as const, amount: r.model === 'lm' ? 3 : 5 } },
+    { ...r, schedule: { kind: 'steps' as const, amount: r.model === 'lm' ? 113 : 157 } },
+  ]);
+  const figure = buildNeuralFigure(both);
+  const lines = figure.data.filter((t) => t.fill === undefined);
+  assert.deepEqual([...new Set(lines.map((t) => t.legendgroup))], ['replace (epochs)', 'replace (steps)', 'accumulate (epochs)', 'accumulate (steps)']);
+  assert.deepEqual(lines.filter((t) => t.showlegend).map((t) => t.name), ['replace (epochs)', 'replace (steps)', 'accumulate (epochs)', 'accumulate (steps)']);
+  assert.deepEqual(lines.map((t) => (t.line as { dash: string }).dash), ['solid', 'dash', 'solid', 'dash', 'solid', 'dash', 'solid', 'dash']);
+  assert.match(neuralCaption(both, 'x'), /lm: lm stand-in; 3 epochs \(solid\) vs 113 steps \(dashed\) per fit/);
+});
