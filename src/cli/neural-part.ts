@@ -109,18 +109,26 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
     }
     return report;
   } catch (error) {
-    const interrupted = error instanceof Interrupted ? error : signal.aborted ? (signal.reason as Interrupted) : null;
+    // an error is the error even when a signal came meanwhile (the parent stops a part's siblings when it fails):
+    // only the loop's own stop (it throws the signal's reason) is an interruption
+    const interrupted = error instanceof Interrupted;
     store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
-    throw interrupted ?? error;
+    throw error;
   }
 }
 
-/** One row per part and iteration: the loss and every metric any of the parts has (empty where a part has none). */
+/**
+ * One row per report and iteration: the loss (the mean over the seeds with --seeds), every metric any report has
+ * (empty where it has none), then the schedule, the number of seeds, and the loss's standard error and 95% interval.
+ */
 export function partsCsv(reports: readonly NeuralPartReport[]): string {
   const names = [...new Set(reports.flatMap((r) => r.iterations.flatMap((row) => Object.keys(row.metrics))))].filter((n) => n !== 'loss');
-  const lines = [['part', 'model', 'strategy', 'iteration', 'loss', ...names].join(',')];
+  const lines = [['part', 'model', 'strategy', 'iteration', 'loss', ...names, 'schedule', 'seeds', 'stderr', 'ci95_low', 'ci95_high'].join(',')];
   for (const report of reports) {
-    for (const r of report.iterations) lines.push([report.config.part, report.model, report.strategy, r.iteration, r.mean, ...names.map((n) => r.metrics[n] ?? '')].join(','));
+    for (const r of report.iterations) {
+      const schedule = `${report.schedule.kind}:${report.schedule.amount}`;
+      lines.push([report.config.part, report.model, report.strategy, r.iteration, r.mean, ...names.map((n) => r.metrics[n] ?? ''), schedule, report.seeds ?? 1, r.stderr ?? '', r.ci95?.[0] ?? '', r.ci95?.[1] ?? ''].join(','));
+    }
   }
   return lines.join('\n') + '\n';
 }

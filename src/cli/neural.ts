@@ -17,7 +17,9 @@ import { NumericError, UsageError } from '../core/errors.js';
 import { inspectRun, preflightOut, RunStore, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
-import { NEURAL_OPTIONS, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
+import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
+import { aggregateRun } from '../models/neural/seeds.js';
+import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
 import { checkPartDir, NEURAL_BACKEND, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
@@ -30,7 +32,10 @@ const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOpt
 const configFlags = (flags: Record<string, unknown>) => Object.fromEntries(NEURAL_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
 const normalise = (spec: OptionSpec, raw: unknown) => (spec.flag === 'strategy' ? parseStrategyList(raw) : spec.flag === 'model' ? validateNeuralConfig({ model: raw }).model : parseOption(spec, raw));
 
-/** The --json object: one report per part, keyed by its id `<model>-<strategy>` (e.g. "vae-accumulate"). */
+/**
+ * The --json object: one report per curve, keyed `<model>-<strategy>` (e.g. "vae-accumulate"), with `.<schedule>`
+ * when several schedules ran; with --seeds K its iterations summarise the K trajectories (src/models/neural/seeds.ts).
+ */
 export type NeuralJson = Record<string, NeuralPartReport>;
 
 interface Job {
@@ -53,6 +58,7 @@ export async function neuralCommand(flags: Record<string, unknown> & CommonFlags
   const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
   const config = withConfigFile(configFile, configFlags(flags), NEURAL_OPTIONS, 'neural', validateNeuralConfig);
   const dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
+  await checkDataFiles(config);
   if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
   return execute({ config, dir, force: Boolean(flags.force), resume: false, quiet, json: Boolean(flags.json) });
 }
@@ -157,10 +163,12 @@ async function execute(job: Job): Promise<number> {
     };
     await Promise.all(Array.from({ length: width }, worker));
     progress.end();
+    // a part's own error wins over the interruptions of the siblings it made the parent stop (and their exit 143)
+    const failure = errors.find((e) => !(e instanceof Interrupted));
+    if (failure !== undefined) throw failure;
     const interrupted = watch.interrupted() ?? errors.find((e): e is Interrupted => e instanceof Interrupted);
     if (interrupted) throw interrupted;
-    if (errors.length > 0) throw errors[0];
-    const ordered: NeuralJson = Object.fromEntries(parts.map((p) => [p.part, reports.get(p.part) as NeuralPartReport]));
+    const ordered: NeuralJson = aggregateRun(neuralGroups(config), (part) => reports.get(part) as NeuralPartReport);
     if (store) {
       store.writeJson('environment.json', environment({ backend: `tfjs-${NEURAL_BACKEND()}`, processes: width }));
       store.writeJson('results.json', ordered);
@@ -173,7 +181,7 @@ async function execute(job: Job): Promise<number> {
     process.stdout.write(job.json ? JSON.stringify(ordered) + '\n' : render(config, ordered, seconds, width, job.dir));
     return 0;
   } catch (error) {
-    const interrupted = error instanceof Interrupted ? error : watch.interrupted();
+    const interrupted = error instanceof Interrupted ? error : null;
     store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
     if (interrupted) {
       process.stderr.write((store || job.resume ? interruptedLine('neural', job.dir) : interruptedLine('neural', undefined)) + '\n');
@@ -212,24 +220,63 @@ const PAPER: Readonly<Record<string, string>> = {
   diffusion: 'paper (GeoDiff on GEOM-Drugs): test loss rises under replace, stays flat under accumulate',
 };
 
+/** Whether generation 1 clearly beats the family's target baseline (its whole 95% interval below it), per strategy. */
+function beatsLine(parts: readonly NeuralPartReport[], base: NonNullable<NeuralPartReport['baselines']>): string {
+  const target = base.values[base.target];
+  const upper = (p: NeuralPartReport) => p.iterations[0].ci95?.[1] ?? p.iterations[0].mean;
+  const losing = parts.filter((p) => !(upper(p) < target));
+  if (losing.length === 0) return `  generation 1 beats the ${base.target} baseline (${fmt(target)}) under every strategy${parts[0].iterations[0].ci95 ? ' (its whole 95% interval below it)' : ''}`;
+  return `  generation 1 does NOT beat the ${base.target} baseline (${fmt(target)}): ${losing.map((p) => `${p.strategy} ${withBand(p.iterations[0])}`).join(', ')} — undertrained at these sizes; read its trends with care`;
+}
+
+/** A loss with its 95% interval's half-width when there is one. */
+const withBand = (row: { mean: number; ci95: [number, number] | null }) => (row.ci95 ? `${fmt(row.mean)} ± ${fmt((row.ci95[1] - row.ci95[0]) / 2)}` : fmt(row.mean));
+
+const SCHEDULE_LABEL: Readonly<Record<string, string>> = {
+  epochs: "the paper's protocol: passes over the pool, so accumulate's cost grows",
+  steps: "matched compute: the same optimiser steps whatever the pool's size",
+  converge: "early stopping on a validation split of each fit's own pool (never the test set); steps: where each fit stopped",
+};
+
+const scheduleText = (s: { kind: string; amount: number; patience?: number }) =>
+  s.kind === 'converge' ? `≤ ${s.amount} steps (patience ${s.patience ?? DEFAULT_PATIENCE} checks, one every ${checkEvery(s.amount)} steps)` : `${s.amount} ${s.kind}`;
+
 function render(config: NeuralConfig, reports: NeuralJson, seconds: number, width: number, out?: string): string {
-  const lines = [`collapse neural: ${config.model.join(', ')} × ${config.strategy.join(', ')}, ${config.iterations} iterations, seed ${config.seed}${config.quick ? ', --quick' : ''}; ${seconds.toFixed(1)} s, ${width} process${width === 1 ? '' : 'es'}`];
+  const seeds = config.seeds;
+  const lines = [`collapse neural: ${config.model.join(', ')} × ${config.strategy.join(', ')}, ${config.iterations} iterations, seed ${config.seed}${seeds > 1 ? `, ${seeds} seeds` : ''}${config.quick ? ', --quick' : ''}; ${seconds.toFixed(1)} s, ${width} process${width === 1 ? '' : 'es'}`];
   lines.push('scaled-down stand-ins: compare trends with the paper, not absolute numbers');
+  if (seeds > 1) {
+    lines.push(`± is the half-width of a 95% Student-t interval over the ${seeds} seeds (t with ${seeds - 1} df; exact only for normal per-seed losses, so an approximation); replace − accumulate is paired seed by seed`);
+  }
+  const groups = neuralGroups(config);
   for (const model of config.model) {
-    const parts = config.strategy.map((s) => reports[`${model}-${s}`]);
-    const first = parts[0];
-    // the loss side by side, and at most two other metrics (--json and results.csv have them all)
-    const extra = [...new Set(parts.flatMap((p) => p.iterations.flatMap((r) => Object.keys(r.metrics))))].filter((n) => n !== 'loss').slice(0, 2);
-    const header = ['n', ...config.strategy, ...extra.flatMap((name) => config.strategy.map((s) => `${name} ${s}`))];
-    const rows = Array.from({ length: config.iterations }, (_, i) => [
-      String(i + 1),
-      ...parts.map((p) => fmt(p.iterations[i].mean)),
-      ...extra.flatMap((name) => parts.map((p) => fmt(p.iterations[i].metrics[name] ?? null))),
-    ]);
+    const mine = groups.filter((g) => g.model === model);
+    const first = reports[mine[0].id];
     lines.push('', `${model}: ${first.metric}${/held-out/.test(first.metric) ? '' : ' on held-out real data'} (lower is better)`, `  ${first.standIn}`);
-    lines.push(`  schedule: ${parts.map((p) => `${p.strategy} ${p.schedule.amount} ${p.schedule.kind}`).join(', ')} per fit (${first.schedule.kind === 'epochs' ? "passes over the pool, the paper's protocol: accumulate's cost grows" : "fixed compute: the same optimiser steps whatever the pool's size"}); backend ${first.backend}`);
     if (PAPER[model]) lines.push(`  ${PAPER[model]}`);
-    lines.push('', table(header, rows));
+    const base = first.baselines;
+    if (base) {
+      const refs = Object.entries(base.references ?? {}).map(([name, v]) => `; ${name} floor ${fmt(v)}`).join('');
+      lines.push(`  baselines on the same test set (${base.description}${seeds > 1 ? `; means over the ${seeds} seeds` : ''}): ${Object.entries(base.values).map(([name, v]) => `${name} ${fmt(v)}`).join(', ')}${refs}`);
+    }
+    for (const schedule of [...new Set(mine.map((g) => g.schedule))]) {
+      const parts = mine.filter((g) => g.schedule === schedule).map((g) => reports[g.id]);
+      const kind = parts[0].schedule.kind;
+      // the loss side by side, the paired difference, and at most two other metrics (--json and results.csv have them all)
+      const difference = parts.find((p) => p.pairedDifference)?.pairedDifference;
+      const names = [...new Set(parts.flatMap((p) => p.iterations.flatMap((r) => Object.keys(r.metrics))))].filter((n) => n !== 'loss');
+      const extra = (kind === 'converge' ? ['steps', ...names.filter((n) => n !== 'steps')] : names).slice(0, 2);
+      const header = ['n', ...config.strategy, ...(difference ? [`replace − ${difference.minus}`] : []), ...extra.flatMap((name) => config.strategy.map((s) => `${name} ${s}`))];
+      const rows = Array.from({ length: config.iterations }, (_, i) => [
+        String(i + 1),
+        ...parts.map((p) => withBand(p.iterations[i])),
+        ...(difference ? [withBand(difference.iterations[i])] : []),
+        ...extra.flatMap((name) => parts.map((p) => fmt(p.iterations[i].metrics[name] ?? null))),
+      ]);
+      lines.push('', `  schedule ${schedule ?? kind}: ${parts.map((p) => `${p.strategy} ${scheduleText(p.schedule)}`).join(', ')} per fit (${SCHEDULE_LABEL[kind] ?? kind}); backend ${parts[0].backend}`);
+      lines.push('', table(header, rows));
+      if (base) lines.push(beatsLine(parts, base));
+    }
   }
   if (out) lines.push('', `wrote ${out}/{manifest.json, results.json, results.csv, neural-collapse.json, neural-collapse.csv} and runs/<part>/ (checkpoints${config.model.includes('vae') ? ', vae samples/generation-<n>.png' : ''})`);
   return lines.join('\n') + '\n';

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { NeuralPartReport } from '../models/neural/run.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject, Skipped } from './figure.js';
 import { CATEGORICAL, colour, symbol } from './palette.js';
-import { AXIS_STYLE, axisRef, toCsv } from './plotly.js';
+import { AXIS_STYLE, axisRef, bandTrace, toCsv } from './plotly.js';
 
 export const NEURAL_RUN_ENV = 'COLLAPSE_NEURAL_RUN';
 
@@ -55,17 +55,25 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
     const name = metric.split('(')[0].trim();
     layout[axes.yaxis] = { type: 'linear', title: { text: `test loss (${metricUnit(metric)})` }, ...AXIS_STYLE };
     (layout.annotations as PlotlyObject[]).push({ text: `${model}: ${name}`, xref: `${axes.x} domain`, yref: `${axes.y} domain`, x: 0.5, y: 1.08, showarrow: false, font: { size: 15 } });
+    // legend entries by schedule kind (shared by the panels); the amounts per family are in the caption
+    const schedules = [...new Set(reports.map((r) => r.schedule.kind))];
     for (const report of panel) {
       const j = strategies.indexOf(report.strategy);
+      // --seeds K: the 95% t-band over the seeds; a second schedule dashed, named in the legend
+      const x = report.iterations.map((r) => r.iteration);
+      const label = schedules.length > 1 ? `${report.strategy} (${report.schedule.kind})` : report.strategy;
+      if (report.iterations.every((r) => r.ci95 !== null)) {
+        traces.push(bandTrace(x, report.iterations.map((r) => (r.ci95 as [number, number])[0]), report.iterations.map((r) => (r.ci95 as [number, number])[1]), { colour: colour(CATEGORICAL, j), legendgroup: label, axes: axes.trace }));
+      }
       traces.push({
         type: 'scatter',
         mode: 'lines+markers',
-        x: report.iterations.map((r) => r.iteration),
+        x,
         y: report.iterations.map((r) => r.mean),
-        name: report.strategy,
-        legendgroup: report.strategy,
+        name: label,
+        legendgroup: label,
         showlegend: k === 0,
-        line: { color: colour(CATEGORICAL, j), width: 2.5 },
+        line: { color: colour(CATEGORICAL, j), width: 2.5, dash: schedules.indexOf(report.schedule.kind) > 0 ? 'dash' : 'solid' },
         marker: { symbol: symbol(j), size: 8 },
         hovertemplate: `${model}, ${report.strategy}<br>n=%{x}: %{y:.4g}<extra></extra>`,
         ...axes.trace,
@@ -77,8 +85,8 @@ export function buildNeuralFigure(reports: readonly NeuralPartReport[]): PlotlyF
 
 /** Long format: one row per part and iteration. */
 export function neuralFigureCsv(reports: readonly NeuralPartReport[]): string {
-  return toCsv(['model', 'strategy', 'iteration', 'test_loss', 'metric', 'schedule'], reports.flatMap((r) =>
-    r.iterations.map((row) => [r.model, r.strategy, row.iteration, row.mean, r.metric, `${r.schedule.amount} ${r.schedule.kind}`]),
+  return toCsv(['model', 'strategy', 'iteration', 'test_loss', 'metric', 'schedule', 'seeds', 'ci95_low', 'ci95_high'], reports.flatMap((r) =>
+    r.iterations.map((row) => [r.model, r.strategy, row.iteration, row.mean, r.metric, `${r.schedule.amount} ${r.schedule.kind}`, r.seeds ?? 1, row.ci95?.[0] ?? null, row.ci95?.[1] ?? null]),
   ));
 }
 
@@ -86,11 +94,14 @@ export function neuralCaption(reports: readonly NeuralPartReport[], source: stri
   const models = families(reports);
   const lines = models.map((m) => {
     const r = reports.find((p) => p.model === m) as NeuralPartReport;
-    return `${m}: ${r.standIn}; ${r.schedule.amount} ${r.schedule.kind} per fit.`;
+    const schedules = [...new Set(reports.filter((p) => p.model === m).map((p) => `${p.schedule.amount} ${p.schedule.kind}`))];
+    return `${m}: ${r.standIn}; ${schedules.join(' (solid) vs ')}${schedules.length > 1 ? ' (dashed)' : ''} per fit.`;
   });
+  const seeds = reports[0].seeds ?? 1;
   return [
     'Test loss of the model fit at each iteration, on held-out real data, under each strategy: a fresh model per iteration, m synthetic items per iteration (arXiv 2404.01413, §4).',
     ...lines,
+    seeds > 1 ? `Lines: the mean over ${seeds} seeds; bands: 95% Student-t intervals (${seeds - 1} df, an approximation for non-normal losses).` : 'One seed: no interval.',
     'Scaled-down stand-ins: compare the trends (replace rising, accumulate flat or falling) with the paper, not the absolute numbers.',
     `Data: ${source}.`,
   ].join(' ');

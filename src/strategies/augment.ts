@@ -1,4 +1,4 @@
-import { fraction, type Fraction } from '../core/fraction.js';
+import { fraction, fractionToNumber, type Fraction } from '../core/fraction.js';
 import { decimalParameter } from './parameter.js';
 import type { PoolStrategy } from './strategy.js';
 
@@ -12,6 +12,7 @@ export function augment(argument: string): PoolStrategy {
     name: `augment:${argument}`,
     description: `real data kept, plus ${argument} synthetic per real sample from the newest model`,
     source: 'Alemohammad et al. 2023 (arXiv:2307.01850) synthetic augmentation loop; Bertrand et al. 2023 λ',
+    syntheticScale: fractionToNumber(r),
     // step 1 adds the real data; step n ≥ 2 adds one synthetic set from model n − 1
     poolWeights(n: number): Fraction[] {
       if (n === 1) return [fraction(1)];

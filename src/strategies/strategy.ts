@@ -25,6 +25,12 @@ export interface PoolStrategy {
    * a fixed budget of T rows drawn uniformly from the pool (weights = expected shares), which has no exact theory.
    */
   readonly fit?: 'weighted' | 'subsample';
+  /**
+   * Items in each synthetic data set as a multiple of m, for families that draw samples (augment:r: r·m). The pool
+   * weights already give each set its share, so a plain union of r·m synthetic and m real items is the same pool;
+   * the neural runs read this (src/models/neural/run.ts), the linear and Gaussian theory and kernels do not.
+   */
+  readonly syntheticScale?: number;
 }
 
 /** Which data sets exist after each step, and what labelled each one. */

@@ -71,3 +71,35 @@ test('neural-collapse: the gallery reads a run directory (COLLAPSE_NEURAL_RUN) o
     delete process.env[NEURAL_RUN_ENV];
   }
 });
+
+test('neural-collapse with --seeds: a 95% band under each line (from ci95), the caption says how many seeds and what the band is', () => {
+  const seeded = reports.map((r) => ({
+    ...r,
+    seeds: 3,
+    iterations: r.iterations.map((row) => ({ ...row, stderr: 0.1, ci95: [row.mean - 0.43, row.mean + 0.43] as [number, number] })),
+  }));
+  const figure = buildNeuralFigure(seeded);
+  assert.equal(figure.data.length, 8, 'a band and a line per part');
+  const bands = figure.data.filter((t) => t.fill === 'toself');
+  assert.equal(bands.length, 4);
+  const lmReplace = bands.find((t) => t.xaxis === 'x' && t.legendgroup === 'replace') as { x: number[]; y: number[] };
+  assert.deepEqual(lmReplace.x, [1, 2, 3, 3, 2, 1]);
+  assert.deepEqual(lmReplace.y.map((v) => Math.round(v * 100) / 100), [2.63, 2.83, 2.93, 2.07, 1.97, 1.77]);
+  assert.match(neuralCaption(seeded, 'x'), /the mean over 3 seeds; bands: 95% Student-t intervals \(2 df/);
+  const csv = neuralFigureCsv(seeded).trim().split('\n');
+  assert.match(csv[0], /seeds,ci95_low,ci95_high$/);
+  assert.match(csv[1], /^vae,replace,1,125,.*,3,124\.57,125\.43$/);
+});
+
+test('neural-collapse with two schedules: one legend entry per strategy and schedule kind across panels (amounts differ by family), the second kind dashed', () => {
+  const both = reports.flatMap((r) => [
+    { ...r, schedule: { kind: 'epochs' as const, amount: r.model === 'lm' ? 3 : 5 } },
+    { ...r, schedule: { kind: 'steps' as const, amount: r.model === 'lm' ? 113 : 157 } },
+  ]);
+  const figure = buildNeuralFigure(both);
+  const lines = figure.data.filter((t) => t.fill === undefined);
+  assert.deepEqual([...new Set(lines.map((t) => t.legendgroup))], ['replace (epochs)', 'replace (steps)', 'accumulate (epochs)', 'accumulate (steps)']);
+  assert.deepEqual(lines.filter((t) => t.showlegend).map((t) => t.name), ['replace (epochs)', 'replace (steps)', 'accumulate (epochs)', 'accumulate (steps)']);
+  assert.deepEqual(lines.map((t) => (t.line as { dash: string }).dash), ['solid', 'dash', 'solid', 'dash', 'solid', 'dash', 'solid', 'dash']);
+  assert.match(neuralCaption(both, 'x'), /lm: lm stand-in; 3 epochs \(solid\) vs 113 steps \(dashed\) per fit/);
+});

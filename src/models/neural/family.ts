@@ -20,11 +20,29 @@ export type NeuralModelName = (typeof NEURAL_MODELS)[number];
 
 /**
  * How much training a fit gets. 'epochs': passes over the pool (the paper's protocol, so accumulate's cost grows
- * with the pool); 'steps': a fixed number of optimiser steps whatever the pool's size (fixed compute).
+ * with the pool); 'steps': a fixed number of optimiser steps whatever the pool's size (fixed compute); 'converge':
+ * early stopping on a validation split of the pool, `amount` the step cap, `patience` checks without improvement
+ * (./converge.ts).
  */
 export interface Schedule {
-  readonly kind: 'epochs' | 'steps';
+  readonly kind: 'epochs' | 'steps' | 'converge';
   readonly amount: number;
+  readonly patience?: number;
+}
+
+/**
+ * Reference points for a family's test loss, from simple models fit on the first generation's real training data
+ * and scored on the same held-out test set (lm: n-grams; vae: independent pixels; diffusion: the data's own floor).
+ */
+export interface Baselines {
+  /** name → test loss in the family's `loss` units */
+  readonly values: Readonly<Record<string, number>>;
+  /** the baseline the first generation must beat (lm: the bigram) */
+  readonly target: string;
+  /** other metrics' reference values, e.g. diffusion's bondLengthError of real conformers (its floor) */
+  readonly references?: Readonly<Record<string, number>>;
+  /** one line: what the baselines are */
+  readonly description: string;
 }
 
 /** A fitted neural model: its trainable weights (everything sampling and evaluation need). */
@@ -45,6 +63,8 @@ export interface NeuralFamily<D> extends ModelFamily<NeuralModel, D> {
   dispose(model: NeuralModel): void;
   encodeData(data: D): Uint8Array;
   decodeData(bytes: Uint8Array): D;
+  /** reference losses of simple models fit on `train` (generation 1's real data), scored on `test` */
+  baselines?(train: D, test: D): Promise<Baselines>;
 }
 
 /** What the command line resolves before a family is built. */
@@ -58,6 +78,10 @@ export interface NeuralFamilyOptions {
   /** real items per data set (m) and held-out test items; undefined: the family's default for quick/full */
   readonly samples?: number;
   readonly testSamples?: number;
+  /** network sizes from the size flags (src/models/neural/run.ts SIZE_FLAGS), by flag name; each family reads its own */
+  readonly sizes?: Readonly<Record<string, number>>;
+  /** the family's data, where the user gave it: lm --corpus (wordnet, brown, brown-all or a file), vae --images, diffusion --conformers */
+  readonly data?: string;
 }
 
 /**

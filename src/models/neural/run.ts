@@ -4,8 +4,10 @@
  * pairs, two processes at a time, and prints them.
  *
  * Keys: a family's trajectory key is foldIn(rootKey(seed), its index in FAMILY_KEY_INDEX), the same for every
- * strategy, so replace and accumulate start from the same real data and the same first model (common random
- * numbers: iteration 1 agrees, and the strategies' differences are the strategies').
+ * strategy and schedule, so replace and accumulate start from the same real data and the same first model (common
+ * random numbers: iteration 1 agrees, and the strategies' differences are the strategies'). With --seeds K,
+ * trajectory k ≥ 1 takes foldIn(that key, TRAJECTORY_STREAM + k) (trajectory 0 is the single run's), again shared by
+ * the strategies, so replace − accumulate is a paired difference seed by seed (./seeds.ts).
  */
 import { NumericError, UsageError } from '../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../core/rng.js';
@@ -13,28 +15,53 @@ import type { RunStore } from '../../core/run-store.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { didYouMean } from '../../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../../loop/checkpoint.js';
-import { loopPlan, runTrajectory, type TrajectoryState } from '../../loop/generation-loop.js';
+import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../../loop/generation-loop.js';
 import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
-import type { NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
+import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
 import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
+import type { PairedDifference, TrajectoryLosses } from './seeds.js';
 import type { WeightArrays } from './tf.js';
 
 /** tf.ts, imported when a part runs (it loads tfjs, ~1 s): other commands never pay for it. */
 type TfModule = typeof import('./tf.js');
 import type { AnyNeuralFamily } from './toy.js';
 
+/** Size flags, each for one family (refused with another --model): the network the family builds. */
+export const SIZE_FLAGS = [
+  { flag: 'width', family: 'lm', max: 1024, description: 'lm: model width d (a multiple of --heads)' },
+  { flag: 'layers', family: 'lm', max: 32, description: 'lm: transformer layers' },
+  { flag: 'heads', family: 'lm', max: 64, description: 'lm: attention heads' },
+  { flag: 'context', family: 'lm', max: 1024, description: 'lm: context length T (characters)' },
+  { flag: 'hidden', family: 'vae', max: 4096, description: 'vae: hidden units of encoder and decoder' },
+  { flag: 'latent', family: 'vae', max: 1024, description: 'vae: latent dimensions' },
+  { flag: 'ddpm-width', family: 'diffusion', max: 4096, description: 'diffusion: hidden units of each MLP layer' },
+  { flag: 'ddpm-steps', family: 'diffusion', max: 5000, description: 'diffusion: noise levels (diffusion steps) of the DDPM' },
+] as const;
+export type SizeFlag = (typeof SIZE_FLAGS)[number]['flag'];
+
+/** Data flags, each for one family: the real data it learns from (checked when the family is built). */
+export const DATA_FLAGS = [
+  { flag: 'corpus', family: 'lm', meta: 'wordnet|brown|brown-all|FILE', description: 'lm: real text: WordNet glosses (default), the Brown corpus (fiction, or all), or a text / JSON Lines file split by document' },
+  { flag: 'images', family: 'vae', meta: 'DIR|FILE', description: 'vae: real images: a folder of PNG files or an IDX file (binarised at > 127), instead of MNIST' },
+  { flag: 'conformers', family: 'diffusion', meta: 'FILE.sdf', description: 'diffusion: real conformers of one molecule from a multi-conformer SDF file (every 10th held out), instead of propranolol' },
+] as const;
+
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'model', kind: 'string', default: 'all', meta: 'lm|vae|diffusion|all', description: 'neural families to run, comma-separated (all: every family)' },
   { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: STRATEGY_FORMS.join('|'), description: 'strategies, comma-separated; each family runs under each' },
   { flag: 'iterations', kind: 'int', min: 1, max: 100, description: 'generations (models fit) per trajectory (default 5; 4 with --quick)' },
-  { flag: 'temperature', kind: 'number', above: 0, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3); other families sample at 1' },
-  { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute); default: the family\'s' },
+  { flag: 'temperature', kind: 'number', above: 0, inclusive: true, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3; 0: greedy); other families sample at 1' },
+  { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit, comma-separated to compare several: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute; bare steps: the steps replace gets under the family\'s epochs); default: the family\'s (epochs,steps with --quick)' },
   { flag: 'samples', kind: 'int', min: 2, max: 1_000_000, description: 'm, real items per data set (and synthetic items per generation); default: the family\'s' },
   { flag: 'test-samples', kind: 'int', min: 1, max: 1_000_000, description: 'held-out real items for the test loss; default: the family\'s' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
+  { flag: 'seeds', kind: 'int', default: 1, min: 1, max: 100, description: 'K independent trajectories per family, strategy and schedule: mean, standard error and 95% t-interval per generation, and replace − accumulate paired' },
   { flag: 'quick', kind: 'boolean', description: 'laptop sizes: every family, replace and accumulate, in minutes on 2 cores' },
+  ...SIZE_FLAGS.map(({ flag, max, description }): OptionSpec => ({ flag, kind: 'int', min: 1, max, description })),
+  ...DATA_FLAGS.map(({ flag, meta, description }): OptionSpec => ({ flag, kind: 'string', meta, description })),
 ];
+
 
 /** The resolved configuration (flag names as keys, as in --config files and manifest.json). */
 export interface NeuralConfig {
@@ -46,19 +73,46 @@ export interface NeuralConfig {
   samples?: number;
   'test-samples'?: number;
   seed: number;
+  seeds: number;
   quick: boolean;
+  width?: number;
+  layers?: number;
+  heads?: number;
+  context?: number;
+  hidden?: number;
+  latent?: number;
+  'ddpm-width'?: number;
+  'ddpm-steps'?: number;
+  corpus?: string;
+  images?: string;
+  conformers?: string;
 }
 
 /** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
-export interface NeuralPart extends Omit<NeuralConfig, 'model' | 'strategy'> {
-  /** `${model}-${strategy}`: JSON key, sub-directory name, legend label */
+export interface NeuralPart extends Omit<NeuralConfig, 'model' | 'strategy' | 'seeds' | 'schedule'> {
+  /** `${model}-${strategy}`, then `.${schedule}` when several are compared, `.seed${k}` when --seeds > 1: sub-directory name */
   part: string;
   model: string;
   strategy: string;
+  /** one schedule (undefined: the family's default) */
+  schedule?: string;
+  /** k of --seeds K (absent when K = 1) */
+  trajectory?: number;
+}
+
+/** Which trajectories are one curve: `${model}-${strategy}`, with `.${schedule}` when several schedules run (results.json's keys). */
+export interface PartGroup {
+  id: string;
+  model: string;
+  strategy: string;
+  schedule?: string;
+  parts: NeuralPart[];
 }
 
 /** Index of each family's trajectory key under the root (stable: adding a family never moves another's key). */
 const FAMILY_KEY_INDEX: Readonly<Record<string, number>> = { lm: 1, vae: 2, diffusion: 3, toy: 99 };
+/** Child keys of a family key for trajectories k ≥ 1 (above the loop's roles 16–21). */
+const TRAJECTORY_STREAM = 1000;
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -70,13 +124,30 @@ export function parseStrategyList(raw: unknown): string[] {
   return names;
 }
 
-/** epochs, steps, epochs:<k>, steps:<k> → the kind and the amount (undefined: the family's default amount). */
-export function parseSchedule(text: string): { kind: Schedule['kind']; amount?: number } {
-  const match = /^(epochs|steps)(?::(.+))?$/.exec(text.trim());
+/**
+ * epochs, steps, converge, epochs:<k>, steps:<k>, converge:<cap>, converge:<cap>:<patience> → the kind, the amount
+ * (undefined: the family's default, or for bare steps/converge what matchedSteps gives) and converge's patience.
+ */
+export function parseSchedule(text: string): { kind: Schedule['kind']; amount?: number; patience?: number } {
+  const match = /^(epochs|steps|converge)(?::([^:]+))?(?::([^:]+))?$/.exec(text.trim());
   const amount = match?.[2] === undefined ? undefined : Number(match[2]);
-  const ok = match && (amount === undefined || (Number.isFinite(amount) && amount > 0 && amount <= 1e6 && (match[1] === 'epochs' || Number.isInteger(amount))));
-  if (!match || !ok) throw new UsageError(`--schedule must be epochs, steps, epochs:<k> (k in (0, 1e6]) or steps:<k> (an integer in [1, 1e6]); got ${JSON.stringify(text)}`);
-  return { kind: match[1] as Schedule['kind'], amount };
+  const patience = match?.[3] === undefined ? undefined : Number(match[3]);
+  const ok =
+    match &&
+    (amount === undefined || (Number.isFinite(amount) && amount > 0 && amount <= 1e6 && (match[1] === 'epochs' || Number.isInteger(amount)))) &&
+    (patience === undefined || (match[1] === 'converge' && Number.isInteger(patience) && patience >= 1 && patience <= 1000));
+  if (!match || !ok) {
+    throw new UsageError(`--schedule must be epochs, steps, converge, epochs:<k> (k in (0, 1e6]), steps:<k> or converge:<cap>[:<patience>] (integers, cap ≤ 1e6, patience ≤ 1000); got ${JSON.stringify(text)}`);
+  }
+  return { kind: match[1] as Schedule['kind'], amount, ...(patience !== undefined && { patience }) };
+}
+
+/** A --schedule value: one or more schedules, comma-separated, each checked by parseSchedule; duplicates dropped. */
+export function parseScheduleList(text: string): string[] {
+  const names = [...new Set(list(text))];
+  if (names.length === 0) throw new UsageError(`--schedule needs at least one schedule; got ${JSON.stringify(text)}`);
+  for (const name of names) parseSchedule(name);
+  return names;
 }
 
 /** Apply defaults and check every field; throws a one-line UsageError naming the flag. */
@@ -99,7 +170,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   const model = [...new Set(models.flatMap((m) => (m === 'all' ? names.filter((n) => n !== 'toy') : [m])))];
   if (model.length === 0) throw new UsageError(`--model needs at least one family (${names.join(', ')}); got ${JSON.stringify(raw.model)}`);
   const strategy = parseStrategyList(value('strategy'));
-  const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, quick };
+  const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, seeds: (value('seeds') as number | undefined) ?? 1, quick };
   const temperature = value('temperature') as number | undefined;
   if (temperature !== undefined) config.temperature = temperature;
   const atOne = model.filter((m) => m !== 'lm');
@@ -107,10 +178,24 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
     // refused here, before any run directory exists, rather than by each family once its part starts
     throw new UsageError(`--temperature applies to the lm only (the ${atOne.join(', ')} sample at 1); got ${temperature} with --model ${model.join(',')}; use --model lm`);
   }
-  const schedule = value('schedule') as string | undefined;
-  if (schedule !== undefined) {
-    parseSchedule(schedule);
-    config.schedule = schedule.trim();
+  // --quick compares the paper's protocol with matched compute unless told otherwise
+  const schedule = (value('schedule') as string | undefined) ?? (quick ? 'epochs,steps' : undefined);
+  if (schedule !== undefined) config.schedule = parseScheduleList(schedule).join(',');
+  for (const { flag, family } of SIZE_FLAGS) {
+    const size = value(flag) as number | undefined;
+    if (size === undefined) continue;
+    if (!model.includes(family)) throw new UsageError(`--${flag} applies to the ${family} only; got it with --model ${model.join(',')}`);
+    config[flag] = size;
+  }
+  for (const { flag, family } of DATA_FLAGS) {
+    const given = value(flag) as string | undefined;
+    if (given === undefined) continue;
+    if (!model.includes(family)) throw new UsageError(`--${flag} applies to the ${family} only; got it with --model ${model.join(',')}`);
+    if (given.trim() === '') throw new UsageError(`--${flag} needs a value; got ""`);
+    config[flag] = given;
+  }
+  if (config.width !== undefined && config.heads !== undefined && config.width % config.heads !== 0) {
+    throw new UsageError(`--width ${config.width} must be a multiple of --heads ${config.heads} (each head gets width/heads dimensions)`);
   }
   const samples = value('samples') as number | undefined;
   if (samples !== undefined) config.samples = samples;
@@ -119,10 +204,54 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   return config;
 }
 
-/** The configuration's (model, strategy) trajectories, model-major (so replace and accumulate of one family run side by side). */
+/**
+ * Reads the data files a configuration names (--corpus FILE, --images) before anything is written, so that a bad file
+ * is one line and no run directory; the family reads them again when it is built.
+ */
+export async function checkDataFiles(config: NeuralConfig): Promise<void> {
+  if (config.corpus !== undefined && !['wordnet', 'brown', 'brown-all'].includes(config.corpus)) (await import('./lm/corpus-file.js')).readDocuments(config.corpus);
+  if (config.images !== undefined) (await import('./vae/images.js')).loadImages(config.images);
+  if (config.conformers !== undefined) await (await import('./diffusion/sdf.js')).readConformers(config.conformers);
+}
+
+/** The configuration's curves: family × schedule × strategy, each with its --seeds trajectories. */
+export function neuralGroups(config: NeuralConfig): PartGroup[] {
+  const { model, strategy, seeds, schedule, ...rest } = config;
+  const schedules = schedule === undefined ? [undefined] : list(schedule);
+  return model.flatMap((m) =>
+    schedules.flatMap((sc) =>
+      strategy.map((s) => {
+        const id = `${m}-${s}${schedules.length > 1 ? `.${sc}` : ''}`;
+        const parts = Array.from({ length: seeds }, (_, k): NeuralPart => ({
+          ...rest,
+          part: seeds > 1 ? `${id}.seed${k + 1}` : id,
+          model: m,
+          strategy: s,
+          ...(sc !== undefined && { schedule: sc }),
+          ...(seeds > 1 && { trajectory: k }),
+        }));
+        return { id, model: m, strategy: s, ...(sc !== undefined && { schedule: sc }), parts };
+      }),
+    ),
+  );
+}
+
+/**
+ * Every trajectory, in the order they run: family, schedule, seed, then strategy (so replace and accumulate of one
+ * seed run side by side and a run stopped early has whole pairs).
+ */
 export function neuralParts(config: NeuralConfig): NeuralPart[] {
-  const { model, strategy, ...rest } = config;
-  return model.flatMap((m) => strategy.map((s) => ({ ...rest, part: `${m}-${s}`, model: m, strategy: s })));
+  const groups = neuralGroups(config);
+  const out: NeuralPart[] = [];
+  const blocks = new Map<string, PartGroup[]>();
+  for (const g of groups) {
+    const block = `${g.model}\u0000${g.schedule ?? ''}`;
+    blocks.set(block, [...(blocks.get(block) ?? []), g]);
+  }
+  for (const block of blocks.values()) {
+    for (let k = 0; k < config.seeds; k++) for (const g of block) out.push(g.parts[k]);
+  }
+  return out;
 }
 
 /** A directory name for a part (strategy expressions may hold '/', '*' or spaces). */
@@ -182,25 +311,40 @@ export async function buildFamily(part: NeuralPart): Promise<AnyNeuralFamily> {
     temperature: part.temperature,
     samples: part.samples,
     testSamples: part['test-samples'],
+    data: part.model === 'lm' ? part.corpus : part.model === 'vae' ? part.images : part.model === 'diffusion' ? part.conformers : undefined,
+    sizes: Object.fromEntries(SIZE_FLAGS.filter(({ flag }) => part[flag] !== undefined).map(({ flag }) => [flag, part[flag] as number])),
   };
   let family = await factory(options);
   if (part.schedule !== undefined) {
-    const { kind, amount } = parseSchedule(part.schedule);
+    const { kind, amount, patience } = parseSchedule(part.schedule);
     if (amount === undefined && kind === family.schedule.kind) return family;
-    if (amount === undefined && kind === 'steps') {
-      throw new UsageError(`--schedule steps needs a number of steps for the ${part.model} (its default is ${family.schedule.kind}:${family.schedule.amount}); e.g. --schedule steps:200`);
-    }
-    family = await factory({ ...options, schedule: { kind, amount: amount ?? 1 } }); // bare epochs: one pass, the paper's protocol
+    // bare steps: replace's steps under the family's epochs (matched compute); bare converge: a cap of 10× that
+    const matched = amount !== undefined ? undefined : kind === 'steps' ? matchedSteps(family) : kind === 'converge' ? 10 * matchedSteps(family) : undefined;
+    family = await factory({ ...options, schedule: { kind, amount: amount ?? matched ?? 1, ...(patience !== undefined && { patience }) } }); // bare epochs: one pass, the paper's protocol
   }
   return family;
 }
 
+/**
+ * Bare `steps`, matched compute: the optimiser steps one fit of replace gets under the family's default epochs
+ * schedule (epochs × m / batch, rounded up), given to every fit whatever its pool's size.
+ */
+export function matchedSteps(family: Pick<AnyNeuralFamily, 'schedule' | 'settings'>): number {
+  const { kind, amount } = family.schedule;
+  if (kind !== 'epochs') return amount;
+  const samples = Number(family.settings.samples);
+  const batch = Number(family.settings.batch);
+  if (!(samples > 0 && batch > 0)) throw new Error('a family with an epochs schedule must state samples and batch in its settings');
+  return Math.max(1, Math.ceil((amount * samples) / batch));
+}
+
 export interface NeuralIterationRow {
   iteration: number;
-  /** the test loss on held-out real data (lower is better) */
+  /** the test loss on held-out real data (lower is better); with --seeds K its mean over the K trajectories */
   mean: number;
-  stderr: null;
-  ci95: null;
+  /** over the seeds: s/√K and mean ± t_{0.975,K−1}·s/√K (null with one seed) */
+  stderr: number | null;
+  ci95: [number, number] | null;
   theory: null;
   z: null;
   metrics: Metrics;
@@ -219,6 +363,13 @@ export interface NeuralPartReport {
   schedule: Schedule;
   settings: Readonly<Record<string, number | string | boolean>>;
   iterations: NeuralIterationRow[];
+  /** --seeds K > 1: K, and every trajectory's losses */
+  seeds?: number;
+  trajectories?: TrajectoryLosses[];
+  /** on replace's report when accumulate ran beside it: replace − accumulate, paired seed by seed */
+  pairedDifference?: PairedDifference;
+  /** simple models' test losses on the same test set (fit on generation 1's real data); means over the seeds */
+  baselines?: Baselines;
 }
 
 export interface PartControl {
@@ -232,7 +383,17 @@ export interface PartControl {
   onModel?: (family: AnyNeuralFamily, model: NeuralModel, n: number, key: Key) => Promise<void>;
 }
 
-export const partKey = (part: NeuralPart): Key => foldIn(rootKey(part.seed), FAMILY_KEY_INDEX[part.model] ?? 100);
+export function partKey(part: NeuralPart): Key {
+  const family = foldIn(rootKey(part.seed), FAMILY_KEY_INDEX[part.model] ?? 100);
+  return part.trajectory ? foldIn(family, TRAJECTORY_STREAM + part.trajectory) : family;
+}
+
+/** Synthetic items a data set of a strategy with syntheticScale r holds, for m asked: round(r·m), at least 1. */
+export function syntheticItems(scale: number, m: number): number {
+  const n = Math.max(1, Math.round(scale * m));
+  if (n > 10_000_000) throw new UsageError(`a synthetic data set of ${n} items (r·m = ${scale}·${m}) is more than 10⁷; lower r or --samples`);
+  return n;
+}
 
 /** Run (or continue) one part; a non-finite metric is a NumericError naming the generation. */
 export async function runNeuralPart(part: NeuralPart, control: PartControl = {}): Promise<NeuralPartReport> {
@@ -255,7 +416,10 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
   }
   const started = performance.now();
   const seconds = () => prior + (performance.now() - started) / 1000;
-  const metrics = await runTrajectory(family, config, key, plan, {
+  // augment:r draws r·m synthetic items per generation (the data the strategy describes), not m reweighted ones
+  const scale = strategy.syntheticScale;
+  const loopFamily: AnyNeuralFamily = scale === undefined ? family : { ...family, sample: (model, n, k) => family.sample(model, syntheticItems(scale, n), k) };
+  const metrics = await runTrajectory(loopFamily, config, key, plan, {
     resume,
     signal: control.signal,
     release: (model) => family.dispose(model),
@@ -272,8 +436,14 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
     },
     onModel: control.onModel && (async (model, n) => (control.onModel as NonNullable<PartControl['onModel']>)(family, model, n, key)),
   });
+  // the loop's own draws, redrawn from their keys: data set 1 (real, every strategy's first) and the test set
+  const testKey = foldIn(key, LOOP_STREAM.test);
+  const baselines = family.baselines
+    ? await family.baselines(await family.real(samples, foldIn(foldIn(key, LOOP_STREAM.data), 1)), family.heldOut ? await family.heldOut(testSamples, testKey) : await family.real(testSamples, testKey))
+    : undefined;
   return {
     config: part,
+    ...(baselines && { baselines }),
     backend: `tfjs-${tf.getBackend()}`,
     backendReason: tf.getBackend() === 'wasm' ? 'tfjs 4.22 wasm (SIMD, one thread) with the BatchMatMul transpose patch' : `tfjs ${tf.getBackend()} backend (COLLAPSE_NEURAL_BACKEND)`,
     seconds: seconds(),

@@ -6,10 +6,11 @@
  *
  * Real data: N(1.5, 0.7²). Metric `loss`: mean test NLL (nats/item) on held-out real items.
  */
-import { UsageError } from '../../core/errors.js';
+import { NumericError, UsageError } from '../../core/errors.js';
 import type { Key } from '../../core/rng.js';
 import { foldIn } from '../../core/rng.js';
 import type { Pool } from '../model.js';
+import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from './converge.js';
 import type { NeuralFamily, NeuralFamilyOptions, NeuralModel } from './family.js';
 import { disposeWeights, loadTf, seedOf } from './tf.js';
 
@@ -17,9 +18,16 @@ const REAL_MEAN = 1.5;
 const REAL_SD = 0.7;
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/**
+ * Fault injection for the CLI's tests: with COLLAPSE_NEURAL_TOY_FAIL=k a fit on a pool of k or more data sets fails
+ * with a NumericError (so accumulate fails at generation k while replace runs on).
+ */
+export const TOY_FAIL_ENV = 'COLLAPSE_NEURAL_TOY_FAIL';
+
 export interface ToySettings {
-  /** Adam steps per fit (full batch) */
+  /** Adam steps per fit (full batch) under 'steps'; under 'epochs' an epoch counts as pool items / batch steps */
   steps: number;
+  batch: number;
   learningRate: number;
   samples: number;
   testSamples: number;
@@ -34,10 +42,12 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
   const schedule = options.schedule ?? { kind: 'steps' as const, amount: options.quick ? 40 : 200 };
   const settings: ToySettings = {
     steps: schedule.amount,
+    batch: 20,
     learningRate: 0.05,
     samples: options.samples ?? (options.quick ? 100 : 1000),
     testSamples: options.testSamples ?? 500,
   };
+  const poolItems = new WeakMap<NeuralModel, number>(); // items a model was fit on (tests read augment's r·m)
   const draw = (n: number, mean: number, sd: number, key: Key) =>
     tf.tidy(() => tf.randomNormal([n], mean, sd, 'float32', seedOf(key)).dataSync() as Float32Array);
   const nll = (w: NeuralModel['weights'], x: import('@tensorflow/tfjs').Tensor1D, p: import('@tensorflow/tfjs').Tensor1D) => {
@@ -53,7 +63,11 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     real: async (n, key) => draw(n, REAL_MEAN, REAL_SD, key),
     size: (data) => data.length,
     take: (data, rows) => Float32Array.from(rows, (r) => data[r]),
-    async fit(pool: Pool<Float32Array>, key: Key): Promise<NeuralModel> {
+    async fit(whole: Pool<Float32Array>, key: Key): Promise<NeuralModel> {
+      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, 7), (d) => d.length, (d, rows) => Float32Array.from(rows, (r) => d[r])) : undefined;
+      const pool = split?.train ?? whole;
+      const failAt = Number(process.env[TOY_FAIL_ENV] ?? Infinity);
+      if (pool.length >= failAt) throw new NumericError(`toy: injected failure on a pool of ${pool.length} data sets (${TOY_FAIL_ENV})`);
       const xs = pool.flatMap((part) => Array.from(part.data));
       const ps = pool.flatMap((part) => Array.from(part.data, () => part.weight / part.data.length));
       const variable = (init: import('@tensorflow/tfjs').Tensor) => {
@@ -65,10 +79,19 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
       const optimizer = tf.train.adam(settings.learningRate);
       const x = tf.tensor1d(xs);
       const p = tf.tensor1d(ps);
-      for (let step = 0; step < settings.steps; step++) optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
+      const steps = schedule.kind !== 'epochs' ? settings.steps : Math.max(1, Math.ceil((schedule.amount * xs.length) / settings.batch));
+      const validationNll = (d: Float32Array) => tf.tidy(() => nll(weights, tf.tensor1d(d), tf.fill([d.length], 1 / d.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
+      const stopper = split && new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, validationNll));
+      for (let step = 0; step < steps; step++) {
+        optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
+        if (stopper?.after(step + 1)) break;
+      }
       optimizer.dispose();
       tf.dispose([x, p]);
-      return { weights };
+      const model = { weights };
+      if (stopper) recordStop(model, stopper.finish());
+      poolItems.set(model, whole.reduce((n, part) => n + part.data.length, 0));
+      return model;
     },
     async sample(model, n, key) {
       const mean = model.weights.mean.dataSync()[0];
@@ -77,7 +100,7 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     },
     async evaluate(model, test) {
       const loss = tf.tidy(() => nll(model.weights, tf.tensor1d(test), tf.fill([test.length], 1 / test.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
-      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]) };
+      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]), poolItems: poolItems.get(model) ?? NaN, ...stopMetrics(model) };
     },
     dispose: (model) => disposeWeights(model.weights),
     encodeData: (data) => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),

@@ -138,6 +138,7 @@ function noisedRow(
  */
 export function train(
   tf: Tf, weights: Weights, config: DdpmConfig, data: Float32Array, drawRow: (generator: KeyedGenerator) => number, steps: number, key: Key,
+  afterStep?: (step: number) => boolean,
 ): number {
   const schedule = linearSchedule(config.levels);
   const embedding = timeEmbeddingTable(config.levels, config.timeFeatures);
@@ -164,11 +165,14 @@ export function train(
         const loss = () => tf.mean(tf.squaredDifference(predictNoise(tf, weights, x, s, config), eps)) as tfTypes.Scalar;
         return optimizer.minimize(loss, true, variables) as tfTypes.Scalar;
       });
-      if (step >= steps - Math.max(1, Math.floor(steps / 10))) {
+      const stop = afterStep?.(step + 1) ?? false; // the converge schedule stopped the fit
+      if (stop || step >= steps - Math.max(1, Math.floor(steps / 10))) {
+        if (stop) [tail, tailCount] = [0, 0]; // the last step's loss stands for the tail it never reached
         tail += lossTensor.dataSync()[0];
         tailCount++;
       }
       lossTensor.dispose();
+      if (stop) break;
     }
   } finally {
     optimizer.dispose();

@@ -12,10 +12,15 @@ import { UsageError } from '../../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../../core/rng.js';
 import type { Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralModel, Schedule } from '../family.js';
+import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from '../converge.js';
 import { disposeWeights, loadTf, type Tf } from '../tf.js';
+
+/** Child keys of a fit's key for the converge schedule: the validation split and its noise (train uses 0 and 1). */
+const CONVERGE_SPLIT = 7;
 import { bondLengthError, ConformerDistribution } from './conformers.js';
 import { denoisingLoss, initWeights, sampleAncestral, train, type DdpmConfig } from './ddpm.js';
 import { PROPRANOLOL_MODES } from './propranolol-modes.js';
+import { readConformers, type ConformerFile } from './sdf.js';
 
 export type Conformers = Float32Array;
 
@@ -65,9 +70,13 @@ function checkCount(name: string, value: unknown, min: number): number {
 }
 
 /** The family with explicit sizes (tests use small ones); `create` below picks quick or full. */
-export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule, tf?: Tf): Promise<NeuralFamily<Conformers>> {
+export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule, tf?: Tf, source?: ConformerFile): Promise<NeuralFamily<Conformers>> {
   const tfjs = tf ?? (await loadTf());
-  const real = new ConformerDistribution(PROPRANOLOL_MODES, { jitter: sizes.jitter });
+  // a user's file: its training conformers drawn uniformly, no jitter; its held-out ones the test set
+  const modes = source?.train ?? PROPRANOLOL_MODES;
+  const jitter = source ? 0 : sizes.jitter;
+  const real = new ConformerDistribution(modes, { jitter });
+  const heldOut = source && new ConformerDistribution(source.test, { jitter: 0 });
   if (sizes.dim !== real.dim) throw new UsageError(`diffusion: dim must be ${real.dim} (3 × heavy atoms); got ${sizes.dim}`);
   checkCount('samples', sizes.samples, 1);
   checkCount('testSamples', sizes.testSamples, 1);
@@ -75,31 +84,38 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
   const { dim } = real;
   // the fixed standardisation: Boltzmann-mean conformer and RMS spread about it (modes' spread plus the jitter)
   const mean = new Float64Array(dim);
-  PROPRANOLOL_MODES.coordinates.forEach((mode, k) => mode.forEach((x, c) => (mean[c] += real.weights[k] * x)));
+  modes.coordinates.forEach((mode, k) => mode.forEach((x, c) => (mean[c] += real.weights[k] * x)));
   let spread = 0;
-  PROPRANOLOL_MODES.coordinates.forEach((mode, k) => mode.forEach((x, c) => (spread += (real.weights[k] * (x - mean[c]) ** 2) / dim)));
-  const scale = Math.sqrt(spread + sizes.jitter ** 2);
+  modes.coordinates.forEach((mode, k) => mode.forEach((x, c) => (spread += (real.weights[k] * (x - mean[c]) ** 2) / dim)));
+  const scale = Math.sqrt(spread + jitter ** 2);
+  if (!(scale > 0)) throw new UsageError(`diffusion: the training conformers${source ? ` of ${modes.smiles}` : ''} are all identical; there is nothing to learn`);
   const standardise = (data: Float32Array) => data.map((x, i) => (x - mean[i % dim]) / scale);
   const toAngstrom = (data: Float32Array) => data.map((x, i) => x * scale + mean[i % dim]);
   const levelGrid = Array.from({ length: sizes.evalLevels }, (_, j) => Math.floor(((j + 0.5) * sizes.levels) / sizes.evalLevels));
   const size = (data: Conformers) => data.length / dim;
 
-  return {
+  const family: NeuralFamily<Conformers> = {
     name: 'diffusion',
     metric: 'test denoising loss (ε-MSE per coordinate, fixed grid of levels and noise)',
     standIn:
       `GeoDiff on GEOM-Drugs, scaled down: an MLP DDPM (${sizes.layers}×${sizes.hidden}, ${sizes.levels} levels) on the ` +
-      `${real.atoms} heavy atoms of (S)-propranolol; real conformers = Boltzmann mixture (${real.temperature} K) over ` +
-      `${PROPRANOLOL_MODES.energies.length} MMFF94s+ minima from openchemlib (${real.effectiveModes().toFixed(1)} effective) ` +
-      `+ ${sizes.jitter} Å Gaussian jitter, centred and Kabsch-aligned`,
-    settings: { ...sizes, schedule: schedule.kind, scheduleAmount: schedule.amount, modes: PROPRANOLOL_MODES.energies.length },
+      (source
+        ? `${source.description}; real data sets drawn uniformly from the training conformers`
+        : `${real.atoms} heavy atoms of (S)-propranolol; real conformers = Boltzmann mixture (${real.temperature} K) over ` +
+          `${PROPRANOLOL_MODES.energies.length} MMFF94s+ minima from openchemlib (${real.effectiveModes().toFixed(1)} effective) ` +
+          `+ ${sizes.jitter} Å Gaussian jitter, centred and Kabsch-aligned`),
+    settings: { ...sizes, jitter, schedule: schedule.kind, scheduleAmount: schedule.amount, modes: modes.energies.length, ...(source && { data: source.description }) },
     schedule,
 
     async real(n: number, key: Key) {
       return real.sample(checkCount('real: n', n, 0), key);
     },
+    ...(heldOut && { heldOut: async (n: number, key: Key) => heldOut.sample(checkCount('test: n', n, 0), key) }),
 
-    async fit(pool: Pool<Conformers>, key: Key): Promise<NeuralModel> {
+    async fit(whole: Pool<Conformers>, key: Key): Promise<NeuralModel> {
+      // converge: train on the pool less a validation split of it, stop when its denoising loss stops falling
+      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, CONVERGE_SPLIT), size, family.take) : undefined;
+      const pool = split?.train ?? whole;
       // one standardised copy of the pool; rows drawn part by weight, then uniformly within the part
       const parts = pool.filter((p) => p.weight > 0 && size(p.data) > 0);
       if (parts.length === 0) throw new Error('diffusion: fit on an empty pool');
@@ -114,16 +130,21 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
         rows += size(part.data);
         cumulative.push((mass += part.weight));
       }
-      const steps = schedule.kind === 'steps' ? schedule.amount : Math.ceil((schedule.amount * rows) / sizes.batch);
+      const steps = schedule.kind !== 'epochs' ? schedule.amount : Math.ceil((schedule.amount * rows) / sizes.batch);
       const weights = initWeights(tfjs, sizes, foldIn(key, 0));
+      const validation = split?.validation.map((p) => ({ ...p, data: standardise(p.data) }));
+      const validationKey = foldIn(key, CONVERGE_SPLIT + 1);
+      const stopper = validation && new EarlyStopping(tfjs, weights, schedule, () => weightedLoss(validation, (d) => denoisingLoss(tfjs, weights, sizes, d, levelGrid, validationKey)));
       train(tfjs, weights, sizes, data, (generator) => {
         const u = (1 - generator.uniform()) * mass; // [0, mass)
         let p = 0;
         while (p < parts.length - 1 && u >= cumulative[p]) p++;
         const count = size(parts[p].data);
         return offsets[p] + (Math.floor(generator.uniform() * count) % count);
-      }, steps, foldIn(key, 1));
-      return { weights };
+      }, steps, foldIn(key, 1), stopper && ((step) => stopper.after(step)));
+      const model = { weights };
+      if (stopper) recordStop(model, stopper.finish());
+      return model;
     },
 
     async sample(model: NeuralModel, n: number, key: Key) {
@@ -133,10 +154,25 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
     async evaluate(model: NeuralModel, test: Conformers) {
       const loss = denoisingLoss(tfjs, model.weights, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
       const drawn = toAngstrom(sampleAncestral(tfjs, model.weights, sizes, sizes.bondSamples, foldIn(EVALUATION_KEY, EVAL_BONDS)));
-      return { loss, bondLengthError: bondLengthError(drawn, real.atoms, PROPRANOLOL_MODES.bonds, real.referenceBondLengths) };
+      return { loss, bondLengthError: bondLengthError(drawn, real.atoms, modes.bonds, real.referenceBondLengths), ...stopMetrics(model) };
     },
 
     size,
+
+    async baselines(_train: Conformers, test: Conformers) {
+      // all-zero weights leave the skip alone: ε̂ = √(1 − ᾱ_t)·x_t, the exact denoiser were the standardised data N(0, I)
+      const shapes = initWeights(tfjs, sizes, rootKey(0));
+      const zero = Object.fromEntries(Object.entries(shapes).map(([name, v]) => [name, tfjs.zerosLike(v)]));
+      tfjs.dispose(Object.values(shapes));
+      const isotropic = denoisingLoss(tfjs, zero as never, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
+      tfjs.dispose(Object.values(zero));
+      return {
+        values: { isotropicGaussian: isotropic },
+        target: 'isotropicGaussian',
+        references: { bondLengthError: bondLengthError(test, real.atoms, modes.bonds, real.referenceBondLengths) },
+        description: "the skip alone (the exact denoiser of standardised isotropic Gaussian data); bondLengthError's floor is that of held-out real conformers (their jitter)",
+      };
+    },
     take(data: Conformers, rows: readonly number[]) {
       const out = new Float32Array(rows.length * dim);
       rows.forEach((row, i) => out.set(data.subarray(row * dim, (row + 1) * dim), i * dim));
@@ -153,6 +189,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
       return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     },
   };
+  return family;
 }
 
 /** The family for `collapse neural --model diffusion`: quick or full sizes, overridden by the options given. */
@@ -161,10 +198,14 @@ export const create: NeuralFamilyFactory<Conformers> = async (options) => {
     throw new UsageError(`--temperature applies to the lm only; diffusion samples at 1; got ${JSON.stringify(options.temperature)}`);
   }
   const base = options.quick ? QUICK_SIZES : FULL_SIZES;
+  const source = options.data === undefined ? undefined : await readConformers(options.data);
   const sizes: DiffusionSizes = {
     ...base,
+    ...(source && { dim: 3 * source.train.atomicNumbers.length }),
     samples: options.samples ?? base.samples,
     testSamples: options.testSamples ?? base.testSamples,
+    hidden: options.sizes?.['ddpm-width'] ?? base.hidden,
+    levels: options.sizes?.['ddpm-steps'] ?? base.levels,
   };
-  return createDiffusion(sizes, options.schedule ?? (options.quick ? QUICK_SCHEDULE : FULL_SCHEDULE));
+  return createDiffusion(sizes, options.schedule ?? (options.quick ? QUICK_SCHEDULE : FULL_SCHEDULE), undefined, source);
 };

@@ -144,7 +144,7 @@ export function corpusOf(name: string, documents: readonly string[], testEvery =
   return streamCorpus(name, `the '${name}' documents`, train, test);
 }
 
-function streamCorpus(name: string, description: string, train: string[], test: string[]): TextCorpus {
+export function streamCorpus(name: string, description: string, train: string[], test: string[]): TextCorpus {
   const chars = (docs: string[]) => docs.reduce((sum, d) => sum + d.length, 0);
   const trainStream = streamOf(train);
   const testStream = streamOf(test);

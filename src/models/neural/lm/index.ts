@@ -7,17 +7,30 @@
  * predicts T next characters. `loss` is the mean next-character cross-entropy (nats/char) on held-out windows.
  */
 import { UsageError } from '../../../core/errors.js';
-import type { Key } from '../../../core/rng.js';
+import { foldIn, rootKey, type Key } from '../../../core/rng.js';
+import { EarlyStopping, holdOut, weightedLoss } from '../converge.js';
 import type { Metrics, Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralFamilyOptions, NeuralModel, Schedule } from '../family.js';
-import { disposeWeights, loadTf, type NeuralBackend, type Tf } from '../tf.js';
-import { decodeTokens, wordnetCorpus, type TextSource } from './corpus.js';
+import { disposeWeights, loadTf, type NeuralBackend, type Tf, type Weights } from '../tf.js';
+import { decodeTokens, drawWindows, wordnetCorpus, type TextCorpus, type TextSource } from './corpus.js';
+import { brownCorpus, fileCorpus } from './corpus-file.js';
+
+/** --corpus: wordnet (default), brown, brown-all, or a file. */
+function textSource(data: string | undefined): TextCorpus {
+  if (data === undefined || data === 'wordnet') return wordnetCorpus();
+  if (data === 'brown' || data === 'brown-all') return brownCorpus(data);
+  return fileCorpus(data);
+}
 import { storyGrammar } from './stories.js';
 import { sampleSequences } from './sampler.js';
+import { ngramLosses } from './ngram.js';
 import { crossEntropy, trainTransformer, type LmData } from './train.js';
 import { parameterCountOf, type TransformerConfig } from './transformer.js';
 
 export type { LmData } from './train.js';
+
+/** Child key of a fit's key for the converge schedule's validation split (trainTransformer uses 0 and 1). */
+const CONVERGE_SPLIT = 7;
 
 export interface LmSettings extends TransformerConfig {
   /** windows per optimiser step */
@@ -38,10 +51,11 @@ export interface LmSettings extends TransformerConfig {
 
 /**
  * Quick: d = 32, T = 32, m = 1,200 windows (38k characters) — replace ≈ 450 and accumulate ≈ 1,130 optimiser
- * steps over 4 iterations, measured as two processes side by side: 43 s and 80 s at a load average of 2–4 (370 s and
- * 598 s at 10–19), CE 2.481 → 2.695 → 2.811 → 2.851 (replace) and 2.481 → 2.456 → 2.437 → 2.433 (accumulate); at
- * τ = 0.3, 2.481 → 3.533 → 5.229 → 5.757 and 2.481 → 2.473 → 2.482 → 2.480. Learning rate 6e-3: at this size and
- * ~100 steps a fit, 6e-3 and 1.2e-2 beat 3e-3 (held-out CE 2.46 vs 2.53, measured).
+ * steps over 4 iterations under the epochs schedule. Measured with `collapse neural --quick --seeds 3` (seed 0, 3
+ * seeds, mean ± 95% t half-width): generation 1 2.546 ± 0.022 (seed 0 alone: 2.556), generation 4 replace
+ * 2.940 ± 0.119 and accumulate 2.468 ± 0.032 nats/char; the bigram baseline is 2.430, so generation 1 is
+ * undertrained at this size (the output says so). Learning rate 6e-3: at this size and ~100 steps a fit, 6e-3 and
+ * 1.2e-2 beat 3e-3 (held-out CE 2.46 vs 2.53, measured).
  * Full: d = 64, T = 64, the notes' measured configuration (~107k parameters, ~8.5k trained tok/s at 3e-3 on a quiet
  * machine), m = 2,800 windows (179k characters). Measured at a load average of ~12 (so 3–5× slow): replace
  * 2.416 → 2.462 → 2.482 → 2.499 → 2.515 in 1,451 s; accumulate 2.416 → 2.377 → 2.366 over 3 iterations in 1,475 s.
@@ -106,6 +120,9 @@ export interface LmOverrides {
 interface FitRecord {
   steps: number;
   trainLoss: number;
+  /** converge: the step whose weights were kept, and their validation loss */
+  bestStep?: number;
+  validationLoss?: number;
 }
 
 function checkCount(flag: string, value: unknown, max: number): void {
@@ -122,12 +139,12 @@ function checkOptions(options: NeuralFamilyOptions): void {
   if (samples !== undefined) checkCount('--samples', samples, 1_000_000);
   if (testSamples !== undefined) checkCount('--test-samples', testSamples, 1_000_000);
   if (schedule !== undefined) {
-    if (schedule.kind !== 'epochs' && schedule.kind !== 'steps') {
-      throw new UsageError(`lm: --schedule must be epochs or steps; got ${JSON.stringify(schedule.kind)}`);
+    if (schedule.kind !== 'epochs' && schedule.kind !== 'steps' && schedule.kind !== 'converge') {
+      throw new UsageError(`lm: --schedule must be epochs, steps or converge; got ${JSON.stringify(schedule.kind)}`);
     }
     const ok = typeof schedule.amount === 'number' && Number.isFinite(schedule.amount) && schedule.amount > 0;
-    if (!ok || (schedule.kind === 'steps' && !Number.isInteger(schedule.amount)) || schedule.amount > 1_000_000) {
-      throw new UsageError(`lm: the ${schedule.kind} schedule's amount must be a positive ${schedule.kind === 'steps' ? 'integer' : 'number'} ≤ 10⁶; got ${JSON.stringify(schedule.amount)}`);
+    if (!ok || (schedule.kind !== 'epochs' && !Number.isInteger(schedule.amount)) || schedule.amount > 1_000_000) {
+      throw new UsageError(`lm: the ${schedule.kind} schedule's amount must be a positive ${schedule.kind !== 'epochs' ? 'integer' : 'number'} ≤ 10⁶; got ${JSON.stringify(schedule.amount)}`);
     }
   }
 }
@@ -136,7 +153,7 @@ function checkOptions(options: NeuralFamilyOptions): void {
 export async function createLm(options: NeuralFamilyOptions, overrides: LmOverrides = {}): Promise<NeuralFamily<LmData>> {
   checkOptions(options);
   const tf: Tf = await loadTf(overrides.backend);
-  const corpus = overrides.corpus === 'stories' ? storyGrammar : overrides.corpus === 'wordnet' || overrides.corpus === undefined ? wordnetCorpus() : overrides.corpus;
+  const corpus = overrides.corpus === 'stories' ? storyGrammar : overrides.corpus !== undefined && overrides.corpus !== 'wordnet' ? overrides.corpus : textSource(options.data);
   const size = options.quick ? 'quick' : 'full';
   const s: LmSettings = {
     ...LM_SIZES[size],
@@ -145,10 +162,25 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
     ...(options.temperature !== undefined && { temperature: options.temperature }),
     ...(options.samples !== undefined && { samples: options.samples }),
     ...(options.testSamples !== undefined && { testSamples: options.testSamples }),
+    ...(options.sizes?.width !== undefined && { dModel: options.sizes.width }),
+    ...(options.sizes?.layers !== undefined && { layers: options.sizes.layers }),
+    ...(options.sizes?.heads !== undefined && { heads: options.sizes.heads }),
+    ...(options.sizes?.context !== undefined && { context: options.sizes.context }),
   };
-  if (s.dModel % s.heads !== 0) throw new UsageError(`lm: dModel ${s.dModel} must be a multiple of heads ${s.heads}`);
+  if (s.dModel % s.heads !== 0) throw new UsageError(`lm: --width ${s.dModel} must be a multiple of --heads ${s.heads}`);
   const schedule = options.schedule ?? LM_SCHEDULES[size];
   const length = s.context + 1;
+  if ('train' in corpus) {
+    // a short corpus (a user's file) may have no document start with a whole window after it
+    const { train, test } = corpus as TextCorpus;
+    for (const [split, stream] of [['training', train], ['test', test]] as const) {
+      try {
+        drawWindows(stream, 1, length, rootKey(0));
+      } catch {
+        throw new UsageError(`lm: the ${split} split of ${corpus.name} is shorter than one window of ${length} characters; give more text or a smaller --context`);
+      }
+    }
+  }
   const records = new WeakMap<NeuralModel, FitRecord>();
   const floor = corpus.entropyPerChar?.(length);
 
@@ -198,9 +230,17 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
 
     async fit(pool: Pool<LmData>, key: Key): Promise<NeuralModel> {
       for (const part of pool) checkData(part.data, `pool part ${part.set}`);
-      const result = trainTransformer(tf, s, pool, key, { batch: s.batch, learningRate: s.learningRate, schedule });
+      // converge: train on the pool less a validation split of it, stop when its cross-entropy stops falling
+      const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, CONVERGE_SPLIT), family.size, family.take) : undefined;
+      let stopper: EarlyStopping | undefined;
+      const afterStep = split && ((step: number, weights: Weights) => {
+        stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, (d) => crossEntropy(tf, s, weights, d, s.evalBatch)));
+        return stopper.after(step);
+      });
+      const result = trainTransformer(tf, s, split?.train ?? pool, key, { batch: s.batch, learningRate: s.learningRate, schedule, afterStep });
+      const stop = stopper?.finish();
       const model: NeuralModel = { weights: result.weights };
-      records.set(model, { steps: result.steps, trainLoss: result.trainLoss });
+      records.set(model, { steps: result.steps, trainLoss: result.trainLoss, ...(stop && { bestStep: stop.bestStep, validationLoss: stop.bestLoss }) });
       return model;
     },
 
@@ -219,10 +259,16 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
         perplexity: Math.exp(loss),
         ...(floor !== undefined && { entropyFloor: floor, excessLoss: loss - floor }),
         ...(record && { trainLoss: record.trainLoss, steps: record.steps }),
+        ...(record?.bestStep !== undefined && { bestStep: record.bestStep, validationLoss: record.validationLoss as number }),
       };
     },
 
     size: (data) => data.items,
+
+    async baselines(train: LmData, test: LmData) {
+      const values = ngramLosses(train, test, s.vocab);
+      return { values: { ...values }, target: 'bigram', description: 'character n-grams fit on generation 1\'s training windows (add-one unigram, Witten–Bell bigram and trigram)' };
+    },
 
     take(data: LmData, rows: readonly number[]): LmData {
       const tokens = new Uint8Array(rows.length * length);

@@ -21,6 +21,8 @@ export interface TrainOptions {
   readonly batch: number;
   readonly learningRate: number;
   readonly schedule: Schedule;
+  /** after each optimiser step (1-based) with the weights: true stops the fit (the converge schedule) */
+  readonly afterStep?: (step: number, weights: Weights) => boolean;
 }
 
 export interface TrainResult {
@@ -30,9 +32,9 @@ export interface TrainResult {
   readonly trainLoss: number;
 }
 
-/** Optimiser steps of one fit: a fixed count, or `amount` passes over the pool's items at `batch` windows a step. */
+/** Optimiser steps of one fit: a fixed count (converge: the cap), or `amount` passes over the pool's items at `batch` windows a step. */
 export function stepsFor(schedule: Schedule, poolItems: number, batch: number): number {
-  return schedule.kind === 'steps' ? schedule.amount : Math.max(1, Math.ceil((schedule.amount * poolItems) / batch));
+  return schedule.kind !== 'epochs' ? schedule.amount : Math.max(1, Math.ceil((schedule.amount * poolItems) / batch));
 }
 
 /**
@@ -107,8 +109,10 @@ export function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<L
   const steps = stepsFor(options.schedule, poolItems, B);
   const inputs = new Int32Array(B * T);
   const targets = new Int32Array(B * T);
-  const tail = Math.max(1, Math.ceil(steps / 10));
+  let tail = Math.max(1, Math.ceil(steps / 10));
   let tailLoss = 0;
+  let taken = steps;
+  let last = NaN;
   try {
     for (let step = 0; step < steps; step++) {
       for (let b = 0; b < B; b++) {
@@ -126,7 +130,17 @@ export function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<L
       x.dispose();
       y.dispose();
       if (step >= steps - tail) tailLoss += cost?.dataSync()[0] ?? NaN;
+      else if (options.afterStep) last = cost?.dataSync()[0] ?? NaN;
       cost?.dispose();
+      if (options.afterStep?.(step + 1, weights)) {
+        taken = step + 1;
+        break;
+      }
+    }
+    if (taken < steps) {
+      // stopped early: the training loss of the last step only (the tail was never reached)
+      tail = 1;
+      tailLoss = last;
     }
   } catch (error) {
     tf.dispose(variables);
@@ -134,7 +148,7 @@ export function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<L
   } finally {
     optimizer.dispose();
   }
-  return { weights, steps, trainLoss: tailLoss / tail };
+  return { weights, steps: taken, trainLoss: tailLoss / tail };
 }
 
 /** Mean next-character cross-entropy (nats/char) of the model on every window of `data`, `batch` windows at a time. */

@@ -102,14 +102,14 @@ function weightedPixelMean(pool: readonly ImagePart[], pixels: number): Float32A
 
 /** Optimiser steps a fit takes on a pool of `total` rows. */
 export function stepsFor(schedule: Schedule, total: number, batch: number): number {
-  return schedule.kind === 'steps' ? schedule.amount : Math.ceil((schedule.amount * total) / batch);
+  return schedule.kind !== 'epochs' ? schedule.amount : Math.ceil((schedule.amount * total) / batch);
 }
 
 /**
  * A fresh VAE trained with Adam on minibatches from the weighted pool (batches.ts); `key` decides the initial
  * weights, the batch order and the reparameterisation noise.
  */
-export function trainVae(pool: readonly ImagePart[], config: VaeConfig, key: Key): Weights {
+export function trainVae(pool: readonly ImagePart[], config: VaeConfig, key: Key, afterStep?: (step: number, weights: Weights) => boolean): Weights {
   const { width, height } = pool[0].images;
   const pixels = width * height;
   for (const p of pool) {
@@ -137,6 +137,7 @@ export function trainVae(pool: readonly ImagePart[], config: VaeConfig, key: Key
           return tf.mean(tf.add(nll, kl)) as tf.Scalar;
         }, false, variables);
       });
+      if (afterStep?.(step + 1, weights)) break; // the converge schedule stopped the fit
     }
   } finally {
     optimizer.dispose();
