@@ -166,7 +166,7 @@ function tails(): TailsFigureData {
   const curve = (label: string, error: (T: number) => number, plateau: number | null) => ({
     label,
     exact: [10, 100, 1000, 1e4, 1e5, 1e6].map((T): [number, number] => [T, error(T)]),
-    monteCarlo: sizes.map((T) => ({ iteration: 1, samples: T, curve: label, mean: error(T), stderr: error(T) / 50, ci95: [error(T) * 0.96, error(T) * 1.04] as [number, number], theory: error(T), z: 0 })),
+    monteCarlo: sizes.map((T) => ({ iteration: 1, samples: T, curve: label, mean: error(T), stderr: error(T) / 50, ci95: [error(T) * 0.96, error(T) * 1.04] as [number, number], theory: error(T), z: 0, zConditional: 0 })),
     plateau,
   });
   return {
