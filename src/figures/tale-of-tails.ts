@@ -143,12 +143,18 @@ export function tailsCsv(data: TailsFigureData): string {
   return toCsv(['curve', 'kind', 'samples', 'error', 'ci95_low', 'ci95_high'], rows);
 }
 
+/** The widest Monte Carlo 95% interval, as a percentage of its mean (one half-width, the larger side). */
+export function widestInterval(data: TailsFigureData): string {
+  const widths = data.curves.flatMap((c) => c.monteCarlo.filter((r) => r.mean > 0).map((r) => Math.max(r.ci95[1] - r.mean, r.mean - r.ci95[0]) / r.mean));
+  return widths.length === 0 ? '0' : (100 * Math.max(...widths)).toPrecision(2);
+}
+
 export function tailsCaption(data: TailsFigureData, quick: boolean): string {
   const s = data.settings;
   const parts = [
     `Hutter's model (Hutter 2021): K = ${s.contexts.toLocaleString('en')} contexts with p_i ∝ i^−${s.zipf}, deterministic answers; a model errs on every context absent from its T training samples drawn from q.`,
     'Dashed lines: the exact error E(T; q) = Σ_i p_i (1 − q_i)^T (proofs/tails.md#H1). Clean data (q = p) fall as a power law; data whose tail is cut at rank k (q = p restricted to the top k, as a generating model that never produces rare contexts) level off at the plateau Σ_{i>k} p_i (dash-dotted, H2); mixing a clean share π back in removes the plateau, and the decay returns delayed to about πT samples (H3) — Dohmatob et al. 2024\'s "tale of tails".',
-    `Open circles: Monte Carlo of the error given the training set, with 95% intervals as bars (${data.command}); at small T, before a training set reaches the cut, the curves coincide and their circles lie on one another.`,
+    `Open circles: Monte Carlo of the error given the training set, with 95% intervals as bars (${data.command}); the intervals reach at most ±${widestInterval(data)}% of the mean, so a bar shorter than its circle hides inside it; at small T, before a training set reaches the cut, the curves coincide and their circles lie on one another.`,
   ];
   if (quick) parts.push(`--quick: K = ${s.contexts.toLocaleString('en')} and ${s.trials} training sets per point instead of ${FULL_TAILS.contexts.toLocaleString('en')} and ${FULL_TAILS.trials}.`);
   return parts.join(' ');

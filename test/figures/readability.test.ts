@@ -18,7 +18,7 @@ import { buildNeuralFigure, metricUnit } from '../../src/figures/neural-collapse
 import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, POINT_STYLE, SEQUENTIAL } from '../../src/figures/palette.js';
 import { KEY_GROUP, logAxis, tickText } from '../../src/figures/plotly.js';
 import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/figures/sweep-table.js';
-import { buildTails, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
+import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
 import type { NeuralPartReport } from '../../src/models/neural/run.js';
 import type { IterationRow } from '../../src/verify/report.js';
 
@@ -371,6 +371,11 @@ test('tale-of-tails: its key says dashed = exact sum, open circles = Monte Carlo
   const points = data.filter((t) => t.mode === 'markers');
   assert.equal(points.length, 3);
   assert.ok(points.every((t) => (t.marker as { symbol: string }).symbol === POINT_STYLE.symbol && t.error_y && t.showlegend === true), 'one legend entry per curve: its Monte Carlo circles');
+});
+
+test('tale-of-tails: the caption says how wide the Monte Carlo intervals are, since bars shorter than a circle hide in it', () => {
+  // the fixture's intervals are mean × (1 ± 0.04)
+  assert.match(tailsCaption(tails(), true), /intervals reach at most ±4\.0% of the mean, so a bar shorter than its circle hides inside it/);
 });
 
 // ---- the Gaussian figure ----
