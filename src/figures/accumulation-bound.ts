@@ -146,7 +146,8 @@ export function buildBound(data: BoundData): PlotlyFigure {
       title: { text: `Test error over the first model's error, every strategy (d = ${data.settings.dim}, T = ${data.settings.samples}, σ² = ${data.settings.noise})`, x: 0.5 },
       xaxis: { type: 'linear', range: [1, n], title: { text: 'model-fitting iteration n' }, ...AXIS_STYLE },
       yaxis: { ...logAxis(plotted), title: { text: 'E‖ŵₙ − w*‖² / E₁ (log scale)' }, ...AXIS_STYLE },
-      legend: { title: { text: 'strategy (colour and marker)' }, itemsizing: 'constant', tracegroupgap: 4 },
+      // constant item sizing draws legend lines 5 px wide, so a dash is 15 px: 60 px shows the key's dashes as dashes
+      legend: { title: { text: 'strategy (colour and marker)' }, itemsizing: 'constant', itemwidth: 60, tracegroupgap: 4 },
       annotations: [
         {
           text: 'π²/6 ≈ 1.645: accumulate\'s limit',

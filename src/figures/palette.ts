@@ -47,6 +47,9 @@ export const LINE_STYLES = {
   reference: { dash: 'dashdot', width: 1.5 },
 } as const;
 
+/** Monte Carlo drawn as points (a few sample sizes, each with its 95% interval as a bar) rather than as a line. */
+export const POINT_STYLE = { symbol: 'circle-open', size: 8, lineWidth: 2 } as const;
+
 /** Every colour a figure may draw with (tests check each trace against it). */
 export const PALETTE_COLOURS: readonly string[] = [...new Set([...CATEGORICAL, ...SEQUENTIAL, ...Object.values(NEUTRAL), '#ffffff'])];
 

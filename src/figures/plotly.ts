@@ -3,7 +3,7 @@
  * values, the line-style key, CSV. Colours, symbols and line styles live in palette.ts.
  */
 import type { PlotlyObject } from './figure.js';
-import { LINE_STYLES, NEUTRAL, withAlpha } from './palette.js';
+import { LINE_STYLES, NEUTRAL, POINT_STYLE, withAlpha } from './palette.js';
 
 /** Axis lines and grid shared by every panel. */
 export const AXIS_STYLE = { showline: true, mirror: true, linecolor: NEUTRAL.axis, gridcolor: NEUTRAL.grid } as const;
@@ -115,30 +115,41 @@ export function logAxis(values: readonly number[]): PlotlyObject {
   };
 }
 
-export type StatisticKind = 'monteCarlo' | 'theory' | 'median';
+export type StatisticKind = 'monteCarlo' | 'monteCarloPoints' | 'theory' | 'median' | 'reference';
 
 const KEY_NAMES: Record<StatisticKind, string> = {
   monteCarlo: 'Monte Carlo mean (shaded: 95% band)',
+  monteCarloPoints: 'Monte Carlo mean (bars: 95% interval)',
   theory: 'exact theory',
   median: 'Monte Carlo median',
+  reference: 'reference level',
 };
 
 /** Name of the legend group that explains the line styles. */
 export const KEY_GROUP = 'line style';
 
-/** Legend-only traces (no points) in neutral ink: the key to what solid, dashed and dotted mean. */
-export function lineStyleKey(kinds: readonly StatisticKind[], axes?: { xaxis: string; yaxis: string }): PlotlyObject[] {
+/**
+ * Legend-only traces (no points) in neutral ink: the key to what solid, dashed, dotted and open circles mean.
+ * `names` renames an entry where a figure's reference level has a name of its own (a plateau).
+ */
+export function lineStyleKey(
+  kinds: readonly StatisticKind[],
+  axes?: { xaxis: string; yaxis: string },
+  names: Partial<Record<StatisticKind, string>> = {},
+): PlotlyObject[] {
   return kinds.map((kind, i) => {
-    const style = LINE_STYLES[kind];
+    const look =
+      kind === 'monteCarloPoints'
+        ? { mode: 'markers', marker: { color: NEUTRAL.ink, symbol: POINT_STYLE.symbol, size: POINT_STYLE.size, line: { width: POINT_STYLE.lineWidth } } }
+        : { mode: 'lines', line: { color: NEUTRAL.ink, dash: LINE_STYLES[kind].dash, width: LINE_STYLES[kind].width } };
     return {
       type: 'scatter',
-      mode: 'lines',
+      ...look,
       x: [null],
       y: [null],
-      name: KEY_NAMES[kind],
+      name: names[kind] ?? KEY_NAMES[kind],
       legendgroup: KEY_GROUP,
       ...(i === 0 ? { legendgrouptitle: { text: 'line style' } } : {}),
-      line: { color: NEUTRAL.ink, dash: style.dash, width: style.width },
       hoverinfo: 'skip',
       showlegend: true,
       ...(axes ?? {}),

@@ -9,8 +9,8 @@ import { runTails, sourceLabel, type TailsRow } from '../models/hutter/run.js';
 import { FLOAT } from '../theory/categorical.js';
 import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
-import { CATEGORICAL, colour } from './palette.js';
-import { toCsv } from './plotly.js';
+import { CATEGORICAL, colour, LINE_STYLES, POINT_STYLE } from './palette.js';
+import { AXIS_STYLE, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
 export interface TailsFigureSettings {
   contexts: number;
@@ -68,36 +68,66 @@ export function computeTails(settings: TailsFigureSettings, context: Pick<Figure
   return { settings, command: `Monte Carlo: ${settings.trials} training sets per point, seed ${seed}`, curves };
 }
 
-/** One colour per curve: the exact sum as a line, the Monte Carlo as markers with 95% error bars; log–log. */
+/**
+ * One colour per curve: the exact sum dashed (theory), the Monte Carlo as open circles with 95% error bars, a cut's
+ * plateau dash-dotted; log–log axes labelled by full values; a key to the line styles in the legend.
+ */
 export function buildTails(data: TailsFigureData): PlotlyFigure {
   const traces: PlotlyObject[] = [];
-  data.curves.forEach((curve, i) => {
+  const xs = data.curves.flatMap((c) => [...c.exact.map((e) => e[0]), ...c.monteCarlo.map((r) => r.samples)]);
+  const ys = data.curves.flatMap((c) => [...c.exact.map((e) => e[1]), ...c.monteCarlo.flatMap((r) => [r.mean, r.ci95[0], r.ci95[1]]), ...(c.plateau === null ? [] : [c.plateau])]);
+  // drawn last to first, so clean data's power law lies on top where the curves coincide (small T) and the others
+  // are seen leaving it; legendrank keeps the legend in the curves' order
+  [...data.curves.entries()].reverse().forEach(([i, curve]) => {
     const c = colour(CATEGORICAL, i);
-    traces.push({ type: 'scatter', mode: 'lines', x: curve.exact.map((e) => e[0]), y: curve.exact.map((e) => e[1]), name: curve.label, legendgroup: curve.label, line: { color: c, width: 2 } });
+    const T = curve.exact.map((e) => e[0]);
+    traces.push({
+      type: 'scatter',
+      mode: 'lines',
+      x: T,
+      y: curve.exact.map((e) => e[1]),
+      name: `${curve.label} theory`,
+      legendgroup: curve.label,
+      showlegend: false,
+      line: { color: c, width: LINE_STYLES.theory.width, dash: LINE_STYLES.theory.dash },
+      hovertemplate: `${curve.label}<br>T=%{x}: %{y:.4g} (exact)<extra></extra>`,
+    });
     traces.push({
       type: 'scatter',
       mode: 'markers',
       x: curve.monteCarlo.map((r) => r.samples),
       y: curve.monteCarlo.map((r) => r.mean),
-      error_y: { type: 'data', symmetric: false, array: curve.monteCarlo.map((r) => r.ci95[1] - r.mean), arrayminus: curve.monteCarlo.map((r) => r.mean - r.ci95[0]), color: c },
-      name: `${curve.label} Monte Carlo`,
+      error_y: { type: 'data', symmetric: false, array: curve.monteCarlo.map((r) => r.ci95[1] - r.mean), arrayminus: curve.monteCarlo.map((r) => r.mean - r.ci95[0]), color: c, thickness: 1.5 },
+      name: curve.label,
       legendgroup: curve.label,
-      showlegend: false,
-      marker: { color: c, size: 7, symbol: 'circle-open' },
+      showlegend: true,
+      legendrank: i + 1,
+      marker: { color: c, symbol: POINT_STYLE.symbol, size: POINT_STYLE.size, line: { width: POINT_STYLE.lineWidth } },
+      hovertemplate: `${curve.label}<br>T=%{x}: %{y:.4g} (Monte Carlo mean)<extra></extra>`,
     });
     if (curve.plateau !== null) {
-      const xs = curve.exact.map((e) => e[0]);
-      traces.push({ type: 'scatter', mode: 'lines', x: [xs[0], xs[xs.length - 1]], y: [curve.plateau, curve.plateau], name: `${curve.label} plateau Σ_{i>k} p_i`, legendgroup: curve.label, showlegend: false, line: { color: c, width: 1, dash: 'dot' } });
+      traces.push({
+        type: 'scatter',
+        mode: 'lines',
+        x: [T[0], T[T.length - 1]],
+        y: [curve.plateau, curve.plateau],
+        name: `${curve.label} plateau`,
+        legendgroup: curve.label,
+        showlegend: false,
+        line: { color: c, width: LINE_STYLES.reference.width, dash: LINE_STYLES.reference.dash },
+        hovertemplate: `${curve.label}: plateau Σ pᵢ over i > k = %{y:.4g}<extra></extra>`,
+      });
     }
   });
+  traces.push(...lineStyleKey(['monteCarloPoints', 'theory', 'reference'], undefined, { theory: 'exact sum E(T; q)', reference: 'plateau of a cut: Σ pᵢ over i > k' }));
   const s = data.settings;
   return {
     data: traces,
     layout: {
       title: { text: `Tale of tails in Hutter's model: test error against training samples (Zipf β = ${s.zipf}, K = ${s.contexts.toLocaleString('en')})`, x: 0.5 },
-      xaxis: { type: 'log', title: { text: 'training samples T' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' },
-      yaxis: { type: 'log', title: { text: 'test error E(T; q)' }, showline: true, mirror: true, linecolor: '#444', gridcolor: '#e5e5e5' },
-      legend: { title: { text: 'training data<br>(line: exact sum, circles: Monte Carlo,<br>dotted: plateau of a cut)' } },
+      xaxis: { ...logAxis(xs), title: { text: 'training samples T (log scale)' }, ...AXIS_STYLE },
+      yaxis: { ...logAxis(ys), title: { text: 'test error E(T; q), probability of a wrong answer (log scale)' }, ...AXIS_STYLE },
+      legend: { title: { text: 'training data (colour)' }, tracegroupgap: 4 },
       margin: { l: 80, r: 20, t: 70, b: 60 },
       plot_bgcolor: 'white',
       paper_bgcolor: 'white',
@@ -113,12 +143,18 @@ export function tailsCsv(data: TailsFigureData): string {
   return toCsv(['curve', 'kind', 'samples', 'error', 'ci95_low', 'ci95_high'], rows);
 }
 
+/** The widest Monte Carlo 95% interval, as a percentage of its mean (one half-width, the larger side). */
+export function widestInterval(data: TailsFigureData): string {
+  const widths = data.curves.flatMap((c) => c.monteCarlo.filter((r) => r.mean > 0).map((r) => Math.max(r.ci95[1] - r.mean, r.mean - r.ci95[0]) / r.mean));
+  return widths.length === 0 ? '0' : (100 * Math.max(...widths)).toPrecision(2);
+}
+
 export function tailsCaption(data: TailsFigureData, quick: boolean): string {
   const s = data.settings;
   const parts = [
     `Hutter's model (Hutter 2021): K = ${s.contexts.toLocaleString('en')} contexts with p_i ∝ i^−${s.zipf}, deterministic answers; a model errs on every context absent from its T training samples drawn from q.`,
-    'Lines: the exact error E(T; q) = Σ_i p_i (1 − q_i)^T (proofs/tails.md#H1). Clean data (q = p) fall as a power law; data whose tail is cut at rank k (q = p restricted to the top k, as a generating model that never produces rare contexts) level off at the plateau Σ_{i>k} p_i (dotted, H2); mixing a clean share π back in removes the plateau, and the decay returns delayed to about πT samples (H3) — Dohmatob et al. 2024\'s "tale of tails".',
-    `Circles: Monte Carlo of the error given the training set with 95% intervals (${data.command}).`,
+    'Dashed lines: the exact error E(T; q) = Σ_i p_i (1 − q_i)^T (proofs/tails.md#H1). Clean data (q = p) fall as a power law; data whose tail is cut at rank k (q = p restricted to the top k, as a generating model that never produces rare contexts) level off at the plateau Σ_{i>k} p_i (dash-dotted, H2); mixing a clean share π back in removes the plateau, and the decay returns delayed to about πT samples (H3) — Dohmatob et al. 2024\'s "tale of tails".',
+    `Open circles: Monte Carlo of the error given the training set, with 95% intervals as bars (${data.command}); the intervals reach at most ±${widestInterval(data)}% of the mean, so a bar shorter than its circle hides inside it; at small T, before a training set reaches the cut, the curves coincide and their circles lie on one another.`,
   ];
   if (quick) parts.push(`--quick: K = ${s.contexts.toLocaleString('en')} and ${s.trials} training sets per point instead of ${FULL_TAILS.contexts.toLocaleString('en')} and ${FULL_TAILS.trials}.`);
   return parts.join(' ');

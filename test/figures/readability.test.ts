@@ -9,14 +9,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildBound, staggeredMarkerSizes, type BoundData } from '../../src/figures/accumulation-bound.js';
+import { buildCategorical, type CategoricalFigureData } from '../../src/figures/categorical-collapse.js';
 import type { PlotlyFigure, PlotlyObject } from '../../src/figures/figure.js';
 import { buildGaussian, type GaussianFigureData } from '../../src/figures/gaussian-collapse.js';
 import { buildThroughput, referencesCaption, type BenchResult, type BenchRow } from '../../src/figures/kernel-throughput.js';
 import { bandCaption, bandWidths, buildLinearPaper, linearPaperCaption, type LinearPaperData } from '../../src/figures/linear-paper.js';
 import { buildNeuralFigure, metricUnit } from '../../src/figures/neural-collapse.js';
-import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, SEQUENTIAL } from '../../src/figures/palette.js';
+import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, POINT_STYLE, SEQUENTIAL } from '../../src/figures/palette.js';
 import { KEY_GROUP, logAxis, tickText } from '../../src/figures/plotly.js';
 import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/figures/sweep-table.js';
+import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
 import type { NeuralPartReport } from '../../src/models/neural/run.js';
 import type { IterationRow } from '../../src/verify/report.js';
 
@@ -136,6 +138,44 @@ function sweep(): PlotlyFigure {
   return buildSweepFigure(table, sweepLines(table));
 }
 
+function categorical(): CategoricalFigureData {
+  const K = 200;
+  const metric = (mean: number, theory: number | null) => ({ mean, stderr: mean / 100, ci95: [mean * 0.98, mean * 1.02] as [number, number], theory, z: null });
+  const curve = (strategy: string, collision: (n: number) => number, surviving: (n: number) => number, survivalTheory: boolean) => ({
+    strategy,
+    command: 'x',
+    iterations: Array.from({ length: 40 }, (_, k) => {
+      const n = k + 1;
+      const c = collision(n);
+      return { iteration: n, mean: c, stderr: c / 100, ci95: [c * 0.98, c * 1.02] as [number, number], theory: c, z: 0, zConditional: 0, metrics: { surviving: metric(surviving(n), survivalTheory ? surviving(n) : null) } };
+    }),
+  });
+  return {
+    settings: { categories: K, zipf: 1, samples: 100, iterations: 40, trials: 500 },
+    curves: [
+      curve('replace', (n) => 1 - 0.93 ** n * 0.9, (n) => 60 * 0.9 ** n + 1, true), // towards 1 (one outcome left), as K1 says
+      curve('accumulate', () => 0.1, () => 60, true),
+      curve('fresh:0.5', () => 0.08, () => 90, false), // no survival theory: its panel has no dashed line
+      curve('augment:1', () => 0.1, () => 60, true),
+    ],
+  };
+}
+
+function tails(): TailsFigureData {
+  const sizes = [10, 100, 1000];
+  const curve = (label: string, error: (T: number) => number, plateau: number | null) => ({
+    label,
+    exact: [10, 100, 1000, 1e4, 1e5, 1e6].map((T): [number, number] => [T, error(T)]),
+    monteCarlo: sizes.map((T) => ({ iteration: 1, samples: T, curve: label, mean: error(T), stderr: error(T) / 50, ci95: [error(T) * 0.96, error(T) * 1.04] as [number, number], theory: error(T), z: 0, zConditional: 0 })),
+    plateau,
+  });
+  return {
+    settings: { contexts: 20_000, zipf: 2, maxSamples: 1e6, monteCarloSizes: sizes, trials: 300 },
+    command: 'x',
+    curves: [curve('clean', (T) => T ** -0.5, null), curve('cut k=100', (T) => 0.006 + T ** -0.5, 0.006), curve('mix k=100 π=0.1', (T) => (T / 10) ** -0.5, null)],
+  };
+}
+
 const FIGURES: Record<string, () => PlotlyFigure> = {
   'linear-paper': () => buildLinearPaper(paper()),
   'accumulation-bound': () => buildBound(bound()),
@@ -143,6 +183,8 @@ const FIGURES: Record<string, () => PlotlyFigure> = {
   'neural-collapse': neural,
   'kernel-throughput': () => buildThroughput({ file: 'bench/results/x.json', result: bench() }),
   'sweep-table': sweep,
+  'categorical-collapse': () => buildCategorical(categorical()),
+  'tale-of-tails': () => buildTails(tails()),
 };
 
 // ---- helpers ----
@@ -273,7 +315,7 @@ test('every log axis of every figure labels its ticks with full values, at decad
       assert.match(String((axis.title as { text?: string } | undefined)?.text ?? 'log scale'), /log scale/, `${id} ${name}: the title says log scale`);
     }
   }
-  assert.ok(seen >= 8, `log axes checked: ${seen}`);
+  assert.ok(seen >= 11, `log axes checked: ${seen}`);
 });
 
 // ---- line styles ----
@@ -283,6 +325,7 @@ test('figures with Monte Carlo, theory and median lines carry a key to the line 
     'linear-paper': ['monteCarlo', 'theory'],
     'accumulation-bound': ['monteCarlo', 'theory'],
     'gaussian-collapse': ['monteCarlo', 'theory', 'median'],
+    'categorical-collapse': ['monteCarlo', 'theory'],
   };
   for (const [id, kinds] of Object.entries(expected)) {
     const traces = FIGURES[id]().data;
@@ -296,6 +339,43 @@ test('figures with Monte Carlo, theory and median lines carry a key to the line 
     if (kinds.includes('median')) assert.deepEqual(dashOf(/median$/), [LINE_STYLES.median.dash], `${id}: median lines`);
     assert.deepEqual(dashOf(/^(?!.*(theory|median|π)).*$/), [LINE_STYLES.monteCarlo.dash], `${id}: Monte Carlo lines`);
   }
+});
+
+test('a key with dashed lines is wide enough to show them: constant item sizing draws legend lines 5 px wide (a dash 15 px), so ≥ 60 px', () => {
+  let checked = 0;
+  for (const [id, build] of Object.entries(FIGURES)) {
+    const { data, layout } = build();
+    const dashed = data.some((t) => t.legendgroup === KEY_GROUP && !['solid', undefined].includes((t.line as { dash?: string } | undefined)?.dash));
+    const legend = (layout.legend ?? {}) as PlotlyObject;
+    if (!dashed || legend.itemsizing !== 'constant') continue;
+    checked++;
+    assert.ok(Number(legend.itemwidth ?? 30) >= 60, `${id}: legend itemwidth ${legend.itemwidth ?? 30} px shows one dash of the key as a short solid bar`);
+  }
+  assert.ok(checked >= 2, `legends checked: ${checked}`);
+});
+
+test('tale-of-tails: its key says dashed = exact sum, open circles = Monte Carlo with 95% bars, dash-dot = plateau, and the traces follow it', () => {
+  const traces = FIGURES['tale-of-tails']().data;
+  const key = traces.filter((t) => t.legendgroup === KEY_GROUP);
+  assert.deepEqual(key.map((t) => t.mode), ['markers', 'lines', 'lines']);
+  assert.equal((key[0].marker as { symbol: string }).symbol, POINT_STYLE.symbol);
+  assert.match(String(key[0].name), /Monte Carlo.*95%/);
+  assert.deepEqual(key.slice(1).map((t) => (t.line as { dash: string }).dash), [LINE_STYLES.theory.dash, LINE_STYLES.reference.dash]);
+  assert.match(String(key[2].name), /plateau/);
+  const data = traces.filter((t) => t.legendgroup !== KEY_GROUP);
+  const named = (re: RegExp) => data.filter((t) => re.test(String(t.name)));
+  assert.equal(named(/theory$/).length, 3);
+  assert.ok(named(/theory$/).every((t) => (t.line as { dash: string }).dash === LINE_STYLES.theory.dash && t.showlegend === false));
+  assert.equal(named(/plateau$/).length, 1);
+  assert.equal((named(/plateau$/)[0].line as { dash: string }).dash, LINE_STYLES.reference.dash);
+  const points = data.filter((t) => t.mode === 'markers');
+  assert.equal(points.length, 3);
+  assert.ok(points.every((t) => (t.marker as { symbol: string }).symbol === POINT_STYLE.symbol && t.error_y && t.showlegend === true), 'one legend entry per curve: its Monte Carlo circles');
+});
+
+test('tale-of-tails: the caption says how wide the Monte Carlo intervals are, since bars shorter than a circle hide in it', () => {
+  // the fixture's intervals are mean × (1 ± 0.04)
+  assert.match(tailsCaption(tails(), true), /intervals reach at most ±4\.0% of the mean, so a bar shorter than its circle hides inside it/);
 });
 
 // ---- the Gaussian figure ----

@@ -5,12 +5,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FIGURES } from '../../src/figures/index.js';
+import { KEY_GROUP } from '../../src/figures/plotly.js';
 import { buildTails, computeTails, tailsCaption, tailsCsv } from '../../src/figures/tale-of-tails.js';
 
 test('tale-of-tails: log–log, exact lines with Monte Carlo markers, a plateau per cut; H2 plateau and H3 recovery in the data', () => {
   assert.ok(FIGURES.some((f) => f.id === 'tale-of-tails'));
   const data = computeTails({ contexts: 5000, zipf: 2, maxSamples: 1e6, monteCarloSizes: [10, 100], trials: 50 }, { seed: 1 });
-  const { data: traces, layout } = buildTails(data);
+  const { data: all, layout } = buildTails(data);
+  const traces = all.filter((t) => t.legendgroup !== KEY_GROUP);
+  assert.equal(all.length - traces.length, 3, 'a key: circles Monte Carlo, dashed exact, dash-dot plateau');
   assert.equal((layout.xaxis as { type: string }).type, 'log');
   assert.equal((layout.yaxis as { type: string }).type, 'log');
   assert.equal(traces.length, 5 * 2 + 2); // five curves × (line, markers) + two cut plateaus
