@@ -49,12 +49,12 @@ function resolve(text: unknown): PoolStrategy {
   if (typeof text !== 'string' || text.trim() === '') {
     throw new UsageError(`--strategy must be one of ${forms}; got ${JSON.stringify(text)}`);
   }
-  const fixed = STRATEGIES[text];
-  if (fixed) return fixed;
+  // own names only: 'toString', '__proto__' or 'constructor' are Object's, not strategies
+  if (Object.hasOwn(STRATEGIES, text)) return STRATEGIES[text];
   const colon = text.indexOf(':');
   const head = colon < 0 ? text : text.slice(0, colon);
-  const family = PARAMETERISED[head];
-  if (family) {
+  if (Object.hasOwn(PARAMETERISED, head)) {
+    const family = PARAMETERISED[head];
     if (colon < 0 || colon === text.length - 1) throw new UsageError(`--strategy ${head} needs an argument: ${family.usage}; got ${JSON.stringify(text)}`);
     return family.make(text.slice(colon + 1));
   }
