@@ -11,7 +11,7 @@ import type { PoolStrategy } from './strategy.js';
 import { window } from './window.js';
 
 export type { PoolStrategy } from './strategy.js';
-export { dataPlan, sourceOf, uniformRange, type DataPlan } from './strategy.js';
+export { checkPoolWeights, dataPlan, sourceOf, uniformRange, type DataPlan } from './strategy.js';
 
 /** Strategies without a parameter, by name. */
 export const STRATEGIES: Readonly<Record<string, PoolStrategy>> = {

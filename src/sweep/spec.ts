@@ -176,9 +176,11 @@ export function loadSweep(file: string, outOverride?: string): Sweep {
   if (seeds && ('seed' in base || axes.some(([k]) => k === 'seed') || extra.some((c) => 'seed' in c))) {
     throw new UsageError(`sweep ${file}: seeds and an option seed both set the seed; keep one`);
   }
-  const rows = [...(axes.length > 0 || extra.length === 0 ? product(axes) : []), ...extra].map((row) => ({ ...base, ...row }));
-  const total = rows.length * (seeds?.length ?? 1);
-  if (total > MAX_CELLS) throw new UsageError(`sweep ${file}: the grid has ${total} cells; at most ${MAX_CELLS} (split it into several sweeps)`);
+  // counted before anything is expanded: 5 keys × 60 values would be 7.8·10^8 rows (minutes, then a heap crash)
+  const gridRows = axes.length > 0 || extra.length === 0 ? axes.reduce((count, [, values]) => count * values.length, 1) : 0;
+  const total = (gridRows + extra.length) * (seeds?.length ?? 1);
+  if (total > MAX_CELLS) throw new UsageError(`sweep ${file}: the grid has ${Number.isSafeInteger(total) ? total : total.toExponential(2)} cells; at most ${MAX_CELLS} (split it into several sweeps)`);
+  const rows = [...(gridRows > 0 ? product(axes) : []), ...extra].map((row) => ({ ...base, ...row }));
   const root = resolve(out);
   const cells = new Map<string, Cell>();
   for (const row of rows) {

@@ -7,7 +7,7 @@ import { rootKey } from '../../core/rng.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { Moments, Z95 } from '../../core/stats.js';
 import { runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
-import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
+import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import { GAUSSIAN_METRICS, gaussianTheory, type Estimator } from '../../theory/gaussian.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import { gaussianFamily } from './family.js';
@@ -71,7 +71,8 @@ export function validateGaussianConfig(raw: Record<string, unknown>): GaussianCo
   }
   const config = out as unknown as GaussianConfig;
   if (config.model === 'kde') {
-    if (raw.variance !== undefined || raw.estimator !== undefined) {
+    // the stored configuration of a kde run holds the defaults (mle, fitted), so --resume must accept them
+    if ((raw.variance !== undefined && raw.variance !== 'fitted') || (raw.estimator !== undefined && raw.estimator !== 'mle')) {
       throw new UsageError('--estimator and --variance apply to --model gaussian; a kde has no fitted covariance (its bandwidth is --bandwidth)');
     }
     config.bandwidth ??= silvermanBandwidth(config.dim, config.samples);
@@ -91,6 +92,7 @@ export function validateGaussianConfig(raw: Record<string, unknown>): GaussianCo
   if (sets * config.samples * config.dim > ITEMS_LIMIT) {
     throw new UsageError(`${sets} data sets × --samples ${config.samples} × --dim ${config.dim} items exceed ${ITEMS_LIMIT} numbers per trial; lower --iterations or --samples`);
   }
+  checkPoolWeights(parseStrategy(config.strategy), config.iterations); // before any run directory exists
   return config;
 }
 
@@ -167,7 +169,7 @@ export async function runGaussian(config: GaussianConfig, options: GaussianRunOp
   const root = rootKey(config.seed);
   let summary: TrialSummary;
   if (config.model === 'kde') {
-    const family = kdeFamily({ dim: config.dim, bandwidth: config.bandwidth as number });
+    const family = kdeFamily({ dim: config.dim, bandwidth: config.bandwidth as number, signal: options.signal });
     summary = await runTrials(() => family, loop, config.trials, root, { ...options, keep: ['traceRatio'] });
   } else {
     const family = gaussianFamily({ dim: config.dim, estimator: config.estimator, knownVariance: config.variance === 'known' });

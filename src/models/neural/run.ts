@@ -14,7 +14,7 @@ import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { didYouMean } from '../../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../../loop/checkpoint.js';
 import { loopPlan, runTrajectory, type TrajectoryState } from '../../loop/generation-loop.js';
-import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
+import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
 import type { NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
 import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
@@ -100,6 +100,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   if (model.length === 0) throw new UsageError(`--model needs at least one family (${names.join(', ')}); got ${JSON.stringify(raw.model)}`);
   const strategy = parseStrategyList(value('strategy'));
   const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, quick };
+  for (const name of strategy) checkPoolWeights(parseStrategy(name), config.iterations); // before any run directory exists
   const temperature = value('temperature') as number | undefined;
   if (temperature !== undefined) config.temperature = temperature;
   const atOne = model.filter((m) => m !== 'lm');
