@@ -12,10 +12,10 @@
  * bytes: a damaged manifest or checkpoint is refused with one line, never read as other numbers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readSealed, SealError, sealJson, writeFileAtomic } from './atomic-file.js';
+import { makeDirectory, readSealed, SealError, sealJson, writeFileAtomic } from './atomic-file.js';
 import { UsageError } from './errors.js';
 import { acquireLock, assertUnlocked, LOCK_FILE, type Lock } from './lock.js';
 import { gitState, packageVersion } from './provenance.js';
@@ -203,7 +203,7 @@ export class RunStore {
   static create(dir: string, force: boolean, run: NewRun): RunStore {
     preflightOut(dir, force);
     const path = resolve(dir);
-    mkdirSync(path, { recursive: true });
+    makeDirectory(path);
     const lock = acquireLock(path, run.command);
     try {
       const old = entries(path);

@@ -1,5 +1,5 @@
 /** The strategy list: one line per strategy (C1). Add a file and a line here to add a strategy. */
-import { UsageError } from '../core/errors.js';
+import { echo, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { accumulate } from './accumulate.js';
 import { accumulateSubsample } from './accumulate-subsample.js';
@@ -47,7 +47,7 @@ export function parseStrategy(text: unknown): PoolStrategy {
 function resolve(text: unknown): PoolStrategy {
   const forms = STRATEGY_FORMS.join(', ');
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new UsageError(`--strategy must be one of ${forms}; got ${JSON.stringify(text)}`);
+    throw new UsageError(`--strategy must be one of ${forms}; got ${typeof text === 'string' ? JSON.stringify(text) : echo(String(text), 40)}`);
   }
   // own names only: 'toString', '__proto__' or 'constructor' are Object's, not strategies
   if (Object.hasOwn(STRATEGIES, text)) return STRATEGIES[text];
@@ -55,8 +55,8 @@ function resolve(text: unknown): PoolStrategy {
   const head = colon < 0 ? text : text.slice(0, colon);
   if (Object.hasOwn(PARAMETERISED, head)) {
     const family = PARAMETERISED[head];
-    if (colon < 0 || colon === text.length - 1) throw new UsageError(`--strategy ${head} needs an argument: ${family.usage}; got ${JSON.stringify(text)}`);
+    if (colon < 0 || colon === text.length - 1) throw new UsageError(`--strategy ${head} needs an argument: ${family.usage}; got ${JSON.stringify(echo(text, 80))}`);
     return family.make(text.slice(colon + 1));
   }
-  throw new UsageError(`--strategy must be one of ${forms}; got ${JSON.stringify(text)}${didYouMean(head, [...Object.keys(STRATEGIES), ...Object.keys(PARAMETERISED)])}`);
+  throw new UsageError(`--strategy must be one of ${forms}; got ${JSON.stringify(echo(text, 80))}${didYouMean(head, [...Object.keys(STRATEGIES), ...Object.keys(PARAMETERISED)])}`);
 }

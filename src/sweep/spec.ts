@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { INVOCATION_FLAGS } from '../core/config-file.js';
-import { UsageError } from '../core/errors.js';
+import { echo, UsageError } from '../core/errors.js';
 import { canonicalJson } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { didYouMean } from '../core/suggest.js';
@@ -57,7 +57,7 @@ export interface Sweep {
 
 type Scalar = string | number | boolean;
 const isMapping = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const show = (x: unknown) => (x === undefined ? 'nothing' : isMapping(x) ? 'a mapping' : Array.isArray(x) ? 'a list' : JSON.stringify(x));
+const show = (x: unknown) => (x === undefined ? 'nothing' : isMapping(x) ? 'a mapping' : Array.isArray(x) ? 'a list' : echo(JSON.stringify(x), 80));
 
 export const cellId = (command: string, config: Record<string, unknown>) =>
   createHash('sha256').update(canonicalJson({ command, config })).digest('hex').slice(0, 16);
@@ -99,7 +99,7 @@ function checkOption(file: string, where: string, command: SweepCommand, key: st
     if ((INVOCATION_FLAGS as readonly string[]).includes(key)) {
       throw new UsageError(`sweep ${file}: ${where}: ${key} is set by the sweep for each cell, not in the file`);
     }
-    throw new UsageError(`sweep ${file}: ${where}: unknown option ${JSON.stringify(key)} of collapse ${command.name}${didYouMean(key, names) || ` (options: ${names.join(', ')})`}`);
+    throw new UsageError(`sweep ${file}: ${where}: unknown option ${JSON.stringify(echo(key, 60))} of collapse ${command.name}${didYouMean(key, names) || ` (options: ${names.join(', ')})`}`);
   }
   if (spec.kind === 'boolean') {
     if (typeof value !== 'boolean') throw new UsageError(`sweep ${file}: ${where}: must be true or false; got ${show(value)}`);
@@ -151,7 +151,7 @@ export function loadSweep(file: string, outOverride?: string): Sweep {
   const raw = readFile(file);
   for (const key of Object.keys(raw)) {
     if (!(TOP_KEYS as readonly string[]).includes(key)) {
-      throw new UsageError(`sweep ${file}: unknown key ${JSON.stringify(key)}${didYouMean(key, TOP_KEYS) || ` (keys: ${TOP_KEYS.join(', ')})`}`);
+      throw new UsageError(`sweep ${file}: unknown key ${JSON.stringify(echo(key, 60))}${didYouMean(key, TOP_KEYS) || ` (keys: ${TOP_KEYS.join(', ')})`}`);
     }
   }
   const names = SWEEP_COMMANDS.map((c) => c.name);
