@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readSealed, sealJson } from '../../src/core/atomic-file.js';
 import { environmentFault, EXIT } from '../../src/core/errors.js';
 import { BIN, collapseSync, isOneLineError, mainInProcess, snapshot } from './helpers.js';
 
@@ -137,4 +138,42 @@ test('small things: a JSON null config, figures --only ",", help for no command,
     assert.equal(run.code, EXIT.usage);
     assert.ok(isOneLineError(run.stderr) && run.stderr.length < 500, `${run.stderr.length} characters`);
   }
+});
+
+/** Edit a run's sealed checkpoint and seal it again (a checksum, not a signature: anyone can), marked interrupted. */
+function tamper(dir: string, edit: (state: Record<string, any>) => void): void {
+  const checkpoint = readSealed(join(dir, 'checkpoint.json')) as Record<string, any>;
+  edit(checkpoint.state);
+  writeFileSync(join(dir, 'checkpoint.json'), sealJson(checkpoint));
+  const manifest = readSealed(join(dir, 'manifest.json')) as Record<string, any>;
+  manifest.status = 'interrupted';
+  writeFileSync(join(dir, 'manifest.json'), sealJson(manifest));
+}
+
+test('values read back from a re-sealed checkpoint are range-checked: no mean of 5e303 or z = Infinity', async () => {
+  const linear = join(root, 'tampered-linear');
+  assert.equal((await mainInProcess([...SMALL, '--out', linear])).code, 0);
+  const edits: ((s: Record<string, any>) => void)[] = [
+    (s) => (s.error[0].sum = 5e303 * s.error[0].n), // sumSq stays finite: the variance came out 0, z = Infinity
+    (s) => (s.error[1].sum = -1), // an error is a squared norm
+    (s) => (s.traceGramInverse.sumSq = 0),
+  ];
+  for (const edit of edits) {
+    assert.equal((await mainInProcess([...SMALL, '--out', linear, '--force'])).code, 0);
+    tamper(linear, edit);
+    const resumed = await mainInProcess(['linear', '--resume', linear, '--quiet']);
+    assert.equal(resumed.code, EXIT.usage, resumed.stderr);
+    assert.match(resumed.stderr, /its checkpoint.json does not fit the run in its manifest.json/);
+  }
+  const gaussian = join(root, 'tampered-gaussian');
+  const RUN = ['gaussian', '--samples', '10', '--iterations', '3', '--trials', '50', '--quiet', '--out', gaussian];
+  assert.equal((await mainInProcess(RUN)).code, 0);
+  tamper(gaussian, (s) => {
+    s.trialsDone = 20;
+    for (const series of Object.values(s.moments) as { n: number; sum: number; sumSq: number }[][]) for (const m of series) Object.assign(m, { n: 20, sum: 1e200, sumSq: 1 });
+    for (const name of Object.keys(s.values)) s.values[name] = s.values[name].map(() => new Array(20).fill(1));
+  });
+  const resumed = await mainInProcess(['gaussian', '--resume', gaussian, '--quiet']);
+  assert.equal(resumed.code, EXIT.usage, resumed.stderr);
+  assert.match(resumed.stderr, /its checkpoint.json does not fit the run/);
 });
