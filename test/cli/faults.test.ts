@@ -177,3 +177,14 @@ test('values read back from a re-sealed checkpoint are range-checked: no mean of
   assert.equal(resumed.code, EXIT.usage, resumed.stderr);
   assert.match(resumed.stderr, /its checkpoint.json does not fit the run/);
 });
+
+test('--help wraps its descriptions at 80 columns (the strategy flag pushed them out to column ~100)', async () => {
+  for (const command of ['linear', 'gaussian', 'neural', 'verify', 'sweep', 'worker', 'figures']) {
+    const help = (await mainInProcess([command, '--help'])).stdout;
+    const lines = help.split('\n');
+    assert.ok(lines.length > 5, `${command} --help printed ${help}`);
+    for (const line of lines) assert.ok(line.length <= 80, `${command}: ${line.length} columns: ${line}`);
+    const column = /^ {2}--\S+(?: <[^>]*>)? +/.exec(lines.find((l) => l.startsWith('  --dim') || l.startsWith('  --json') || l.startsWith('  --queue')) ?? '')?.[0].length ?? 0;
+    assert.ok(column > 0 && column <= 40, `${command}: descriptions start at column ${column}`);
+  }
+});

@@ -36,7 +36,7 @@ const DEFAULT_TRIALS = { gaussian: 10_000, kde: 200 } as const;
 
 export const GAUSSIAN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'model', kind: 'enum', default: 'gaussian', choices: GAUSSIAN_MODELS, description: 'gaussian: fit N(μ̂, Σ̂); kde: Gaussian kernel density estimate (Monte Carlo only)' },
-  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: STRATEGY_FORMS.join('|'), description: 'how generation n\'s training pool is formed' },
+  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'dim', kind: 'int', default: 1, min: 1, max: 64, description: 'd, dimension of the data' },
   { flag: 'samples', kind: 'int', default: 100, min: 2, max: 1_000_000, description: 'm, items per data set (≥ dim + 1)' },
   { flag: 'estimator', kind: 'enum', default: 'mle', choices: ['mle', 'unbiased'], description: 'covariance estimator: mle (divide by the pool size) or unbiased' },

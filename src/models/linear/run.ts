@@ -35,7 +35,7 @@ export interface LinearConfig {
 }
 
 export const LINEAR_OPTIONS: readonly OptionSpec[] = [
-  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: STRATEGY_FORMS.join('|'), description: 'how generation n\'s training pool is formed' },
+  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'dim', kind: 'int', default: 10, min: 1, max: 1024, description: 'd, features' },
   { flag: 'samples', kind: 'int', default: 100, min: 3, max: 1_000_000, description: 'T, samples per generation (≥ dim + 2)' },
   { flag: 'noise', kind: 'number', default: 1, above: 0, max: 1e6, description: 'σ², label-noise variance' },

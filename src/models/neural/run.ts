@@ -26,7 +26,7 @@ import type { AnyNeuralFamily } from './toy.js';
 
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'model', kind: 'string', default: 'all', meta: 'lm|vae|diffusion|all', description: 'neural families to run, comma-separated (all: every family)' },
-  { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: STRATEGY_FORMS.join('|'), description: 'strategies, comma-separated; each family runs under each' },
+  { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: 'strategies', description: `strategies, comma-separated (${STRATEGY_FORMS.join(', ')}); each family runs under each` },
   { flag: 'iterations', kind: 'int', min: 1, max: 100, description: 'generations (models fit) per trajectory (default 5; 4 with --quick)' },
   { flag: 'temperature', kind: 'number', above: 0, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3); other families sample at 1' },
   { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute); default: the family\'s' },

@@ -39,8 +39,9 @@ export interface LmSettings extends TransformerConfig {
 /**
  * Quick: d = 32, T = 32, m = 1,200 windows (38k characters) — replace ≈ 450 and accumulate ≈ 1,130 optimiser
  * steps over 4 iterations, measured as two processes side by side: 43 s and 80 s at a load average of 2–4 (370 s and
- * 598 s at 10–19), CE 2.481 → 2.695 → 2.811 → 2.851 (replace) and 2.481 → 2.456 → 2.437 → 2.433 (accumulate); at
- * τ = 0.3, 2.481 → 3.533 → 5.229 → 5.757 and 2.481 → 2.473 → 2.482 → 2.480. Learning rate 6e-3: at this size and
+ * 598 s at 10–19). Held-out CE (seed 0, `collapse neural --quick --model lm`, this code): 2.556 → 2.963 → 2.973 →
+ * 2.976 (replace) and 2.556 → 2.511 → 2.484 → 2.477 (accumulate); at τ = 0.3 (--temperature 0.3), 2.556 → 3.659 →
+ * 5.664 → 5.792 and 2.556 → 2.505 → 2.495 → 2.504. Learning rate 6e-3: at this size and
  * ~100 steps a fit, 6e-3 and 1.2e-2 beat 3e-3 (held-out CE 2.46 vs 2.53, measured).
  * Full: d = 64, T = 64, the notes' measured configuration (~107k parameters, ~8.5k trained tok/s at 3e-3 on a quiet
  * machine), m = 2,800 windows (179k characters). Measured at a load average of ~12 (so 3–5× slow): replace
