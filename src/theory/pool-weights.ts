@@ -111,7 +111,11 @@ export function noiseFactorsNumeric(strategy: PoolStrategy, iterations: number):
   return numericFactors(strategy, iterations).factors;
 }
 
-/** Which arithmetic noiseFactorsNumeric used for this strategy and length. */
+/**
+ * Which arithmetic noiseFactorsNumeric used for this strategy and length (exact, or intervals and their width).
+ * @source Gerstgrasser et al. 2024, arXiv:2404.01413, Theorems 1 and 2 (the quantity whose arithmetic this reports)
+ * @proof proofs/linear-fixed-design.md#P2
+ */
 export function noiseFactorsArithmetic(strategy: PoolStrategy, iterations: number): FactorArithmetic {
   return numericFactors(strategy, iterations).arithmetic;
 }
