@@ -5,14 +5,18 @@ import { compileWeights } from './weights-expression.js';
 
 /** At most this many characters of the user's expression are echoed in an error. */
 const ECHO = 80;
+/** Normalised weights kept per strategy (all pools up to n ≈ 450). */
+const CACHED = 100_000;
 
 /** Custom pool weights a(n, i) over generations i = 1..n, from a math expression, normalised per fit. */
 export function customWeights(argument: string): PoolStrategy {
   const shown = argument.length > ECHO ? `${argument.slice(0, ECHO)}…` : argument;
   const usage = (why: string) => new UsageError(`--strategy weights:<expr> ${why}; got ${JSON.stringify(`weights:${shown}`)}`);
   const weight = compileWeights(argument, usage);
-  // a weighting is a fixed function of n (the whitelist admits nothing random), so each pool is computed once
+  // a weighting is a fixed function of n (the whitelist admits nothing random), so a pool computed (by the check
+  // before the run, the plan, the theory) is kept; at most CACHED weights, as big rationals can take KBs each
   const pools = new Map<number, Fraction[]>();
+  let cached = 0;
   return {
     name: `weights:${argument}`,
     description: `custom pool weights a(n, i) = ${argument} over generations i ≤ n, normalised per fit`,
@@ -27,7 +31,10 @@ export function customWeights(argument: string): PoolStrategy {
       const total = raw.reduce((sum, w) => sum.add(w), fraction(0));
       if (Number(total.n) === 0) throw usage(`gives weight 0 to every generation at n=${n}`);
       const pool = raw.map((w) => w.div(total));
-      pools.set(n, pool);
+      if (cached + n <= CACHED) {
+        pools.set(n, pool);
+        cached += n;
+      }
       return pool;
     },
   };
