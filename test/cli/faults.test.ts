@@ -188,3 +188,10 @@ test('--help wraps its descriptions at 80 columns (the strategy flag pushed them
     assert.ok(column > 0 && column <= 40, `${command}: descriptions start at column ${column}`);
   }
 });
+
+test('the theory line says whether it is exact rationals or certified float64 intervals', async () => {
+  const run = async (strategy: string, iterations: string) =>
+    JSON.parse((await mainInProcess(['linear', '--strategy', strategy, '--iterations', iterations, '--trials', '100', '--dim', '2', '--samples', '6', '--backend', 'cpu', '--json'])).stdout).theoryFormula as string;
+  assert.match(await run('weights:exp(-(n-i)/3)', '100'), /float64 intervals certified to hold the exact value, relative half-width ≤ \d\.\de-1[34]/);
+  assert.match(await run('window:3', '20'), /\(exact rationals, rounded once to float64\)$/);
+});

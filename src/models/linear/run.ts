@@ -169,7 +169,7 @@ const FORMULAS: Record<string, string> = {
 
 /** The fixed-design formula and how its Σ_j b_{n,j}² were computed: exact rationals, or certified float64 intervals. */
 function fixedDesignFormula(run: LinearRun): string {
-  const formula = FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}², b from the exact pool-weight recursion';
+  const formula = FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}², b from the pool-weight recursion';
   const arithmetic = noiseFactorsArithmetic(run.strategy, run.iterations);
   return arithmetic.method === 'exact'
     ? `${formula} (exact rationals, rounded once to float64)`
