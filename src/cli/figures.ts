@@ -1,5 +1,5 @@
 /** `collapse figures`: the figure gallery (HTML, PNG, SVG, CSV, JSON and index.html) in one directory. */
-import { UsageError } from '../core/errors.js';
+import { echo, UsageError } from '../core/errors.js';
 import { readManifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { didYouMean } from '../core/suggest.js';
@@ -30,8 +30,9 @@ function selectFigures(only: string | undefined): readonly Figure[] {
   if (only === undefined) return FIGURES;
   const ids = FIGURES.map((f) => f.id);
   const wanted = only.split(',').map((s) => s.trim()).filter(Boolean);
+  if (wanted.length === 0) throw new UsageError(`--only needs at least one figure id (${ids.join(', ')}); got ${JSON.stringify(echo(only))}`);
   for (const id of wanted) {
-    if (!ids.includes(id)) throw new UsageError(`--only must name figures among ${ids.join(', ')}; got ${JSON.stringify(id)}${didYouMean(id, ids)}`);
+    if (!ids.includes(id)) throw new UsageError(`--only must name figures among ${ids.join(', ')}; got ${JSON.stringify(echo(id))}${didYouMean(id, ids)}`);
   }
   return FIGURES.filter((f) => wanted.includes(f.id));
 }

@@ -3,15 +3,15 @@
  * it: the moments after whole chunks, with trial counts that must add up for this configuration.
  */
 import { UsageError } from '../core/errors.js';
+import { plausibleMoments } from '../core/stats.js';
 import type { LinearConfig } from '../models/linear/run.js';
 import type { MomentsState, MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const count = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 
-function moments(x: unknown, n: number): x is MomentsState {
-  return isObject(x) && x.n === n && typeof x.sum === 'number' && typeof x.sumSq === 'number' && Number.isFinite(x.sum) && Number.isFinite(x.sumSq) && x.sumSq >= 0;
-}
+/** Moments of n trials that real numbers could have given (errors and traces are ≥ 0: `nonNegative`). */
+const moments = (x: unknown, n: number, nonNegative = false): x is MomentsState => plausibleMoments(x, n, nonNegative);
 
 /** The checkpoint state if it fits `config`, else a one-line UsageError naming the run directory. */
 export function linearCheckpointState(state: unknown, config: LinearConfig, dir: string): MonteCarloCheckpoint {
@@ -21,11 +21,11 @@ export function linearCheckpointState(state: unknown, config: LinearConfig, dir:
   if (!count(chunksDone) || chunksDone < 1 || !count(chunkTrials) || chunkTrials < 1 || chunkTrials > config.trials) throw bad('chunk counts');
   if ((chunksDone - 1) * chunkTrials >= config.trials) throw bad(`${chunksDone} chunks of ${chunkTrials} trials exceed ${config.trials} trials`);
   const trials = Math.min(config.trials, chunksDone * chunkTrials);
-  if (!Array.isArray(error) || error.length !== config.iterations || !error.every((m) => moments(m, trials))) throw bad('per-iteration errors');
+  if (!Array.isArray(error) || error.length !== config.iterations || !error.every((m) => moments(m, trials, true))) throw bad('per-iteration errors');
   if (conditionalResidual !== null && (!Array.isArray(conditionalResidual) || conditionalResidual.length !== config.iterations || !conditionalResidual.every((m) => moments(m, trials)))) {
     throw bad('conditional residuals');
   }
-  if (!moments(traceGramInverse, trials)) throw bad('tr((XᵀX)⁻¹) moments');
+  if (!moments(traceGramInverse, trials, true)) throw bad('tr((XᵀX)⁻¹) moments');
   return state as unknown as MonteCarloCheckpoint;
 }
 

@@ -6,6 +6,7 @@
  */
 import { withConfigFile } from '../core/config-file.js';
 import { UsageError } from '../core/errors.js';
+import { plausibleMoments } from '../core/stats.js';
 import { inspectRun, preflightOut, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import type { TrialOptions, TrialsCheckpoint } from '../loop/generation-loop.js';
@@ -30,8 +31,8 @@ export interface LoopCommandSpec<Config extends { trials: number; iterations: nu
 
 const pathFlag = (flag: 'out' | 'config' | 'resume', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
 
-const isSums = (x: unknown, n: number) =>
-  Array.isArray(x) && x.every((m) => m !== null && typeof m === 'object' && m.n === n && Number.isFinite(m.sum) && Number.isFinite(m.sumSq));
+/** Per-iteration moments of n trials that real numbers could have given (finite, a variance ≥ 0). */
+const isSums = (x: unknown, n: number) => Array.isArray(x) && x.every((m) => plausibleMoments(m, n));
 
 /** The stored trials state, checked against the configuration before a resume trusts it. */
 export function trialsState(state: unknown, config: { trials: number; iterations: number }, dir: string): TrialsCheckpoint {

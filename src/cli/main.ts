@@ -1,7 +1,8 @@
 /** The `collapse` command line: one file per command; here the parser, and error classes mapped to exit codes. */
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, NumericError, UsageError } from '../core/errors.js';
+import { echo, environmentFault, EXIT, NumericError, UsageError } from '../core/errors.js';
 import { packageVersion } from '../core/provenance.js';
+import { didYouMean } from '../core/suggest.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
 import { LINEAR_OPTIONS } from '../models/linear/run.js';
 import { Interrupted } from './interrupt.js';
@@ -50,7 +51,25 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 
 type Handler = (flags: Record<string, unknown>) => Promise<number>;
 
+let pipeWatched = false;
+/**
+ * `collapse … | head -1`: once the reader is gone, a write fails with EPIPE (an 'error' event, or an exception out of
+ * the next write): stop quietly, as Unix tools do, instead of a stack trace. Files are written atomically, so a run
+ * directory is left as a killed run leaves it (resumable).
+ */
+function exitQuietlyOnBrokenPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT.ok);
+      throw error;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnBrokenPipe();
   let code: number = EXIT.ok;
   let debug = argv.includes('--debug');
   const program = new Command('collapse')
@@ -90,6 +109,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(program.helpInformation());
       return EXIT.ok;
     }
+    const names = program.commands.map((c) => c.name());
+    if (argv[0] === 'help' && argv.length > 1 && !names.includes(argv[1])) {
+      // commander prints nothing and exits 0 here
+      throw new UsageError(`help: no command ${JSON.stringify(echo(argv[1], 40))}; commands: ${names.join(', ')}${didYouMean(argv[1], names)}`);
+    }
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {
@@ -98,12 +122,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Messages may quote user input (paths, values): keep the promise of one line on stderr. */
-const oneLine = (text: string) => text.replace(/\s*[\r\n]+\s*/g, ' ');
+const oneLine = (text: string) => echo(text.replace(/\s*[\r\n]+\s*/g, ' '), 2000);
 
 function report(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-    const text = error.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)").split('\n')[0];
+    const text = echo(error.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)").split('\n')[0], 300);
     process.stderr.write(`collapse: ${text}\n`);
     return EXIT.usage;
   }
@@ -118,6 +142,12 @@ function report(error: unknown, debug: boolean): number {
   if (error instanceof Interrupted) {
     process.stderr.write('collapse: interrupted\n');
     return error.exitCode;
+  }
+  if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') process.exit(EXIT.ok); // see exitQuietlyOnBrokenPipe
+  const fault = environmentFault(error);
+  if (fault !== null) {
+    process.stderr.write(`collapse: ${oneLine(fault)}\n`);
+    return EXIT.environment;
   }
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   process.stderr.write(debug && error instanceof Error ? `${error.stack}\n` : `collapse: internal error: ${message} (rerun with --debug for the stack)\n`);

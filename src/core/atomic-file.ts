@@ -5,8 +5,8 @@
  * hand-mangled file is detected instead of being read as different numbers.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** fsync a directory so a rename in it survives a power cut (a no-op where directories cannot be opened). */
 export function fsyncDir(dir: string): void {
@@ -18,6 +18,25 @@ export function fsyncDir(dir: string): void {
     // some platforms cannot fsync a directory; the rename is still atomic
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time from the nearest existing ancestor, so each failure is the errno of the level that
+ * failed (ENOTDIR for a file in the way, EACCES, EROFS); Node's recursive mkdir can spin forever under /proc.
+ */
+export function makeDirectory(path: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(path); !existsSync(at); at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // made by a racing run: fine
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UsageError } from './errors.js';
+import { echo, UsageError } from './errors.js';
 import { parseOption, type OptionSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -14,16 +14,24 @@ export const INVOCATION_FLAGS = ['out', 'force', 'quiet', 'json', 'debug', 'conf
 
 const firstLine = (text: string) => text.split('\n')[0].trim().replace(/:$/, '');
 
+/**
+ * What a value is, for an error line. A string is quoted only when short: a --config that is a symlink to a system
+ * file parses as one long string, and the error must not print the file.
+ */
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return value.length <= 40 && !value.includes('\n') ? JSON.stringify(value) : `a text of ${value.length} characters`;
+  return echo(String(value), 40);
 }
+
+/** Whether a YAML text holds no document at all (blank lines, comments, markers): an empty config. */
+const emptyYaml = (text: string) => text.split('\n').every((line) => /^\s*(#.*)?$/.test(line) || /^(---|\.\.\.)\s*$/.test(line));
 
 /** Read FILE into a plain mapping, or throw one line. */
 function readMapping(file: string): Record<string, unknown> {
-  const where = `--config ${file}`;
+  const where = `--config ${echo(file)}`;
   const ext = extname(file).toLowerCase();
   if (!['.json', '.yaml', '.yml'].includes(ext)) throw new UsageError(`${where}: use a .json, .yaml or .yml file (the extension picks the parser)`);
   let text: string;
@@ -37,10 +45,10 @@ function readMapping(file: string): Record<string, unknown> {
   try {
     value = ext === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: false, logLevel: 'error' });
   } catch (error) {
-    throw new UsageError(`${where}: not valid ${ext === '.json' ? 'JSON' : 'YAML'} (${firstLine((error as Error).message)})`);
+    throw new UsageError(`${where}: not valid ${ext === '.json' ? 'JSON' : 'YAML'} (${echo(firstLine((error as Error).message), 80)})`);
   }
-  if (value === null || value === undefined) return {}; // an empty YAML document
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  if ((value === null || value === undefined) && ext !== '.json' && emptyYaml(text)) return {}; // an empty YAML document
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UsageError(`${where}: must hold a mapping of option names to values; got ${describeType(value)}`);
   }
   return value as Record<string, unknown>;
@@ -67,7 +75,7 @@ export function loadConfigFile(file: string, specs: readonly OptionSpec[], comma
         throw new UsageError(`--config ${file}: ${key} is not part of a run's configuration; pass --${key} on the command line`);
       }
       const hint = didYouMean(key, names) || ` (keys of collapse ${command}: ${names.join(', ')})`;
-      throw new UsageError(`--config ${file}: unknown key ${JSON.stringify(key)}${hint}`);
+      throw new UsageError(`--config ${file}: unknown key ${JSON.stringify(echo(key, 60))}${hint}`);
     }
     if (spec.kind === 'boolean') {
       if (typeof value !== 'boolean') throw new UsageError(`--config ${file}: ${key} must be true or false; got ${describeType(value)}`);

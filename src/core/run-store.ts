@@ -12,10 +12,10 @@
  * bytes: a damaged manifest or checkpoint is refused with one line, never read as other numbers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readSealed, SealError, sealJson, writeFileAtomic } from './atomic-file.js';
+import { makeDirectory, readSealed, SealError, sealJson, writeFileAtomic } from './atomic-file.js';
 import { UsageError } from './errors.js';
 import { acquireLock, assertUnlocked, isLockEntry, type Lock } from './lock.js';
 import { gitState, packageVersion } from './provenance.js';
@@ -94,6 +94,25 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const entries = (dir: string) => readdirSync(dir).filter((name) => !isLockEntry(name));
 const now = () => new Date().toISOString();
 
+/**
+ * Whether DIR holds a collapse run: a manifest.json that is a JSON object of format collapse-run (a damaged seal
+ * still counts: the directory is ours). --force clears nothing else, so a mistyped --out never costs a user's files.
+ */
+function holdsRun(path: string): boolean {
+  try {
+    const value: unknown = JSON.parse(readFileSync(join(path, MANIFEST_FILE), 'utf8'));
+    return isObject(value) && value.format === 'collapse-run';
+  } catch {
+    return false;
+  }
+}
+
+function refuseForeign(dir: string, path: string): void {
+  if (entries(path).length > 0 && !holdsRun(path)) {
+    throw new UsageError(`--out ${dir} is not empty and is not a collapse run directory (no ${MANIFEST_FILE}); --force replaces only a run directory or an empty one, so nothing was deleted: choose another --out`);
+  }
+}
+
 /** Read-only checks before any work: a live lock, a file in the way, a non-empty directory without --force. */
 export function preflightOut(dir: string, force: boolean): void {
   const path = resolve(dir);
@@ -105,6 +124,7 @@ export function preflightOut(dir: string, force: boolean): void {
     const hint = manifest && manifest.status !== 'complete' ? ` (or --resume ${dir} to continue its ${manifest.status} run)` : '';
     throw new UsageError(`--out ${dir} exists and is not empty; pass --force to replace it${hint}`);
   }
+  if (force) refuseForeign(dir, path);
 }
 
 function tryManifest(dir: string): Manifest | null {
@@ -192,11 +212,12 @@ export class RunStore {
   static create(dir: string, force: boolean, run: NewRun): RunStore {
     preflightOut(dir, force);
     const path = resolve(dir);
-    mkdirSync(path, { recursive: true });
+    makeDirectory(path);
     const lock = acquireLock(path, run.command);
     try {
       const old = entries(path);
       if (old.length > 0 && !force) throw new UsageError(`--out ${dir} exists and is not empty; pass --force to replace it`);
+      refuseForeign(dir, path); // again under the lock, right before anything is deleted
       for (const name of old) rmSync(join(path, name), { recursive: true, force: true });
       const git = gitState();
       const manifest: Manifest = {

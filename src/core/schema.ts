@@ -2,7 +2,7 @@
  * One declaration per option (C9): its type, default, range and one-line description. The same declaration builds
  * the CLI flags and --help, validates flag values with a one-line error, and is echoed in result JSON.
  */
-import { UsageError } from './errors.js';
+import { echo, UsageError } from './errors.js';
 
 interface Base {
   /** the long flag without dashes, e.g. 'dim' */
@@ -43,7 +43,7 @@ export type OptionSpec = IntOption | NumberOption | EnumOption | StringOption | 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function show(raw: unknown): string {
-  return typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
+  return typeof raw === 'string' ? JSON.stringify(echo(raw, 80)) : echo(String(raw), 80);
 }
 
 /** Parse one raw flag value (a string from the command line, or a value from code) against its declaration. */

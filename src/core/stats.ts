@@ -37,6 +37,21 @@ export class Moments {
 }
 
 /**
+ * Whether stored moments {n, sum, sumSq} could come from n real observations (`nonNegative`: of a quantity ≥ 0):
+ * finite sums, and sum² ≤ n·sumSq (a variance ≥ 0), all without overflow. A checkpoint is sealed with a checksum,
+ * not a signature, so an edited and re-sealed one must not turn into a mean of 5e303 with z = Infinity.
+ */
+export function plausibleMoments(x: unknown, n: number, nonNegative = false): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  const { n: count, sum, sumSq } = x as Record<string, unknown>;
+  if (count !== n || typeof sum !== 'number' || typeof sumSq !== 'number') return false;
+  if (!Number.isFinite(sum) || !Number.isFinite(sumSq) || sumSq < 0 || (nonNegative && sum < 0)) return false;
+  const square = sum * sum;
+  const bound = n * sumSq;
+  return Number.isFinite(square) && Number.isFinite(bound) && square <= bound * (1 + 1e-9) + Number.MIN_VALUE;
+}
+
+/**
  * Φ⁻¹(p), the standard normal quantile: Acklam's rational approximation (relative error 1.15e-9) polished by one
  * Halley step on erfc, which brings it to ~1e-15 relative; the upper half by symmetry, Φ⁻¹(p) = −Φ⁻¹(1 − p).
  */

@@ -1,5 +1,6 @@
 /** " (did you mean 'x'?)" when `word` is within edit distance 2 of a candidate, else "". */
 export function didYouMean(word: string, candidates: readonly string[]): string {
+  if (word.length > 64) return ''; // no option name is that long, and the distance costs |word|·|candidate|
   let best = '';
   let bestDistance = 3;
   for (const candidate of candidates) {

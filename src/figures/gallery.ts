@@ -69,11 +69,11 @@ export interface GalleryReport {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Open the gallery's run directory: a new one, or (resume) the interrupted one with the figures it had made. */
-function openGallery(options: GalleryOptions): { store: RunStore; done: Map<string, DoneFigure> } {
+function openGallery(options: GalleryOptions): { store: RunStore; done: Map<string, DoneFigure>; backend: string | null } {
   const config = galleryConfig(options);
   if (!options.resume) {
     const store = RunStore.create(options.out, options.force, { command: 'figures', config, seed: options.seed, backend: null, backendReason: null });
-    return { store, done: new Map() };
+    return { store, done: new Map(), backend: null };
   }
   const check = (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
     if (canonicalJson(manifest.config) !== canonicalJson(config)) {
@@ -84,19 +84,22 @@ function openGallery(options: GalleryOptions): { store: RunStore; done: Map<stri
     if (typeof figures !== 'object' || !Object.entries(figures).every(([id, f]) => known.has(id) && typeof f?.seconds === 'number' && (f.output !== undefined || typeof f.skipped === 'string'))) {
       throw new UsageError(`--resume ${options.out}: its ${CHECKPOINT_FILE} does not fit the gallery in its manifest.json; nothing was changed`);
     }
+    // the backend the figures made before the interruption ran on (this segment may select none)
+    const backend = (checkpoint?.state as { backend?: unknown } | null)?.backend ?? null;
+    if (backend !== null && typeof backend !== 'string') throw new UsageError(`--resume ${options.out}: its ${CHECKPOINT_FILE} does not fit the gallery in its manifest.json; nothing was changed`);
     const done = new Map(Object.entries(figures));
-    return { resumedFrom: `${done.size} of ${options.figures.length} figures made`, checked: done };
+    return { resumedFrom: `${done.size} of ${options.figures.length} figures made`, checked: { done, backend } };
   };
   const { store, checked } = RunStore.resume(options.out, 'figures', check);
-  return { store, done: checked };
+  return { store, ...checked };
 }
 
 export async function makeGallery(options: GalleryOptions): Promise<GalleryReport> {
   const log = options.log ?? (() => undefined);
   if (!options.resume) preflightOut(options.out, options.force); // refuse before any work
-  const { store, done } = openGallery(options);
+  const { store, done, backend } = openGallery(options);
   try {
-    const report = await buildGallery(options, store, done, log);
+    const report = await buildGallery(options, store, done, backend, log);
     rmSync(store.path(CHECKPOINT_FILE), { force: true }); // every figure is in the pages now
     store.finish('complete');
     return report;
@@ -107,9 +110,10 @@ export async function makeGallery(options: GalleryOptions): Promise<GalleryRepor
   }
 }
 
-async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<string, DoneFigure>, log: (line: string) => void): Promise<GalleryReport> {
+async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<string, DoneFigure>, priorBackend: string | null, log: (line: string) => void): Promise<GalleryReport> {
   const started = performance.now();
   const held: { backend: Backend | null } = { backend: null };
+  const backendName = () => held.backend?.name ?? priorBackend;
   const context: FigureContext = {
     quick: options.quick,
     seed: options.seed,
@@ -147,7 +151,7 @@ async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<
         made.push({ figure, output: result, seconds });
         done.set(figure.id, { output: result, seconds });
       }
-      store.saveCheckpoint({ figures: Object.fromEntries(done) }, [...done.values()].reduce((sum, f) => sum + f.seconds, 0));
+      store.saveCheckpoint({ figures: Object.fromEntries(done), backend: backendName() }, [...done.values()].reduce((sum, f) => sum + f.seconds, 0));
     }
   } finally {
     await held.backend?.destroy();
@@ -199,9 +203,9 @@ async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<
     reports.push({ id: figure.id, title: figure.title, seconds, files: names, traces: output.figure.data.length });
   }
   const seconds = (performance.now() - started) / 1000;
-  const env = environment({ backend: held.backend?.name ?? null, imagesSkipped });
+  const env = environment({ backend: backendName(), imagesSkipped });
   files.set('index.html', galleryHtml(entries, { command: options.command, date: String(env.date), version: String(env.version), imagesSkipped, seconds }));
-  const report: GalleryReport = { out: options.out, seconds, backend: held.backend?.name ?? null, imagesSkipped, figures: reports };
+  const report: GalleryReport = { out: options.out, seconds, backend: backendName(), imagesSkipped, figures: reports };
   files.set('gallery.json', JSON.stringify({ ...report, command: options.command, quick: options.quick, seed: options.seed, environment: env }, null, 2) + '\n');
   for (const [name, content] of files) store.writeText(name, content);
   return report;

@@ -1,5 +1,5 @@
 /** The strategy list: one line per strategy (C1). Add a file and a line here to add a strategy. */
-import { UsageError } from '../core/errors.js';
+import { echo, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { accumulate } from './accumulate.js';
 import { accumulateSubsample } from './accumulate-subsample.js';
@@ -11,7 +11,7 @@ import type { PoolStrategy } from './strategy.js';
 import { window } from './window.js';
 
 export type { PoolStrategy } from './strategy.js';
-export { dataPlan, sourceOf, uniformRange, type DataPlan } from './strategy.js';
+export { checkPoolWeights, dataPlan, sourceOf, uniformRange, type DataPlan } from './strategy.js';
 
 /** Strategies without a parameter, by name. */
 export const STRATEGIES: Readonly<Record<string, PoolStrategy>> = {
@@ -55,16 +55,16 @@ export function parseStrategy(text: unknown): PoolStrategy {
 function resolve(text: unknown): PoolStrategy {
   const forms = STRATEGY_FORMS.join(', ');
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new UsageError(`--strategy must be one of ${forms}; got ${JSON.stringify(text)}`);
+    throw new UsageError(`--strategy must be one of ${forms}; got ${typeof text === 'string' ? JSON.stringify(text) : echo(String(text), 40)}`);
   }
-  const fixed = STRATEGIES[text];
-  if (fixed) return fixed;
+  // own names only: 'toString', '__proto__' or 'constructor' are Object's, not strategies
+  if (Object.hasOwn(STRATEGIES, text)) return STRATEGIES[text];
   const colon = text.indexOf(':');
   const head = colon < 0 ? text : text.slice(0, colon);
-  const family = PARAMETERISED[head];
-  if (family) {
-    if (colon < 0 || colon === text.length - 1) throw new UsageError(`--strategy ${head} needs an argument: ${family.usage}; got ${JSON.stringify(text)}`);
+  if (Object.hasOwn(PARAMETERISED, head)) {
+    const family = PARAMETERISED[head];
+    if (colon < 0 || colon === text.length - 1) throw new UsageError(`--strategy ${head} needs an argument: ${family.usage}; got ${JSON.stringify(echo(text, 80))}`);
     return family.make(text.slice(colon + 1));
   }
-  throw new UsageError(`--strategy must be one of ${forms}; got ${JSON.stringify(text)}${didYouMean(head, [...Object.keys(STRATEGIES), ...Object.keys(PARAMETERISED)])}`);
+  throw new UsageError(`--strategy must be one of ${forms}; got ${JSON.stringify(echo(text, 80))}${didYouMean(head, [...Object.keys(STRATEGIES), ...Object.keys(PARAMETERISED)])}`);
 }

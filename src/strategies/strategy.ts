@@ -58,6 +58,20 @@ export function dataPlan(strategy: PoolStrategy, iterations: number): DataPlan {
   return { sources, added };
 }
 
+/**
+ * Evaluate every pool's weights of a run of `iterations` steps: weights:<expr> errors (a negative weight, an
+ * expression that fails at some n) surface here, before a run directory is created, not mid-run.
+ */
+export function checkPoolWeights(strategy: PoolStrategy, iterations: number): void {
+  const { added } = dataPlan(strategy, iterations);
+  let sets = 0;
+  for (let n = 1; n <= iterations; n++) {
+    sets += added[n - 1].length;
+    const weights = strategy.poolWeights(n);
+    if (weights.length !== sets) throw new Error(`${strategy.name}: pool ${n} weighs ${weights.length} data sets, but ${sets} exist`);
+  }
+}
+
 /** The model that labels data set g under `strategy` (0 = real data). */
 export function sourceOf(strategy: PoolStrategy, g: number): number {
   return dataPlan(strategy, g).sources[g - 1];

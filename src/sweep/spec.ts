@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { INVOCATION_FLAGS } from '../core/config-file.js';
-import { UsageError } from '../core/errors.js';
+import { echo, UsageError } from '../core/errors.js';
 import { canonicalJson } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { didYouMean } from '../core/suggest.js';
@@ -57,14 +57,7 @@ export interface Sweep {
 
 export type Scalar = string | number | boolean;
 const isMapping = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-/** A value as an error names it, cut short: a job off a queue may carry anything, of any size. */
-const show = (x: unknown) => {
-  if (x === undefined) return 'nothing';
-  if (isMapping(x)) return 'a mapping';
-  if (Array.isArray(x)) return 'a list';
-  const text = JSON.stringify(x) ?? String(x);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
-};
+const show = (x: unknown) => (x === undefined ? 'nothing' : isMapping(x) ? 'a mapping' : Array.isArray(x) ? 'a list' : echo(JSON.stringify(x), 80));
 
 export const cellId = (command: string, config: Record<string, unknown>) =>
   createHash('sha256').update(canonicalJson({ command, config })).digest('hex').slice(0, 16);
@@ -109,7 +102,7 @@ export function checkOption(prefix: string, where: string, command: SweepCommand
     if ((INVOCATION_FLAGS as readonly string[]).includes(key)) {
       throw new UsageError(`${prefix}: ${where}: ${key} is set by the sweep for each cell, not in the file`);
     }
-    throw new UsageError(`${prefix}: ${where}: unknown option ${show(key)} of collapse ${command.name}${didYouMean(key, names) || ` (options: ${names.join(', ')})`}`);
+    throw new UsageError(`${prefix}: ${where}: unknown option ${JSON.stringify(echo(key, 60))} of collapse ${command.name}${didYouMean(key, names) || ` (options: ${names.join(', ')})`}`);
   }
   if (spec.kind === 'boolean') {
     if (typeof value !== 'boolean') throw new UsageError(`${prefix}: ${where}: must be true or false; got ${show(value)}`);
@@ -174,7 +167,7 @@ export function loadSweep(file: string, outOverride?: string): Sweep {
   const raw = readFile(file);
   for (const key of Object.keys(raw)) {
     if (!(TOP_KEYS as readonly string[]).includes(key)) {
-      throw new UsageError(`sweep ${file}: unknown key ${JSON.stringify(key)}${didYouMean(key, TOP_KEYS) || ` (keys: ${TOP_KEYS.join(', ')})`}`);
+      throw new UsageError(`sweep ${file}: unknown key ${JSON.stringify(echo(key, 60))}${didYouMean(key, TOP_KEYS) || ` (keys: ${TOP_KEYS.join(', ')})`}`);
     }
   }
   const names = SWEEP_COMMANDS.map((c) => c.name);
@@ -199,9 +192,11 @@ export function loadSweep(file: string, outOverride?: string): Sweep {
   if (seeds && ('seed' in base || axes.some(([k]) => k === 'seed') || extra.some((c) => 'seed' in c))) {
     throw new UsageError(`sweep ${file}: seeds and an option seed both set the seed; keep one`);
   }
-  const rows = [...(axes.length > 0 || extra.length === 0 ? product(axes) : []), ...extra].map((row) => ({ ...base, ...row }));
-  const total = rows.length * (seeds?.length ?? 1);
-  if (total > MAX_CELLS) throw new UsageError(`sweep ${file}: the grid has ${total} cells; at most ${MAX_CELLS} (split it into several sweeps)`);
+  // counted before anything is expanded: 5 keys × 60 values would be 7.8·10^8 rows (minutes, then a heap crash)
+  const gridRows = axes.length > 0 || extra.length === 0 ? axes.reduce((count, [, values]) => count * values.length, 1) : 0;
+  const total = (gridRows + extra.length) * (seeds?.length ?? 1);
+  if (total > MAX_CELLS) throw new UsageError(`sweep ${file}: the grid has ${Number.isSafeInteger(total) ? total : total.toExponential(2)} cells; at most ${MAX_CELLS} (split it into several sweeps)`);
+  const rows = [...(gridRows > 0 ? product(axes) : []), ...extra].map((row) => ({ ...base, ...row }));
   const root = resolve(out);
   const cells = new Map<string, Cell>();
   for (const row of rows) {

@@ -67,3 +67,39 @@ test('gaussian --resume refuses a complete run and a changed option with one lin
     assert.ok(isOneLineError(run.stderr), run.stderr);
   }
 });
+
+const KDE = ['gaussian', '--model', 'kde', '--samples', '40', '--iterations', '6', '--trials', '300', '--seed', '2', '--quiet'];
+
+test('a kde run stopped with SIGTERM resumes (it was refused: "--estimator and --variance apply to --model gaussian") and matches', async () => {
+  const straight = join(root, 'kde-reference');
+  assert.equal(collapseSync([...KDE, '--out', straight]).code, 0);
+  const dir = join(root, 'kde-terminated');
+  const { child, done } = collapseAsync([...KDE, '--out', dir], OFTEN);
+  await waitFor(() => trialsDone(dir) > 0, 'a checkpoint');
+  child.kill('SIGTERM');
+  const outcome = await done;
+  if (outcome.code === 0) return; // finished before the signal landed: nothing to resume
+  assert.equal(outcome.code, 143, outcome.stderr);
+  const resumed = collapseSync(['gaussian', '--resume', dir, '--quiet']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepStrictEqual(results(dir), results(straight));
+  // only the defaults a kde config stores are accepted beside --model kde
+  const other = collapseSync([...KDE, '--estimator', 'unbiased']);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /--estimator and --variance apply to --model gaussian/);
+});
+
+test('a kde at --samples 1000000 stops on SIGTERM within seconds and its manifest says interrupted', async () => {
+  // one held-out evaluation here is ~10^10 kernel terms (minutes): it used to ignore SIGINT/SIGTERM until done
+  const dir = join(root, 'kde-large');
+  const args = ['gaussian', '--model', 'kde', '--samples', '1000000', '--iterations', '2', '--trials', '2', '--test-samples', '10000', '--quiet', '--out', dir];
+  const { child, done } = collapseAsync(args);
+  await waitFor(() => existsSync(join(dir, 'manifest.json')), 'the run directory');
+  await sleep(1500); // into the first evaluation
+  const sent = performance.now();
+  child.kill('SIGTERM');
+  const outcome = await done;
+  assert.equal(outcome.code, 143, outcome.stderr);
+  assert.ok(performance.now() - sent < 30_000, 'stopped long before the evaluation could have finished');
+  assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'interrupted');
+});

@@ -69,6 +69,10 @@ test('RunStore: refuses a non-empty directory without force, clears it with forc
   const run = { command: 'linear', config: { dim: 3 }, seed: 1, backend: 'cpu', backendReason: 'requested' };
   assert.throws(() => RunStore.create(dir, false, run), /exists and is not empty; pass --force to replace it/);
   assert.equal(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'precious');
+  // --force clears only a run directory (or an empty one): a user's files are never deleted
+  assert.throws(() => RunStore.create(dir, true, run), /is not a collapse run directory \(no manifest.json\); --force replaces only a run directory or an empty one, so nothing was deleted/);
+  assert.equal(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'precious');
+  writeFileSync(join(dir, 'manifest.json'), '{"sha256":"00","format":"collapse-run"}'); // a damaged run manifest is still a run
   const store = RunStore.create(dir, true, run);
   assert.deepEqual(readdirSync(dir).sort(), ['.lock', 'manifest.json']);
   store.saveCheckpoint({ step: 1 }, 0.5);

@@ -104,6 +104,24 @@ test(`a grid of more than ${MAX_CELLS} cells is refused before expanding it`, ()
   assert.equal(loadSweep(file({ command: 'linear', base: { samples: 200 }, grid: { dim: Array.from({ length: 101 }, (_, i) => i + 1) } })).cells.length, 101);
 });
 
+test('the cell count is checked before the grid is expanded: 5 keys × 60 values is refused at once', () => {
+  const sixty = (from: number) => Array.from({ length: 60 }, (_, i) => from + i);
+  const huge = { command: 'linear', grid: { dim: sixty(1), samples: sixty(100), iterations: sixty(1), trials: sixty(100), noise: sixty(1) } };
+  // expanded first, this built 7.8·10^8 rows (105 s, 4.7 GB) and crashed the V8 heap
+  assert.throws(() => loadSweep(file(huge)), (e: Error) => e instanceof UsageError && /the grid has 777600000 cells; at most 10000/.test(e.message));
+  assert.throws(() => loadSweep(file({ ...huge, seeds: 10_000 })), /the grid has 7776000000000 cells/);
+});
+
+test('names of Object\'s prototype as a strategy in a grid are one-line errors naming the cell', () => {
+  for (const strategy of ['toString', '__proto__:1', 'constructor:1', 'valueOf:1', 'hasOwnProperty']) {
+    assert.throws(
+      () => loadSweep(file({ command: 'gaussian', grid: { strategy: ['replace', strategy] } })),
+      (e: Error) => e instanceof UsageError && e.message.includes(`cell {strategy: ${strategy}}: --strategy must be one of`) && !e.message.includes('\n'),
+      strategy,
+    );
+  }
+});
+
 test('the example sweeps/paper-linear-slice.yaml: 8 cells of the paper grid, d = 32, T ∈ {100, 316}, seeds 0 and 1', () => {
   const sweep = loadSweep(new URL('../../sweeps/paper-linear-slice.yaml', import.meta.url).pathname);
   assert.equal(sweep.command.name, 'linear');

@@ -21,6 +21,8 @@ export interface KdeOptions {
   dim: number;
   /** kernel bandwidth h (standard deviation of the Gaussian kernel) */
   bandwidth: number;
+  /** an aborted signal stops an evaluation in progress (it throws signal.reason) */
+  signal?: AbortSignal;
 }
 
 /** Silverman's rule of thumb for N(0, I_d) data of n items: h = (4/((d + 2)n))^{1/(d + 4)}. */
@@ -56,12 +58,24 @@ function draw(n: number, d: number, key: Key, model: KdeModel | null, h: number)
   return { rows: n, dim: d, x };
 }
 
-/**
- * Metrics of a KDE against the real N(0, I_d): heldOutNll, the mean of −log p̂(t) over held-out real items t
- * (log-sum-exp over the pool); traceRatio, the KDE's own covariance tr(Σ_pool + h²I)/d with Σ_pool the weighted
- * covariance of the pooled items; meanError, ‖Σ_i w_i x_i‖².
- */
-export function kdeMetrics(model: KdeModel, test: GaussianData, d: number, h: number): Metrics {
+/** −log p̂(t) of held-out item t (log-sum-exp over the pool); `exponents` is scratch of the pool's length. */
+function itemNll(model: KdeModel, logWeights: Float64Array, exponents: Float64Array, test: GaussianData, t: number, d: number, h: number): number {
+  const { x, rows } = model;
+  let largest = -Infinity;
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += (test.x[t * d + j] - x[i * d + j]) ** 2;
+    const e = logWeights[i] - s / (2 * h * h);
+    exponents[i] = e;
+    if (e > largest) largest = e;
+  }
+  let sum = 0;
+  for (let i = 0; i < rows; i++) sum += Math.exp(exponents[i] - largest);
+  return -(-0.5 * d * Math.log(2 * Math.PI * h * h) + largest + Math.log(sum));
+}
+
+/** The pool's weighted spread tr Σ_pool and its mean's squared norm. */
+function poolMoments(model: KdeModel, d: number): { spread: number; meanError: number } {
   const { x, weights, rows } = model;
   const mean = new Float64Array(d);
   for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) mean[j] += weights[i] * x[i * d + j];
@@ -69,22 +83,40 @@ export function kdeMetrics(model: KdeModel, test: GaussianData, d: number, h: nu
   for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) spread += weights[i] * (x[i * d + j] - mean[j]) ** 2;
   let meanError = 0;
   for (let j = 0; j < d; j++) meanError += mean[j] * mean[j];
-  const logNorm = -0.5 * d * Math.log(2 * Math.PI * h * h);
-  const logWeights = Float64Array.from(weights, (w) => Math.log(w));
-  const exponents = new Float64Array(rows);
+  return { spread, meanError };
+}
+
+/**
+ * Metrics of a KDE against the real N(0, I_d): heldOutNll, the mean of −log p̂(t) over held-out real items t
+ * (log-sum-exp over the pool); traceRatio, the KDE's own covariance tr(Σ_pool + h²I)/d with Σ_pool the weighted
+ * covariance of the pooled items; meanError, ‖Σ_i w_i x_i‖².
+ */
+export function kdeMetrics(model: KdeModel, test: GaussianData, d: number, h: number): Metrics {
+  const { spread, meanError } = poolMoments(model, d);
+  const logWeights = Float64Array.from(model.weights, (w) => Math.log(w));
+  const exponents = new Float64Array(model.rows);
   let nll = 0;
+  for (let t = 0; t < test.rows; t++) nll += itemNll(model, logWeights, exponents, test, t, d, h);
+  return { heldOutNll: nll / test.rows, traceRatio: (spread + d * h * h) / d, meanError };
+}
+
+/**
+ * kdeMetrics (the same sums, in the same order) that lets the event loop run every ~50 ms and stops with
+ * signal.reason once aborted: at --samples 1000000 one evaluation is minutes of work, and SIGINT must still stop it.
+ */
+async function kdeMetricsInterruptible(model: KdeModel, test: GaussianData, d: number, h: number, signal?: AbortSignal): Promise<Metrics> {
+  const { spread, meanError } = poolMoments(model, d);
+  const logWeights = Float64Array.from(model.weights, (w) => Math.log(w));
+  const exponents = new Float64Array(model.rows);
+  let nll = 0;
+  let last = performance.now();
   for (let t = 0; t < test.rows; t++) {
-    let largest = -Infinity;
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += (test.x[t * d + j] - x[i * d + j]) ** 2;
-      const e = logWeights[i] - s / (2 * h * h);
-      exponents[i] = e;
-      if (e > largest) largest = e;
+    nll += itemNll(model, logWeights, exponents, test, t, d, h);
+    if (signal && performance.now() - last > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal.throwIfAborted();
+      last = performance.now();
     }
-    let sum = 0;
-    for (let i = 0; i < rows; i++) sum += Math.exp(exponents[i] - largest);
-    nll -= logNorm + largest + Math.log(sum);
   }
   return { heldOutNll: nll / test.rows, traceRatio: (spread + d * h * h) / d, meanError };
 }
@@ -108,7 +140,7 @@ export function kdeFamily(options: KdeOptions): ModelFamily<KdeModel, GaussianDa
       return { x, weights, rows };
     },
     sample: async (model, n, key) => draw(n, d, key, model, h),
-    evaluate: async (model, test) => kdeMetrics(model, test, d, h),
+    evaluate: (model, test) => kdeMetricsInterruptible(model, test, d, h, options.signal),
     size: (data) => data.rows,
     take: (data, rows) => {
       const x = new Float64Array(rows.length * d);

@@ -7,7 +7,7 @@ import { rootKey } from '../../core/rng.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { Moments, Z95 } from '../../core/stats.js';
 import { runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
-import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
+import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../../theory/gaussian.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from '../collapse-profile.js';
@@ -39,7 +39,7 @@ const DEFAULT_TRIALS = { gaussian: 10_000, kde: 200 } as const;
 
 export const GAUSSIAN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'model', kind: 'enum', default: 'gaussian', choices: GAUSSIAN_MODELS, description: 'gaussian: fit N(μ̂, Σ̂); kde: Gaussian kernel density estimate (Monte Carlo only)' },
-  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: STRATEGY_FORMS.join('|'), description: 'how generation n\'s training pool is formed' },
+  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'dim', kind: 'int', default: 1, min: 1, max: 64, description: 'd, dimension of the data' },
   { flag: 'samples', kind: 'int', default: 100, min: 2, max: 1_000_000, description: 'm, items per data set (≥ dim + 1)' },
   { flag: 'estimator', kind: 'enum', default: 'mle', choices: ['mle', 'unbiased'], description: 'covariance estimator: mle (divide by the pool size) or unbiased' },
@@ -74,7 +74,8 @@ export function validateGaussianConfig(raw: Record<string, unknown>): GaussianCo
   }
   const config = out as unknown as GaussianConfig;
   if (config.model === 'kde') {
-    if (raw.variance !== undefined || raw.estimator !== undefined) {
+    // the stored configuration of a kde run holds the defaults (mle, fitted), so --resume must accept them
+    if ((raw.variance !== undefined && raw.variance !== 'fitted') || (raw.estimator !== undefined && raw.estimator !== 'mle')) {
       throw new UsageError('--estimator and --variance apply to --model gaussian; a kde has no fitted covariance (its bandwidth is --bandwidth)');
     }
     config.bandwidth ??= silvermanBandwidth(config.dim, config.samples);
@@ -94,6 +95,7 @@ export function validateGaussianConfig(raw: Record<string, unknown>): GaussianCo
   if (sets * config.samples * config.dim > ITEMS_LIMIT) {
     throw new UsageError(`${sets} data sets × --samples ${config.samples} × --dim ${config.dim} items exceed ${ITEMS_LIMIT} numbers per trial; lower --iterations or --samples`);
   }
+  checkPoolWeights(parseStrategy(config.strategy), config.iterations); // before any run directory exists
   return config;
 }
 
@@ -175,7 +177,7 @@ export async function runGaussian(config: GaussianConfig, options: GaussianRunOp
   const root = rootKey(config.seed);
   let summary: TrialSummary;
   if (config.model === 'kde') {
-    const family = kdeFamily({ dim: config.dim, bandwidth: config.bandwidth as number });
+    const family = kdeFamily({ dim: config.dim, bandwidth: config.bandwidth as number, signal: options.signal });
     summary = await runTrials(() => family, loop, config.trials, root, { ...options, keep: ['traceRatio'] });
   } else {
     const family = gaussianFamily({ dim: config.dim, estimator: config.estimator, knownVariance: config.variance === 'known' });

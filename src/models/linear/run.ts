@@ -6,7 +6,7 @@ import { parseStrategy, STRATEGY_FORMS, type PoolStrategy } from '../../strategi
 import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
 import { expectedTestError } from '../../theory/linear-fixed-design.js';
 import { randomDesignReplaceError } from '../../theory/linear-random-design.js';
-import { noiseFactorsNumeric } from '../../theory/pool-weights.js';
+import { noiseFactorsArithmetic, noiseFactorsNumeric } from '../../theory/pool-weights.js';
 import { ridgePolynomials } from '../../theory/ridge.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress, type SimulationControl } from './monte-carlo.js';
@@ -36,7 +36,7 @@ export interface LinearConfig {
 }
 
 export const LINEAR_OPTIONS: readonly OptionSpec[] = [
-  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: STRATEGY_FORMS.join('|'), description: 'how generation n\'s training pool is formed' },
+  { flag: 'strategy', kind: 'string', default: 'accumulate', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'dim', kind: 'int', default: 10, min: 1, max: 1024, description: 'd, features' },
   { flag: 'samples', kind: 'int', default: 100, min: 3, max: 1_000_000, description: 'T, samples per generation (≥ dim + 2)' },
   { flag: 'noise', kind: 'number', default: 1, above: 0, max: 1e6, description: 'σ², label-noise variance' },
@@ -169,6 +169,15 @@ const FORMULAS: Record<string, string> = {
   accumulate: 'σ²·d/(T−d−1)·Σ_{i≤n} 1/i²',
 };
 
+/** The fixed-design formula and how its Σ_j b_{n,j}² were computed: exact rationals, or certified float64 intervals. */
+function fixedDesignFormula(run: LinearRun): string {
+  const formula = FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}², b from the pool-weight recursion';
+  const arithmetic = noiseFactorsArithmetic(run.strategy, run.iterations);
+  return arithmetic.method === 'exact'
+    ? `${formula} (exact rationals, rounded once to float64)`
+    : `${formula} (float64 intervals certified to hold the exact value, relative half-width ≤ ${arithmetic.relativeError.toExponential(1)}; exact rationals would grow too large here)`;
+}
+
 /** The closed form of this configuration, or null where none holds. */
 function linearTheory(config: LinearConfig, run: LinearRun): number[] | null {
   if (!hasTheory(run.strategy) || !determined(config) || (run.ridge ?? 0) > 0) return null;
@@ -213,7 +222,7 @@ export async function runLinear(
       kernels: moments.kernelClasses,
       seconds,
       trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
-      theoryFormula: exact ? (run.design === 'random' ? 'σ0²·d/(T0−d−1) + (n−1)·σ²·d/(T−d−1)' : (FORMULAS[run.strategy.name] ?? 'σ²·d/(T−d−1)·Σ_j b_{n,j}², b from the exact pool-weight recursion')) : noTheoryReason(run),
+      theoryFormula: exact ? (run.design === 'random' ? 'σ0²·d/(T0−d−1) + (n−1)·σ²·d/(T−d−1)' : fixedDesignFormula(run)) : noTheoryReason(run),
       hasTheory: exact,
       accumulateBound: theory && run.strategy.name === 'accumulate' ? ACCUMULATE_BOUND * theory[0] : null,
       traceGramInverse: {

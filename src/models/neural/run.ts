@@ -16,7 +16,7 @@ import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { didYouMean } from '../../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../../loop/checkpoint.js';
 import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../../loop/generation-loop.js';
-import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
+import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
 import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
 import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
@@ -49,7 +49,7 @@ export const DATA_FLAGS = [
 
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'model', kind: 'string', default: 'all', meta: 'lm|vae|diffusion|all', description: 'neural families to run, comma-separated (all: every family)' },
-  { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: STRATEGY_FORMS.join('|'), description: 'strategies, comma-separated; each family runs under each' },
+  { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: 'strategies', description: `strategies, comma-separated (${STRATEGY_FORMS.join(', ')}); each family runs under each` },
   { flag: 'iterations', kind: 'int', min: 1, max: 100, description: 'generations (models fit) per trajectory (default 5; 4 with --quick)' },
   { flag: 'temperature', kind: 'number', above: 0, inclusive: true, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3; 0: greedy); other families sample at 1' },
   { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit, comma-separated to compare several: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute; bare steps: the steps replace gets under the family\'s epochs); default: the family\'s (epochs,steps with --quick)' },
@@ -171,6 +171,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   if (model.length === 0) throw new UsageError(`--model needs at least one family (${names.join(', ')}); got ${JSON.stringify(raw.model)}`);
   const strategy = parseStrategyList(value('strategy'));
   const config: NeuralConfig = { model, strategy, iterations: (value('iterations') as number | undefined) ?? (quick ? 4 : 5), seed: value('seed') as number, seeds: (value('seeds') as number | undefined) ?? 1, quick };
+  for (const name of strategy) checkPoolWeights(parseStrategy(name), config.iterations); // before any run directory exists
   const temperature = value('temperature') as number | undefined;
   if (temperature !== undefined) config.temperature = temperature;
   const atOne = model.filter((m) => m !== 'lm');
