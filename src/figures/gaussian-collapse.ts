@@ -56,7 +56,7 @@ export function buildGaussian(data: GaussianFigureData): PlotlyFigure {
     const name = `${curve.strategy}, ${curve.estimator}`;
     const x = curve.iterations.map((r) => r.iteration);
     const floor = Math.min(...curve.iterations.map((r) => r.mean)) / 10;
-    traces.push(bandTrace(x, curve.iterations.map((r) => r.ci95[0]), curve.iterations.map((r) => r.ci95[1]), { colour: c, legendgroup: name, floor }));
+    traces.push(bandTrace(x, curve.iterations.map((r) => (r.ci95?.[0] ?? NaN)), curve.iterations.map((r) => (r.ci95?.[1] ?? NaN)), { colour: c, legendgroup: name, floor }));
     traces.push({ type: 'scatter', mode: 'lines', x, y: curve.iterations.map((r) => r.mean), name, legendgroup: name, line: { color: c, width: 3 }, opacity: 0.7 });
     if (curve.iterations.every((r) => r.theory !== null)) {
       traces.push({ type: 'scatter', mode: 'lines', x, y: curve.iterations.map((r) => r.theory), name: `${name} theory`, legendgroup: name, showlegend: false, line: { color: c, width: 1.5, dash: 'dash' } });
@@ -83,7 +83,7 @@ export function buildGaussian(data: GaussianFigureData): PlotlyFigure {
 
 export function gaussianCsv(data: GaussianFigureData): string {
   const rows = data.curves.flatMap((curve) =>
-    curve.iterations.map((r) => [curve.strategy, curve.estimator, r.iteration, r.mean, r.ci95[0], r.ci95[1], r.theory, r.metrics.medianVarianceRatio?.mean ?? null]),
+    curve.iterations.map((r) => [curve.strategy, curve.estimator, r.iteration, r.mean, r.ci95?.[0] ?? null, r.ci95?.[1] ?? null, r.theory, r.metrics.medianVarianceRatio?.mean ?? null]),
   );
   return toCsv(['strategy', 'estimator', 'iteration', 'mean_ratio', 'ci95_low', 'ci95_high', 'theory', 'median_ratio'], rows);
 }

@@ -131,7 +131,7 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
         const group = `σ² = ${label(noise)}`;
         const c = colour(SEQUENTIAL, j);
         const floor = Math.min(...mean.filter((m) => m > 0)) / 10;
-        traces.push(bandTrace(x, run.iterations.map((r) => r.ci95[0]), run.iterations.map((r) => r.ci95[1]), { colour: c, legendgroup: group, axes: axes.trace, floor }));
+        traces.push(bandTrace(x, run.iterations.map((r) => (r.ci95?.[0] ?? NaN)), run.iterations.map((r) => (r.ci95?.[1] ?? NaN)), { colour: c, legendgroup: group, axes: axes.trace, floor }));
         traces.push({
           type: 'scatter',
           mode: 'lines',
@@ -167,7 +167,7 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
 
 export function linearPaperCsv(data: LinearPaperData): string {
   const rows = data.runs.flatMap((run) =>
-    run.iterations.map((r) => [run.strategy, data.settings.dim, run.samples, run.noise, r.iteration, r.mean, r.stderr, r.ci95[0], r.ci95[1], r.theory, r.z]),
+    run.iterations.map((r) => [run.strategy, data.settings.dim, run.samples, run.noise, r.iteration, r.mean, r.stderr, r.ci95?.[0] ?? null, r.ci95?.[1] ?? null, r.theory, r.z]),
   );
   return toCsv(['strategy', 'dim', 'samples', 'noise', 'iteration', 'mean', 'stderr', 'ci95_low', 'ci95_high', 'theory', 'z'], rows);
 }

@@ -151,6 +151,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
 const conditionalOnly = (config: { ridge?: number }) => (config.ridge ?? 0) > 0;
 
 export function judge(name: string, report: LinearReport, bound: number): CaseVerdict {
+  // a standard error estimates nothing where the variance is infinite: such a case cannot be judged by z at all
+  if (report.noIntervalReason) throw new Error(`verify cannot judge "${name}": ${report.noIntervalReason}`);
   const failures: string[] = [];
   const unconditional = !conditionalOnly(report.config);
   let maxAbsZ = unconditional ? 0 : NaN;

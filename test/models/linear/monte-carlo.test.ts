@@ -38,7 +38,7 @@ for (const s of SETTINGS) {
       assert.ok(Math.abs(row.theory! - expected) <= 1e-12 * expected, `theory column n=${row.iteration}`);
       assert.ok(Math.abs(row.z!) < Z, `n=${row.iteration}: mean ${row.mean} theory ${row.theory} z ${row.z}`);
       assert.ok(Math.abs(row.zConditional!) < Z, `n=${row.iteration}: z|X ${row.zConditional}`);
-      assert.ok(row.ci95[0] < row.mean && row.mean < row.ci95[1]);
+      assert.ok(row.ci95 !== null && row.ci95[0] < row.mean && row.mean < row.ci95[1]);
     }
   });
 }
