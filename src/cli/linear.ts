@@ -197,6 +197,7 @@ export function toJson(report: LinearReport): Record<string, unknown> {
     accumulateBound: report.accumulateBound,
     traceGramInverse: report.traceGramInverse,
     noIntervalReason: report.noIntervalReason,
+    bandInputs: report.bandInputs,
     iterations: report.iterations,
   };
 }

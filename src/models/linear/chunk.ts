@@ -136,6 +136,15 @@ export async function openFullChunk(context: ChunkContext): Promise<{ design: Fu
   const { B, T, d } = kernels.shape;
   const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  if (result.gramInverseSquares) {
+    // tr(M²) = Σ_jk s_j s_k (A⁻¹)_jk², M = Σ^½A⁻¹Σ^½ (s = spectrum, default 1)
+    const s = testWeights(run, d);
+    for (let tr = 0; tr < live; tr++) {
+      let q = 0;
+      for (let j = 0, at = tr * d * d; j < d; j++) for (let k = 0; k < d; k++, at++) q += s[j] * s[k] * design.gramInverse[at] ** 2;
+      result.gramInverseSquares.add(q);
+    }
+  }
   if (run.ridgePolynomials) context.ridgeExpected = ridgeExpectations(run, design, live);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
   return { design, weight: testWeights(run, d), sigma: Math.sqrt(run.noise), models };

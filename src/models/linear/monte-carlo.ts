@@ -67,6 +67,13 @@ export interface MonteCarloMoments {
   conditionalResidual: Moments[] | null;
   /** tr((XᵀX)⁻¹) over trials */
   traceGramInverse: Moments;
+  /**
+   * Fixed-design least squares with a closed form: per trial q = tr(M²), M = Σ^½(XᵀX)⁻¹Σ^½ (Σ = I unless --spectrum),
+   * summed and maximised over trials. Given the designs, Σ_trials R_n is a weighted sum of centred χ²₁ with weights
+   * σ²β_n²·(eigenvalues of M), whose squared norm is σ⁴β_n⁴·Σq and largest weight at most σ²β_n²·√max q: what the
+   * Laurent–Massart bound of the z|X check needs (src/verify/bounds.ts). Null otherwise.
+   */
+  gramInverseSquares: SumMax | null;
   /** the kernel width used */
   chunkTrials: number;
   kernelClasses: string[];
@@ -141,11 +148,29 @@ export interface MonteCarloCheckpoint {
   error: MomentsState[];
   conditionalResidual: MomentsState[] | null;
   traceGramInverse: MomentsState;
+  gramInverseSquares: SumMaxState | null;
 }
 export interface MomentsState {
   n: number;
   sum: number;
   sumSq: number;
+}
+
+/** Count, float64 sum and maximum of nonnegative values (added in order: resumed runs stay bit-identical). */
+export class SumMax {
+  n = 0;
+  sum = 0;
+  max = 0;
+  add(x: number): void {
+    this.n += 1;
+    this.sum += x;
+    if (x > this.max) this.max = x;
+  }
+}
+export interface SumMaxState {
+  n: number;
+  sum: number;
+  max: number;
 }
 
 export interface SimulationControl {
@@ -173,6 +198,8 @@ export interface ChunkResult {
   error: { add(x: number): void }[];
   conditionalResidual: { add(x: number): void }[] | null;
   traceGramInverse: { add(x: number): void };
+  /** tr(M²) per trial where MonteCarloMoments.gramInverseSquares is kept, else null */
+  gramInverseSquares: { add(x: number): void } | null;
 }
 
 /** Values kept in the order they came, to be added to a run's Moments once the chunk is done. */
@@ -182,7 +209,7 @@ class DeferredValues {
     this.values.push(x);
   }
   /** Add the kept values to `target` in order (the same float64 sums as adding them there directly), and forget them. */
-  flushInto(target: Moments): void {
+  flushInto(target: { add(x: number): void }): void {
     for (const x of this.values) target.add(x);
     this.values = [];
   }
@@ -193,14 +220,17 @@ class ChunkRecord implements ChunkResult {
   readonly error: DeferredValues[];
   readonly conditionalResidual: DeferredValues[] | null;
   readonly traceGramInverse = new DeferredValues();
+  readonly gramInverseSquares: DeferredValues | null;
   constructor(private readonly run: MonteCarloMoments) {
     this.error = run.error.map(() => new DeferredValues());
     this.conditionalResidual = run.conditionalResidual?.map(() => new DeferredValues()) ?? null;
+    this.gramInverseSquares = run.gramInverseSquares ? new DeferredValues() : null;
   }
   flush(): void {
     this.error.forEach((values, n) => values.flushInto(this.run.error[n]));
     this.conditionalResidual?.forEach((values, n) => values.flushInto((this.run.conditionalResidual as Moments[])[n]));
     this.traceGramInverse.flushInto(this.run.traceGramInverse);
+    if (this.run.gramInverseSquares) this.gramInverseSquares?.flushInto(this.run.gramInverseSquares);
   }
 }
 
@@ -238,18 +268,23 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
     error: Array.from({ length: N }, () => new Moments()),
     conditionalResidual: run.noiseFactors || run.ridgePolynomials ? Array.from({ length: N }, () => new Moments()) : null,
     traceGramInverse: new Moments(),
+    gramInverseSquares: run.noiseFactors ? new SumMax() : null,
     chunkTrials: B,
     kernelClasses: [],
   };
   let startChunk = 0;
   if (control.resume) {
     const saved = control.resume;
-    if (saved.chunkTrials !== B || saved.error.length !== N || (saved.conditionalResidual === null) !== (result.conditionalResidual === null)) {
+    if (
+      saved.chunkTrials !== B || saved.error.length !== N || (saved.conditionalResidual === null) !== (result.conditionalResidual === null) ||
+      (saved.gramInverseSquares ?? null) === null !== (result.gramInverseSquares === null) // older checkpoints lack it
+    ) {
       throw new CheckpointMismatchError('the checkpoint does not belong to this configuration');
     }
     saved.error.forEach((state, n) => loadMoments(result.error[n], state));
     saved.conditionalResidual?.forEach((state, n) => loadMoments((result.conditionalResidual as Moments[])[n], state));
     loadMoments(result.traceGramInverse, saved.traceGramInverse);
+    if (result.gramInverseSquares && saved.gramInverseSquares) Object.assign(result.gramInverseSquares, saved.gramInverseSquares);
     startChunk = saved.chunksDone;
   }
   const total = trials * N;
@@ -292,6 +327,7 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
         error: result.error.map(saveMoments),
         conditionalResidual: result.conditionalResidual?.map(saveMoments) ?? null,
         traceGramInverse: saveMoments(result.traceGramInverse),
+        gramInverseSquares: result.gramInverseSquares ? { n: result.gramInverseSquares.n, sum: result.gramInverseSquares.sum, max: result.gramInverseSquares.max } : null,
       });
     }
   } finally {

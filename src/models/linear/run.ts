@@ -228,6 +228,12 @@ export interface LinearReport {
    * stderr is null where tr((XᵀX)⁻¹) has infinite variance (T ≤ d + 3).
    */
   traceGramInverse: { quantity: string; mean: number; stderr: number | null; theory: number | null } | null;
+  /**
+   * Fixed-design least squares with a closed form and finite variance: per iteration Σ_trials R_n (R_n = error −
+   * σ²β_n²·tr, the z|X residual) and Σ/max over trials of tr(M²) — what verify's finite-sample bands need
+   * (src/verify/bounds.ts, proofs P12). Null elsewhere.
+   */
+  bandInputs: { trials: number; residualSums: number[]; gramInverseSquares: { sum: number; max: number } } | null;
   /** why z, z|X and the 95% interval are null (the test error's variance is infinite), or null when they are given */
   noIntervalReason: string | null;
   iterations: IterationRow[];
@@ -303,6 +309,10 @@ export async function runLinear(
       accumulateBound: theory && run.strategy.name === 'accumulate' ? ACCUMULATE_BOUND * theory[0] : null,
       traceGramInverse: traceReport(config, moments.traceGramInverse),
       noIntervalReason: infiniteVarianceReason(config),
+      bandInputs:
+        exact && moments.conditionalResidual && moments.gramInverseSquares && infiniteVarianceReason(config) === null && run.design !== 'random'
+          ? { trials: config.trials, residualSums: moments.conditionalResidual.map((m) => m.sum), gramInverseSquares: { sum: moments.gramInverseSquares.sum, max: moments.gramInverseSquares.max } }
+          : null,
       iterations: buildRows(moments.error, theory, moments.conditionalResidual, infiniteVarianceReason(config) === null),
     };
   } finally {
