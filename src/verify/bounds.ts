@@ -8,18 +8,10 @@
  *   for a variable bounded below by 0, above for the values truncated where a union bound over the diagonal of
  *   (XᵀX)⁻¹ (each 1/χ²_{T−d+1}) makes exceeding the truncation improbable.
  */
+import { logGamma } from '../core/special.js';
 import { inverseWishartTraceMoments } from '../theory/linear-fixed-design.js';
 
-/** ln Γ(x), x > 0: Lanczos (g = 7, 9 terms), relative error ~1e-15. */
-export function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z = x - 1;
-  let a = c[0];
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
+export { logGamma };
 
 /**
  * ln P(χ²_k ≤ y) for y below the mean (the lower tail the truncation needs): the series of the regularised lower
@@ -54,6 +46,7 @@ export interface Band {
  * Σ a_i(ξ_i² − 1) with a_i ≥ 0, ‖a‖₂ = `norm`, max a_i ≤ `largest`: P(Σ ≥ 2‖a‖√x + 2·largest·x) ≤ e^{−x} and
  * P(Σ ≤ −2‖a‖√x) ≤ e^{−x}; x = ln(2/δ) makes the two-sided band fail with probability ≤ δ.
  * @source Laurent & Massart 2000, Ann. Statist. 28(5), Lemma 1
+ * @proof proofs/linear-fixed-design.md#P12
  */
 export function chiSquareSumBand(norm: number, largest: number, delta: number): Band {
   const x = Math.log(2 / delta);
@@ -67,6 +60,7 @@ export function chiSquareSumBand(norm: number, largest: number, delta: number): 
  * 1/(A⁻¹)_jj ~ χ²_{T−d+1}); min(Y, M) has mean ≤ EY, variance ≤ Var Y (a 1-Lipschitz map) and excess ≤ M, so
  * Bernstein's inequality bounds its mean's excess at δ/4.
  * @source Bernstein's inequality (Boucheron, Lugosi & Massart 2013, Concentration Inequalities, Thm 2.10); Muirhead 1982, Thm 3.2.11
+ * @proof proofs/linear-fixed-design.md#P12
  */
 export function traceMeanBand(d: number, T: number, trials: number, delta: number): Band {
   const { mean, variance } = inverseWishartTraceMoments(d, T);
@@ -86,4 +80,25 @@ export function traceMeanBand(d: number, T: number, trials: number, delta: numbe
     else hi = mid;
   }
   return { below, above: bernstein(Math.log(4 / delta), d / lo) };
+}
+
+/**
+ * Band for the mean of N i.i.d. copies of Y = ln X around EY = `mean`, where ln E X^s = `logMoment(s)` is known for
+ * every s > `lowest` (its moment generating function: E e^{sY} = E X^s). Chernoff: P(Ȳ ≥ EY + u) ≤
+ * exp(−N(s(EY + u) − ln E X^s)) for every s > 0, and the mirror for s < 0; each side at δ/2, minimised over a grid of s
+ * (any s gives a valid bound, so a coarse grid only widens it). For log-determinant ratios, sums of ln χ² terms.
+ * @source Chernoff 1952, Ann. Math. Statist. 23(4) (the exponential bound); moments of χ² as in replaceDetRatioLogMoment
+ * @proof proofs/gaussian.md#G2
+ */
+export function logMomentMeanBand(logMoment: (s: number) => number, mean: number, lowest: number, trials: number, delta: number): Band {
+  const L = Math.log(2 / delta) / trials;
+  let above = Infinity;
+  let below = Infinity;
+  for (let i = 0; i <= 600; i++) {
+    const t = 10 ** (-6 + (i * 8) / 600); // 1e-6 … 100
+    above = Math.min(above, (L + logMoment(t)) / t - mean);
+    const s = -Math.min(t, 0.999 * -lowest);
+    below = Math.min(below, mean + (L + logMoment(s)) / -s);
+  }
+  return { below, above };
 }

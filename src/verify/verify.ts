@@ -19,7 +19,9 @@ import { runLinear, type LinearConfig, type LinearReport } from '../models/linea
 import type { Method } from '../models/linear/monte-carlo.js';
 import { runGaussian, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
 import { GAUSSIAN_METRICS } from '../theory/gaussian.js';
-import { chiSquareSumBand, traceMeanBand, type Band } from './bounds.js';
+import { chiSquareSumBand, logMomentMeanBand, traceMeanBand, type Band } from './bounds.js';
+import { replaceDetRatioLogMoment, singleSetDepths } from '../theory/gaussian.js';
+import { parseStrategy } from '../strategies/index.js';
 
 /** Gaussian metrics not judged by z: products of χ² factors whose mean's t-statistic is far from normal. */
 export const UNJUDGED_METRICS: ReadonlySet<string> = new Set(['detRatio']);
@@ -124,9 +126,16 @@ export interface VerifyOptions {
 
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const cases = options.cases ?? builtInCases();
-  const proven = cases.reduce((sum, c) => sum + (c.kind === 'linear' && !conditionalOnly(c.config) ? c.config.iterations + 1 : 0), 0);
+  const proven = cases.reduce(
+    (sum, c) => sum + (c.kind === 'linear' ? (conditionalOnly(c.config) ? 0 : c.config.iterations + 1) : logDetDepths(c.config).filter((k) => k !== null).length),
+    0,
+  );
   const approximate = cases.reduce(
-    (sum, c) => sum + (c.kind === 'gaussian' ? (1 + GAUSSIAN_METRICS.length - UNJUDGED_METRICS.size) * c.config.iterations : conditionalOnly(c.config) ? c.config.iterations : 0),
+    (sum, c) =>
+      sum +
+      (c.kind === 'gaussian'
+        ? (1 + GAUSSIAN_METRICS.length - UNJUDGED_METRICS.size) * c.config.iterations - logDetDepths(c.config).filter((k) => k !== null).length
+        : conditionalOnly(c.config) ? c.config.iterations : 0),
     0,
   );
   const checks = proven + approximate;
@@ -145,7 +154,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     const verdict =
       c.kind === 'linear'
         ? judge(c.name, await runLinear({ ...c.config, trials: options.trials[c.config.method], seed, backend: options.backend.name }, { backend: options.backend }), bound, delta)
-        : judgeGaussian(c.name, await runGaussian({ ...c.config, trials: options.trials.reduced, seed }), bound);
+        : judgeGaussian(c.name, await runGaussian({ ...c.config, trials: options.trials.reduced, seed }), bound, delta);
     verdicts.push(verdict);
     options.onCase?.(index, cases.length, verdict, verdicts);
   }
@@ -234,15 +243,40 @@ export function judge(name: string, report: LinearReport, bound: number, delta =
   return { name, pass: failures.length === 0, worstBandRatio, maxAbsZ, maxAbsZConditional, growth, expectedGrowth, failures, kind: 'linear', report };
 }
 
-/** Every Gaussian row and metric with a closed form must sit within the band; rows without one are not judged. */
-export function judgeGaussian(name: string, report: GaussianReport, bound: number): CaseVerdict {
+/**
+ * Per iteration, the depth k of the single-set chain whose log-determinant ratio is a sum of independent ln χ² terms
+ * (fitted covariance, Gaussian model), or null: there logDetRatio is judged by an exact Chernoff band (proven).
+ */
+export function logDetDepths(config: { model: string; strategy: string; variance: string; iterations: number }): (number | null)[] {
+  if (config.model !== 'gaussian' || config.variance !== 'fitted') return new Array<null>(config.iterations).fill(null);
+  return singleSetDepths(parseStrategy(config.strategy), config.iterations);
+}
+
+/**
+ * Every Gaussian row and metric with a closed form must sit within its band; rows without one are not judged.
+ * logDetRatio along a single-set chain: the Chernoff band of its mean (every moment of det ratio is known), proven;
+ * the rest: |z| < bound, a normal approximation; detRatio (UNJUDGED_METRICS): not judged.
+ */
+export function judgeGaussian(name: string, report: GaussianReport, bound: number, delta = FAMILY_FALSE_FAILURE): CaseVerdict {
   const failures: string[] = [];
   let maxAbsZ = 0;
-  for (const row of report.iterations) {
+  let worstBandRatio = NaN;
+  const { dim: d, samples: m, estimator, trials } = report.config;
+  const depths = logDetDepths(report.config);
+  for (const [n, row] of report.iterations.entries()) {
     const checks: [string, number | null][] = [['mean', row.z], ...Object.entries(row.metrics).map(([metric, m]): [string, number | null] => [metric, m.z])];
     for (const [label, z] of checks) {
-      const theoryGiven = label === 'mean' ? row.theory !== null : row.metrics[label].theory !== null;
-      if (!theoryGiven || UNJUDGED_METRICS.has(label)) continue;
+      const theory = label === 'mean' ? row.theory : row.metrics[label].theory;
+      if (theory === null || UNJUDGED_METRICS.has(label)) continue;
+      const k = depths[n];
+      if (label === 'logDetRatio' && k !== null) {
+        const band = logMomentMeanBand((p) => replaceDetRatioLogMoment(d, m, k, estimator, p), theory, -(m - d) / 2, trials, delta);
+        const deviation = row.metrics[label].mean - theory;
+        const ratio = bandRatio(deviation, band);
+        worstBandRatio = Number.isNaN(worstBandRatio) ? ratio : Math.max(worstBandRatio, ratio);
+        if (!(ratio < 1)) failures.push(`n=${row.iteration} logDetRatio: mean − theory = ${deviation.toExponential(3)} outside (−${band.below.toExponential(3)}, ${band.above.toExponential(3)})`);
+        continue;
+      }
       if (z === null || !(Math.abs(z) < bound)) failures.push(`n=${row.iteration} ${label}: z=${z === null ? 'none' : z.toFixed(2)}`);
       else maxAbsZ = Math.max(maxAbsZ, Math.abs(z));
     }
@@ -250,5 +284,5 @@ export function judgeGaussian(name: string, report: GaussianReport, bound: numbe
   const rows = report.iterations;
   const last = rows[rows.length - 1];
   const expectedGrowth = last.theory !== null && rows[0].theory ? last.theory / rows[0].theory : NaN;
-  return { name, pass: failures.length === 0, worstBandRatio: NaN, maxAbsZ, maxAbsZConditional: NaN, growth: last.mean / rows[0].mean, expectedGrowth, failures, kind: 'gaussian', report };
+  return { name, pass: failures.length === 0, worstBandRatio, maxAbsZ, maxAbsZConditional: NaN, growth: last.mean / rows[0].mean, expectedGrowth, failures, kind: 'gaussian', report };
 }

@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import { foldIn, rootKey, STREAM } from '../../src/core/rng.js';
 import { drawReducedDesign } from '../../src/models/linear/design.js';
 import { inverseWishartTraceMoments } from '../../src/theory/linear-fixed-design.js';
-import { chiSquareSumBand, logChiSquareLowerTail, logGamma, traceMeanBand } from '../../src/verify/bounds.js';
+import { chiSquareSumBand, logChiSquareLowerTail, logGamma, logMomentMeanBand, traceMeanBand } from '../../src/verify/bounds.js';
+import { replaceDetRatio, replaceDetRatioLogMoment, replaceLogDetRatio } from '../../src/theory/gaussian.js';
+import { fractionToNumber } from '../../src/core/fraction.js';
 
 test('logGamma and the χ² lower tail match exact values', () => {
   for (const [x, exact] of [[1, 0], [2, 0], [5, Math.log(24)], [0.5, Math.log(Math.sqrt(Math.PI))], [10.5, 13.940625219403763]]) {
@@ -65,4 +67,20 @@ test('P12: traceMeanBand calibrated by simulation — exceeded in at most its δ
   // and the band is a band, not everything: it is within 50 standard errors on either side
   const se = Math.sqrt(inverseWishartTraceMoments(d, T).variance / trials);
   assert.ok(band.below < 50 * se && band.above < 50 * se, `below ${band.below / se} se, above ${band.above / se} se`);
+});
+
+test('G2: the det ratio\'s exact moments: p = 1 is E det Σ̂_k/det Σ₀, the slope at 0 is E log det, and the Chernoff band is ~6.5 se at δ = 1e-9', () => {
+  for (const [d, m, k] of [[1, 10, 3], [3, 50, 20], [2, 12, 4]] as const) {
+    const moment = (p: number) => replaceDetRatioLogMoment(d, m, k, 'mle', p);
+    assert.ok(Math.abs(Math.exp(moment(1)) / fractionToNumber(replaceDetRatio(d, m, k, 'mle')) - 1) < 1e-12);
+    const h = 1e-5;
+    const slope = (moment(h) - moment(-h)) / (2 * h);
+    const mean = replaceLogDetRatio(d, m, k, 'mle');
+    assert.ok(Math.abs(slope - mean) < 1e-6 * Math.abs(mean), `${slope} vs ${mean}`);
+    const variance = (moment(h) - 2 * moment(0) + moment(-h)) / (h * h);
+    const band = logMomentMeanBand(moment, mean, -(m - d) / 2, 5000, 1e-9);
+    const se = Math.sqrt(variance / 5000);
+    // a valid Chernoff band cannot be narrower than the normal quantile (6.11 at 1e-9/2) and should not be far wider
+    assert.ok(band.below / se > 6.0 && band.below / se < 7.5 && band.above / se > 6.0 && band.above / se < 7.5, `${band.below / se}, ${band.above / se}`);
+  }
 });

@@ -50,7 +50,7 @@ test('P12: a correct least-squares run lies inside its bands; a noise misstated 
   assert.ok(bad.failures.some((f) => f.includes('mean − theory')), bad.failures.join('; '));
 });
 
-test('P12: verify states its claim in two parts — proven least-squares events and normal-approximation checks', async () => {
+test('P12: verify states its claim in two parts — proven events (least squares, Gaussian logDetRatio) and normal-approximation checks', async () => {
   const cases: VerifyCase[] = [
     { kind: 'linear', name: 'replace reduced', config: { strategy: 'replace', method: 'reduced', dim: 10, samples: 100, noise: 1, iterations: 3 } },
     { kind: 'linear', name: 'replace reduced ridge', config: { strategy: 'replace', method: 'reduced', dim: 10, samples: 100, noise: 1, iterations: 3, ridge: 5 } },
@@ -60,17 +60,18 @@ test('P12: verify states its claim in two parts — proven least-squares events 
   assert.ok(report.pass, JSON.stringify(report.cases.map((c) => c.failures)));
   // least squares: one event per iteration plus one for the case's trace; ridge: its z|X per iteration; Gaussian: the
   // mean and every metric but detRatio per iteration
-  assert.equal(report.claim.proven.checks, 3 + 1);
-  assert.equal(report.claim.normalApproximation.checks, 3 + (1 + GAUSSIAN_METRICS.length - UNJUDGED_METRICS.size) * 2);
+  // least squares: 3 iterations + 1 trace event; Gaussian replace: logDetRatio at both iterations (Chernoff)
+  assert.equal(report.claim.proven.checks, 3 + 1 + 2);
+  assert.equal(report.claim.normalApproximation.checks, 3 + (1 + GAUSSIAN_METRICS.length - UNJUDGED_METRICS.size) * 2 - 2);
   assert.equal(report.checks, report.claim.proven.checks + report.claim.normalApproximation.checks);
   assert.ok(Math.abs(report.claim.proven.falseFailure + report.claim.normalApproximation.falseFailure - 1e-6) < 1e-15);
   const text = claimText(report);
-  assert.match(text, /least squares, 4 events: ≤ 1\.7e-7, proven/);
-  assert.match(text, /normal approximation, not proven/);
+  assert.match(text, /proven, 6 events: ≤ 2\.6e-7 for any number of trials/);
+  assert.match(text, /normal approximation, 17 checks at \|z\| < \d\.\d\d: ≈ 7\.4e-7, not proven/);
   assert.ok(Number.isNaN(report.cases[1].worstBandRatio) && report.cases[0].worstBandRatio < 1);
 });
 
-test('detRatio (a product of χ² factors, far from normal) is not judged by z; logDetRatio is', async () => {
+test('G2: detRatio (a product of χ² factors, far from normal) is not judged; logDetRatio is, by its exact Chernoff band', async () => {
   const report = await runGaussian({ model: 'gaussian', strategy: 'replace', dim: 3, samples: 20, estimator: 'mle', variance: 'fitted', iterations: 2, trials: 500, seed: 4 });
   const tamper = (metric: string) => ({
     ...report,
@@ -78,5 +79,14 @@ test('detRatio (a product of χ² factors, far from normal) is not judged by z; 
   });
   assert.ok(judgeGaussian('clean', report, 6).pass);
   assert.ok(judgeGaussian('detRatio off', tamper('detRatio'), 6).pass, 'detRatio is reported, not judged');
-  assert.equal(judgeGaussian('logDetRatio off', tamper('logDetRatio'), 6).pass, false);
+  // logDetRatio is judged by its band, not its z: a tampered z changes nothing, a mean moved by 8 standard errors fails
+  assert.ok(judgeGaussian('logDetRatio z off', tamper('logDetRatio'), 6, 1e-7).pass);
+  const moved = {
+    ...report,
+    iterations: report.iterations.map((row) => ({ ...row, metrics: { ...row.metrics, logDetRatio: { ...row.metrics.logDetRatio, mean: row.metrics.logDetRatio.mean - 8 * row.metrics.logDetRatio.stderr } } })),
+  };
+  const verdict = judgeGaussian('logDetRatio moved', moved, 6, 1e-7);
+  assert.equal(verdict.pass, false);
+  assert.ok(verdict.failures.every((f) => f.includes('logDetRatio')), verdict.failures.join('; '));
+  assert.ok(judgeGaussian('clean', report, 6, 1e-7).worstBandRatio < 1);
 });
