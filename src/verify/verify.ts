@@ -255,7 +255,8 @@ export function logDetDepths(config: { model: string; strategy: string; variance
 /**
  * Every Gaussian row and metric with a closed form must sit within its band; rows without one are not judged.
  * logDetRatio along a single-set chain: the Chernoff band of its mean (every moment of det ratio is known), proven;
- * the rest: |z| < bound, a normal approximation; detRatio (UNJUDGED_METRICS): not judged.
+ * the rest: |z| < bound, a normal approximation; detRatio (UNJUDGED_METRICS), and in 1-D along such a chain the
+ * trace ratio (the same product), not judged.
  */
 export function judgeGaussian(name: string, report: GaussianReport, bound: number, delta = FAMILY_FALSE_FAILURE): CaseVerdict {
   const failures: string[] = [];
@@ -267,8 +268,9 @@ export function judgeGaussian(name: string, report: GaussianReport, bound: numbe
     const checks: [string, number | null][] = [['mean', row.z], ...Object.entries(row.metrics).map(([metric, m]): [string, number | null] => [metric, m.z])];
     for (const [label, z] of checks) {
       const theory = label === 'mean' ? row.theory : row.metrics[label].theory;
-      if (theory === null || UNJUDGED_METRICS.has(label)) continue;
       const k = depths[n];
+      // in 1-D along a single-set chain the trace ratio is the det ratio: the same skewed product, judged through its log
+      if (theory === null || UNJUDGED_METRICS.has(label) || (label === 'mean' && d === 1 && k !== null)) continue;
       if (label === 'logDetRatio' && k !== null) {
         const band = logMomentMeanBand((p) => replaceDetRatioLogMoment(d, m, k, estimator, p), theory, -(m - d) / 2, trials, delta);
         const deviation = row.metrics[label].mean - theory;
