@@ -173,7 +173,7 @@ async function execute(job: Job): Promise<number> {
       return interrupted.exitCode;
     }
     if (job.resume && error instanceof CheckpointMismatchError) {
-      throw new UsageError(`--resume ${job.dir}: its checkpoint does not fit this version of collapse (chunking changed); start the run afresh`);
+      throw new UsageError(`--resume ${job.dir}: its checkpoint does not fit this version of collapse (its chunking or its recorded sums changed); start the run afresh`);
     }
     throw error;
   } finally {
