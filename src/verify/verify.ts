@@ -7,16 +7,17 @@
  *   Laurent–Massart band and the mean error in that band plus a Bernstein band for the mean of tr((XᵀX)⁻¹) (one
  *   event per case, shared by its iterations): N + 1 events per case, each exceeded with probability ≤ budget/K
  *   whatever the skew (src/verify/bounds.ts, proofs P12). The accumulate bound (mean_n ≤ π²/6 × first theory + band)
- *   follows from the unconditional band and costs nothing. Also proven: Gaussian logDetRatio along single-set chains,
- *   by a Chernoff band from its exact moments (proofs G2), one event per such iteration.
- * - normal approximation (ridge z|X, the other Gaussian metrics): |z| < zStar(K), one event per iteration and metric
+ *   follows from the unconditional band and costs nothing. Also proven: ridge z|X (Laurent–Massart for its χ² part,
+ *   the exact normal law of its linear part, given X and w*), one event per iteration; and Gaussian logDetRatio along
+ *   single-set chains, by a Chernoff band from its exact moments (proofs G2), one event per such iteration.
+ * - normal approximation (the other Gaussian metrics): |z| < zStar(K), one event per iteration and metric
  *   (counted as 1 + the metrics per iteration, an upper bound). Not proven: a skewed statistic's t has a heavier tail
  *   than the normal (an audit simulated the replace/MLE d = 3, m = 50, n = 20 detRatio at 5000 trials: P(t < −5) ≈
  *   2e-4 against 2.9e-7), so detRatio, a product of χ² factors, is not judged, nor is the 1-D trace ratio along a
  *   single-set chain (the same product); their logarithm, logDetRatio, a sum, is judged by its band.
  */
 import type { Backend } from '../kernels/backend.js';
-import { zStar, FAMILY_FALSE_FAILURE } from '../core/stats.js';
+import { normalQuantile, zStar, FAMILY_FALSE_FAILURE } from '../core/stats.js';
 import { runLinear, type LinearConfig, type LinearReport } from '../models/linear/run.js';
 import type { Method } from '../models/linear/monte-carlo.js';
 import { runGaussian, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
@@ -128,7 +129,7 @@ export interface VerifyOptions {
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const cases = options.cases ?? builtInCases();
   const proven = cases.reduce(
-    (sum, c) => sum + (c.kind === 'linear' ? (conditionalOnly(c.config) ? 0 : c.config.iterations + 1) : logDetDepths(c.config).filter((k) => k !== null).length),
+    (sum, c) => sum + (c.kind === 'linear' ? (conditionalOnly(c.config) ? c.config.iterations : c.config.iterations + 1) : logDetDepths(c.config).filter((k) => k !== null).length),
     0,
   );
   const approximate = cases.reduce(
@@ -136,7 +137,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       sum +
       (c.kind === 'gaussian'
         ? (1 + GAUSSIAN_METRICS.length - UNJUDGED_METRICS.size) * c.config.iterations - logDetDepths(c.config).filter((k) => k !== null).length
-        : conditionalOnly(c.config) ? c.config.iterations : 0),
+        : 0),
     0,
   );
   const checks = proven + approximate;
@@ -170,7 +171,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   };
 }
 
-/** Ridge cases have only the design-conditional theory (P11): z|X is judged, there is no unconditional z. */
+/** Ridge cases have only the design-conditional theory (P11): z|X is judged (by its band), there is no unconditional z. */
 const conditionalOnly = (config: { ridge?: number }) => (config.ridge ?? 0) > 0;
 
 /**
@@ -179,16 +180,26 @@ const conditionalOnly = (config: { ridge?: number }) => (config.ridge ?? 0) > 0;
  * band plus σ²β_n² times the Bernstein band of the mean trace, one event for all n). Null where the report has no
  * band inputs (ridge, random design, infinite variance, no closed form).
  */
-export function linearBands(report: LinearReport, delta: number): { conditional: Band; unconditional: Band }[] | null {
+export function linearBands(report: LinearReport, delta: number): { conditional: Band; unconditional: Band | null }[] | null {
   const inputs = report.bandInputs;
   if (!inputs) return null;
-  const { dim: d, samples: T } = report.config;
   const N = inputs.trials;
+  if (inputs.ridgeSpread) {
+    // ridge, given X and w*: Σ s²(ξ² − 1) (Laurent–Massart, δ/2) + Σ 2μsξ (exactly normal, sd 2√Σμ²s², δ/2)
+    const z = -normalQuantile(delta / 4);
+    return inputs.ridgeSpread.map((spread) => {
+      const chi = chiSquareSumBand(Math.sqrt(spread.chi4Sum), Math.sqrt(spread.chi4Max), delta / 2);
+      const gauss = 2 * z * Math.sqrt(spread.gaussSum);
+      return { conditional: { below: (chi.below + gauss) / N, above: (chi.above + gauss) / N }, unconditional: null };
+    });
+  }
+  const squares = inputs.gramInverseSquares as { sum: number; max: number };
+  const { dim: d, samples: T } = report.config;
   const trace = traceMeanBand(d, T, N, delta);
   const perTrace = d / (T - d - 1);
   return report.iterations.map((row) => {
     const c = (row.theory as number) / perTrace; // σ²β_n²
-    const sum = chiSquareSumBand(c * Math.sqrt(inputs.gramInverseSquares.sum), c * Math.sqrt(inputs.gramInverseSquares.max), delta);
+    const sum = chiSquareSumBand(c * Math.sqrt(squares.sum), c * Math.sqrt(squares.max), delta);
     const conditional = { below: sum.below / N, above: sum.above / N };
     return { conditional, unconditional: { below: conditional.below + c * trace.below, above: conditional.above + c * trace.above } };
   });
@@ -218,11 +229,15 @@ export function judge(name: string, report: LinearReport, bound: number, delta =
     maxAbsZConditional = Math.max(maxAbsZConditional, Math.abs(zc));
     if (bands && report.bandInputs) {
       const residual = report.bandInputs.residualSums[n] / report.bandInputs.trials;
-      const deviation = row.mean - (row.theory as number);
       const rc = bandRatio(residual, bands[n].conditional);
-      const ru = bandRatio(deviation, bands[n].unconditional);
-      worstBandRatio = Math.max(worstBandRatio, rc, ru);
-      if (!(ru < 1)) failures.push(`n=${row.iteration}: mean − theory = ${deviation.toExponential(3)} outside (−${bands[n].unconditional.below.toExponential(3)}, ${bands[n].unconditional.above.toExponential(3)})`);
+      worstBandRatio = Math.max(worstBandRatio, rc);
+      const unconditionalBand = bands[n].unconditional;
+      if (unconditionalBand) {
+        const deviation = row.mean - (row.theory as number);
+        const ru = bandRatio(deviation, unconditionalBand);
+        worstBandRatio = Math.max(worstBandRatio, ru);
+        if (!(ru < 1)) failures.push(`n=${row.iteration}: mean − theory = ${deviation.toExponential(3)} outside (−${unconditionalBand.below.toExponential(3)}, ${unconditionalBand.above.toExponential(3)})`);
+      }
       if (!(rc < 1)) failures.push(`n=${row.iteration}: conditional residual ${residual.toExponential(3)} outside (−${bands[n].conditional.below.toExponential(3)}, ${bands[n].conditional.above.toExponential(3)})`);
     } else if (!(Math.abs(zc) < bound)) {
       failures.push(`n=${row.iteration}: conditional z=${zc.toFixed(2)}`);
@@ -236,7 +251,7 @@ export function judge(name: string, report: LinearReport, bound: number, delta =
     const first = rows[0].theory as number;
     growth = Math.max(...rows.map((r) => r.mean / first));
     // mean_n ≤ theory_n + band ≤ π²/6 × first + band whenever the unconditional checks pass: no extra budget
-    const over = rows.findIndex((r, n) => !(r.mean - (report.accumulateBound as number) < bands[n].unconditional.above));
+    const over = rows.findIndex((r, n) => !(r.mean - (report.accumulateBound as number) < (bands[n].unconditional as Band).above));
     if (over >= 0) failures.push(`n=${over + 1}: exceeds π²/6 × first error by more than its band`);
   } else {
     growth = rows[rows.length - 1].mean / rows[0].mean;

@@ -60,15 +60,28 @@ test('P12: verify states its claim in two parts — proven events (least squares
   assert.ok(report.pass, JSON.stringify(report.cases.map((c) => c.failures)));
   // least squares: one event per iteration plus one for the case's trace; ridge: its z|X per iteration; Gaussian: the
   // mean and every metric but detRatio per iteration
-  // least squares: 3 iterations + 1 trace event; Gaussian replace: logDetRatio at both iterations (Chernoff)
-  assert.equal(report.claim.proven.checks, 3 + 1 + 2);
-  assert.equal(report.claim.normalApproximation.checks, 3 + (1 + GAUSSIAN_METRICS.length - UNJUDGED_METRICS.size) * 2 - 2);
+  // least squares: 3 iterations + 1 trace event; ridge: 3 iterations; Gaussian replace: logDetRatio at both (Chernoff)
+  assert.equal(report.claim.proven.checks, 3 + 1 + 3 + 2);
+  assert.equal(report.claim.normalApproximation.checks, (1 + GAUSSIAN_METRICS.length - UNJUDGED_METRICS.size) * 2 - 2);
   assert.equal(report.checks, report.claim.proven.checks + report.claim.normalApproximation.checks);
   assert.ok(Math.abs(report.claim.proven.falseFailure + report.claim.normalApproximation.falseFailure - 1e-6) < 1e-15);
   const text = claimText(report);
-  assert.match(text, /proven, 6 events: ≤ 2\.6e-7 for any number of trials/);
-  assert.match(text, /normal approximation, 17 checks at \|z\| < \d\.\d\d: ≈ 7\.4e-7, not proven/);
-  assert.ok(Number.isNaN(report.cases[1].worstBandRatio) && report.cases[0].worstBandRatio < 1);
+  assert.match(text, /proven, 9 events: ≤ 3\.9e-7 for any number of trials/);
+  assert.match(text, /normal approximation, 14 checks at \|z\| < \d\.\d\d: ≈ 6\.1e-7, not proven/);
+  assert.ok(report.cases[1].worstBandRatio < 1 && report.cases[0].worstBandRatio < 1);
+});
+
+test('P12: ridge z|X is judged by its band given X and w*; a noise misstated by 10% falls outside it', async () => {
+  const report = await runLinear({ ...config, ridge: 5 }, { backend: backend() });
+  const ok = judge('ridge', report, 6, DELTA);
+  assert.ok(ok.pass && ok.worstBandRatio < 1 && report.bandInputs?.ridgeSpread?.length === config.iterations, ok.failures.join('; '));
+  // σ² 10% higher than assumed: the residual's mean moves by 10% of the noise part of E[error | X, w*]; emulate it by
+  // the misstated run itself (σ² = 1.1), whose residual sums are taken against σ² = 1's expectations
+  const bigger = await runLinear({ ...config, ridge: 5, noise: 1.1 }, { backend: backend() });
+  const shift = bigger.iterations.map((row, n) => row.mean - report.iterations[n].mean); // same seed: the noise part scales
+  const tampered = { ...report, bandInputs: { ...report.bandInputs!, residualSums: report.bandInputs!.residualSums.map((sum, n) => sum + shift[n] * config.trials) } };
+  const bad = judge('ridge, σ² 10% high', tampered, 6, DELTA);
+  assert.equal(bad.pass, false, `worst ${bad.worstBandRatio}`);
 });
 
 test('G2: detRatio (a product of χ² factors, far from normal) is not judged; logDetRatio is, by its exact Chernoff band', async () => {

@@ -74,6 +74,11 @@ export interface MonteCarloMoments {
    * Laurent–Massart bound of the z|X check needs (src/verify/bounds.ts). Null otherwise.
    */
   gramInverseSquares: SumMax | null;
+  /**
+   * Ridge with its P11 check: per iteration, over trials, Σ_j s_j⁴ (sum and max) and Σ_j μ_j²s_j² (sum) of
+   * ridgeConditionalSpread — the inputs of the ridge z|X residual's finite-sample band (proofs P12). Null otherwise.
+   */
+  ridgeSpread: { chi4: SumMax[]; gauss: SumMax[] } | null;
   /** the kernel width used */
   chunkTrials: number;
   kernelClasses: string[];
@@ -149,6 +154,7 @@ export interface MonteCarloCheckpoint {
   conditionalResidual: MomentsState[] | null;
   traceGramInverse: MomentsState;
   gramInverseSquares: SumMaxState | null;
+  ridgeSpread?: { chi4: SumMaxState[]; gauss: SumMaxState[] } | null;
 }
 export interface MomentsState {
   n: number;
@@ -200,6 +206,8 @@ export interface ChunkResult {
   traceGramInverse: { add(x: number): void };
   /** tr(M²) per trial where MonteCarloMoments.gramInverseSquares is kept, else null */
   gramInverseSquares: { add(x: number): void } | null;
+  /** per iteration, where MonteCarloMoments.ridgeSpread is kept */
+  ridgeSpread: { chi4: { add(x: number): void }[]; gauss: { add(x: number): void }[] } | null;
 }
 
 /** Values kept in the order they came, to be added to a run's Moments once the chunk is done. */
@@ -221,16 +229,23 @@ class ChunkRecord implements ChunkResult {
   readonly conditionalResidual: DeferredValues[] | null;
   readonly traceGramInverse = new DeferredValues();
   readonly gramInverseSquares: DeferredValues | null;
+  readonly ridgeSpread: { chi4: DeferredValues[]; gauss: DeferredValues[] } | null;
   constructor(private readonly run: MonteCarloMoments) {
     this.error = run.error.map(() => new DeferredValues());
     this.conditionalResidual = run.conditionalResidual?.map(() => new DeferredValues()) ?? null;
     this.gramInverseSquares = run.gramInverseSquares ? new DeferredValues() : null;
+    this.ridgeSpread = run.ridgeSpread ? { chi4: run.error.map(() => new DeferredValues()), gauss: run.error.map(() => new DeferredValues()) } : null;
   }
   flush(): void {
     this.error.forEach((values, n) => values.flushInto(this.run.error[n]));
     this.conditionalResidual?.forEach((values, n) => values.flushInto((this.run.conditionalResidual as Moments[])[n]));
     this.traceGramInverse.flushInto(this.run.traceGramInverse);
     if (this.run.gramInverseSquares) this.gramInverseSquares?.flushInto(this.run.gramInverseSquares);
+    const spread = this.run.ridgeSpread;
+    if (spread && this.ridgeSpread) {
+      this.ridgeSpread.chi4.forEach((values, n) => values.flushInto(spread.chi4[n]));
+      this.ridgeSpread.gauss.forEach((values, n) => values.flushInto(spread.gauss[n]));
+    }
   }
 }
 
@@ -241,6 +256,7 @@ const loadMoments = (m: Moments, state: MomentsState): void => {
   m.sumSq = state.sumSq;
 };
 
+const sumMaxState = (m: SumMax): SumMaxState => ({ n: m.n, sum: m.sum, max: m.max });
 const noop = (): void => undefined;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -269,6 +285,7 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
     conditionalResidual: run.noiseFactors || run.ridgePolynomials ? Array.from({ length: N }, () => new Moments()) : null,
     traceGramInverse: new Moments(),
     gramInverseSquares: run.noiseFactors ? new SumMax() : null,
+    ridgeSpread: run.ridgePolynomials ? { chi4: Array.from({ length: N }, () => new SumMax()), gauss: Array.from({ length: N }, () => new SumMax()) } : null,
     chunkTrials: B,
     kernelClasses: [],
   };
@@ -277,7 +294,8 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
     const saved = control.resume;
     if (
       saved.chunkTrials !== B || saved.error.length !== N || (saved.conditionalResidual === null) !== (result.conditionalResidual === null) ||
-      (saved.gramInverseSquares ?? null) === null !== (result.gramInverseSquares === null) // older checkpoints lack it
+      (saved.gramInverseSquares ?? null) === null !== (result.gramInverseSquares === null) || // older checkpoints lack it
+      (saved.ridgeSpread ?? null) === null !== (result.ridgeSpread === null)
     ) {
       throw new CheckpointMismatchError('the checkpoint does not belong to this configuration');
     }
@@ -285,6 +303,11 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
     saved.conditionalResidual?.forEach((state, n) => loadMoments((result.conditionalResidual as Moments[])[n], state));
     loadMoments(result.traceGramInverse, saved.traceGramInverse);
     if (result.gramInverseSquares && saved.gramInverseSquares) Object.assign(result.gramInverseSquares, saved.gramInverseSquares);
+    if (result.ridgeSpread && saved.ridgeSpread) {
+      const { chi4, gauss } = result.ridgeSpread;
+      saved.ridgeSpread.chi4.forEach((state, n) => Object.assign(chi4[n], state));
+      saved.ridgeSpread.gauss.forEach((state, n) => Object.assign(gauss[n], state));
+    }
     startChunk = saved.chunksDone;
   }
   const total = trials * N;
@@ -327,7 +350,8 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
         error: result.error.map(saveMoments),
         conditionalResidual: result.conditionalResidual?.map(saveMoments) ?? null,
         traceGramInverse: saveMoments(result.traceGramInverse),
-        gramInverseSquares: result.gramInverseSquares ? { n: result.gramInverseSquares.n, sum: result.gramInverseSquares.sum, max: result.gramInverseSquares.max } : null,
+        gramInverseSquares: result.gramInverseSquares ? sumMaxState(result.gramInverseSquares) : null,
+        ridgeSpread: result.ridgeSpread ? { chi4: result.ridgeSpread.chi4.map(sumMaxState), gauss: result.ridgeSpread.gauss.map(sumMaxState) } : null,
       });
     }
   } finally {

@@ -1,6 +1,6 @@
 /** The reduced method: the estimators sampled in XᵀX's eigenbasis, O(d) per trial-iteration (proofs P5). */
 import { foldIn, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
+import { ModelStore, noiseSeed, record, recordRidgeSpread, type ChunkContext } from './chunk.js';
 import { drawReducedDesign } from './design.js';
 import { ridgeConditionalError } from '../../theory/ridge.js';
 import { PoolStore } from './pool-store.js';
@@ -31,6 +31,7 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
         w[j] = design.wStar[j * B + tr];
       }
       ridgeConditionalError(run.ridgePolynomials, mu, w, run.ridge ?? 0, run.noise, expected.subarray(tr * N, (tr + 1) * N));
+      recordRidgeSpread(context, run.ridgePolynomials, mu, w);
     }
     context.ridgeExpected = expected;
   }

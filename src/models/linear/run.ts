@@ -10,7 +10,7 @@ import { noiseFactorsNumeric } from '../../theory/pool-weights.js';
 import { ridgePolynomials } from '../../theory/ridge.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import type { Moments } from '../../core/stats.js';
-import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type Progress, type SimulationControl } from './monte-carlo.js';
+import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type MonteCarloMoments, type Progress, type SimulationControl } from './monte-carlo.js';
 
 export interface LinearConfig {
   strategy: string;
@@ -233,7 +233,14 @@ export interface LinearReport {
    * σ²β_n²·tr, the z|X residual) and Σ/max over trials of tr(M²) — what verify's finite-sample bands need
    * (src/verify/bounds.ts, proofs P12). Null elsewhere.
    */
-  bandInputs: { trials: number; residualSums: number[]; gramInverseSquares: { sum: number; max: number } } | null;
+  bandInputs: {
+    trials: number;
+    residualSums: number[];
+    /** least squares: Σ and max over trials of tr(M²) */
+    gramInverseSquares?: { sum: number; max: number };
+    /** ridge: per iteration Σ_trials Σ_j s_j⁴, its largest trial, and Σ_trials Σ_j μ_j²s_j² (ridgeConditionalSpread) */
+    ridgeSpread?: { chi4Sum: number; chi4Max: number; gaussSum: number }[];
+  } | null;
   /** why z, z|X and the 95% interval are null (the test error's variance is infinite), or null when they are given */
   noIntervalReason: string | null;
   iterations: IterationRow[];
@@ -266,6 +273,21 @@ function noTheoryReason(run: LinearRun): string {
   }
   if (!hasTheory(run.strategy)) return 'none: no closed form is known for subsampled fits (Monte Carlo only)';
   return `none: under random design only replace has a closed form; ${run.strategy.name} pools different designs and differs from the fixed-design formula (Monte Carlo only)`;
+}
+
+/** What verify's finite-sample bands need (see LinearReport.bandInputs), or null where no band is proven. */
+function bandInputs(config: LinearConfig, moments: MonteCarloMoments, exact: boolean): LinearReport['bandInputs'] {
+  const residual = moments.conditionalResidual;
+  if (!residual || infiniteVarianceReason(config) !== null || config.design === 'random') return null;
+  const residualSums = residual.map((m) => m.sum);
+  if (exact && moments.gramInverseSquares) {
+    return { trials: config.trials, residualSums, gramInverseSquares: { sum: moments.gramInverseSquares.sum, max: moments.gramInverseSquares.max } };
+  }
+  if (moments.ridgeSpread) {
+    const { chi4, gauss } = moments.ridgeSpread;
+    return { trials: config.trials, residualSums, ridgeSpread: chi4.map((c, n) => ({ chi4Sum: c.sum, chi4Max: c.max, gaussSum: gauss[n].sum })) };
+  }
+  return null;
 }
 
 /** What the recorded per-trial trace is, with its closed form where one holds (see LinearReport.traceGramInverse). */
@@ -309,10 +331,7 @@ export async function runLinear(
       accumulateBound: theory && run.strategy.name === 'accumulate' ? ACCUMULATE_BOUND * theory[0] : null,
       traceGramInverse: traceReport(config, moments.traceGramInverse),
       noIntervalReason: infiniteVarianceReason(config),
-      bandInputs:
-        exact && moments.conditionalResidual && moments.gramInverseSquares && infiniteVarianceReason(config) === null && run.design !== 'random'
-          ? { trials: config.trials, residualSums: moments.conditionalResidual.map((m) => m.sum), gramInverseSquares: { sum: moments.gramInverseSquares.sum, max: moments.gramInverseSquares.max } }
-          : null,
+      bandInputs: bandInputs(config, moments, exact),
       iterations: buildRows(moments.error, theory, moments.conditionalResidual, infiniteVarianceReason(config) === null),
     };
   } finally {

@@ -53,7 +53,7 @@ for (const strategy of ['replace', 'accumulate']) {
     for (let n = 0; n < ITERATIONS; n++) {
       const a = full.iterations[n];
       const b = reduced.iterations[n];
-      const [ua, ub] = [bandA[n].unconditional, bandB[n].unconditional];
+      const [ua, ub] = [bandA[n].unconditional!, bandB[n].unconditional!];
       assert.ok(a.mean - b.mean > -(ua.below + ub.above) && a.mean - b.mean < ua.above + ub.below, `n=${n + 1}: full ${a.mean} reduced ${b.mean}`);
     }
   });
