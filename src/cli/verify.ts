@@ -90,7 +90,7 @@ export function claimText(report: VerifyReport): string {
   }
   if (normalApproximation.checks > 0) {
     lines.push(
-      `  normal approximation, ${normalApproximation.checks} checks at |z| < ${report.zStar.toFixed(2)}: ≈ ${share(normalApproximation.falseFailure)}, not proven — ridge z|X and the ` +
+      `  normal approximation, ${normalApproximation.checks} checks at |z| < ${report.zStar.toFixed(2)}: ≈ ${share(normalApproximation.falseFailure)}, not proven — the ` +
         "other Gaussian metrics (a skewed mean's t has a heavier tail: an audit simulated the replace/MLE d = 3 detRatio at P(t < −5) ~700× the normal's, so detRatio is not judged)",
     );
   }

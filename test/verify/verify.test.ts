@@ -68,6 +68,7 @@ test('P12: verify states its claim in two parts — proven events (least squares
   const text = claimText(report);
   assert.match(text, /proven, 9 events: ≤ 3\.9e-7 for any number of trials/);
   assert.match(text, /normal approximation, 14 checks at \|z\| < \d\.\d\d: ≈ 6\.1e-7, not proven/);
+  assert.doesNotMatch(text, /not proven — ridge/); // ridge z|X is in the proven part
   assert.ok(report.cases[1].worstBandRatio < 1 && report.cases[0].worstBandRatio < 1);
 });
 
