@@ -17,7 +17,7 @@ const moments = (x: unknown, n: number, nonNegative = false): x is MomentsState 
 export function linearCheckpointState(state: unknown, config: LinearConfig, dir: string): MonteCarloCheckpoint {
   const bad = (why: string) => new UsageError(`--resume ${dir}: its checkpoint.json does not fit the run in its manifest.json (${why}); nothing was changed`);
   if (!isObject(state)) throw bad('no Monte Carlo state');
-  const { chunksDone, chunkTrials, error, conditionalResidual, traceGramInverse } = state;
+  const { chunksDone, chunkTrials, error, conditionalResidual, traceGramInverse, gramInverseSquares, ridgeSpread } = state;
   if (!count(chunksDone) || chunksDone < 1 || !count(chunkTrials) || chunkTrials < 1 || chunkTrials > config.trials) throw bad('chunk counts');
   if ((chunksDone - 1) * chunkTrials >= config.trials) throw bad(`${chunksDone} chunks of ${chunkTrials} trials exceed ${config.trials} trials`);
   const trials = Math.min(config.trials, chunksDone * chunkTrials);
@@ -26,6 +26,10 @@ export function linearCheckpointState(state: unknown, config: LinearConfig, dir:
     throw bad('conditional residuals');
   }
   if (!moments(traceGramInverse, trials, true)) throw bad('tr((XᵀX)⁻¹) moments');
+  const sumMax = (x: unknown) => isObject(x) && x.n === trials && typeof x.sum === 'number' && typeof x.max === 'number' && x.sum >= 0 && x.max >= 0 && x.max <= x.sum && Number.isFinite(x.sum);
+  if (gramInverseSquares !== undefined && gramInverseSquares !== null && !sumMax(gramInverseSquares)) throw bad('tr((XᵀX)⁻²) sums');
+  const perIteration = (x: unknown) => Array.isArray(x) && x.length === config.iterations && x.every(sumMax);
+  if (ridgeSpread !== undefined && ridgeSpread !== null && !(isObject(ridgeSpread) && perIteration(ridgeSpread.chi4) && perIteration(ridgeSpread.gauss))) throw bad('ridge spread sums');
   return state as unknown as MonteCarloCheckpoint;
 }
 

@@ -173,7 +173,7 @@ async function execute(job: Job): Promise<number> {
       return interrupted.exitCode;
     }
     if (job.resume && error instanceof CheckpointMismatchError) {
-      throw new UsageError(`--resume ${job.dir}: its checkpoint does not fit this version of collapse (chunking changed); start the run afresh`);
+      throw new UsageError(`--resume ${job.dir}: its checkpoint does not fit this version of collapse (its chunking or its recorded sums changed); start the run afresh`);
     }
     throw error;
   } finally {
@@ -196,14 +196,31 @@ export function toJson(report: LinearReport): Record<string, unknown> {
     ...reportHead(report),
     accumulateBound: report.accumulateBound,
     traceGramInverse: report.traceGramInverse,
+    noIntervalReason: report.noIntervalReason,
+    bandInputs: report.bandInputs,
     iterations: report.iterations,
   };
+}
+
+/** The trace the first fit's error scales with, named for what it is; no number where it does not exist. */
+function traceLine(report: LinearReport): string {
+  const t = report.traceGramInverse;
+  const c = report.config;
+  if (t === null) {
+    return c.samples <= c.dim
+      ? `tr((XᵀX)⁻¹): none (T = ${c.samples} ≤ d = ${c.dim}: XᵀX is singular; the fits are minimum-norm)`
+      : `tr((XᵀX)⁻¹): none (T = ${c.samples} = d + 1: its expectation is infinite, proofs P4)`;
+  }
+  const spread = t.stderr === null ? ' (no ± : infinite variance)' : ` ± ${fmt(t.stderr, 2)}`;
+  const T = c.design === 'random' ? 'T0' : 'T';
+  const theory = t.theory === null ? 'no closed form (Monte Carlo only)' : `theory d/(${T}−d−1) = ${fmt(t.theory)}`;
+  return `${t.quantity}: Monte Carlo ${fmt(t.mean)}${spread}, ${theory}`;
 }
 
 function render(report: LinearReport, out?: string): string {
   const c = report.config;
   const rows = report.iterations.map((r) => [
-    String(r.iteration), fmt(r.mean), fmt(r.stderr, 3), fmt(r.ci95[0]), fmt(r.ci95[1]), fmt(r.theory), fmt(r.z, 3), fmt(r.zConditional, 3),
+    String(r.iteration), fmt(r.mean), fmt(r.stderr, 3), fmt(r.ci95?.[0] ?? null), fmt(r.ci95?.[1] ?? null), fmt(r.theory), fmt(r.z, 3), fmt(r.zConditional, 3),
   ]);
   const lines = [
     `collapse linear: ${c.strategy}, d=${c.dim}, T=${c.samples}, σ²=${c.noise}, ${c.iterations} iterations, ${c.trials} trials, seed ${c.seed}, method ${c.method}`,
@@ -213,8 +230,9 @@ function render(report: LinearReport, out?: string): string {
       : `theory: ${report.theoryFormula}`,
     '',
     table(['n', 'mean', 'stderr', 'ci95 low', 'ci95 high', 'theory', 'z', 'z|X'], rows),
+    ...(report.noIntervalReason ? [report.noIntervalReason] : []),
     '',
-    `tr((XᵀX)⁻¹): Monte Carlo ${fmt(report.traceGramInverse.mean)} ± ${fmt(report.traceGramInverse.stderr, 2)}, theory d/(T−d−1) = ${fmt(report.traceGramInverse.theory)}`,
+    traceLine(report),
   ];
   if (report.accumulateBound !== null) {
     const worst = Math.max(...report.iterations.map((r) => r.mean));

@@ -101,7 +101,7 @@ export function buildBound(data: BoundData): PlotlyFigure {
     const ratio = run.iterations.map((r) => r.mean / e1);
     plotted.push(...ratio);
     const floor = Math.min(...ratio.filter((v) => v > 0)) / 10;
-    traces.push(bandTrace(x, run.iterations.map((r) => r.ci95[0] / e1), run.iterations.map((r) => r.ci95[1] / e1), { colour: c, legendgroup: run.strategy, floor }));
+    traces.push(bandTrace(x, run.iterations.map((r) => (r.ci95?.[0] ?? NaN) / e1), run.iterations.map((r) => (r.ci95?.[1] ?? NaN) / e1), { colour: c, legendgroup: run.strategy, floor }));
     traces.push({
       type: 'scatter',
       mode: 'lines+markers',
@@ -169,7 +169,7 @@ export function buildBound(data: BoundData): PlotlyFigure {
 export function boundCsv(data: BoundData): string {
   const e1 = data.firstError;
   const rows = data.runs.flatMap((run) =>
-    run.iterations.map((r) => [run.strategy, run.method, run.trials, r.iteration, r.mean, r.ci95[0], r.ci95[1], r.theory, r.mean / e1, r.ci95[0] / e1, r.ci95[1] / e1, r.theory === null ? null : r.theory / e1]),
+    run.iterations.map((r) => [run.strategy, run.method, run.trials, r.iteration, r.mean, r.ci95?.[0] ?? null, r.ci95?.[1] ?? null, r.theory, r.mean / e1, r.ci95 ? r.ci95[0] / e1 : null, r.ci95 ? r.ci95[1] / e1 : null, r.theory === null ? null : r.theory / e1]),
   );
   return toCsv(['strategy', 'method', 'trials', 'iteration', 'mean', 'ci95_low', 'ci95_high', 'theory', 'ratio', 'ratio_low', 'ratio_high', 'theory_ratio'], rows);
 }

@@ -8,7 +8,7 @@ import type { GaussianIterationRow } from '../models/gaussian/run.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { staggeredMarkerSizes } from './accumulation-bound.js';
 import { CATEGORICAL, colour, LINE_STYLES, NEUTRAL, symbol } from './palette.js';
-import { AXIS_STYLE, axisRef, bandTrace, lineStyleKey, logAxis, toCsv } from './plotly.js';
+import { AXIS_STYLE, axisRef, bandTrace, interval, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
 export interface CategoricalFigureSettings {
   categories: number;
@@ -52,11 +52,11 @@ export function buildCategorical(data: CategoricalFigureData): PlotlyFigure {
   const traces: PlotlyObject[] = [];
   const K = data.settings.categories;
   const panels: { pick: (r: GaussianIterationRow) => { mean: number; ci95: [number, number]; theory: number | null } }[] = [
-    { pick: (r) => r },
+    { pick: (r) => ({ mean: r.mean, ci95: interval(r), theory: r.theory }) },
     { pick: (r) => ({ mean: r.metrics.surviving.mean / K, ci95: [r.metrics.surviving.ci95[0] / K, r.metrics.surviving.ci95[1] / K], theory: r.metrics.surviving.theory === null ? null : r.metrics.surviving.theory / K }) },
   ];
   // everything the log panel draws, so its range and decade ticks cover every line and band
-  const collision = data.curves.flatMap((c) => c.iterations.flatMap((r) => [r.mean, r.ci95[0], r.ci95[1], r.theory ?? r.mean]));
+  const collision = data.curves.flatMap((c) => c.iterations.flatMap((r) => [r.mean, interval(r)[0], interval(r)[1], r.theory ?? r.mean]));
   const collisionAxis = logAxis(collision);
   const floor = 10 ** ((collisionAxis.range as number[] | undefined)?.[0] ?? -12);
   panels.forEach((panel, k) => {
@@ -120,7 +120,7 @@ export function buildCategorical(data: CategoricalFigureData): PlotlyFigure {
 
 export function categoricalCsv(data: CategoricalFigureData): string {
   const rows = data.curves.flatMap((curve) =>
-    curve.iterations.map((r) => [curve.strategy, r.iteration, r.mean, r.ci95[0], r.ci95[1], r.theory, r.metrics.surviving.mean, r.metrics.surviving.theory, r.metrics.tailMassLost.mean, r.metrics.tailMassLost.theory]),
+    curve.iterations.map((r) => [curve.strategy, r.iteration, r.mean, interval(r)[0], interval(r)[1], r.theory, r.metrics.surviving.mean, r.metrics.surviving.theory, r.metrics.tailMassLost.mean, r.metrics.tailMassLost.theory]),
   );
   return toCsv(['strategy', 'iteration', 'collision', 'ci95_low', 'ci95_high', 'theory', 'surviving', 'surviving_theory', 'tail_mass_lost', 'tail_mass_lost_theory'], rows);
 }

@@ -84,7 +84,7 @@ export function buildGaussian(data: GaussianFigureData): PlotlyFigure {
   strategies.forEach((strategy, row) => {
     const curves = data.curves.filter((c) => c.strategy === strategy);
     const values = curves.flatMap((c) =>
-      c.iterations.flatMap((r) => [r.mean, r.ci95[0], r.ci95[1], r.theory, r.metrics.medianVarianceRatio?.mean ?? null]),
+      c.iterations.flatMap((r) => [r.mean, r.ci95?.[0] ?? null, r.ci95?.[1] ?? null, r.theory, r.metrics.medianVarianceRatio?.mean ?? null]),
     ).filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
     const log = values.length > 0 && Math.max(...values) / Math.min(...values) > LOG_ROW_SPAN;
     const pad = values.length > 0 ? 0.05 * (Math.max(...values) - Math.min(...values)) : 0;
@@ -107,7 +107,7 @@ export function buildGaussian(data: GaussianFigureData): PlotlyFigure {
       const name = `${curve.strategy}, ${curve.estimator}`;
       const x = curve.iterations.map((r) => r.iteration);
       const floor = Math.min(...values) / 10;
-      traces.push(bandTrace(x, curve.iterations.map((r) => r.ci95[0]), curve.iterations.map((r) => r.ci95[1]), { colour: c, legendgroup: strategy, axes: axes.trace, floor }));
+      traces.push(bandTrace(x, curve.iterations.map((r) => r.ci95?.[0] ?? NaN), curve.iterations.map((r) => r.ci95?.[1] ?? NaN), { colour: c, legendgroup: strategy, axes: axes.trace, floor }));
       traces.push({
         type: 'scatter',
         mode: 'lines',
@@ -158,7 +158,7 @@ export function buildGaussian(data: GaussianFigureData): PlotlyFigure {
 
 export function gaussianCsv(data: GaussianFigureData): string {
   const rows = data.curves.flatMap((curve) =>
-    curve.iterations.map((r) => [curve.strategy, curve.estimator, r.iteration, r.mean, r.ci95[0], r.ci95[1], r.theory, r.metrics.medianVarianceRatio?.mean ?? null]),
+    curve.iterations.map((r) => [curve.strategy, curve.estimator, r.iteration, r.mean, r.ci95?.[0] ?? null, r.ci95?.[1] ?? null, r.theory, r.metrics.medianVarianceRatio?.mean ?? null]),
   );
   return toCsv(['strategy', 'estimator', 'iteration', 'mean_ratio', 'ci95_low', 'ci95_high', 'theory', 'median_ratio'], rows);
 }

@@ -8,7 +8,7 @@ import type { Method } from '../models/linear/monte-carlo.js';
 import type { IterationRow } from '../verify/report.js';
 import type { Figure, FigureContext, FigureOutput, ImageSize, PlotlyFigure, PlotlyObject } from './figure.js';
 import { colour, LINE_STYLES, SEQUENTIAL } from './palette.js';
-import { AXIS_STYLE, axisRef, bandTrace, label, lineStyleKey, logAxis, toCsv } from './plotly.js';
+import { AXIS_STYLE, axisRef, bandTrace, interval, label, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
 /** The grid of Gerstgrasser et al. 2024, Figure 2: d, T per column, σ² per line, strategies per row, N, trials and method. */
 export interface LinearPaperSettings {
@@ -100,7 +100,7 @@ function runOf(data: LinearPaperData, strategy: string, samples: number, noise: 
 /** The values a panel's log y axis must show: every mean, theory and positive band edge of its lines. */
 function panelValues(data: LinearPaperData, strategy: string, samples: number): number[] {
   return data.settings.noises.flatMap((noise) =>
-    runOf(data, strategy, samples, noise).iterations.flatMap((r) => [r.mean, r.ci95[0], r.ci95[1], r.theory ?? r.mean]),
+    runOf(data, strategy, samples, noise).iterations.flatMap((r) => [r.mean, interval(r)[0], interval(r)[1], r.theory ?? r.mean]),
   );
 }
 
@@ -145,7 +145,7 @@ export function buildLinearPaper(data: LinearPaperData): PlotlyFigure {
         const group = `σ² = ${label(noise)}`;
         const c = colour(SEQUENTIAL, j);
         const floor = Math.min(...mean.filter((m) => m > 0)) / 10;
-        traces.push(bandTrace(x, run.iterations.map((r) => r.ci95[0]), run.iterations.map((r) => r.ci95[1]), { colour: c, legendgroup: group, axes: axes.trace, floor }));
+        traces.push(bandTrace(x, run.iterations.map((r) => (r.ci95?.[0] ?? NaN)), run.iterations.map((r) => (r.ci95?.[1] ?? NaN)), { colour: c, legendgroup: group, axes: axes.trace, floor }));
         traces.push({
           type: 'scatter',
           mode: 'lines',
@@ -211,9 +211,9 @@ export function bandWidths(data: LinearPaperData, image: ImageSize = LINEAR_PAPE
         const rowsOf = runOf(data, strategy, samples, noise).iterations;
         let widest = 0;
         for (const r of rowsOf) {
-          relative.push((r.ci95[1] - r.ci95[0]) / r.mean);
-          const low = Math.max(r.ci95[0], r.mean / 10);
-          widest = Math.max(widest, Math.log10(r.ci95[1] / low) / decadesPerPixel);
+          relative.push((interval(r)[1] - interval(r)[0]) / r.mean);
+          const low = Math.max(interval(r)[0], r.mean / 10);
+          widest = Math.max(widest, Math.log10(interval(r)[1] / low) / decadesPerPixel);
         }
         if (widest < lineWidth) hidden++;
       }
@@ -230,7 +230,7 @@ export function bandWidths(data: LinearPaperData, image: ImageSize = LINEAR_PAPE
 
 export function linearPaperCsv(data: LinearPaperData): string {
   const rows = data.runs.flatMap((run) =>
-    run.iterations.map((r) => [run.strategy, data.settings.dim, run.samples, run.noise, r.iteration, r.mean, r.stderr, r.ci95[0], r.ci95[1], r.theory, r.z]),
+    run.iterations.map((r) => [run.strategy, data.settings.dim, run.samples, run.noise, r.iteration, r.mean, r.stderr, r.ci95?.[0] ?? null, r.ci95?.[1] ?? null, r.theory, r.z]),
   );
   return toCsv(['strategy', 'dim', 'samples', 'noise', 'iteration', 'mean', 'stderr', 'ci95_low', 'ci95_high', 'theory', 'z'], rows);
 }

@@ -156,3 +156,12 @@ export function lineStyleKey(
     };
   });
 }
+
+/**
+ * A row's 95% interval. Every figure draws configurations whose variance is finite (linear T ≥ d + 4, bounded
+ * categorical and Hutter values), so a row without one is a bug in the figure's settings, not a value to hide.
+ */
+export function interval(row: { ci95: readonly [number, number] | null }): [number, number] {
+  if (row.ci95 === null) throw new Error('a figure row has no 95% interval (infinite variance): the figure settings must avoid T ≤ d + 3');
+  return [row.ci95[0], row.ci95[1]];
+}

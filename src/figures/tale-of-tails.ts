@@ -10,7 +10,7 @@ import { FLOAT } from '../theory/categorical.js';
 import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { CATEGORICAL, colour, LINE_STYLES, POINT_STYLE } from './palette.js';
-import { AXIS_STYLE, lineStyleKey, logAxis, toCsv } from './plotly.js';
+import { AXIS_STYLE, interval, lineStyleKey, logAxis, toCsv } from './plotly.js';
 
 export interface TailsFigureSettings {
   contexts: number;
@@ -75,7 +75,7 @@ export function computeTails(settings: TailsFigureSettings, context: Pick<Figure
 export function buildTails(data: TailsFigureData): PlotlyFigure {
   const traces: PlotlyObject[] = [];
   const xs = data.curves.flatMap((c) => [...c.exact.map((e) => e[0]), ...c.monteCarlo.map((r) => r.samples)]);
-  const ys = data.curves.flatMap((c) => [...c.exact.map((e) => e[1]), ...c.monteCarlo.flatMap((r) => [r.mean, r.ci95[0], r.ci95[1]]), ...(c.plateau === null ? [] : [c.plateau])]);
+  const ys = data.curves.flatMap((c) => [...c.exact.map((e) => e[1]), ...c.monteCarlo.flatMap((r) => [r.mean, interval(r)[0], interval(r)[1]]), ...(c.plateau === null ? [] : [c.plateau])]);
   // drawn last to first, so clean data's power law lies on top where the curves coincide (small T) and the others
   // are seen leaving it; legendrank keeps the legend in the curves' order
   [...data.curves.entries()].reverse().forEach(([i, curve]) => {
@@ -97,7 +97,7 @@ export function buildTails(data: TailsFigureData): PlotlyFigure {
       mode: 'markers',
       x: curve.monteCarlo.map((r) => r.samples),
       y: curve.monteCarlo.map((r) => r.mean),
-      error_y: { type: 'data', symmetric: false, array: curve.monteCarlo.map((r) => r.ci95[1] - r.mean), arrayminus: curve.monteCarlo.map((r) => r.mean - r.ci95[0]), color: c, thickness: 1.5 },
+      error_y: { type: 'data', symmetric: false, array: curve.monteCarlo.map((r) => interval(r)[1] - r.mean), arrayminus: curve.monteCarlo.map((r) => r.mean - interval(r)[0]), color: c, thickness: 1.5 },
       name: curve.label,
       legendgroup: curve.label,
       showlegend: true,
@@ -138,14 +138,14 @@ export function buildTails(data: TailsFigureData): PlotlyFigure {
 export function tailsCsv(data: TailsFigureData): string {
   const rows = data.curves.flatMap((curve) => [
     ...curve.exact.map(([T, e]) => [curve.label, 'exact', T, e, null, null]),
-    ...curve.monteCarlo.map((r) => [curve.label, 'monte-carlo', r.samples, r.mean, r.ci95[0], r.ci95[1]]),
+    ...curve.monteCarlo.map((r) => [curve.label, 'monte-carlo', r.samples, r.mean, interval(r)[0], interval(r)[1]]),
   ]);
   return toCsv(['curve', 'kind', 'samples', 'error', 'ci95_low', 'ci95_high'], rows);
 }
 
 /** The widest Monte Carlo 95% interval, as a percentage of its mean (one half-width, the larger side). */
 export function widestInterval(data: TailsFigureData): string {
-  const widths = data.curves.flatMap((c) => c.monteCarlo.filter((r) => r.mean > 0).map((r) => Math.max(r.ci95[1] - r.mean, r.mean - r.ci95[0]) / r.mean));
+  const widths = data.curves.flatMap((c) => c.monteCarlo.filter((r) => r.mean > 0).map((r) => Math.max(interval(r)[1] - r.mean, r.mean - interval(r)[0]) / r.mean));
   return widths.length === 0 ? '0' : (100 * Math.max(...widths)).toPrecision(2);
 }
 

@@ -37,8 +37,9 @@ export function drawChart(element: HTMLElement, computed: Computed | null, resul
     }
     const mc = results.find((r) => r.strategy === s.strategy);
     if (!mc) return;
-    const band = { x: [...x, ...[...x].reverse()], y: [...mc.rows.map((r) => r.ci95[1]), ...[...mc.rows].reverse().map((r) => r.ci95[0])] };
-    traces.push({ ...band, mode: 'lines', fill: 'toself', fillcolor: translucent(colour, 0.18), line: { width: 0 }, hoverinfo: 'skip', showlegend: false, legendgroup: s.strategy, name: `${s.strategy} 95% band` });
+    // no band where the variance is infinite (T ≤ d + 3): an interval there would mean nothing
+    const band = { x: [...x, ...[...x].reverse()], y: [...mc.rows.map((r) => r.ci95?.[1] ?? null), ...[...mc.rows].reverse().map((r) => r.ci95?.[0] ?? null)] };
+    if (mc.rows.some((r) => r.ci95 !== null)) traces.push({ ...band, mode: 'lines', fill: 'toself', fillcolor: translucent(colour, 0.18), line: { width: 0 }, hoverinfo: 'skip', showlegend: false, legendgroup: s.strategy, name: `${s.strategy} 95% band` });
     traces.push({
       x, y: mc.rows.map((r) => r.mean), mode: 'markers', name: `${s.strategy} (Monte Carlo, 95% band)`, legendgroup: s.strategy,
       marker: { color: colour, symbol: SYMBOLS[i % SYMBOLS.length], size: 7 },

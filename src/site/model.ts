@@ -121,7 +121,8 @@ export interface McRow {
   iteration: number;
   mean: number;
   stderr: number;
-  ci95: [number, number];
+  /** null where the error's variance is infinite (T ≤ d + 3), as the CLI prints "—" */
+  ci95: [number, number] | null;
   theory: number | null;
   z: number | null;
 }
@@ -166,7 +167,7 @@ export function toCsv(computed: Computed, results: readonly McResult[]): string 
     const n = s.theory?.length ?? mc?.rows.length ?? 0;
     for (let i = 0; i < n; i++) {
       const row = mc?.rows[i];
-      lines.push([quoteCsv(s.strategy), i + 1, cell(s.theory?.[i]), cell(row?.mean), cell(row?.stderr), cell(row?.ci95[0]), cell(row?.ci95[1]), cell(row?.z)].join(','));
+      lines.push([quoteCsv(s.strategy), i + 1, cell(s.theory?.[i]), cell(row?.mean), cell(row?.stderr), cell(row?.ci95?.[0]), cell(row?.ci95?.[1]), cell(row?.z)].join(','));
     }
   }
   return [header, ...lines].join('\n') + '\n';

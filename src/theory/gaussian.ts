@@ -6,6 +6,7 @@
  * of set s carries weight w_i = a_{n,s}/m): μ̂ = Σ w_i x_i, and Σ̂ = Σ w_i (x_i − μ̂)(x_i − μ̂)ᵀ for the MLE, or that
  * divided by 1 − Σ w_i² for the unbiased estimator (the usual 1/(N − 1) when N items weigh 1/N each).
  */
+import { logGamma } from '../core/special.js';
 import { fraction, type Fraction } from '../core/fraction.js';
 import { fractionToNumber } from '../core/fraction.js';
 import { dataPlan, type PoolStrategy } from '../strategies/strategy.js';
@@ -50,6 +51,21 @@ export function replaceDetRatio(d: number, m: number, k: number, estimator: Esti
   let step = fraction(1);
   for (let i = 1; i <= d; i++) step = step.mul(fraction(m - i, c));
   return step.pow(k) as Fraction;
+}
+
+/**
+ * ln E[(det Σ̂_k / det Σ₀)^p] along a single-set chain of depth k (replace): by Bartlett's decomposition each fit's
+ * det ratio is Π_{i=1..d} χ²_{m−i}/c, independent across fits, and E[(χ²_ν)^p] = 2^p Γ(ν/2 + p)/Γ(ν/2) (p > −ν/2).
+ * Every moment of this skewed product is known, which is what verify's finite-sample band for its mean needs.
+ * @source Muirhead 1982, Thm 3.2.14 (Bartlett decomposition); moments of χ² (Johnson, Kotz & Balakrishnan 1994, ch. 18)
+ * @proof proofs/gaussian.md#G2
+ * @example Math.exp(replaceDetRatioLogMoment(1, 10, 1, 'mle', 1)) // returns 0.9000000000000008
+ */
+export function replaceDetRatioLogMoment(d: number, m: number, k: number, estimator: Estimator, p: number): number {
+  const c = divisor(m, estimator);
+  let one = 0;
+  for (let i = 1; i <= d; i++) one += p * Math.log(2 / c) + logGamma((m - i) / 2 + p) - logGamma((m - i) / 2);
+  return k * one;
 }
 
 /** Γ(x/2)/Γ((x − 1)/2) for an integer x ≥ 2, by r(x + 2) = r(x)·x/(x − 1) from r(2) = 1/√π, r(3) = √π/2. */

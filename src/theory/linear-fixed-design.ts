@@ -45,3 +45,22 @@ export function expectedTestError(strategy: PoolStrategy, setting: LinearSetting
 export function conditionalTestError(sigma2: number, traceGramInverse: number, factor: number): number {
   return sigma2 * traceGramInverse * factor;
 }
+
+/**
+ * Second moments of the inverse Wishart A⁻¹, A = XᵀX ~ W_d(T, I) (T > d + 3): E tr A⁻¹ = d/(T−d−1),
+ * Var tr A⁻¹ = 2d(T−1)/((T−d)(T−d−1)²(T−d−3)) and E tr A⁻² = d(T−1)/((T−d)(T−d−1)(T−d−3)). With them P6's identities
+ * become numbers: Var R_n = 2σ⁴β_n⁴·E tr A⁻², and Var‖e_n‖² − Var R_n = σ⁴β_n⁴·Var tr A⁻¹.
+ * @source Press 1982, Applied Multivariate Analysis, §5.2 (covariances of the inverted Wishart); von Rosen 1988, Scand. J. Statist. 15
+ * @proof proofs/linear-fixed-design.md#P6
+ * @example inverseWishartTraceMoments(1, 10) // returns { mean: 0.125, variance: 0.005208333333333333, meanSquare: 0.020833333333333332 }
+ */
+export function inverseWishartTraceMoments(dim: number, samples: number): { mean: number; variance: number; meanSquare: number } {
+  const d = dim;
+  const T = samples;
+  if (T <= d + 3) throw new UsageError(`the variance of tr((XᵀX)⁻¹) is infinite for T ≤ d + 3 (= ${d + 3}); got T = ${T}`);
+  return {
+    mean: d / (T - d - 1),
+    variance: (2 * d * (T - 1)) / ((T - d) * (T - d - 1) ** 2 * (T - d - 3)),
+    meanSquare: (d * (T - 1)) / ((T - d) * (T - d - 1) * (T - d - 3)),
+  };
+}

@@ -88,3 +88,29 @@ export function ridgeConditionalError(
   }
   return out;
 }
+
+/**
+ * The spread of the ridge error around its P11 expectation, given X and w*: per coordinate the error is
+ * (μ_j + s_j ξ_j)² with μ_j = (P_n(m_j) − 1)·w̃*_j and s_j² = σ²μ_j/(μ_j + λ)²·Q_n(m_j), so error − expectation =
+ * Σ_j s_j²(ξ_j² − 1) + 2μ_j s_j ξ_j. Writes Σ_j s_j⁴ into `chi4` and Σ_j μ_j² s_j² into `gauss` (length N each): the
+ * Laurent–Massart and Gaussian parts of verify's finite-sample band for ridge (proofs P12).
+ * @source P11's conditional law; Laurent & Massart 2000, Ann. Statist. 28(5), Lemma 1
+ * @proof proofs/linear-fixed-design.md#P12
+ */
+export function ridgeConditionalSpread(
+  polynomials: RidgePolynomials, eigenvalues: ArrayLike<number>, wStarEigen: ArrayLike<number>, lambda: number, sigma2: number, chi4: Float64Array, gauss: Float64Array,
+): void {
+  chi4.fill(0);
+  gauss.fill(0);
+  for (let j = 0; j < eigenvalues.length; j++) {
+    const mu = Math.max(0, eigenvalues[j]);
+    const m = mu / (mu + lambda);
+    const v = (sigma2 * mu) / (mu + lambda) ** 2;
+    for (let n = 0; n < chi4.length; n++) {
+      const s2 = v * evaluate(polynomials.noise[n], m);
+      const shift = (evaluate(polynomials.mean[n], m) - 1) * wStarEigen[j];
+      chi4[n] += s2 * s2;
+      gauss[n] += shift * shift * s2;
+    }
+  }
+}

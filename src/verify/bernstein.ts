@@ -103,6 +103,7 @@ export function judgeBounded(
   const delta = twoSidedP(bound); // the per-check false-failure share the z checks use too
   const failures: string[] = [];
   let maxAbsZ = 0;
+  let worstBandRatio = 0;
   for (const row of report.iterations) {
     const checks: [string, { mean: number; stderr: number; theory: number | null; z: number | null }][] = [['mean', row], ...Object.entries(row.metrics ?? {})];
     for (const [metric, m] of checks) {
@@ -110,6 +111,7 @@ export function judgeBounded(
       if (m.theory === null || r === null) continue;
       const band = empiricalBernsteinBand(m.stderr, n, r, delta);
       const miss = Math.abs(m.mean - m.theory);
+      worstBandRatio = Math.max(worstBandRatio, miss / band);
       if (!(miss <= band)) failures.push(`row ${row.iteration} ${metric}: |${m.mean.toPrecision(6)} − ${m.theory.toPrecision(6)}| > band ${band.toPrecision(3)}`);
       if (m.z !== null) maxAbsZ = Math.max(maxAbsZ, Math.abs(m.z));
     }
@@ -119,6 +121,7 @@ export function judgeBounded(
   return {
     name,
     pass: failures.length === 0,
+    worstBandRatio,
     maxAbsZ,
     maxAbsZConditional: NaN,
     growth: last.mean / rows[0].mean,

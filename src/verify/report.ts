@@ -7,7 +7,8 @@ export interface IterationRow {
   /** Monte Carlo mean of the test error ‖ŵ_n − w*‖² */
   mean: number;
   stderr: number;
-  ci95: [number, number];
+  /** null where the error's variance is infinite (the interval would mean nothing) */
+  ci95: [number, number] | null;
   /** closed form, or null where none holds */
   theory: number | null;
   /** (mean − theory) / stderr */
@@ -16,8 +17,17 @@ export interface IterationRow {
   zConditional: number | null;
 }
 
-/** One {@link IterationRow} per iteration from the Monte Carlo moments: mean, standard error, 95% CI (mean ± 1.959964·stderr), theory and z = (mean − theory)/stderr; zConditional from the design-conditional residual where given. */
-export function buildRows(error: readonly Moments[], theory: readonly number[] | null, conditional: readonly Moments[] | null): IterationRow[] {
+/** A row whose variance is finite: it always has its interval. */
+export type IntervalRow = IterationRow & { ci95: [number, number] };
+
+/**
+ * One {@link IterationRow} per iteration from the Monte Carlo moments: mean, standard error, 95% CI (mean ± 1.959964·stderr),
+ * theory and z = (mean − theory)/stderr; zConditional from the design-conditional residual where given. `intervals`
+ * false: the variance is infinite, so ci95, z and z|X are null (a standard error estimates nothing).
+ */
+export function buildRows(error: readonly Moments[], theory: readonly number[] | null, conditional: readonly Moments[] | null): IntervalRow[];
+export function buildRows(error: readonly Moments[], theory: readonly number[] | null, conditional: readonly Moments[] | null, intervals: boolean): IterationRow[];
+export function buildRows(error: readonly Moments[], theory: readonly number[] | null, conditional: readonly Moments[] | null, intervals = true): IterationRow[] {
   return error.map((m, n) => {
     const mean = m.mean;
     const stderr = m.stderr;
@@ -27,10 +37,10 @@ export function buildRows(error: readonly Moments[], theory: readonly number[] |
       iteration: n + 1,
       mean,
       stderr,
-      ci95: [mean - Z95 * stderr, mean + Z95 * stderr],
+      ci95: intervals ? [mean - Z95 * stderr, mean + Z95 * stderr] : null,
       theory: expected,
-      z: expected === null ? null : (mean - expected) / stderr,
-      zConditional: residual ? residual.mean / residual.stderr : null,
+      z: expected === null || !intervals ? null : (mean - expected) / stderr,
+      zConditional: residual && intervals ? residual.mean / residual.stderr : null,
     };
   });
 }
@@ -39,6 +49,6 @@ export function buildRows(error: readonly Moments[], theory: readonly number[] |
 export function rowsToCsv(rows: readonly IterationRow[]): string {
   const header = 'iteration,mean,stderr,ci95_low,ci95_high,theory,z,z_conditional';
   const cell = (v: number | null) => (v === null ? '' : String(v));
-  const lines = rows.map((r) => [r.iteration, r.mean, r.stderr, r.ci95[0], r.ci95[1], r.theory, r.z, r.zConditional].map(cell).join(','));
+  const lines = rows.map((r) => [r.iteration, r.mean, r.stderr, r.ci95?.[0] ?? null, r.ci95?.[1] ?? null, r.theory, r.z, r.zConditional].map(cell).join(','));
   return [header, ...lines].join('\n') + '\n';
 }

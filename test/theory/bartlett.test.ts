@@ -2,9 +2,11 @@
  * Monte Carlo checks of proofs/linear-fixed-design.md#P4, #P5 (the tridiagonal Wishart model) and #P6 (the design-conditional residual)
  * on the host-side design draws of src/models/linear/design.ts, plus exact per-trial identities of the reduced design.
  *
- * Sizing: every statistical check is a two-sided z test with |z| < zStar(K), K = the number of such checks in this
- * file, so the file fails by chance with probability < FAMILY_FALSE_FAILURE = 1e-6 (Bonferroni, normal approximation).
- * All variances involved are finite because T = 20 > d + 3 (P4). The seed is fixed, so the outcome is deterministic.
+ * Sizing: K events share FAMILY_FALSE_FAILURE = 1e-6 (Bonferroni). The means of tr((XᵀX)⁻¹) (skewed: at d = 3,
+ * T = 20 its tail is polynomial), of tr W and of the P6 residuals are judged by finite-sample bands (proofs P12), proven
+ * whatever the skew; tr W² and the extreme eigenvalues by |z| < zStar(K), a normal approximation for light-tailed
+ * statistics. All variances involved are finite because T = 20 > d + 3 (P4). The seed is fixed, so the outcome is
+ * deterministic.
  */
 import { test } from 'node:test';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
@@ -12,6 +14,7 @@ import assert from 'node:assert/strict';
 import { foldIn, normalStream, rootKey, STREAM } from '../../src/core/rng.js';
 import { hostTrialNormals } from '../../src/kernels/linear.js';
 import { Moments, zStar } from '../../src/core/stats.js';
+import { chiSquareSumBand, traceMeanBand, type Band } from '../../src/verify/bounds.js';
 import { drawReducedDesign, fullDesignFromNormals, type FullDesign, type ReducedDesign } from '../../src/models/linear/design.js';
 import { accumulate } from '../../src/strategies/accumulate.js';
 import { replace } from '../../src/strategies/replace.js';
@@ -24,10 +27,24 @@ const TRIALS = 20_000;
 const SEED = 20240401;
 const MEAN_TRACE = d / (T - d - 1); // P4: 3/16
 
-/** The statistical checks below, counted by hand: 3 trace means + 2 Wishart moments + 2 extreme eigenvalues + 8 P6. */
-const K = 15;
+/**
+ * The statistical events below, counted by hand: 2 trace means (finite-sample bands, P12), tr W (its exact χ² law,
+ * Laurent–Massart), tr W² and the 2 extreme eigenvalues (z, normal approximation — light-tailed here: tr W² is a
+ * degree-4 Gaussian polynomial and 0 < λ ≤ tr W — but not proven), 6 P6 residuals (Laurent–Massart given the designs).
+ * The full-vs-reduced trace comparison and the E‖e_3‖² checks follow from those bands and cost no events.
+ * Each event has probability ≤ 1e-6/K of failing a correct implementation (the normal ones by approximation).
+ */
+const K = 12;
 const Z = zStar(K);
+const DELTA = 1e-6 / K;
 let checksMade = 0;
+
+/** One band check: expected − below < value < expected + above. `event` false: implied by counted events. */
+function bandCheck(label: string, value: number, expected: number, band: Band, event = true): void {
+  if (event) checksMade += 1;
+  assert.ok(value > expected - band.below && value < expected + band.above, `${label}: ${value} vs ${expected}, band (−${band.below}, +${band.above})`);
+}
+const traceBand = () => traceMeanBand(d, T, TRIALS, DELTA);
 
 /** One two-sided check of the family: |mean − expected| / stderr < zStar(K). */
 function zCheck(label: string, moments: Moments, expected: number): void {
@@ -72,22 +89,21 @@ test('P5: per trial, every eigenvalue is positive and Σ_j 1/λ_j = traceGramInv
   }
 });
 
-test('P4 + P5: reduced (tridiagonal model) mean of tr((XᵀX)⁻¹) = d/(T−d−1) = 3/16 within zStar(K)·stderr', () => {
-  zCheck('reduced E tr((XᵀX)⁻¹)', moments(reduced().traceGramInverse), MEAN_TRACE);
+test('P4 + P5 + P12: reduced (tridiagonal model) mean of tr((XᵀX)⁻¹) = d/(T−d−1) = 3/16 within its finite-sample band', () => {
+  bandCheck('reduced E tr((XᵀX)⁻¹)', moments(reduced().traceGramInverse).mean, MEAN_TRACE, traceBand());
 });
 
-test('P4: full-design mean of tr((XᵀX)⁻¹) = d/(T−d−1) = 3/16 within zStar(K)·stderr', () => {
+test('P4 + P12: full-design mean of tr((XᵀX)⁻¹) = d/(T−d−1) = 3/16 within its finite-sample band', () => {
   const f = full();
   assert.equal(f.traceGramInverse.length, TRIALS);
-  zCheck('full E tr((XᵀX)⁻¹)', moments(f.traceGramInverse), MEAN_TRACE);
+  bandCheck('full E tr((XᵀX)⁻¹)', moments(f.traceGramInverse).mean, MEAN_TRACE, traceBand());
 });
 
-test('P5: full and reduced means of tr((XᵀX)⁻¹) agree (two-sample z test)', () => {
-  const a = moments(full().traceGramInverse);
-  const b = moments(reduced().traceGramInverse);
-  checksMade += 1; // independent samples (different key paths): stderr of the difference is √(se_a² + se_b²)
-  const z = (a.mean - b.mean) / Math.hypot(a.stderr, b.stderr);
-  assert.ok(Math.abs(z) < Z, `full ${a.mean} vs reduced ${b.mean}: z = ${z}, |z| must be < ${Z.toFixed(3)}`);
+test('P5: full and reduced means of tr((XᵀX)⁻¹) agree within the sum of their bands (implied by the two checks above)', () => {
+  const a = moments(full().traceGramInverse).mean;
+  const b = moments(reduced().traceGramInverse).mean;
+  const band = traceBand();
+  bandCheck('full − reduced', a - b, 0, { below: band.below + band.above, above: band.above + band.below }, false);
 });
 
 test('P5: the tridiagonal model has the Wishart moments E tr W = T·d and E tr W² = T·d·(T + d + 1)', () => {
@@ -99,7 +115,9 @@ test('P5: the tridiagonal model has the Wishart moments E tr W = T·d and E tr W
     trace.add(lambda.reduce((a, l) => a + l, 0));
     traceSquare.add(lambda.reduce((a, l) => a + l * l, 0));
   }
-  zCheck('E tr W', trace, T * d);
+  // tr W ~ χ²_{Td} exactly, so Σ_trials (tr W − Td) is a sum of N·T·d centred χ²_1: Laurent–Massart, no approximation
+  const w = chiSquareSumBand(Math.sqrt(TRIALS * T * d), 1, DELTA);
+  bandCheck('E tr W', trace.mean, T * d, { below: w.below / TRIALS, above: w.above / TRIALS });
   zCheck('E tr W²', traceSquare, T * d * (T + d + 1));
 });
 
@@ -124,7 +142,7 @@ test('P5: smallest and largest eigenvalues have the same means under the tridiag
  * float32 values in float64 arithmetic), fit ŵ_n = (XᵀX)⁻¹ Σ_g a_{n,g} Xᵀy_g, and record
  * R_n = ‖ŵ_n − w*‖² − σ²·tr((XᵀX)⁻¹)·Σb² (mean exactly 0) and the error itself (mean σ²·d/(T−d−1)·Σb², P4).
  */
-function refits(strategy: PoolStrategy, generations: number, sigma2: number): { residual: Moments[]; error: Moments[] } {
+function refits(strategy: PoolStrategy, generations: number, sigma2: number): { residual: Moments[]; error: Moments[]; squares: { sum: number; max: number } } {
   const f = full();
   const B = f.B;
   const sigma = Math.sqrt(sigma2);
@@ -168,22 +186,39 @@ function refits(strategy: PoolStrategy, generations: number, sigma2: number): { 
       residual[n - 1].add(squared - sigma2 * f.traceGramInverse[tr] * factors[n - 1]);
     }
   }
-  return { residual, error };
+  // tr(A⁻²) per trial (the Frobenius norm² of the float64 inverse): the Laurent–Massart weights of P12
+  const squares = { sum: 0, max: 0 };
+  for (let tr = 0; tr < B; tr++) {
+    let q = 0;
+    for (let i = 0; i < d * d; i++) q += f.gramInverse[tr * d * d + i] ** 2;
+    squares.sum += q;
+    squares.max = Math.max(squares.max, q);
+  }
+  return { residual, error, squares };
 }
 
 for (const strategy of [replace, accumulate]) {
   test(`P6 + P1: ${strategy.name} refits on the full design: E[‖e_n‖² − σ²·tr((XᵀX)⁻¹)·Σb²] = 0 (n = 1..3) and E‖e_3‖² = σ²·d/(T−d−1)·Σb² (P4)`, () => {
     const sigma2 = 0.25;
     const generations = 3;
-    const { residual, error } = refits(strategy, generations, sigma2);
-    for (let n = 0; n < generations; n++) zCheck(`${strategy.name} R_${n + 1}`, residual[n], 0);
-    const factor3 = noiseFactorsNumeric(strategy, generations)[generations - 1];
-    zCheck(`${strategy.name} E‖e_3‖²`, error[generations - 1], sigma2 * MEAN_TRACE * factor3);
+    const { residual, error, squares } = refits(strategy, generations, sigma2);
+    const factors = noiseFactorsNumeric(strategy, generations);
+    const bands = factors.map((factor) => {
+      const c = sigma2 * factor; // given X the residual is Σ c/λ_j (ζ_j² − 1): Laurent–Massart (P12)
+      const sum = chiSquareSumBand(c * Math.sqrt(squares.sum), c * Math.sqrt(squares.max), DELTA);
+      return { below: sum.below / TRIALS, above: sum.above / TRIALS };
+    });
+    for (let n = 0; n < generations; n++) bandCheck(`${strategy.name} R_${n + 1}`, residual[n].mean, 0, bands[n]);
+    const factor3 = factors[generations - 1];
+    const trace = traceBand();
+    const c3 = sigma2 * factor3;
+    // mean error − theory = R̄ + c(t̄ − E t): inside the R_3 band plus c times the trace band (both counted above)
+    bandCheck(`${strategy.name} E‖e_3‖²`, error[generations - 1].mean, sigma2 * MEAN_TRACE * factor3, { below: bands[2].below + c3 * trace.below, above: bands[2].above + c3 * trace.above }, false);
     // P6: the conditional residual is sharper than the raw error (design variance removed)
     assert.ok(residual[generations - 1].variance < error[generations - 1].variance);
   });
 }
 
-test('P4–P6: this file made exactly K statistical checks (the Bonferroni count behind zStar(K))', () => {
+test('P4–P6: this file made exactly K statistical events (the Bonferroni count behind zStar(K) and DELTA)', () => {
   assert.equal(checksMade, K);
 });

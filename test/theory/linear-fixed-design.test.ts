@@ -13,6 +13,7 @@ import { replace } from '../../src/strategies/replace.js';
 import { ACCUMULATE_BOUND, inverseSquareSum } from '../../src/theory/harmonic.js';
 import { ridgeConditionalError, ridgePolynomials } from '../../src/theory/ridge.js';
 import {
+  inverseWishartTraceMoments,
   conditionalTestError,
   expectedTestError,
   traceInverseWishartMean,
@@ -141,6 +142,10 @@ const EXAMPLES: Record<string, () => void> = {
   "gaussianMomentsExact(accumulate, { dim: 1, samples: 4, estimator: 'mle' }, 2)?.traceRatio.map(String) // returns ['0.75', '0.703125']": () =>
     assert.deepEqual(G.gaussianMomentsExact(accumulate, { dim: 1, samples: 4, estimator: 'mle' }, 2)?.traceRatio.map(String), ['0.75', '0.703125']),
   'singleSetDepths(replace, 3) // returns [1, 2, 3]': () => assert.deepEqual(G.singleSetDepths(replace, 3), [1, 2, 3]),
+  "Math.exp(replaceDetRatioLogMoment(1, 10, 1, 'mle', 1)) // returns 0.9000000000000008": () =>
+    assert.equal(Math.exp(G.replaceDetRatioLogMoment(1, 10, 1, 'mle', 1)), 0.9000000000000008),
+  'inverseWishartTraceMoments(1, 10) // returns { mean: 0.125, variance: 0.005208333333333333, meanSquare: 0.020833333333333332 }': () =>
+    assert.deepEqual(inverseWishartTraceMoments(1, 10), { mean: 0.125, variance: 0.005208333333333333, meanSquare: 0.020833333333333332 }),
 };
 
 function sourceExamples(): string[] {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parseStrategy } from '../../src/strategies/index.js';
 import { numericPlan } from '../../src/strategies/plan.js';
 import { noiseFactorsNumeric } from '../../src/theory/pool-weights.js';
-import { ridgeConditionalError, ridgePolynomials } from '../../src/theory/ridge.js';
+import { ridgeConditionalError, ridgeConditionalSpread, ridgePolynomials } from '../../src/theory/ridge.js';
 
 const STRATEGIES = ['replace', 'accumulate', 'window:3', 'augment:1', 'fresh:0.5', 'weights:2^(i-n)'];
 const N = 9;
@@ -60,4 +60,32 @@ test('P11: the conditional error adds bias and noise per coordinate; λ → 0 gi
   // λ → 0: σ²·Σ_j 1/μ_j·n for replace
   ridgeConditionalError(replace, [2, 5], [1, -1], 1e-12, 1.5, out);
   out.forEach((x, n) => assert.ok(Math.abs(x - 1.5 * (1 / 2 + 1 / 5) * (n + 1)) < 1e-9, `λ→0 n=${n + 1}: ${x}`));
+});
+
+test('P12: ridgeConditionalSpread — replace, n = 1 (P = m, Q = 1): Σ s⁴ = v², Σ μ²s² = (m − 1)²w̃²v per coordinate', () => {
+  const polynomials = ridgePolynomials(parseStrategy('replace'), 2);
+  const mu = [4, 0.5];
+  const w = [0.3, -1.2];
+  const lambda = 2;
+  const sigma2 = 0.7;
+  const chi4 = new Float64Array(2);
+  const gauss = new Float64Array(2);
+  ridgeConditionalSpread(polynomials, mu, w, lambda, sigma2, chi4, gauss);
+  let c4 = 0;
+  let g = 0;
+  for (let j = 0; j < 2; j++) {
+    const m = mu[j] / (mu[j] + lambda);
+    const v = (sigma2 * mu[j]) / (mu[j] + lambda) ** 2;
+    c4 += v * v;
+    g += (m - 1) ** 2 * w[j] ** 2 * v;
+  }
+  assert.ok(Math.abs(chi4[0] - c4) < 1e-15 && Math.abs(gauss[0] - g) < 1e-15, `${chi4[0]} vs ${c4}, ${gauss[0]} vs ${g}`);
+  // n = 2 (replace): P = m², Q = 1 + m²
+  let c42 = 0;
+  for (let j = 0; j < 2; j++) {
+    const m = mu[j] / (mu[j] + lambda);
+    const v = (sigma2 * mu[j]) / (mu[j] + lambda) ** 2;
+    c42 += (v * (1 + m * m)) ** 2;
+  }
+  assert.ok(Math.abs(chi4[1] - c42) < 1e-15);
 });

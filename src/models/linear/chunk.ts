@@ -11,7 +11,7 @@ import type { ChunkResult, LinearRun } from './monte-carlo.js';
 import type { PoolPlan } from './pool-store.js';
 import { drawFullDesign, type FullDesign } from './design.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { ridgeConditionalError, type RidgePolynomials } from '../../theory/ridge.js';
+import { ridgeConditionalError, ridgeConditionalSpread, type RidgePolynomials } from '../../theory/ridge.js';
 
 export interface ChunkContext {
   run: LinearRun;
@@ -107,7 +107,8 @@ export class ModelStore<A extends Float32Array | Float64Array> {
 }
 
 /** P11 per trial of a full design: eigenvalues of XᵀX and w* (the float32 value the labels use) in its eigenbasis. */
-function ridgeExpectations(run: LinearRun, design: FullDesign, live: number): Float64Array {
+function ridgeExpectations(context: ChunkContext, design: FullDesign, live: number): Float64Array {
+  const { run } = context;
   const { B } = design;
   const d = run.dim;
   const N = run.iterations;
@@ -123,8 +124,23 @@ function ridgeExpectations(run: LinearRun, design: FullDesign, live: number): Fl
       rotated[i] = s;
     }
     ridgeConditionalError(run.ridgePolynomials as RidgePolynomials, eig.realEigenvalues, rotated, run.ridge ?? 0, run.noise, out.subarray(tr * N, (tr + 1) * N));
+    recordRidgeSpread(context, run.ridgePolynomials as RidgePolynomials, eig.realEigenvalues, rotated);
   }
   return out;
+}
+
+/** Record one live trial's ridge spread (ridgeConditionalSpread) per iteration, for the band of its z|X check. */
+export function recordRidgeSpread(context: ChunkContext, polynomials: RidgePolynomials, eigenvalues: ArrayLike<number>, wStarEigen: ArrayLike<number>): void {
+  const spread = context.result.ridgeSpread;
+  if (!spread) return;
+  const N = context.run.iterations;
+  const chi4 = new Float64Array(N);
+  const gauss = new Float64Array(N);
+  ridgeConditionalSpread(polynomials, eigenvalues, wStarEigen, context.run.ridge ?? 0, context.run.noise, chi4, gauss);
+  for (let n = 0; n < N; n++) {
+    spread.chi4[n].add(chi4[n]);
+    spread.gauss[n].add(gauss[n]);
+  }
 }
 
 /**
@@ -136,7 +152,16 @@ export async function openFullChunk(context: ChunkContext): Promise<{ design: Fu
   const { B, T, d } = kernels.shape;
   const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
-  if (run.ridgePolynomials) context.ridgeExpected = ridgeExpectations(run, design, live);
+  if (result.gramInverseSquares) {
+    // tr(M²) = Σ_jk s_j s_k (A⁻¹)_jk², M = Σ^½A⁻¹Σ^½ (s = spectrum, default 1)
+    const s = testWeights(run, d);
+    for (let tr = 0; tr < live; tr++) {
+      let q = 0;
+      for (let j = 0, at = tr * d * d; j < d; j++) for (let k = 0; k < d; k++, at++) q += s[j] * s[k] * design.gramInverse[at] ** 2;
+      result.gramInverseSquares.add(q);
+    }
+  }
+  if (run.ridgePolynomials) context.ridgeExpected = ridgeExpectations(context, design, live);
   const models = new ModelStore<Float32Array>(plan, design.wStar32, () => new Float32Array(B * d));
   return { design, weight: testWeights(run, d), sigma: Math.sqrt(run.noise), models };
 }

@@ -69,6 +69,18 @@ export interface MonteCarloMoments {
   conditionalResidual: Moments[] | null;
   /** tr((XᵀX)⁻¹) over trials */
   traceGramInverse: Moments;
+  /**
+   * Fixed-design least squares with a closed form: per trial q = tr(M²), M = Σ^½(XᵀX)⁻¹Σ^½ (Σ = I unless --spectrum),
+   * summed and maximised over trials. Given the designs, Σ_trials R_n is a weighted sum of centred χ²₁ with weights
+   * σ²β_n²·(eigenvalues of M), whose squared norm is σ⁴β_n⁴·Σq and largest weight at most σ²β_n²·√max q: what the
+   * Laurent–Massart bound of the z|X check needs (src/verify/bounds.ts). Null otherwise.
+   */
+  gramInverseSquares: SumMax | null;
+  /**
+   * Ridge with its P11 check: per iteration, over trials, Σ_j s_j⁴ (sum and max) and Σ_j μ_j²s_j² (sum) of
+   * ridgeConditionalSpread — the inputs of the ridge z|X residual's finite-sample band (proofs P12). Null otherwise.
+   */
+  ridgeSpread: { chi4: SumMax[]; gauss: SumMax[] } | null;
   /** the kernel width used */
   chunkTrials: number;
   kernelClasses: string[];
@@ -144,12 +156,31 @@ export interface MonteCarloCheckpoint {
   error: MomentsState[];
   conditionalResidual: MomentsState[] | null;
   traceGramInverse: MomentsState;
+  gramInverseSquares: SumMaxState | null;
+  ridgeSpread?: { chi4: SumMaxState[]; gauss: SumMaxState[] } | null;
 }
 /** A {@link Moments} as plain JSON: count, sum and sum of squares. */
 export interface MomentsState {
   n: number;
   sum: number;
   sumSq: number;
+}
+
+/** Count, float64 sum and maximum of nonnegative values (added in order: resumed runs stay bit-identical). */
+export class SumMax {
+  n = 0;
+  sum = 0;
+  max = 0;
+  add(x: number): void {
+    this.n += 1;
+    this.sum += x;
+    if (x > this.max) this.max = x;
+  }
+}
+export interface SumMaxState {
+  n: number;
+  sum: number;
+  max: number;
 }
 
 /** Resume, checkpoint and stop hooks of a linear Monte Carlo (pass as `control` to {@link runLinear}). */
@@ -178,6 +209,10 @@ export interface ChunkResult {
   error: { add(x: number): void }[];
   conditionalResidual: { add(x: number): void }[] | null;
   traceGramInverse: { add(x: number): void };
+  /** tr(M²) per trial where MonteCarloMoments.gramInverseSquares is kept, else null */
+  gramInverseSquares: { add(x: number): void } | null;
+  /** per iteration, where MonteCarloMoments.ridgeSpread is kept */
+  ridgeSpread: { chi4: { add(x: number): void }[]; gauss: { add(x: number): void }[] } | null;
 }
 
 /** Values kept in the order they came, to be added to a run's Moments once the chunk is done. */
@@ -187,7 +222,7 @@ class DeferredValues {
     this.values.push(x);
   }
   /** Add the kept values to `target` in order (the same float64 sums as adding them there directly), and forget them. */
-  flushInto(target: Moments): void {
+  flushInto(target: { add(x: number): void }): void {
     for (const x of this.values) target.add(x);
     this.values = [];
   }
@@ -198,14 +233,24 @@ class ChunkRecord implements ChunkResult {
   readonly error: DeferredValues[];
   readonly conditionalResidual: DeferredValues[] | null;
   readonly traceGramInverse = new DeferredValues();
+  readonly gramInverseSquares: DeferredValues | null;
+  readonly ridgeSpread: { chi4: DeferredValues[]; gauss: DeferredValues[] } | null;
   constructor(private readonly run: MonteCarloMoments) {
     this.error = run.error.map(() => new DeferredValues());
     this.conditionalResidual = run.conditionalResidual?.map(() => new DeferredValues()) ?? null;
+    this.gramInverseSquares = run.gramInverseSquares ? new DeferredValues() : null;
+    this.ridgeSpread = run.ridgeSpread ? { chi4: run.error.map(() => new DeferredValues()), gauss: run.error.map(() => new DeferredValues()) } : null;
   }
   flush(): void {
     this.error.forEach((values, n) => values.flushInto(this.run.error[n]));
     this.conditionalResidual?.forEach((values, n) => values.flushInto((this.run.conditionalResidual as Moments[])[n]));
     this.traceGramInverse.flushInto(this.run.traceGramInverse);
+    if (this.run.gramInverseSquares) this.gramInverseSquares?.flushInto(this.run.gramInverseSquares);
+    const spread = this.run.ridgeSpread;
+    if (spread && this.ridgeSpread) {
+      this.ridgeSpread.chi4.forEach((values, n) => values.flushInto(spread.chi4[n]));
+      this.ridgeSpread.gauss.forEach((values, n) => values.flushInto(spread.gauss[n]));
+    }
   }
 }
 
@@ -216,6 +261,7 @@ const loadMoments = (m: Moments, state: MomentsState): void => {
   m.sumSq = state.sumSq;
 };
 
+const sumMaxState = (m: SumMax): SumMaxState => ({ n: m.n, sum: m.sum, max: m.max });
 const noop = (): void => undefined;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -243,18 +289,30 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
     error: Array.from({ length: N }, () => new Moments()),
     conditionalResidual: run.noiseFactors || run.ridgePolynomials ? Array.from({ length: N }, () => new Moments()) : null,
     traceGramInverse: new Moments(),
+    gramInverseSquares: run.noiseFactors ? new SumMax() : null,
+    ridgeSpread: run.ridgePolynomials ? { chi4: Array.from({ length: N }, () => new SumMax()), gauss: Array.from({ length: N }, () => new SumMax()) } : null,
     chunkTrials: B,
     kernelClasses: [],
   };
   let startChunk = 0;
   if (control.resume) {
     const saved = control.resume;
-    if (saved.chunkTrials !== B || saved.error.length !== N || (saved.conditionalResidual === null) !== (result.conditionalResidual === null)) {
+    if (
+      saved.chunkTrials !== B || saved.error.length !== N || (saved.conditionalResidual === null) !== (result.conditionalResidual === null) ||
+      (saved.gramInverseSquares ?? null) === null !== (result.gramInverseSquares === null) || // older checkpoints lack it
+      (saved.ridgeSpread ?? null) === null !== (result.ridgeSpread === null)
+    ) {
       throw new CheckpointMismatchError('the checkpoint does not belong to this configuration');
     }
     saved.error.forEach((state, n) => loadMoments(result.error[n], state));
     saved.conditionalResidual?.forEach((state, n) => loadMoments((result.conditionalResidual as Moments[])[n], state));
     loadMoments(result.traceGramInverse, saved.traceGramInverse);
+    if (result.gramInverseSquares && saved.gramInverseSquares) Object.assign(result.gramInverseSquares, saved.gramInverseSquares);
+    if (result.ridgeSpread && saved.ridgeSpread) {
+      const { chi4, gauss } = result.ridgeSpread;
+      saved.ridgeSpread.chi4.forEach((state, n) => Object.assign(chi4[n], state));
+      saved.ridgeSpread.gauss.forEach((state, n) => Object.assign(gauss[n], state));
+    }
     startChunk = saved.chunksDone;
   }
   const total = trials * N;
@@ -297,6 +355,8 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
         error: result.error.map(saveMoments),
         conditionalResidual: result.conditionalResidual?.map(saveMoments) ?? null,
         traceGramInverse: saveMoments(result.traceGramInverse),
+        gramInverseSquares: result.gramInverseSquares ? sumMaxState(result.gramInverseSquares) : null,
+        ridgeSpread: result.ridgeSpread ? { chi4: result.ridgeSpread.chi4.map(sumMaxState), gauss: result.ridgeSpread.gauss.map(sumMaxState) } : null,
       });
     }
   } finally {

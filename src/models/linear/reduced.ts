@@ -1,6 +1,6 @@
 /** The reduced method: the estimators sampled in XᵀX's eigenbasis, O(d) per trial-iteration (proofs P5). */
 import { foldIn, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, record, type ChunkContext } from './chunk.js';
+import { ModelStore, noiseSeed, record, recordRidgeSpread, type ChunkContext } from './chunk.js';
 import { drawReducedDesign } from './design.js';
 import { ridgeConditionalError } from '../../theory/ridge.js';
 import { PoolStore } from './pool-store.js';
@@ -11,6 +11,14 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   const sigma = Math.sqrt(run.noise);
   const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d, run.ridge ?? 0);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
+  if (result.gramInverseSquares) {
+    // tr((XᵀX)⁻²) = Σ_j 1/μ_j² (noiseScale = μ^−½ without ridge); the reduced error is isotropic in law (P7)
+    for (let tr = 0; tr < live; tr++) {
+      let q = 0;
+      for (let j = 0; j < d; j++) q += design.noiseScale[j * B + tr] ** 4;
+      result.gramInverseSquares.add(q);
+    }
+  }
   if (run.ridgePolynomials && design.eigenvalues && design.wStar) {
     // P11: the exact error given this trial's eigenvalues and w*, for the design-conditional check
     const N = run.iterations;
@@ -23,6 +31,7 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
         w[j] = design.wStar[j * B + tr];
       }
       ridgeConditionalError(run.ridgePolynomials, mu, w, run.ridge ?? 0, run.noise, expected.subarray(tr * N, (tr + 1) * N));
+      recordRidgeSpread(context, run.ridgePolynomials, mu, w);
     }
     context.ridgeExpected = expected;
   }
