@@ -19,7 +19,7 @@ const COEFFICIENT_ROWS = 12;
 const OPTIMISABLE: Readonly<Record<string, string>> = { fresh: 'fresh:p', augment: 'augment:r', window: 'window:k' };
 
 export const THEORY_OPTIONS: readonly OptionSpec[] = [
-  { flag: 'strategy', kind: 'string', meta: STRATEGY_FORMS.join('|'), description: 'the strategy; with --optimize NAME, write NAME as its argument (fresh:p)' },
+  { flag: 'strategy', kind: 'string', meta: 'strategy', description: `the strategy (${STRATEGY_FORMS.join(', ')}); with --optimize NAME, write NAME as its argument (fresh:p)` },
   { flag: 'iterations', kind: 'int', default: 10, min: 1, max: MAX_ITERATIONS, description: 'models n = 1 … N' },
   { flag: 'optimize', kind: 'string', meta: 'name', description: `minimise the limit over the strategy's parameter NAME (${Object.values(OPTIMISABLE).join(', ')})` },
   { flag: 'json', kind: 'boolean', description: 'print one JSON object instead of the table' },

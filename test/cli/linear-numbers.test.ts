@@ -28,7 +28,11 @@ test('linear --dim 32 --samples 20: no tr((XᵀX)⁻¹) number; --help states th
   const out = collapseSync(['linear', '--dim', '32', '--samples', '20', ...small, '--json']);
   assert.equal(JSON.parse(out.stdout).traceGramInverse, null);
   const help = collapseSync(['linear', '--help']);
-  const samples = help.stdout.split('\n').filter((l) => l.includes('--samples ')).join(' ');
+  // the --samples entry with its wrapped continuation lines (indented past the flags' column)
+  const lines = help.stdout.split('\n');
+  const first = lines.findIndex((l) => l.includes('--samples '));
+  const rest = lines.slice(first + 1).findIndex((l) => !/^ {10,}\S/.test(l));
+  const samples = lines.slice(first, rest < 0 ? undefined : first + 1 + rest).map((l) => l.trim()).join(' ');
   assert.match(samples, /theory needs ≥ dim \+ 2/);
   assert.match(samples, /minimum-norm/);
 });

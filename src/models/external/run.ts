@@ -29,7 +29,7 @@ export const LOOP_FAMILIES = ['external'] as const;
 export const LOOP_OPTIONS: readonly OptionSpec[] = [
   { flag: 'family', kind: 'enum', default: 'external', choices: LOOP_FAMILIES, description: 'external: a program in any language, named by --spec' },
   { flag: 'spec', kind: 'string', meta: 'file', description: 'the external family: a JSON or YAML file naming its real, fit, sample and evaluate commands (docs/your-own-model.md)' },
-  { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: STRATEGY_FORMS.join('|'), description: 'comma-separated strategies, one set of trajectories each' },
+  { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: 'strategies', description: `comma-separated strategies (${STRATEGY_FORMS.join(', ')}), one set of trajectories each` },
   { flag: 'iterations', kind: 'int', default: 10, min: 1, max: 1000, description: 'models fit per trajectory' },
   { flag: 'samples', kind: 'int', default: 100, min: 1, max: 10_000_000, description: 'm, items per data set' },
   { flag: 'test-samples', kind: 'int', default: 1000, min: 1, max: 10_000_000, description: 'held-out real items per trajectory, passed to every evaluate' },

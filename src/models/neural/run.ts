@@ -42,17 +42,17 @@ export type SizeFlag = (typeof SIZE_FLAGS)[number]['flag'];
 
 /** Data flags, each for one family: the real data it learns from (checked when the family is built). */
 export const DATA_FLAGS = [
-  { flag: 'corpus', family: 'lm', meta: 'wordnet|brown|brown-all|FILE', description: 'lm: real text: WordNet glosses (default), the Brown corpus (fiction, or all), or a text / JSON Lines file split by document' },
+  { flag: 'corpus', family: 'lm', meta: 'text', description: 'lm: real text: wordnet (WordNet glosses, default), brown (the Brown corpus, fiction) or brown-all, or FILE, a text / JSON Lines file split by document' },
   { flag: 'images', family: 'vae', meta: 'DIR|FILE', description: 'vae: real images: a folder of PNG files or an IDX file (binarised at > 127), instead of MNIST' },
   { flag: 'conformers', family: 'diffusion', meta: 'FILE.sdf', description: 'diffusion: real conformers of one molecule from a multi-conformer SDF file (every 10th held out), instead of propranolol' },
 ] as const;
 
 export const NEURAL_OPTIONS: readonly OptionSpec[] = [
-  { flag: 'model', kind: 'string', default: 'all', meta: 'lm|vae|diffusion|all', description: 'neural families to run, comma-separated (all: every family)' },
+  { flag: 'model', kind: 'string', default: 'all', meta: 'families', description: 'neural families to run, comma-separated: lm, vae, diffusion, or all (every family)' },
   { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: 'strategies', description: `strategies, comma-separated (${STRATEGY_FORMS.join(', ')}); each family runs under each` },
   { flag: 'iterations', kind: 'int', min: 1, max: 100, description: 'generations (models fit) per trajectory (default 5; 4 with --quick)' },
   { flag: 'temperature', kind: 'number', above: 0, inclusive: true, max: 100, description: 'sampling temperature of the lm (the paper: 1 and 0.3; 0: greedy); other families sample at 1' },
-  { flag: 'schedule', kind: 'string', meta: 'epochs|steps[:k]', description: 'training per fit, comma-separated to compare several: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute; bare steps: the steps replace gets under the family\'s epochs); default: the family\'s (epochs,steps with --quick)' },
+  { flag: 'schedule', kind: 'string', meta: 'schedules', description: 'training per fit, comma-separated to compare several: epochs[:k] passes over the pool (the paper\'s; accumulate\'s cost grows) or steps[:k] optimiser steps (fixed compute; bare steps: the steps replace gets under the family\'s epochs); default: the family\'s (epochs,steps with --quick)' },
   { flag: 'samples', kind: 'int', min: 2, max: 1_000_000, description: 'm, real items per data set (and synthetic items per generation); default: the family\'s' },
   { flag: 'test-samples', kind: 'int', min: 1, max: 1_000_000, description: 'held-out real items for the test loss; default: the family\'s' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
