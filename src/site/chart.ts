@@ -22,7 +22,7 @@ function translucent(hex: string, alpha: number): string {
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
 
-const Y_TITLES: Record<Family, string> = { linear: 'E‖ŵₙ − w*‖²', gaussian: 'E tr Σ̂ₙ / tr Σ₀', categorical: 'E Σᵢ pₙ,ᵢ² (collision probability)' };
+const Y_TITLES: Record<Family, string> = { linear: 'E‖ŵₙ − w*‖²', gaussian: 'E tr Σ̂ₙ / tr Σ₀', categorical: 'E Σ pᵢ² (collision probability)' };
 
 export function drawChart(element: HTMLElement, computed: Computed | null, results: readonly McResult[], family: Family): void {
   if (!computed) {
