@@ -265,6 +265,9 @@ test('the categorical page: the collision-probability theory is the library\'s, 
   if (!page) return;
   await page.selectOption('#family', 'categorical');
   assert.ok(await page.locator('#dim').isHidden(), 'd is not a categorical control');
+  await page.fill('#categories', '1'); // validateCategoricalConfig's own message, inline; nothing can run
+  assert.match((await page.locator('#message').textContent()) ?? '', /--categories/);
+  assert.ok(await page.locator('#run').isDisabled(), 'run is disabled for K = 1');
   for (const [field, value] of [['categories', '40'], ['zipf', '1.1'], ['samples', '15']]) await page.fill(`#${field}`, value);
   const configs = ['replace', 'accumulate'].map((strategy) => validateCategoricalConfig({ strategy, categories: 40, zipf: 1.1, samples: 15, iterations: 3, trials: 200, seed: 5 }));
   for (const config of configs) {
