@@ -22,6 +22,8 @@ function translucent(hex: string, alpha: number): string {
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
 
+const Y_TITLES: Record<Family, string> = { linear: 'E‖ŵₙ − w*‖²', gaussian: 'E tr Σ̂ₙ / tr Σ₀', categorical: 'E Σ pᵢ² (collision probability)' };
+
 export function drawChart(element: HTMLElement, computed: Computed | null, results: readonly McResult[], family: Family): void {
   if (!computed) {
     Plotly.purge(element);
@@ -59,7 +61,7 @@ export function drawChart(element: HTMLElement, computed: Computed | null, resul
     height: 560,
     legend: { orientation: 'h', y: -0.12 },
     xaxis: { anchor: 'y', domain: [0, 1], showticklabels: false, matches: 'x2' },
-    yaxis: { domain: [0.32, 1], title: { text: family === 'linear' ? 'E‖ŵₙ − w*‖²' : 'E tr Σ̂ₙ / tr Σ₀' }, rangemode: 'tozero' },
+    yaxis: { domain: [0.32, 1], title: { text: Y_TITLES[family] }, rangemode: 'tozero' },
     xaxis2: { anchor: 'y2', domain: [0, 1], title: { text: 'iteration n' }, ...(n <= 20 ? { dtick: 1 } : {}) },
     yaxis2: { domain: [0, 0.24], title: { text: 'z' }, zeroline: true },
     font: { family: 'system-ui, sans-serif', size: 13 },

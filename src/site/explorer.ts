@@ -16,7 +16,7 @@ const $ = <T extends HTMLElement>(id: string): T => {
   return element as T;
 };
 
-const NUMBER_FIELDS = ['dim', 'samples', 'noise', 'iterations', 'trials', 'seed'] as const;
+const NUMBER_FIELDS = ['dim', 'samples', 'categories', 'zipf', 'noise', 'iterations', 'trials', 'seed'] as const;
 const SELECT_FIELDS = ['family', 'method', 'estimator', 'backend'] as const;
 
 let state: ExplorerState = decodeState(location.hash);
@@ -80,9 +80,14 @@ function showMessage(text: string): void {
 /** Recompute the theory and redraw; a bad control shows its one-line message and disables the run. */
 function update(): void {
   const linear = state.family === 'linear';
+  const categorical = state.family === 'categorical';
+  $('dim-row').hidden = categorical;
+  $('categories-row').hidden = !categorical;
+  $('zipf-row').hidden = !categorical;
+  $('samples-label').textContent = categorical ? 'm (items per data set)' : 'T (samples per generation)';
   $('noise-row').hidden = !linear;
   $('method-row').hidden = !linear;
-  $('estimator-row').hidden = linear;
+  $('estimator-row').hidden = state.family !== 'gaussian';
   $('backend-row').hidden = !linear;
   try {
     computed = compute(state);
@@ -167,7 +172,7 @@ async function run(): Promise<void> {
   results = [];
   setStatus('starting…', 'running');
   try {
-    // the Gaussian family runs its generation loop on the host (as `collapse gaussian` does): no gpu.js backend
+    // the Gaussian and categorical families run their generation loop on the host (as the CLI does): no gpu.js backend
     const backend = plan.series.some((s) => s.spec.family === 'linear') ? await selectBrowserBackend(state.backend as (typeof BROWSER_BACKENDS)[number] | 'auto') : null;
     const where = backend?.name ?? 'host';
     $('backend-used').textContent = backend ? `${backend.name} (${backend.reason})` : 'host (float64 generation loop on typed arrays; no gpu.js kernels)';

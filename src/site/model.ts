@@ -4,15 +4,17 @@
  * shareable URL fragment, the CSV/JSON downloads and the `npx collapse …` commands that reproduce a run.
  */
 import { UsageError } from '../core/errors.js';
+import { realDistribution, validateCategoricalConfig, type CategoricalConfig } from '../models/categorical/run.js';
 import { validateGaussianConfig, type GaussianConfig } from '../models/gaussian/run.js';
 import { hasTheory, validateLinearConfig, type LinearConfig } from '../models/linear/run.js';
 import { parseStrategy } from '../strategies/index.js';
+import { collisionProbabilities, FLOAT } from '../theory/categorical.js';
 import { gaussianTheory } from '../theory/gaussian.js';
 import { ACCUMULATE_BOUND } from '../theory/harmonic.js';
 import { expectedTestError, traceInverseWishartMean } from '../theory/linear-fixed-design.js';
 import { fractionToNumber } from '../core/fraction.js';
 
-export const FAMILIES = ['linear', 'gaussian'] as const;
+export const FAMILIES = ['linear', 'gaussian', 'categorical'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** Every control's value as the page holds it: strings, exactly as typed (validated by the CLI's parsers). */
@@ -21,6 +23,9 @@ export interface ExplorerState {
   strategies: string[];
   dim: string;
   samples: string;
+  /** categorical: K outcomes and the Zipf β of the real distribution (SUBTLEX counts are not bundled in the page) */
+  categories: string;
+  zipf: string;
   noise: string;
   iterations: string;
   trials: string;
@@ -35,6 +40,8 @@ export const DEFAULT_STATE: Readonly<ExplorerState> = {
   strategies: ['replace', 'accumulate', 'fresh:0.618'],
   dim: '10',
   samples: '100',
+  categories: '100',
+  zipf: '1',
   noise: '1',
   iterations: '20',
   trials: '500',
@@ -46,7 +53,7 @@ export const DEFAULT_STATE: Readonly<ExplorerState> = {
 
 /** URL fragment keys: short, one per field; strategies repeat (`s=replace&s=accumulate`), so a weights: expression may hold commas. */
 const KEYS: Record<Exclude<keyof ExplorerState, 'strategies'>, string> = {
-  family: 'family', dim: 'd', samples: 'T', noise: 'sigma2', iterations: 'n', trials: 'trials', seed: 'seed', method: 'method', estimator: 'estimator', backend: 'backend',
+  family: 'family', dim: 'd', samples: 'T', categories: 'K', zipf: 'beta', noise: 'sigma2', iterations: 'n', trials: 'trials', seed: 'seed', method: 'method', estimator: 'estimator', backend: 'backend',
 };
 
 export function encodeState(state: ExplorerState): string {
@@ -70,7 +77,7 @@ export function decodeState(fragment: string): ExplorerState {
 }
 
 /** One strategy's validated configuration, for the CLI's run functions. */
-export type RunSpec = { family: 'linear'; config: LinearConfig } | { family: 'gaussian'; config: GaussianConfig };
+export type RunSpec = { family: 'linear'; config: LinearConfig } | { family: 'gaussian'; config: GaussianConfig } | { family: 'categorical'; config: CategoricalConfig };
 
 export interface Series {
   strategy: string;
@@ -106,6 +113,16 @@ export function compute(state: ExplorerState): Computed {
     const { noise, dim, samples } = (series[0].spec as { config: LinearConfig }).config;
     const bound = ACCUMULATE_BOUND * noise * fractionToNumber(traceInverseWishartMean(dim, samples));
     return { series, bound, quantity: 'test error E‖ŵ_n − w*‖²' };
+  }
+  if (state.family === 'categorical') {
+    const series = state.strategies.map((strategy): Series => {
+      const config = validateCategoricalConfig({ strategy, categories: state.categories, zipf: state.zipf, samples: state.samples, iterations: state.iterations, trials: state.trials, seed: state.seed });
+      // the collision-probability recursion runCategorical reports as its theory (K1/K2), on S₀ of the same real
+      // distribution; not categoricalTheory, whose survival sums (up to 2e8 operations) would run on every keystroke
+      const theory = collisionProbabilities(parseStrategy(config.strategy), realDistribution(config).s0, config.samples, config.iterations, FLOAT);
+      return { strategy: config.strategy, theory, noTheory: theory ? undefined : 'no closed form for subsampled fits (Monte Carlo only)', spec: { family: 'categorical', config } };
+    });
+    return { series, bound: null, quantity: 'collision probability E Σ p_i²' };
   }
   const series = state.strategies.map((strategy): Series => {
     const config = validateGaussianConfig({ model: 'gaussian', strategy, dim: state.dim, samples: state.samples, estimator: state.estimator, iterations: state.iterations, trials: state.trials, seed: state.seed });
@@ -152,6 +169,10 @@ export function command(spec: RunSpec, pageBackend?: string): string {
     const l = c as LinearConfig;
     const backend = pageBackend ? ` --backend ${cliBackend(pageBackend)}` : '';
     return `npx collapse linear --strategy ${quote(l.strategy)} --dim ${l.dim} --samples ${l.samples} --noise ${l.noise} --iterations ${l.iterations} --trials ${l.trials} --seed ${l.seed} --method ${l.method}${backend} --json`;
+  }
+  if (spec.family === 'categorical') {
+    const k = c as CategoricalConfig;
+    return `npx collapse categorical --strategy ${quote(k.strategy)} --categories ${k.categories} --zipf ${k.zipf} --samples ${k.samples} --iterations ${k.iterations} --trials ${k.trials} --seed ${k.seed} --json`;
   }
   const g = c as GaussianConfig;
   return `npx collapse gaussian --strategy ${quote(g.strategy)} --dim ${g.dim} --samples ${g.samples} --estimator ${g.estimator} --iterations ${g.iterations} --trials ${g.trials} --seed ${g.seed} --json`;

@@ -1,7 +1,8 @@
 /**
  * The explorer's "run Monte Carlo": every series through the CLI's own run functions (runLinear on the page's gpu.js
- * backend, runGaussian on the host), one after another, with progress over all of them and one stop signal.
+ * backend, runGaussian and runCategorical on the host), one after another, with progress over all of them and one stop signal.
  */
+import { runCategorical } from '../models/categorical/run.js';
 import { runGaussian } from '../models/gaussian/run.js';
 import { runLinear } from '../models/linear/run.js';
 import type { Backend } from '../kernels/backend.js';
@@ -11,7 +12,7 @@ import type { Backend as AnyBackend } from '../kernels/gpu-backend.js';
 
 export async function runSeries(
   computed: Computed,
-  /** the page's gpu.js backend; null when every series is Gaussian (the generation loop runs on the host) */
+  /** the page's gpu.js backend; null when no series is linear (the generation loop runs on the host) */
   backend: AnyBackend<BrowserBackendName> | null,
   onProgress: (fraction: number) => void,
   signal: AbortSignal,
@@ -28,6 +29,9 @@ export async function runSeries(
       if (!backend) throw new Error('explorer: a linear series needs a gpu.js backend');
       // the Monte Carlo reads only inKernelRandom and createKernel; the name is the page's (webgl2, …) and only reported
       const report = await runLinear(s.spec.config, { backend: backend as unknown as Backend, onProgress: progress, control: { signal } });
+      result = { strategy: s.strategy, backend: report.backend, backendReason: report.backendReason, seconds: report.seconds, rows: report.iterations.map(mcRow) };
+    } else if (s.spec.family === 'categorical') {
+      const report = await runCategorical(s.spec.config, { onProgress: progress, signal });
       result = { strategy: s.strategy, backend: report.backend, backendReason: report.backendReason, seconds: report.seconds, rows: report.iterations.map(mcRow) };
     } else {
       const report = await runGaussian(s.spec.config, { onProgress: progress, signal });

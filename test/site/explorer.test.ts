@@ -26,6 +26,7 @@ import type { Browser, Page } from 'playwright-core';
 import { buildSite } from '../../scripts/build-site.js';
 import { CHROMIUM_ARGS, chromiumPath } from '../../src/figures/browser.js';
 import { selectBackend } from '../../src/kernels/backend.js';
+import { categoricalTheory, realDistribution, runCategorical, validateCategoricalConfig } from '../../src/models/categorical/run.js';
 import { runGaussian, validateGaussianConfig } from '../../src/models/gaussian/run.js';
 import { runLinear, validateLinearConfig } from '../../src/models/linear/run.js';
 import { parseStrategy } from '../../src/strategies/index.js';
@@ -257,6 +258,33 @@ test('a Gaussian Monte Carlo in the page equals the CLI\'s runGaussian', async (
   const means = await page.locator('td[data-kind="mean"][data-strategy="accumulate"]').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-mean'))));
   const report = await runGaussian(validateGaussianConfig({ model: 'gaussian', strategy: 'accumulate', dim: 2, samples: 8, iterations: 3, trials: 60, seed: 3, estimator: 'mle' }));
   assertClose(means, report.iterations.map((r) => r.mean), 1e-12, 'gaussian page vs CLI');
+});
+
+test('the categorical page: the collision-probability theory is the library\'s, a Monte Carlo equals runCategorical', async (t) => {
+  const page = await open(t, 'family=gaussian&n=3&trials=200&seed=5&s=replace&s=accumulate');
+  if (!page) return;
+  await page.selectOption('#family', 'categorical');
+  assert.ok(await page.locator('#dim').isHidden(), 'd is not a categorical control');
+  await page.fill('#categories', '1'); // validateCategoricalConfig's own message, inline; nothing can run
+  assert.match((await page.locator('#message').textContent()) ?? '', /--categories/);
+  assert.ok(await page.locator('#run').isDisabled(), 'run is disabled for K = 1');
+  for (const [field, value] of [['categories', '40'], ['zipf', '1.1'], ['samples', '15']]) await page.fill(`#${field}`, value);
+  const configs = ['replace', 'accumulate'].map((strategy) => validateCategoricalConfig({ strategy, categories: 40, zipf: 1.1, samples: 15, iterations: 3, trials: 200, seed: 5 }));
+  for (const config of configs) {
+    assertClose(await theoryShown(page, config.strategy), categoricalTheory(config, realDistribution(config)).collision as number[], 1e-9, `categorical ${config.strategy}`);
+  }
+  await page.click('#run');
+  await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'done', null, { timeout: 30_000 });
+  assert.equal(await page.locator('#backend-used').getAttribute('data-backend'), 'host');
+  for (const config of configs) {
+    const shown = await page.locator(`td[data-kind="mean"][data-strategy="${config.strategy}"]`).evaluateAll((cells) => cells.map((c) => [Number(c.getAttribute('data-mean')), Number(c.getAttribute('data-stderr'))]));
+    const report = await runCategorical(config);
+    assertClose(shown.map(([mean]) => mean), report.iterations.map((r) => r.mean), 1e-12, `categorical ${config.strategy} page vs CLI mean`);
+    assertClose(shown.map(([, stderr]) => stderr), report.iterations.map((r) => r.stderr), 1e-12, `categorical ${config.strategy} page vs CLI stderr`);
+  }
+  assert.match((await page.locator('#commands').textContent()) ?? '', /^npx collapse categorical --strategy accumulate --categories 40 --zipf 1.1 --samples 15 --iterations 3 --trials 200 --seed 5 --json$/m);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-categorical.png'), fullPage: true });
 });
 
 test('a shared URL restores every control and the same values', async (t) => {
