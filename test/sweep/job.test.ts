@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { UsageError } from '../../src/core/errors.js';
 import { checkJob, jobData } from '../../src/sweep/job.js';
 import { loadSweep } from '../../src/sweep/spec.js';
+import { SWEEP_COMMANDS } from '../../src/sweep/commands.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'collapse-job-'));
 const file = join(dir, 'grid.json');
@@ -33,7 +34,7 @@ test('anything else is one UsageError line saying why', () => {
     [{ ...job, root: 'relative/dir' }, /^root must be the sweep's directory as an absolute path; got "relative\/dir"$/],
     [{ ...job, root: `${sweep.out}/../elsewhere` }, /^root must be the sweep's directory as an absolute path/],
     [{ ...job, timeoutSeconds: 0 }, /^timeoutSeconds must be an integer in \[1, 604800\]; got 0$/],
-    [{ ...job, cell: { ...cell, command: 'rm' } }, /^cell\.command must be one of linear, gaussian, neural; got "rm"$/],
+    [{ ...job, cell: { ...cell, command: 'rm' } }, new RegExp(`^cell\\.command must be one of ${SWEEP_COMMANDS.map((c) => c.name).join(', ')}; got "rm"$`)],
     [{ ...job, cell: { ...cell, options: { ...cell.options, out: '/tmp' } } }, /cell\.options\.out: out is set by the sweep for each cell/],
     [{ ...job, cell: { ...cell, options: { ...cell.options, force: true } } }, /cell\.options\.force: force is set by the sweep/],
     [{ ...job, cell: { ...cell, options: { ...cell.options, 'x\ny': 1 } } }, /cell\.options\."x\\ny": unknown option "x\\ny"/],
