@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readSealed, sealJson } from '../../src/core/atomic-file.js';
 import { environmentFault, EXIT } from '../../src/core/errors.js';
-import { BIN, collapseSync, isOneLineError, mainInProcess, snapshot } from './helpers.js';
+import { BIN, collapseSync, isOneLineError, mainInProcess, snapshot, tamper } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-faults-'));
 const SMALL = ['linear', '--dim', '2', '--samples', '6', '--iterations', '2', '--trials', '200', '--backend', 'cpu', '--quiet'];
@@ -139,16 +139,6 @@ test('small things: a JSON null config, figures --only ",", help for no command,
     assert.ok(isOneLineError(run.stderr) && run.stderr.length < 500, `${run.stderr.length} characters`);
   }
 });
-
-/** Edit a run's sealed checkpoint and seal it again (a checksum, not a signature: anyone can), marked interrupted. */
-function tamper(dir: string, edit: (state: Record<string, any>) => void): void {
-  const checkpoint = readSealed(join(dir, 'checkpoint.json')) as Record<string, any>;
-  edit(checkpoint.state);
-  writeFileSync(join(dir, 'checkpoint.json'), sealJson(checkpoint));
-  const manifest = readSealed(join(dir, 'manifest.json')) as Record<string, any>;
-  manifest.status = 'interrupted';
-  writeFileSync(join(dir, 'manifest.json'), sealJson(manifest));
-}
 
 test('values read back from a re-sealed checkpoint are range-checked: no mean of 5e303 or z = Infinity', async () => {
   const linear = join(root, 'tampered-linear');

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { plausibleNumber, STORED_MAGNITUDE } from '../../core/stats.js';
 import type { Key } from '../../core/rng.js';
 import type { TrajectoryCodec } from '../../loop/checkpoint.js';
 import type { Metrics, ModelFamily, Pool } from '../model.js';
@@ -128,8 +129,9 @@ export function externalFamily(spec: ExternalSpec, work: string, signal?: AbortS
       }
       const entries = typeof metrics === 'object' && metrics !== null && !Array.isArray(metrics) ? Object.entries(metrics) : null;
       if (!entries || entries.length === 0) throw fail('evaluate', 'its metrics are not a JSON object of numbers');
-      const bad = entries.find(([, v]) => typeof v !== 'number' || !Number.isFinite(v));
-      if (bad) throw fail('evaluate', `metric ${JSON.stringify(bad[0])} is ${JSON.stringify(bad[1])}, not a finite number`);
+      // the bound a resume checks stored metrics against (src/loop/checkpoint.ts): what a run accepts, a resume accepts
+      const bad = entries.find(([, v]) => !plausibleNumber(v));
+      if (bad) throw fail('evaluate', `metric ${JSON.stringify(bad[0])} is ${JSON.stringify(bad[1])}, not a finite number${typeof bad[1] === 'number' && Number.isFinite(bad[1]) ? ` within ±${STORED_MAGNITUDE}` : ''}`);
       return Object.fromEntries(entries) as Metrics;
     },
     size: (data) => data.length,
