@@ -108,3 +108,29 @@ export function tamper(dir: string, edit: (state: Record<string, any>) => void):
   manifest.status = 'interrupted';
   writeFileSync(join(dir, 'manifest.json'), sealJson(manifest));
 }
+
+/** Run the CLI, read its first line of stdout, then close the pipe (what `| head -1` does). */
+export function firstLineThenClose(args: string[]): Promise<{ code: number | null; line: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    let line = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!line && out.includes('\n')) {
+        line = out.slice(0, out.indexOf('\n'));
+        child.stdout.destroy();
+      }
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('no exit within 120 s'));
+    }, 120_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, line, stderr });
+    });
+  });
+}
