@@ -74,6 +74,9 @@ test('a program that cannot start, and output that is not what was asked for', a
   assert.match(await loopError({ real: [...js("fs.writeFileSync(a[1], '1\\n{oops\\n3')"), '{n}', '{out}'] }), /real command exited 0 but line 2 of its output is not JSON/);
   assert.match(await loopError({ fit: [...js(''), '{pool}', '{model}'] }), /fit command exited 0 but wrote no model at \{model\}$/);
   assert.match(await loopError({ evaluate: [...js("fs.writeFileSync(a[2], JSON.stringify({ loss: null }))"), '{model}', '{test}', '{out}'] }), /evaluate command exited 0 but metric "loss" is null, not a finite number$/);
+  assert.match(await loopError({ evaluate: [...js("fs.writeFileSync(a[2], JSON.stringify({ loss: 1e200 }))"), '{model}', '{test}', '{out}'] }), /metric "loss" is 1e\+200, not a finite number within ±1e\+100$/);
+  // every evaluate call is a new process: its pid names a metric no other call names
+  assert.match(await loopError({ evaluate: [...js("fs.writeFileSync(a[2], JSON.stringify({ ['m' + process.pid]: 1 }))"), '{model}', '{test}', '{out}'] }), /evaluate command exited 0 but its metrics are "m\d+", earlier "m\d+" \(the same names every call\)$/);
 });
 
 test('collapse loop: a failing command is one line on stderr, exit 2, and the run directory says failed', async () => {
