@@ -152,13 +152,12 @@ export const verifyStoredTrajectory = (dir: string, stored: unknown, label: stri
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
- * Metrics of `length` generations as read back from a checkpoint: one object per generation, every one with the same
- * metric names, every value {@link plausibleNumber} (finite, no 5e303: the seal is a checksum, not a signature).
+ * Metrics of `length` generations as read back from a checkpoint: one object per generation, every value
+ * {@link plausibleNumber} (finite, no 5e303: the seal is a checksum, not a signature). The names may differ between
+ * generations (a neural family reports early-stopping metrics only where they apply).
  */
 export function plausibleMetrics(rows: unknown, length: number): rows is Metrics[] {
-  if (!Array.isArray(rows) || rows.length !== length) return false;
-  const names = isObject(rows[0]) ? Object.keys(rows[0]).sort().join(',') : '';
-  return rows.every((row) => isObject(row) && Object.keys(row).sort().join(',') === names && Object.values(row).every(plausibleNumber));
+  return Array.isArray(rows) && rows.length === length && rows.every((row) => isObject(row) && Object.values(row).every(plausibleNumber));
 }
 
 /**

@@ -99,11 +99,11 @@ test('a resume refuses a spec that changed since the run started, and a state th
   assert.throws(() => checkLoopState({ ...good, completed: {}, current: 'replace/seed-0', trajectory: { done: 5 } }, config, loaded, 'DIR'), /does not fit the run/);
 });
 
-test('a re-sealed loop state is range-checked: completed metrics finite, within ±1e100, the same names every generation', () => {
+test('a re-sealed loop state is range-checked: completed metrics finite and within ±1e100', () => {
   const config = validateLoopConfig({ spec: spec({}), strategy: 'replace', iterations: 2, seeds: 1 });
   const loaded = loadLoopSpec(config);
   const state = (rows: unknown) => ({ specSha256: loaded.sha256, completed: { 'replace/seed-0': rows } });
-  for (const rows of [[{ mean: 1 }, { mean: 5e303 }], [{ mean: 1 }, { mean: 'NaN' }], [{ mean: 1 }, { loss: 2 }], [{ mean: 1 }, null]]) {
+  for (const rows of [[{ mean: 1 }, { mean: 5e303 }], [{ mean: 1 }, { mean: 'NaN' }], [{ mean: 1 }, null]]) {
     assert.throws(() => checkLoopState(state(rows), config, loaded, 'DIR'), /--resume DIR: its checkpoint.json does not fit the run .+trajectory replace\/seed-0/, JSON.stringify(rows));
   }
   assert.doesNotThrow(() => checkLoopState(state([{ mean: 1 }, { mean: -1e99 }]), config, loaded, 'DIR'));
