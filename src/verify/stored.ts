@@ -22,7 +22,9 @@ function plausibleRow(row: unknown): boolean {
   if (!finite(mean) || !finite(stderr) || stderr < 0) return false;
   if (theory !== null && theory !== undefined && !finite(theory)) return false;
   if (z !== null && z !== undefined) {
-    if (typeof z !== 'number' || !finite(theory) || stderr === 0 || !close(z, (mean - theory) / stderr)) return false;
+    if (typeof z !== 'number' || !finite(theory)) return false;
+    // a constant metric (known variance) has stderr 0: its z is 0 where it equals its theory, else none (null)
+    if (stderr === 0 ? !(z === 0 && mean === theory) : !close(z, (mean - theory) / stderr)) return false;
   }
   if (ci95 !== null && ci95 !== undefined) {
     if (!Array.isArray(ci95) || ci95.length !== 2 || !finite(ci95[0]) || !finite(ci95[1])) return false;
