@@ -5,6 +5,7 @@ import { inspectRun, preflightOut, RunStore, type Checkpoint, type Manifest } fr
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { builtInCases, runVerify, type CaseVerdict, type VerifyCase, type VerifyReport } from '../verify/verify.js';
+import { implausibleVerdict } from '../verify/stored.js';
 import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { LinearReport } from '../models/linear/run.js';
@@ -60,11 +61,12 @@ function checkResume(dir: string, flags: Record<string, unknown>) {
     const config = configFromManifest(manifest, dir, flags, VERIFY_OPTIONS, validateVerifyConfig, (spec, raw) => parseOption(spec, raw));
     const cases = selected(config);
     const stored = checkpoint ? (checkpoint.state as { cases?: unknown } | null)?.cases : []; // NaN kept by the run store
-    const valid =
-      Array.isArray(stored) &&
-      stored.length < cases.length &&
-      stored.every((v, i) => v !== null && typeof v === 'object' && v.name === cases[i].name && typeof v.pass === 'boolean' && typeof v.report === 'object' && Array.isArray(v.failures));
-    if (!valid) throw new UsageError(`--resume ${dir}: its checkpoint.json does not fit the cases of the run in its manifest.json; nothing was changed`);
+    const bad = (why: string) => new UsageError(`--resume ${dir}: its checkpoint.json does not fit the cases of the run in its manifest.json (${why}); nothing was changed`);
+    if (!Array.isArray(stored) || stored.length >= cases.length) throw bad('the number of cases');
+    for (const [i, v] of stored.entries()) {
+      const why = implausibleVerdict(v, cases[i]); // sealed with a checksum, not a signature: range-checked as well
+      if (why !== null) throw bad(why);
+    }
     const completed = stored as CaseVerdict[];
     return { resumedFrom: `case ${completed.length + 1} of ${cases.length}`, checked: { config, completed } };
   };

@@ -37,6 +37,16 @@ export class Moments {
 }
 
 /**
+ * The largest magnitude a number read back from a checkpoint may have where no tighter range is known: no statistic
+ * or plotted value of collapse-lab comes near it, and it keeps squares and products of stored values finite, so an
+ * edited and re-sealed value of 5e303 is refused instead of turning into z = Infinity.
+ */
+export const STORED_MAGNITUDE = 1e100;
+
+/** A number read back from a checkpoint: finite and within {@link STORED_MAGNITUDE}. */
+export const plausibleNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && Math.abs(x) <= STORED_MAGNITUDE;
+
+/**
  * Whether stored moments {n, sum, sumSq} could come from n real observations (`nonNegative`: of a quantity ≥ 0):
  * finite sums, and sum² ≤ n·sumSq (a variance ≥ 0), all without overflow. A checkpoint is sealed with a checksum,
  * not a signature, so an edited and re-sealed one must not turn into a mean of 5e303 with z = Infinity.

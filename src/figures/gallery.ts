@@ -8,6 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
+import { plausibleNumber } from '../core/stats.js';
 import { canonicalJson, CHECKPOINT_FILE, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { environment } from '../cli/output.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
@@ -40,6 +41,29 @@ interface DoneFigure {
   output?: FigureOutput;
   skipped?: string;
   seconds: number;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Every number in x is NaN (a gap in a trace) or {@link plausibleNumber}: no ±Infinity, no 5e303. */
+const plausibleNumbers = (x: unknown): boolean =>
+  typeof x === 'number' ? Number.isNaN(x) || plausibleNumber(x) : Array.isArray(x) ? x.every(plausibleNumbers) : isObject(x) ? Object.values(x).every(plausibleNumbers) : true;
+
+/**
+ * A figure entry read back from a checkpoint (sealed with a checksum, not a signature, so range-checked): seconds
+ * finite and ≥ 0; either why it was skipped, or an output with its traces, caption, CSV, an image size a page can
+ * have, and plottable numbers throughout.
+ */
+function plausibleDoneFigure(f: unknown): f is DoneFigure {
+  if (!isObject(f) || !plausibleNumber(f.seconds) || f.seconds < 0) return false;
+  if (f.output === undefined) return typeof f.skipped === 'string' && f.skipped.length > 0;
+  const o = f.output;
+  if (f.skipped !== undefined || !isObject(o) || typeof o.caption !== 'string' || typeof o.csv !== 'string') return false;
+  if (!isObject(o.figure) || !Array.isArray(o.figure.data) || o.figure.data.length === 0 || !o.figure.data.every(isObject) || !isObject(o.figure.layout)) return false;
+  const image = o.image;
+  const pixels = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 1 && (x as number) <= 10_000;
+  if (!isObject(image) || !pixels(image.width) || !pixels(image.height) || !plausibleNumber(image.scale) || image.scale <= 0 || image.scale > 10) return false;
+  return plausibleNumbers(o.figure) && plausibleNumbers(o.data);
 }
 
 /** The configuration a gallery's manifest records (and a resume must match). */
@@ -81,7 +105,7 @@ function openGallery(options: GalleryOptions): { store: RunStore; done: Map<stri
     }
     const figures = (checkpoint?.state as { figures?: Record<string, DoneFigure> } | null)?.figures ?? {};
     const known = new Set(options.figures.map((f) => f.id));
-    if (typeof figures !== 'object' || !Object.entries(figures).every(([id, f]) => known.has(id) && typeof f?.seconds === 'number' && (f.output !== undefined || typeof f.skipped === 'string'))) {
+    if (typeof figures !== 'object' || figures === null || !Object.entries(figures).every(([id, f]) => known.has(id) && plausibleDoneFigure(f))) {
       throw new UsageError(`--resume ${options.out}: its ${CHECKPOINT_FILE} does not fit the gallery in its manifest.json; nothing was changed`);
     }
     // the backend the figures made before the interruption ran on (this segment may select none)

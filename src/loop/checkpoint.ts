@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { UsageError } from '../core/errors.js';
+import { plausibleNumber } from '../core/stats.js';
 import type { RunStore } from '../core/run-store.js';
 import type { Metrics } from '../models/model.js';
 import type { TrajectoryState } from './generation-loop.js';
@@ -150,23 +151,34 @@ export const verifyStoredTrajectory = (dir: string, stored: unknown, label: stri
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** The stored trajectory's shape, checked field by field before anything trusts it. */
+/**
+ * Metrics of `length` generations as read back from a checkpoint: one object per generation, every value
+ * {@link plausibleNumber} (finite, no 5e303: the seal is a checksum, not a signature). The names may differ between
+ * generations (a neural family reports early-stopping metrics only where they apply).
+ */
+export function plausibleMetrics(rows: unknown, length: number): rows is Metrics[] {
+  return Array.isArray(rows) && rows.length === length && rows.every((row) => isObject(row) && Object.values(row).every(plausibleNumber));
+}
+
+/**
+ * The stored trajectory, checked field by field before anything trusts it: generations done within the run's
+ * iterations, their metrics, and blob references with distinct indices (a model's index is the generation that fit
+ * it, so at most the generations done).
+ */
 export function checkStoredTrajectory(stored: unknown, label: string, iterations: number): StoredTrajectory {
   const bad = (why: string) => new UsageError(`--resume ${label}: its checkpoint.json does not fit the run in its manifest.json (${why}); nothing was changed`);
   if (!isObject(stored)) throw bad('no trajectory state');
   const { done, metrics, sets, models } = stored;
-  if (!Number.isSafeInteger(done) || (done as number) < 1 || (done as number) > iterations) throw bad(`generations done ${JSON.stringify(done)} not in [1, ${iterations}]`);
-  if (!Array.isArray(metrics) || metrics.length !== done) throw bad('metrics');
-  for (const row of metrics) {
-    if (!isObject(row) || !Object.values(row).every((v) => typeof v === 'number' && Number.isFinite(v))) throw bad('metrics');
-  }
-  const refs = (x: unknown, what: string): BlobRef[] => {
+  if (!Number.isSafeInteger(done) || (done as number) < 1 || (done as number) > iterations) throw bad(`generations done ${JSON.stringify(done)?.slice(0, 40)} not in [1, ${iterations}]`);
+  if (!plausibleMetrics(metrics, done as number)) throw bad('metrics');
+  const refs = (x: unknown, what: string, maxIndex: number): BlobRef[] => {
     if (!Array.isArray(x)) throw bad(what);
     for (const r of x) {
-      const ok = isObject(r) && Number.isSafeInteger(r.index) && (r.index as number) >= 1 && typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/.test(r.sha256) && Number.isSafeInteger(r.bytes) && (r.bytes as number) >= 0;
+      const ok = isObject(r) && Number.isSafeInteger(r.index) && (r.index as number) >= 1 && (r.index as number) <= maxIndex && typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/.test(r.sha256) && Number.isSafeInteger(r.bytes) && (r.bytes as number) >= 0;
       if (!ok) throw bad(what);
     }
+    if (new Set(x.map((r: BlobRef) => r.index)).size !== x.length) throw bad(`${what}: an index twice`);
     return x as BlobRef[];
   };
-  return { done: done as number, metrics: metrics as Metrics[], sets: refs(sets, 'data sets'), models: refs(models, 'models') };
+  return { done: done as number, metrics, sets: refs(sets, 'data sets', Number.MAX_SAFE_INTEGER), models: refs(models, 'models', done as number) };
 }

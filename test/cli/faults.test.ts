@@ -4,14 +4,13 @@
  * things (a JSON null config, `figures --only ,`, `help foo`, unbounded echoes of input).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readSealed, sealJson } from '../../src/core/atomic-file.js';
 import { environmentFault, EXIT } from '../../src/core/errors.js';
-import { BIN, collapseSync, isOneLineError, mainInProcess, snapshot } from './helpers.js';
+import { BIN, collapseSync, firstLineThenClose, isOneLineError, mainInProcess, snapshot, tamper } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-faults-'));
 const SMALL = ['linear', '--dim', '2', '--samples', '6', '--iterations', '2', '--trials', '200', '--backend', 'cpu', '--quiet'];
@@ -73,32 +72,6 @@ test('environment faults are one line with exit 6, not internal errors', () => {
   assert.equal(environmentFault(Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' })), null);
 });
 
-/** Run the CLI, read its first line of stdout, then close the pipe (what `| head -1` does). */
-function firstLineThenClose(args: string[]): Promise<{ code: number | null; line: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let stderr = '';
-    let line = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (!line && out.includes('\n')) {
-        line = out.slice(0, out.indexOf('\n'));
-        child.stdout.destroy();
-      }
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('no exit within 120 s'));
-    }, 120_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, line, stderr });
-    });
-  });
-}
-
 test('a broken pipe (collapse verify … | head -1) exits quietly with 0', async () => {
   const run = await firstLineThenClose(['verify', '--quick', '--only', 'replace reduced d=10', '--backend', 'cpu']);
   assert.match(run.line, /^collapse verify: 1 cases/);
@@ -139,16 +112,6 @@ test('small things: a JSON null config, figures --only ",", help for no command,
     assert.ok(isOneLineError(run.stderr) && run.stderr.length < 500, `${run.stderr.length} characters`);
   }
 });
-
-/** Edit a run's sealed checkpoint and seal it again (a checksum, not a signature: anyone can), marked interrupted. */
-function tamper(dir: string, edit: (state: Record<string, any>) => void): void {
-  const checkpoint = readSealed(join(dir, 'checkpoint.json')) as Record<string, any>;
-  edit(checkpoint.state);
-  writeFileSync(join(dir, 'checkpoint.json'), sealJson(checkpoint));
-  const manifest = readSealed(join(dir, 'manifest.json')) as Record<string, any>;
-  manifest.status = 'interrupted';
-  writeFileSync(join(dir, 'manifest.json'), sealJson(manifest));
-}
 
 test('values read back from a re-sealed checkpoint are range-checked: no mean of 5e303 or z = Infinity', async () => {
   const linear = join(root, 'tampered-linear');

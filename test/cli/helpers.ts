@@ -1,7 +1,8 @@
 /** Shared by the CLI tests: the built CLI as a child process, and main() in-process with its output captured. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSealed, sealJson } from '../../src/core/atomic-file.js';
 
 export const BIN = new URL('../../bin/collapse.js', import.meta.url).pathname;
 
@@ -96,4 +97,40 @@ export async function mainInProcess(argv: string[]): Promise<Outcome> {
     process.stdout.write = out;
     process.stderr.write = err;
   }
+}
+
+/** Edit a run's sealed checkpoint and seal it again (a checksum, not a signature: anyone can), marked interrupted. */
+export function tamper(dir: string, edit: (state: Record<string, any>) => void): void {
+  const checkpoint = readSealed(join(dir, 'checkpoint.json')) as Record<string, any>;
+  edit(checkpoint.state);
+  writeFileSync(join(dir, 'checkpoint.json'), sealJson(checkpoint));
+  const manifest = readSealed(join(dir, 'manifest.json')) as Record<string, any>;
+  manifest.status = 'interrupted';
+  writeFileSync(join(dir, 'manifest.json'), sealJson(manifest));
+}
+
+/** Run the CLI, read its first line of stdout, then close the pipe (what `| head -1` does). */
+export function firstLineThenClose(args: string[]): Promise<{ code: number | null; line: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    let line = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!line && out.includes('\n')) {
+        line = out.slice(0, out.indexOf('\n'));
+        child.stdout.destroy();
+      }
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('no exit within 120 s'));
+    }, 120_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, line, stderr });
+    });
+  });
 }

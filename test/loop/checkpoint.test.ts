@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readSealed } from '../../src/core/atomic-file.js';
 import { UsageError } from '../../src/core/errors.js';
 import { RunStore } from '../../src/core/run-store.js';
-import { BLOB_DIR, TrajectoryCheckpoints } from '../../src/loop/checkpoint.js';
+import { BLOB_DIR, TrajectoryCheckpoints, verifyStoredTrajectory } from '../../src/loop/checkpoint.js';
 import { loopPlan, runTrajectory, type LoopConfig } from '../../src/loop/generation-loop.js';
 import type { Metrics } from '../../src/models/model.js';
 import type { NeuralModel } from '../../src/models/neural/family.js';
@@ -127,6 +127,25 @@ test('a damaged, missing or mismatched checkpoint is a one-line UsageError namin
   assert.equal(checkpoints.load(checkpointState(store).trajectory, 'DIR', ITERATIONS).done, 1, 'and loads once whole again');
   for (const bad of [null, [], {}, { done: 0, metrics: [], sets: [], models: [] }, { done: 4, metrics: [{}, {}, {}, {}], sets: [], models: [] }, { done: 1, metrics: [{ loss: 'x' }], sets: [], models: [] }, { done: 1, metrics: [{ loss: 1 }], sets: [{ index: 1, sha256: 'abc', bytes: 1 }], models: [] }]) {
     assert.throws(() => checkpoints.load(bad, 'DIR', ITERATIONS), oneLine(/^--resume DIR: its checkpoint.json does not fit/), JSON.stringify(bad));
+  }
+  store.release();
+});
+
+test('a re-sealed trajectory is range-checked: metrics within ±1e100, models no later than the generations done', async () => {
+  const store = newStore();
+  await runUntil('replace', store, 1);
+  const good = checkpointState(store).trajectory as { done: number; metrics: Metrics[]; sets: unknown[]; models: { index: number }[] };
+  assert.equal(verifyStoredTrajectory(store.dir, good, 'DIR', ITERATIONS).done, 1);
+  const name = Object.keys(good.metrics[0])[0];
+  const edits: [string, Record<string, unknown>][] = [
+    ['a metric of 5e303', { metrics: [{ ...good.metrics[0], [name]: 5e303 }] }],
+    ['a model fit after the generations done', { models: good.models.map((r) => ({ ...r, index: 2 })) }],
+    ['one model twice', { models: [...good.models, ...good.models] }],
+    ['generations done > iterations', { done: ITERATIONS + 1, metrics: new Array(ITERATIONS + 1).fill(good.metrics[0]) }],
+    ['a metric of -1e150 in generation 2', { done: 2, metrics: [good.metrics[0], { ...good.metrics[0], [name]: -1e150 }] }],
+  ];
+  for (const [what, edit] of edits) {
+    assert.throws(() => verifyStoredTrajectory(store.dir, { ...good, ...edit }, 'DIR', ITERATIONS), (e: unknown) => e instanceof UsageError && /^--resume DIR: its checkpoint.json does not fit the run/.test(e.message), what);
   }
   store.release();
 });

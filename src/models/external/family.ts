@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { plausibleNumber, STORED_MAGNITUDE } from '../../core/stats.js';
 import type { Key } from '../../core/rng.js';
 import type { TrajectoryCodec } from '../../loop/checkpoint.js';
 import type { Metrics, ModelFamily, Pool } from '../model.js';
@@ -38,6 +39,8 @@ export function externalFamily(spec: ExternalSpec, work: string, signal?: AbortS
   const call = (command: CommandName, values: Record<string, string | number>) =>
     runCommand(`external family ${spec.name}: ${command}`, fillCommand(spec.commands[command], values), spec.cwd, spec.timeoutMs, signal);
   const fail = (command: CommandName, why: string) => new ExternalCommandError(`external family ${spec.name}: ${command} command exited 0 but ${why}`);
+  /** the metric names of the first evaluate call: every later call must give the same (tables and resumes rely on it) */
+  let metricNames: string | undefined;
 
   const readItems = (command: CommandName, path: string, expected: number): ExternalData => {
     if (!existsSync(path) || !statSync(path).isFile()) throw fail(command, `wrote no file at {out}`);
@@ -128,8 +131,13 @@ export function externalFamily(spec: ExternalSpec, work: string, signal?: AbortS
       }
       const entries = typeof metrics === 'object' && metrics !== null && !Array.isArray(metrics) ? Object.entries(metrics) : null;
       if (!entries || entries.length === 0) throw fail('evaluate', 'its metrics are not a JSON object of numbers');
-      const bad = entries.find(([, v]) => typeof v !== 'number' || !Number.isFinite(v));
-      if (bad) throw fail('evaluate', `metric ${JSON.stringify(bad[0])} is ${JSON.stringify(bad[1])}, not a finite number`);
+      // the bound a resume checks stored metrics against (src/loop/checkpoint.ts): what a run accepts, a resume accepts
+      const bad = entries.find(([, v]) => !plausibleNumber(v));
+      if (bad) throw fail('evaluate', `metric ${JSON.stringify(bad[0])} is ${JSON.stringify(bad[1])}, not a finite number${typeof bad[1] === 'number' && Number.isFinite(bad[1]) ? ` within ±${STORED_MAGNITUDE}` : ''}`);
+      const names = entries.map(([name]) => JSON.stringify(name)).sort().join(', ');
+      metricNames ??= names;
+      const short = (text: string) => (text.length > 120 ? `${text.slice(0, 120)}…` : text);
+      if (names !== metricNames) throw fail('evaluate', `its metrics are ${short(names)}, earlier ${short(metricNames)} (the same names every call)`);
       return Object.fromEntries(entries) as Metrics;
     },
     size: (data) => data.length,

@@ -14,7 +14,7 @@ import { rootKey } from '../../core/rng.js';
 import type { RunStore } from '../../core/run-store.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { Moments } from '../../core/stats.js';
-import { checkStoredTrajectory, TrajectoryCheckpoints } from '../../loop/checkpoint.js';
+import { checkStoredTrajectory, plausibleMetrics, TrajectoryCheckpoints } from '../../loop/checkpoint.js';
 import { loopPlan, runTrajectory } from '../../loop/generation-loop.js';
 import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
@@ -84,7 +84,7 @@ export function checkLoopState(state: unknown, config: ExternalLoopConfig, spec:
   if (!s || typeof s !== 'object' || typeof s.completed !== 'object' || s.completed === null) throw bad('no loop state');
   if (s.specSha256 !== spec.sha256) throw new UsageError(`--resume ${dir}: --spec ${config.spec} changed since the run started (its SHA-256 differs); restore it, or start afresh with --out`);
   for (const [id, rows] of Object.entries(s.completed)) {
-    if (!ids.has(id) || !Array.isArray(rows) || rows.length !== config.iterations) throw bad(`trajectory ${id}`);
+    if (!ids.has(id) || !plausibleMetrics(rows, config.iterations)) throw bad(`trajectory ${id}`);
   }
   if (s.current !== undefined) {
     if (!ids.has(s.current) || s.current in s.completed) throw bad(`trajectory ${s.current}`);

@@ -13,7 +13,7 @@
  * folder, which is the working directory of every call. Data sets are JSON Lines, one item (any JSON value) per line;
  * the pool is JSON Lines of {"set": s, "weight": a_s, "w": a_s/size_s, "x": item}: `weight` is the part's weight
  * as PoolPart has it (the weights of a pool sum to 1), `w` each item's share. The model is a file or a folder the
- * fit command writes at {model}, opaque to collapse-lab. Metrics are one JSON object of finite numbers. Seeds are
+ * fit command writes at {model}, opaque to collapse-lab. Metrics are one JSON object of finite numbers within ±1e100. Seeds are
  * uint32 from the run's keys: a program that derives all its randomness from {seed} resumes bit-identically.
  */
 import { readFileSync } from 'node:fs';

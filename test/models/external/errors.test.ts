@@ -74,6 +74,9 @@ test('a program that cannot start, and output that is not what was asked for', a
   assert.match(await loopError({ real: [...js("fs.writeFileSync(a[1], '1\\n{oops\\n3')"), '{n}', '{out}'] }), /real command exited 0 but line 2 of its output is not JSON/);
   assert.match(await loopError({ fit: [...js(''), '{pool}', '{model}'] }), /fit command exited 0 but wrote no model at \{model\}$/);
   assert.match(await loopError({ evaluate: [...js("fs.writeFileSync(a[2], JSON.stringify({ loss: null }))"), '{model}', '{test}', '{out}'] }), /evaluate command exited 0 but metric "loss" is null, not a finite number$/);
+  assert.match(await loopError({ evaluate: [...js("fs.writeFileSync(a[2], JSON.stringify({ loss: 1e200 }))"), '{model}', '{test}', '{out}'] }), /metric "loss" is 1e\+200, not a finite number within ±1e\+100$/);
+  // every evaluate call is a new process: its pid names a metric no other call names
+  assert.match(await loopError({ evaluate: [...js("fs.writeFileSync(a[2], JSON.stringify({ ['m' + process.pid]: 1 }))"), '{model}', '{test}', '{out}'] }), /evaluate command exited 0 but its metrics are "m\d+", earlier "m\d+" \(the same names every call\)$/);
 });
 
 test('collapse loop: a failing command is one line on stderr, exit 2, and the run directory says failed', async () => {
@@ -94,6 +97,16 @@ test('a resume refuses a spec that changed since the run started, and a state th
   assert.throws(() => checkLoopState({ ...good, specSha256: '0'.repeat(64) }, config, loaded, 'DIR'), /--resume DIR: --spec .+ changed since the run started/);
   assert.throws(() => checkLoopState({ ...good, completed: { 'accumulate/seed-0': [{}, {}] } }, config, loaded, 'DIR'), /does not fit the run .+trajectory accumulate\/seed-0/);
   assert.throws(() => checkLoopState({ ...good, completed: {}, current: 'replace/seed-0', trajectory: { done: 5 } }, config, loaded, 'DIR'), /does not fit the run/);
+});
+
+test('a re-sealed loop state is range-checked: completed metrics finite and within ±1e100', () => {
+  const config = validateLoopConfig({ spec: spec({}), strategy: 'replace', iterations: 2, seeds: 1 });
+  const loaded = loadLoopSpec(config);
+  const state = (rows: unknown) => ({ specSha256: loaded.sha256, completed: { 'replace/seed-0': rows } });
+  for (const rows of [[{ mean: 1 }, { mean: 5e303 }], [{ mean: 1 }, { mean: 'NaN' }], [{ mean: 1 }, null]]) {
+    assert.throws(() => checkLoopState(state(rows), config, loaded, 'DIR'), /--resume DIR: its checkpoint.json does not fit the run .+trajectory replace\/seed-0/, JSON.stringify(rows));
+  }
+  assert.doesNotThrow(() => checkLoopState(state([{ mean: 1 }, { mean: -1e99 }]), config, loaded, 'DIR'));
 });
 
 test('the committed example specs load, and every program they name exists beside them', async () => {
