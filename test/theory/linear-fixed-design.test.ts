@@ -22,6 +22,10 @@ import {
 import { noiseFactors, noiseFactorsNumeric } from '../../src/theory/pool-weights.js';
 import { randomDesignReplaceError } from '../../src/theory/linear-random-design.js';
 import * as G from '../../src/theory/gaussian.js';
+import * as C from '../../src/theory/categorical.js';
+import * as H from '../../src/theory/tails.js';
+import * as L from '../../src/theory/strategy-limits.js';
+import { fraction } from '../../src/core/fraction.js';
 
 function ratio(f: Fraction): string {
   return `${f.s * f.n}/${f.d}`;
@@ -146,6 +150,21 @@ const EXAMPLES: Record<string, () => void> = {
     assert.equal(Math.exp(G.replaceDetRatioLogMoment(1, 10, 1, 'mle', 1)), 0.9000000000000008),
   'inverseWishartTraceMoments(1, 10) // returns { mean: 0.125, variance: 0.005208333333333333, meanSquare: 0.020833333333333332 }': () =>
     assert.deepEqual(inverseWishartTraceMoments(1, 10), { mean: 0.125, variance: 0.005208333333333333, meanSquare: 0.020833333333333332 }),
+  // categorical resampling, Hutter's model and strategy limits (proofs/categorical.md, tails.md, strategy-limits.md)
+  "collisionProbabilities(replace, fraction(1, 2), 2, 1, RATIONAL)?.map(String) // returns ['0.75']": () =>
+    assert.deepEqual(C.collisionProbabilities(replace, fraction(1, 2), 2, 1, C.RATIONAL)?.map(String), ['0.75']),
+  "replaceCollision(fraction(1, 2), 2, 2).toFraction() // returns '7/8'": () => assert.equal(C.replaceCollision(fraction(1, 2), 2, 2).toFraction(), '7/8'),
+  'anchoredSurvival(Float64Array.of(0.5, 0.5), 1) // returns { surviving: 1, tailMassLost: 0.5 }': () =>
+    assert.deepEqual(C.anchoredSurvival(Float64Array.of(0.5, 0.5), 1), { surviving: 1, tailMassLost: 0.5 }),
+  'fixationTimeApproximation(Float64Array.of(0.5, 0.5), 10) // returns 13.862943611198906': () =>
+    assert.equal(C.fixationTimeApproximation(Float64Array.of(0.5, 0.5), 10), 13.862943611198906),
+  "freshFixedPoint(fraction(1, 2), 10).meanError.toFraction() // returns '2/31'": () => assert.equal(G.freshFixedPoint(fraction(1, 2), 10).meanError.toFraction(), '2/31'),
+  "freshLimit(fraction(1, 2))?.toFraction() // returns '2/3'": () => assert.equal(L.freshLimit(fraction(1, 2))?.toFraction(), '2/3'),
+  "augmentLimit(fraction(1)).toFraction() // returns '4/3'": () => assert.equal(L.augmentLimit(fraction(1)).toFraction(), '4/3'),
+  "hutterErrorExact([fraction(1, 2), fraction(1, 2)], [fraction(1, 2), fraction(1, 2)], 2, RATIONAL).toFraction() // returns '1/4'": () =>
+    assert.equal(H.hutterErrorExact([fraction(1, 2), fraction(1, 2)], [fraction(1, 2), fraction(1, 2)], 2, C.RATIONAL).toFraction(), '1/4'),
+  "tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction() // returns '1/2'": () =>
+    assert.equal(H.tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction(), '1/2'),
 };
 
 function sourceExamples(): string[] {
