@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { plausibleMoments } from '../core/stats.js';
 import { inspectRun, preflightOut, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
-import type { TrialOptions, TrialsCheckpoint } from '../loop/generation-loop.js';
+import { HOST_BACKEND, type TrialOptions, type TrialsCheckpoint } from '../loop/generation-loop.js';
 import { rowsToCsv, type IterationRow } from '../verify/report.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
@@ -70,7 +70,7 @@ export async function loopCommand<Config extends { trials: number; iterations: n
     dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
     if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
   }
-  const backendReason = 'host float64: the generation loop on typed arrays (no gpu.js kernels)';
+  const { backendReason } = HOST_BACKEND;
   const { store, checked, priorSeconds } = openRun(dir, resuming, spec.name, checkResume(dir as string, {}), {
     force: Boolean(flags.force),
     run: { command: spec.name, config: { ...config }, seed: config.seed, backend: 'host', backendReason },

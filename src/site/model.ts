@@ -8,6 +8,7 @@ import { realDistribution, validateCategoricalConfig, type CategoricalConfig } f
 import { validateGaussianConfig, type GaussianConfig } from '../models/gaussian/run.js';
 import { hasTheory, validateLinearConfig, type LinearConfig } from '../models/linear/run.js';
 import { parseStrategy } from '../strategies/index.js';
+import type { IterationRow } from '../verify/report.js';
 import { collisionProbabilities, FLOAT } from '../theory/categorical.js';
 import { gaussianTheory } from '../theory/gaussian.js';
 import { ACCUMULATE_BOUND } from '../theory/harmonic.js';
@@ -134,15 +135,7 @@ export function compute(state: ExplorerState): Computed {
 }
 
 /** A Monte Carlo result row, as the CLI reports it. */
-export interface McRow {
-  iteration: number;
-  mean: number;
-  stderr: number;
-  /** null where the error's variance is infinite (T ≤ d + 3), as the CLI prints "—" */
-  ci95: [number, number] | null;
-  theory: number | null;
-  z: number | null;
-}
+export type McRow = Pick<IterationRow, 'iteration' | 'mean' | 'stderr' | 'ci95' | 'theory' | 'z'>;
 
 export interface McResult {
   strategy: string;

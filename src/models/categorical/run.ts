@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import type { Moments } from '../../core/stats.js';
-import { runTrials, type LoopConfig, type TrialOptions } from '../../loop/generation-loop.js';
+import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../../loop/generation-loop.js';
 import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../../theory/categorical.js';
 import { singleSetDepths } from '../../theory/gaussian.js';
@@ -142,8 +142,7 @@ export async function runCategorical(config: CategoricalConfig, options: Categor
   const iterations = rows.map((row, n) => ({ ...row, metrics: Object.fromEntries(Object.entries(perMetric).map(([name, r]) => [name, r[n]])) }));
   return {
     config,
-    backend: 'host',
-    backendReason: 'host float64: the generation loop on typed arrays (no gpu.js kernels)',
+    ...HOST_BACKEND,
     seconds,
     trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
     theoryFormula: theoryText(config, hasTheory),

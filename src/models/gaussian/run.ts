@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { Moments, Z95 } from '../../core/stats.js';
-import { runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
+import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
 import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../../theory/gaussian.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
@@ -204,8 +204,7 @@ export async function runGaussian(config: GaussianConfig, options: GaussianRunOp
   });
   return {
     config,
-    backend: 'host',
-    backendReason: 'host float64: the generation loop on typed arrays (no gpu.js kernels)',
+    ...HOST_BACKEND,
     seconds,
     trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
     theoryFormula: theoryText(config, hasTheory),
