@@ -11,6 +11,10 @@ export default {
   readme: 'none',
   // the theory's citations: @source (paper, theorem) and @proof (proofs/<file>.md#<label>)
   blockTags: [...OptionDefaults.blockTags, '@source', '@proof'],
+  // source links relative to the clone (docs/api/<kind>/<page>.html → ../../../src/…): no git remote needed, and a
+  // clone without one (CI's, a tarball's) builds without a warning
+  disableGit: true,
+  sourceLinkTemplate: '../../../{path}#L{line}',
   excludePrivate: true,
   excludeInternal: true,
   treatWarningsAsErrors: true,
