@@ -17,6 +17,8 @@ import { describeProgress, linearCheckpointState } from './linear-checkpoint.js'
 import { envMilliseconds, environment, fmt, progressReporter, table } from './output.js';
 import { configFromManifest, rejectResumeConflicts } from './resume.js';
 
+export { LINEAR_OPTIONS };
+
 export interface CommonFlags {
   json?: boolean;
   out?: string;

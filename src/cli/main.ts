@@ -2,15 +2,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, NumericError, UsageError } from '../core/errors.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
-import { LINEAR_OPTIONS } from '../models/linear/run.js';
+import { mark, printTiming } from '../core/timing.js';
 import { Interrupted } from './interrupt.js';
-import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
-import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
-import { linearCommand } from './linear.js';
-import { NEURAL_OPTIONS, neuralCommand } from './neural.js';
-import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
-import { SWEEP_OPTIONS, sweepCommand } from './sweep.js';
-import { WORKER_OPTIONS, workerCommand } from './worker.js';
 
 const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { flag: 'json', kind: 'boolean', description: 'print one JSON object instead of the table' },
@@ -46,7 +39,85 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 
 type Handler = (flags: Record<string, unknown>) => Promise<number>;
 
+/**
+ * The commands, each loaded only when it runs: a command's module pulls in its whole stack (tfjs for neural, Plotly
+ * and the browser for figures, BullMQ for sweeps), and every short `collapse linear` paid for all of them.
+ */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  features?: Features;
+  load(): Promise<{ specs: readonly OptionSpec[]; handler: Handler }>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'linear',
+    summary: 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form',
+    features: { config: true, resume: true },
+    load: async () => {
+      const m = await import('./linear.js');
+      return { specs: m.LINEAR_OPTIONS, handler: m.linearCommand };
+    },
+  },
+  {
+    name: 'gaussian',
+    summary: 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms',
+    features: { config: true, resume: true },
+    load: async () => {
+      const m = await import('./gaussian.js');
+      return { specs: m.GAUSSIAN_OPTIONS, handler: m.gaussianCommand };
+    },
+  },
+  {
+    name: 'neural',
+    summary: 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation',
+    features: { config: true, resume: true },
+    load: async () => {
+      const m = await import('./neural.js');
+      return { specs: m.NEURAL_OPTIONS, handler: m.neuralCommand };
+    },
+  },
+  {
+    name: 'verify',
+    summary: 'run the built-in grid of cases and give PASS/FAIL against theory',
+    features: { config: true, resume: true },
+    load: async () => {
+      const m = await import('./verify.js');
+      return { specs: m.VERIFY_OPTIONS, handler: m.verifyCommand };
+    },
+  },
+  {
+    name: 'sweep',
+    summary: 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)',
+    features: { args: ['<action>', '<file>'], ownOutput: true },
+    load: async () => {
+      const m = await import('./sweep.js');
+      return { specs: m.SWEEP_OPTIONS, handler: m.sweepCommand };
+    },
+  },
+  {
+    name: 'worker',
+    summary: 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them',
+    features: { ownOutput: true },
+    load: async () => {
+      const m = await import('./worker.js');
+      return { specs: m.WORKER_OPTIONS, handler: m.workerCommand };
+    },
+  },
+  {
+    name: 'figures',
+    summary: 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html',
+    features: { resume: true },
+    load: async () => {
+      const m = await import('./figures.js');
+      return { specs: m.FIGURES_OPTIONS, handler: m.figuresCommand };
+    },
+  },
+];
+
 export async function main(argv: string[]): Promise<number> {
+  mark('main');
   let code: number = EXIT.ok;
   let debug = argv.includes('--debug');
   const program = new Command('collapse')
@@ -69,14 +140,14 @@ export async function main(argv: string[]): Promise<number> {
       code = await handler(flags);
     });
   };
-  register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
-  register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true, resume: true });
-  register('neural', 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', NEURAL_OPTIONS, neuralCommand, { config: true, resume: true });
-  register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
-  register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
-  register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
-  register('figures', 'the figure gallery: Plotly HTML, PNG and SVG, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
   try {
+    // the named command alone, so only its modules load; anything else (help, a typo, no command) needs them all
+    const named = COMMANDS.find((entry) => entry.name === argv[0]);
+    for (const entry of named ? [named] : COMMANDS) {
+      const { specs, handler } = await entry.load();
+      register(entry.name, entry.summary, specs, handler, entry.features);
+    }
+    mark('commandLoaded');
     if (argv.length === 0) {
       process.stdout.write(program.helpInformation());
       return EXIT.usage;
@@ -85,6 +156,8 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (error) {
     return report(error, debug);
+  } finally {
+    printTiming();
   }
 }
 
