@@ -18,7 +18,7 @@ export interface KernelTiming {
   kernel: string;
   /** gpu.js's output dimensions and return type: a new shape is a new compile */
   shape: string;
-  /** ms of the first call before it returned its promise: translation and compilation of the kernel */
+  /** ms of gpu.js's build on webasm (translation, emission, wasm compile and instantiation); on other backends the first call's synchronous part */
   compileMs: number;
   /** ms from the first call to its result: compile, worker threads started and set up, the run itself */
   firstCallMs: number;

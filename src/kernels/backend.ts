@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../core/errors.js';
-import { mark } from '../core/timing.js';
+import { mark, timingEnabled } from '../core/timing.js';
 import { BACKENDS, gpuJsBackend, type Backend, type BackendName, type BackendRequest, type GpuClass, type WorkerPool } from './gpu-backend.js';
 import { installWasmCache } from './wasm-cache.js';
 
@@ -20,8 +20,26 @@ export { BACKENDS, type Backend, type BackendName, type BackendRequest, type Gpu
 function gpuClass(): GpuClass {
   const gpujs = require('gpu.js') as { GPU: GpuClass; WebAssemblyKernel: object };
   installWasmCache(gpujs.WebAssemblyKernel, (require('gpu.js/package.json') as { version: string }).version);
+  if (timingEnabled) timeBuilds(gpujs.WebAssemblyKernel as { prototype: { build(...args: unknown[]): unknown } });
   mark('gpuJsLoaded');
   return gpujs.GPU;
+}
+
+let buildsTimed = false;
+
+/** COLLAPSE_TIMING: each webasm kernel's build() (translation, emission, compile, instantiation) as its buildMs. */
+function timeBuilds(kernelClass: { prototype: { build(...args: unknown[]): unknown } }): void {
+  if (buildsTimed) return;
+  buildsTimed = true;
+  const build = kernelClass.prototype.build;
+  kernelClass.prototype.build = function (this: { buildMs?: number }, ...args: unknown[]) {
+    const start = performance.now();
+    try {
+      return build.apply(this, args);
+    } finally {
+      this.buildMs = (this.buildMs ?? 0) + performance.now() - start;
+    }
+  };
 }
 
 interface StartablePool extends WorkerPool {
