@@ -72,13 +72,16 @@ function stable(value: unknown): string {
   });
 }
 
-/** gpu.js's version and the size and time of its webasm sources: an edited node_modules copy is a new key. */
-function generatorIdentity(version: string): string {
+/**
+ * gpu.js's version and the size and time of its webasm sources (and of the one-file build of it, where that is what
+ * runs): an edited node_modules copy or a rebuilt bundle is a new key.
+ */
+function generatorIdentity(version: string, loadedFrom: string | undefined): string {
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve('gpu.js/src/backend/web-assembly/kernel.js'));
-  const files = ['kernel.js', 'function-node.js', 'wasm-builder.js'].map((name) => {
-    const stat = statSync(join(dir, name));
-    return `${name}:${stat.size}:${stat.mtimeMs}`;
+  const files = [...['kernel.js', 'function-node.js', 'wasm-builder.js'].map((name) => join(dir, name)), ...(loadedFrom ? [loadedFrom] : [])].map((path) => {
+    const stat = statSync(path);
+    return `${path}:${stat.size}:${stat.mtimeMs}`;
   });
   return `gpu.js ${version} ${files.join(' ')}`;
 }
@@ -101,13 +104,13 @@ export function encodeEntry(entry: Assembled): Uint8Array {
   return file;
 }
 
-let installed = false;
+const installed = new WeakSet<object>();
 
 /** Wrap WebAssemblyKernel's emission with the cache (once per process; a no-op where the cache is off). */
-export function installWasmCache(kernelClass: object, version: string): void {
+export function installWasmCache(kernelClass: object, version: string, loadedFrom?: string): void {
   const dir = wasmCacheDir();
-  if (installed || dir === null) return;
-  installed = true;
+  if (installed.has(kernelClass) || dir === null) return;
+  installed.add(kernelClass);
   const Kernel = kernelClass as KernelClass;
   const assemble = Kernel.prototype._assembleModule;
   if (typeof assemble !== 'function') return;
@@ -115,7 +118,7 @@ export function installWasmCache(kernelClass: object, version: string): void {
   Kernel.prototype._assembleModule = function (this: KernelState, layout: unknown, cells: number, shared: boolean): Assembled {
     let path: string | null = null;
     try {
-      identity ??= generatorIdentity(version);
+      identity ??= generatorIdentity(version, loadedFrom);
       const key = stable([
         identity, Kernel.isSIMDSupported, this.source, this.output, this.constants, this.constantTypes, this.argumentTypes,
         this.argumentSizes, this.returnType, this.componentCount, this.usesRandom, this.usedMathImports, this.tracedFunctions,
