@@ -28,7 +28,6 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   }
   const store = new PoolStore(B * d, plan);
   const errors = new ModelStore<Float64Array>(plan, new Float64Array(B * d), () => new Float64Array(B * d)); // e_k; e_0 = 0
-  const contribution = new Float64Array(B * d);
   const squared = new Float64Array(B);
   const xi = scratch.float32('xi', B * d);
   for (let n = 1; n <= run.iterations; n++) {
@@ -37,16 +36,19 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
       await kernels.trialNormals(d, noiseSeed(root, s), first, xi);
       const parent = errors.get(plan.sources[s - 1]);
       const { shrink, wStar, noiseScale } = design;
-      for (let j = 0; j < d; j++) {
-        const i0 = j * B;
-        if (shrink && wStar) {
-          // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate
-          for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) contribution[i] = shrink[i] * parent[i] + (shrink[i] - 1) * wStar[i] + sigma * noiseScale[i] * xi[x];
-        } else {
-          for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) contribution[i] = parent[i] + sigma * noiseScale[i] * xi[x];
+      // the data set's contribution v_s added straight onto the prefix sums (PoolStore.pushWith): the same float64
+      // value as storing v_s first and adding it, one pass over the vectors fewer
+      store.pushWith((next, last) => {
+        for (let j = 0; j < d; j++) {
+          const i0 = j * B;
+          if (shrink && wStar) {
+            // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate
+            for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) next[i] = last[i] + (shrink[i] * parent[i] + (shrink[i] - 1) * wStar[i] + sigma * noiseScale[i] * xi[x]);
+          } else {
+            for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) next[i] = last[i] + (parent[i] + sigma * noiseScale[i] * xi[x]);
+          }
         }
-      }
-      store.push(contribution);
+      });
     }
     const e = errors.buffer();
     store.pooled(n, e);
