@@ -3,7 +3,8 @@
  * machine's ceilings measured in the same run and an independent numpy implementation as the peer.
  *
  *   npm run bench                 the table (add -- --json for machine-readable rows, -- --smoke for a seconds-long run,
- *                                 -- --iterations=N for N model-fitting iterations per trial instead of 50)
+ *                                 -- --iterations=N for N model-fitting iterations per trial instead of 50,
+ *                                 -- --methods=reduced and -- --shapes=10x100 for a subset of the rows)
  *
  * Each row: median of REPEATS timed runs after one warm-up run, the spread (min–max), the work per trial-iteration
  * (flops, normal draws), the flop rate reached as a fraction of a register-blocked matmul kernel on the same backend, and the
@@ -39,7 +40,20 @@ if (ONLY && (ONLY.length === 0 || ONLY.some((b) => !(BACKENDS as readonly string
   process.exit(2);
 }
 // the issue's sizes: the paper's d = 10 example, its d = 32 figure grid at two T, and the grid's largest cell
-const SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316], [32, 1000], [100, 1000]];
+const ALL_SHAPES: [number, number][] = smoke ? [[10, 100]] : [[10, 100], [32, 316], [32, 1000], [100, 1000]];
+// --shapes=10x100,32x316 and --methods=reduced: a subset of the rows (a quick look at one method's limit)
+const shapesFlag = process.argv.find((a) => a.startsWith('--shapes='))?.slice('--shapes='.length);
+const SHAPES: [number, number][] = shapesFlag === undefined ? ALL_SHAPES : shapesFlag.split(',').map((x) => x.split('x').map(Number) as [number, number]);
+if (SHAPES.some(([d, T]) => !Number.isInteger(d) || !Number.isInteger(T) || d < 1 || T < d + 2)) {
+  process.stderr.write(`bench: --shapes takes a comma-separated list of DxT with T ≥ D + 2; got ${JSON.stringify(shapesFlag)}\n`);
+  process.exit(2);
+}
+const methodsFlag = process.argv.find((a) => a.startsWith('--methods='))?.slice('--methods='.length);
+const METHODS_RUN = (methodsFlag ?? 'full,reduced').split(',');
+if (METHODS_RUN.length === 0 || METHODS_RUN.some((m) => m !== 'full' && m !== 'reduced')) {
+  process.stderr.write(`bench: --methods takes a comma-separated list of full, reduced; got ${JSON.stringify(methodsFlag)}\n`);
+  process.exit(2);
+}
 
 /** A row of the results file; the figure (src/figures/kernel-throughput.ts) reads the same type. */
 interface Row extends BenchRow {
@@ -47,6 +61,8 @@ interface Row extends BenchRow {
   backend: BackendName;
   method: Method;
   fractionOfCeiling: number;
+  /** normal draws per second reached (draws/ti × trial-it/s) over the same run's in-kernel draw ceiling */
+  fractionOfDrawCeiling: number;
   /** against bench/peers/torch_full.py (on CUDA where a GPU is visible), null where torch is missing */
   torchRatio: number | null;
   /** of the median run (RunProfile): CPU time / (cores × wall), main thread busy / wall, some kernel call running / wall */
@@ -182,7 +198,7 @@ async function main(): Promise<void> {
     try {
       ceilings[name] = await measureCeilings(backend, smoke);
       for (const [d, T] of SHAPES) {
-        for (const method of ['full', 'reduced'] as const) {
+        for (const method of METHODS_RUN as Method[]) {
           const trials = await timedTrials(backend, method, d, T);
           const runs = await timeRun(backend, method, d, T, trials);
           const { seconds: median, cpuFraction, mainThreadBusy, kernelBusy, kernelCalls } = runs[Math.floor(runs.length / 2)];
@@ -215,6 +231,7 @@ async function main(): Promise<void> {
             flopsPerTrialIteration: flops,
             drawsPerTrialIteration: draws,
             fractionOfCeiling: (rate * flops) / (ceilings[name].matmulGflops * 1e9),
+            fractionOfDrawCeiling: (rate * draws) / ceilings[name].drawsPerSecond,
             numpyRatio,
             torchRatio,
             cpuFraction,
@@ -236,10 +253,12 @@ async function main(): Promise<void> {
   const result = { machine, smoke, iterations: ITERATIONS, repeats: REPEATS, ceilings, skipped, numpy: Object.fromEntries(peers), torch, rows };
   if (!smoke) {
     mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL(`./results/throughput-${machine.date.slice(0, 10)}-${machine.host}-${ITERATIONS}it.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
+    // a subset of the rows gets a name of its own: it never replaces a full run's file
+    const subset = `${methodsFlag === undefined ? '' : `-${METHODS_RUN.join('+')}`}${shapesFlag === undefined ? '' : `-${SHAPES.map(([d, T]) => `${d}x${T}`).join('+')}`}`;
+    writeFileSync(new URL(`./results/throughput-${machine.date.slice(0, 10)}-${machine.host}-${ITERATIONS}it${subset}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
   }
   if (json) {
-    const stable = rows.map((r) => ({ name: r.name, backend: r.backend, method: r.method, dim: r.dim, samples: r.samples, trials: r.trials, trialIterationsPerSecond: r.trialIterationsPerSecond, fractionOfCeiling: r.fractionOfCeiling }));
+    const stable = rows.map((r) => ({ name: r.name, backend: r.backend, method: r.method, dim: r.dim, samples: r.samples, trials: r.trials, trialIterationsPerSecond: r.trialIterationsPerSecond, fractionOfCeiling: r.fractionOfCeiling, fractionOfDrawCeiling: r.fractionOfDrawCeiling }));
     process.stdout.write(JSON.stringify(stable) + '\n');
     return;
   }
@@ -248,10 +267,10 @@ async function main(): Promise<void> {
     ...Object.entries(ceilings).map(([b, c]) => `ceiling ${b}: matmul ${c.matmulGflops.toFixed(2)} GFLOP/s (${c.matmulSize}³, four rows per cell; one entry per cell: ${c.naiveMatmulGflops.toFixed(2)}), normal draws ${(c.drawsPerSecond / 1e6).toFixed(1)} M/s`),
     ...skipped.map((s) => `skipped ${s}`),
     '',
-    ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '× numpy', '× torch', '% cpu', '% main', '% kernel', 'µs/call'].join('\t'),
+    ['backend', 'method', 'd', 'T', 'trials', 'median s', 'spread s', 'trial-it/s', 'flop/ti', 'draws/ti', '% ceiling', '% draws', '× numpy', '× torch', '% cpu', '% main', '% kernel', 'µs/call'].join('\t'),
     ...rows.map((r) => [
       r.backend, r.method, r.dim, r.samples, r.trials, r.medianSeconds.toFixed(3), `${r.spread[0].toFixed(3)}–${r.spread[1].toFixed(3)}`, Math.round(r.trialIterationsPerSecond),
-      Math.round(r.flopsPerTrialIteration), r.drawsPerTrialIteration.toFixed(1), (100 * r.fractionOfCeiling).toFixed(1), ratio(r.numpyRatio), ratio(r.torchRatio),
+      Math.round(r.flopsPerTrialIteration), r.drawsPerTrialIteration.toFixed(1), (100 * r.fractionOfCeiling).toFixed(1), (100 * r.fractionOfDrawCeiling).toFixed(1), ratio(r.numpyRatio), ratio(r.torchRatio),
       (100 * r.cpuFraction).toFixed(0), (100 * r.mainThreadBusy).toFixed(0), (100 * r.kernelBusy).toFixed(0), Math.round(r.microsecondsPerKernelCall),
     ].join('\t')),
     '',

@@ -7,6 +7,7 @@ import { CheckpointMismatchError, UsageError } from '../core/errors.js';
 import { withConfigFile } from '../core/config-file.js';
 import { inspectRun, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
+import { mark } from '../core/timing.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import type { MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
 import { LINEAR_OPTIONS, runLinear, validateLinearConfig, type LinearConfig, type LinearReport } from '../models/linear/run.js';
@@ -16,6 +17,8 @@ import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { describeProgress, linearCheckpointState } from './linear-checkpoint.js';
 import { envMilliseconds, environment, fmt, progressReporter, table } from './output.js';
 import { configFromManifest, rejectResumeConflicts } from './resume.js';
+
+export { LINEAR_OPTIONS };
 
 export interface CommonFlags {
   json?: boolean;
@@ -63,6 +66,7 @@ export async function linearCommand(flags: Record<string, unknown> & CommonFlags
   }
   const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
   const config = withConfigFile(configFile, configFlags(flags), LINEAR_OPTIONS, 'linear', validateLinearConfig);
+  mark('configValidated');
   const dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
   if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
   return execute({ config, dir, force: Boolean(flags.force), quiet, json: Boolean(flags.json) });

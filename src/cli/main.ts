@@ -4,18 +4,8 @@ import { echo, environmentFault, EXIT, NumericError, UsageError } from '../core/
 import { packageVersion } from '../core/provenance.js';
 import { didYouMean } from '../core/suggest.js';
 import { describeOption, type OptionSpec } from '../core/schema.js';
-import { LINEAR_OPTIONS } from '../models/linear/run.js';
+import { mark, printTiming } from '../core/timing.js';
 import { Interrupted } from './interrupt.js';
-import { CATEGORICAL_OPTIONS, categoricalCommand } from './categorical.js';
-import { FIGURES_OPTIONS, figuresCommand } from './figures.js';
-import { GAUSSIAN_OPTIONS, gaussianCommand } from './gaussian.js';
-import { linearCommand } from './linear.js';
-import { LOOP_OPTIONS, loopCommand } from './loop.js';
-import { NEURAL_OPTIONS, neuralCommand } from './neural.js';
-import { VERIFY_OPTIONS, verifyCommand } from './verify.js';
-import { SWEEP_OPTIONS, sweepCommand } from './sweep.js';
-import { THEORY_OPTIONS, theoryCommand } from './theory.js';
-import { WORKER_OPTIONS, workerCommand } from './worker.js';
 
 const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { flag: 'json', kind: 'boolean', description: 'print one JSON object instead of the table' },
@@ -51,6 +41,30 @@ const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.to
 
 type Handler = (flags: Record<string, unknown>) => Promise<number>;
 
+/**
+ * The commands, each loaded only when it runs: a command's module pulls in its whole stack (tfjs for neural, Plotly
+ * and the browser for figures, BullMQ for sweeps), and every short `collapse linear` paid for all of them.
+ */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  features?: Features;
+  load(): Promise<{ specs: readonly OptionSpec[]; handler: Handler }>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'linear', summary: 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', features: { config: true, resume: true }, load: () => import('./linear.js').then((m) => ({ specs: m.LINEAR_OPTIONS, handler: m.linearCommand })) },
+  { name: 'gaussian', summary: 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', features: { config: true, resume: true }, load: () => import('./gaussian.js').then((m) => ({ specs: m.GAUSSIAN_OPTIONS, handler: m.gaussianCommand })) },
+  { name: 'categorical', summary: 'categorical (token) resampling — Zipf or SUBTLEX-US word counts — under a strategy, through the generation loop, against its exact collision probability', features: { config: true, resume: true }, load: () => import('./categorical.js').then((m) => ({ specs: m.CATEGORICAL_OPTIONS, handler: m.categoricalCommand })) },
+  { name: 'neural', summary: 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', features: { config: true, resume: true }, load: () => import('./neural.js').then((m) => ({ specs: m.NEURAL_OPTIONS, handler: m.neuralCommand })) },
+  { name: 'loop', summary: 'your own model family (--family external --spec FILE: a program in any language) through the generation loop under every strategy', features: { config: true, resume: true }, load: () => import('./loop.js').then((m) => ({ specs: m.LOOP_OPTIONS, handler: m.loopCommand })) },
+  { name: 'verify', summary: 'run the built-in grid of cases and give PASS/FAIL against theory', features: { config: true, resume: true }, load: () => import('./verify.js').then((m) => ({ specs: m.VERIFY_OPTIONS, handler: m.verifyCommand })) },
+  { name: 'sweep', summary: 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', features: { args: ['<action>', '<file>'], ownOutput: true }, load: () => import('./sweep.js').then((m) => ({ specs: m.SWEEP_OPTIONS, handler: m.sweepCommand })) },
+  { name: 'worker', summary: 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', features: { ownOutput: true }, load: () => import('./worker.js').then((m) => ({ specs: m.WORKER_OPTIONS, handler: m.workerCommand })) },
+  { name: 'theory', summary: 'exact error factors of a strategy per iteration, its limit, and with --optimize the best parameter (no Monte Carlo)', features: { ownOutput: true }, load: () => import('./theory.js').then((m) => ({ specs: m.THEORY_OPTIONS, handler: m.theoryCommand })) },
+  { name: 'figures', summary: 'the figure gallery: Plotly HTML, PNG, SVG and PDF, data as CSV and JSON, index.html', features: { resume: true }, load: () => import('./figures.js').then((m) => ({ specs: m.FIGURES_OPTIONS, handler: m.figuresCommand })) },
+];
+
 let pipeWatched = false;
 /**
  * `collapse … | head -1`: once the reader is gone, a write fails with EPIPE (an 'error' event, or an exception out of
@@ -69,6 +83,7 @@ function exitQuietlyOnBrokenPipe(): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  mark('main');
   exitQuietlyOnBrokenPipe();
   let code: number = EXIT.ok;
   let debug = argv.includes('--debug');
@@ -93,17 +108,14 @@ export async function main(argv: string[]): Promise<number> {
       code = await handler(flags);
     });
   };
-  register('linear', 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', LINEAR_OPTIONS, linearCommand, { config: true, resume: true });
-  register('gaussian', 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', GAUSSIAN_OPTIONS, gaussianCommand, { config: true, resume: true });
-  register('categorical', 'categorical (token) resampling — Zipf or SUBTLEX-US word counts — under a strategy, through the generation loop, against its exact collision probability', CATEGORICAL_OPTIONS, categoricalCommand, { config: true, resume: true });
-  register('neural', 'neural families (lm, vae, diffusion) under replace, accumulate or any strategy: test loss per generation', NEURAL_OPTIONS, neuralCommand, { config: true, resume: true });
-  register('loop', 'your own model family (--family external --spec FILE: a program in any language) through the generation loop under every strategy', LOOP_OPTIONS, loopCommand, { config: true, resume: true });
-  register('verify', 'run the built-in grid of cases and give PASS/FAIL against theory', VERIFY_OPTIONS, verifyCommand, { config: true, resume: true });
-  register('sweep', 'run a grid of cells (sweep run FILE), show its state (sweep status FILE), gather its results (sweep collect FILE)', SWEEP_OPTIONS, sweepCommand, { args: ['<action>', '<file>'], ownOutput: true });
-  register('worker', 'take sweep cells from a BullMQ queue on Redis (collapse sweep run FILE --queue URL) and run them', WORKER_OPTIONS, workerCommand, { ownOutput: true });
-  register('theory', 'exact error factors of a strategy per iteration, its limit, and with --optimize the best parameter (no Monte Carlo)', THEORY_OPTIONS, theoryCommand, { ownOutput: true });
-  register('figures', 'the figure gallery: Plotly HTML, PNG, SVG and PDF, data as CSV and JSON, index.html', FIGURES_OPTIONS, figuresCommand, { resume: true });
   try {
+    // the named command alone, so only its modules load; anything else (help, a typo, no command) needs them all
+    const named = COMMANDS.find((entry) => entry.name === argv[0]);
+    for (const entry of named ? [named] : COMMANDS) {
+      const { specs, handler } = await entry.load();
+      register(entry.name, entry.summary, specs, handler, entry.features);
+    }
+    mark('commandLoaded');
     // no command: the help, as a first look (exit 0); an unknown command is still a usage error
     if (argv.length === 0) {
       process.stdout.write(program.helpInformation());
@@ -118,6 +130,8 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (error) {
     return report(error, debug);
+  } finally {
+    printTiming();
   }
 }
 

@@ -3,11 +3,14 @@
  * Every value goes through the same schema as its flag; errors name the file and the key. Flags override the file.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { echo, UsageError } from './errors.js';
 import { parseOption, type OptionSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
+
+/** yaml is loaded when a YAML file is read: every command imports this module, few runs have a --config. */
+const parseYaml = (text: string, options: object): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, options);
 
 /** Options that steer one invocation (where output goes, how it is printed), not the run: command line only. */
 export const INVOCATION_FLAGS = ['out', 'force', 'quiet', 'json', 'debug', 'config', 'resume'] as const;

@@ -7,16 +7,75 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '../core/errors.js';
-import { BACKENDS, gpuJsBackend, type Backend, type BackendName, type BackendRequest, type GpuClass } from './gpu-backend.js';
+import { mark, timingEnabled } from '../core/timing.js';
+import { BACKENDS, gpuJsBackend, type Backend, type BackendName, type BackendRequest, type GpuClass, type WorkerPool } from './gpu-backend.js';
+import { installWasmCache } from './wasm-cache.js';
 
 const require = createRequire(import.meta.url);
 
 export { BACKENDS, type Backend, type BackendName, type BackendRequest, type GpuKernel, type KernelActivity } from './gpu-backend.js';
 
-function gpuClass(): GpuClass {
-  return (require('gpu.js') as { GPU: GpuClass }).GPU;
+/**
+ * gpu.js as one file where the build made it (scripts/bundle-gpujs.mjs: dist/vendor/gpu.cjs, loaded ~40% faster than
+ * the package's 121 files), else the package. WebGPU always takes the package: its kernels cannot be checked here
+ * (no GPU), so they keep running exactly the code they were checked with.
+ */
+const BUNDLE = fileURLToPath(new URL('../vendor/gpu.cjs', import.meta.url));
+
+function gpuClass(name?: BackendName): GpuClass {
+  const from = name !== 'webgpu' && existsSync(BUNDLE) ? BUNDLE : undefined;
+  const gpujs = require(from ?? 'gpu.js') as { GPU: GpuClass; WebAssemblyKernel: object };
+  installWasmCache(gpujs.WebAssemblyKernel, (require('gpu.js/package.json') as { version: string }).version, from);
+  if (timingEnabled) timeBuilds(gpujs.WebAssemblyKernel as { prototype: { build(...args: unknown[]): unknown } });
+  mark('gpuJsLoaded');
+  return gpujs.GPU;
+}
+
+const buildsTimed = new WeakSet<object>();
+
+/** COLLAPSE_TIMING: each webasm kernel's build() (translation, emission, compile, instantiation) as its buildMs. */
+function timeBuilds(kernelClass: { prototype: { build(...args: unknown[]): unknown } }): void {
+  if (buildsTimed.has(kernelClass)) return;
+  buildsTimed.add(kernelClass);
+  const build = kernelClass.prototype.build;
+  kernelClass.prototype.build = function (this: { buildMs?: number }, ...args: unknown[]) {
+    const start = performance.now();
+    try {
+      return build.apply(this, args);
+    } finally {
+      this.buildMs = (this.buildMs ?? 0) + performance.now() - start;
+    }
+  };
+}
+
+interface StartablePool extends WorkerPool {
+  /** gpu.js spawns worker `index` here if it is not running yet */
+  _worker(index: number): unknown;
+}
+
+/** A pool whose threads were started before gpu.js loaded, waiting for the backend that will use it. */
+let startedPool: StartablePool | undefined;
+
+/**
+ * webasm's worker pool, its threads started now: a thread takes ~30–60 ms of CPU to start, which then overlaps the
+ * main thread's loading of gpu.js and compiling of kernels instead of delaying the first kernel call. One pool per
+ * backend, shared by its kernels (gpu-backend.ts). Idle workers do not keep the process alive (gpu.js unrefs them).
+ */
+function startWorkerPool(): StartablePool {
+  if (!startedPool) {
+    const { WebAssemblyWorkerPool } = require('gpu.js/src/backend/web-assembly/worker-pool.js') as { WebAssemblyWorkerPool: new () => StartablePool };
+    startedPool = new WebAssemblyWorkerPool();
+    for (let i = 0; i < startedPool.size; i++) startedPool._worker(i);
+  }
+  return startedPool;
+}
+
+function takeWorkerPool(): WorkerPool {
+  const pool = startWorkerPool();
+  startedPool = undefined;
+  return pool;
 }
 
 interface WebGPUProbe {
@@ -57,7 +116,7 @@ async function probeAdapter(timeoutMs: number): Promise<string | null> {
       Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
     }
     const answered = await Promise.race([
-      gpuClass().isWebGPUAvailable(),
+      gpuClass('webgpu').isWebGPUAvailable(),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
     ]);
     return answered ? null : 'no WebGPU adapter answered';
@@ -95,7 +154,9 @@ process.exit(0);`;
 }
 
 function makeBackend(name: BackendName, reason: string, software?: string): Backend {
-  return gpuJsBackend(gpuClass(), name, name, reason, { threaded: name !== 'cpu', inKernelRandom: name !== 'cpu', software });
+  mark('backendSelected');
+  const pool = name === 'webasm' ? takeWorkerPool() : undefined;
+  return gpuJsBackend(gpuClass(name), name, name, reason, { threaded: name !== 'cpu', inKernelRandom: name !== 'cpu', software, pool });
 }
 
 /** Pick a backend. A forced backend that cannot run is a UsageError, never a silent fallback. */
@@ -107,6 +168,8 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
     }
     request = env as BackendName;
   }
+  // webasm is certain (asked for, or auto where Dawn has no Vulkan loader): start its threads before gpu.js loads
+  if (request === 'webasm' || (request === 'auto' && vulkanLoaderMissing() && typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object')) startWorkerPool();
   if (request === 'webgpu') {
     const probe = await probeWebGPU();
     if (probe.missing) throw new UsageError(`--backend webgpu cannot run here: ${probe.missing}`);

@@ -3,6 +3,7 @@
  * wrapper. backend.ts picks a backend in Node (probing Dawn, worker threads); the explorer's browser build
  * (src/site/browser-backend.ts) picks one in a page; both wrap gpu.js through gpuJsBackend, so kernels run the same.
  */
+import { mark, recordKernel, timingEnabled } from '../core/timing.js';
 
 /** gpu.js's backends in the order 'auto' tries them: webgpu (Dawn), webasm (WebAssembly threads), cpu (plain JavaScript). */
 export const BACKENDS = ['webgpu', 'webasm', 'cpu'] as const;
@@ -83,7 +84,8 @@ export interface Backend<N extends string = BackendName> {
   /**
    * A kernel whose every call resolves to one flat Float32Array, row-major over the output ([z][y][x], and the
    * components of an Array(n) return innermost): gpu.js would shape it into nested rows of subarrays, one object per
-   * cell of an Array(n) output, which cost more than the kernel for the pair draws and the block Gram.
+   * cell of an Array(n) output, which cost more than the kernel for the pair draws and the block Gram. `settings.label`
+   * names the kernel in COLLAPSE_TIMING's report and is not passed to gpu.js.
    */
   createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
   destroy(): Promise<void>;
@@ -124,6 +126,45 @@ function flatten(result: unknown): Float32Array {
 interface InnerKernel {
   _shapeOutput?: unknown;
   _active?: { f32?: { slice: unknown } } | null;
+  /** webasm only: the kernel's worker pool, null until its first threaded call makes one */
+  _pool?: WorkerPool | null;
+}
+
+/** What a webasm kernel asks of its worker pool (gpu.js's WebAssemblyWorkerPool, 2.24.1). */
+export interface WorkerPool {
+  readonly size: number;
+  dispatch(entry: { id: number }, tasks: unknown[]): Promise<void>;
+  release(entryId: number): void;
+  destroy(): void;
+}
+
+/**
+ * One kernel's handle on a pool its backend shares among all its kernels. gpu.js gives every kernel a pool of its
+ * own (one worker thread per core, started on the kernel's first call): a run's three or four kernels started
+ * three or four times the threads, each ~30–60 ms of CPU to start, more than a short run's work. gpu.js's entry ids
+ * are unique across kernels, so one pool can hold them all; a kernel's destroy() releases its own entries from the
+ * shared workers instead of ending them. Which worker computes a range never changes what it computes: results are
+ * the same bit for bit.
+ */
+function sharedPoolHandle(shared: WorkerPool): WorkerPool {
+  const entries = new Set<number>();
+  return {
+    get size() {
+      return shared.size;
+    },
+    dispatch(entry, tasks) {
+      entries.add(entry.id);
+      return shared.dispatch(entry, tasks);
+    },
+    release(entryId) {
+      entries.delete(entryId);
+      shared.release(entryId);
+    },
+    destroy() {
+      for (const id of entries) shared.release(id);
+      entries.clear();
+    },
+  };
 }
 
 /**
@@ -134,21 +175,38 @@ interface InnerKernel {
  * call's seed is set when it runs: two chunks in flight (monte-carlo.ts) call the same kernels. Different kernels
  * run concurrently.
  */
-export function flatKernel(kernel: RawKernel, meter: ActivityMeter): GpuKernel {
+export function flatKernel(kernel: RawKernel, meter: ActivityMeter, label = 'kernel', shape = '', pool?: WorkerPool): GpuKernel {
   let tail: Promise<unknown> = Promise.resolve();
+  let timeFirstCall = timingEnabled;
+  /** COLLAPSE_TIMING: the first call builds the kernel (gpu.js compiles on first use); its times go to core/timing. */
+  const timed = (args: unknown[]): Promise<unknown> => {
+    timeFirstCall = false;
+    mark('firstKernelCall');
+    const start = performance.now();
+    const pending = kernel(...args);
+    // webasm: gpu.js's build() alone (backend.ts times it); elsewhere the first call's synchronous part
+    const built = (kernel.kernel as { buildMs?: number } | undefined)?.buildMs;
+    const compileMs = built ?? performance.now() - start;
+    return Promise.resolve(pending).then((value) => {
+      recordKernel({ kernel: label, shape, compileMs, firstCallMs: performance.now() - start });
+      mark('firstKernelResult');
+      return value;
+    });
+  };
   const hook = (): void => {
     const inner = kernel.kernel as InnerKernel | undefined;
     if (!inner) return;
     if (typeof inner._shapeOutput === 'function' && inner._shapeOutput !== keepFlat) inner._shapeOutput = keepFlat;
     const memory = inner._active?.f32;
     if (memory && memory.slice !== viewSlice) memory.slice = viewSlice;
+    if (pool && inner._pool === null) inner._pool = sharedPoolHandle(pool);
   };
   const run = (args: unknown[], out?: Float32Array, skip = 0, seed?: number): Promise<Float32Array> => {
     const result = tail.then(() => {
       meter.begin();
       hook();
       if (seed !== undefined) kernel.setRandomSeed(seed);
-      return kernel(...args);
+      return timeFirstCall ? timed(args) : kernel(...args);
     }).then((value) => {
       const flat = flatten(value);
       if (out) {
@@ -184,9 +242,10 @@ export function gpuJsBackend<N extends string>(
   mode: string,
   name: N,
   reason: string,
-  options: { threaded: boolean; inKernelRandom: boolean; software?: string },
+  options: { threaded: boolean; inKernelRandom: boolean; software?: string; pool?: WorkerPool },
 ): Backend<N> {
   const gpu = new GPU({ mode });
+  const pool = options.pool;
   const activity = new ActivityMeter();
   return {
     name,
@@ -195,10 +254,13 @@ export function gpuJsBackend<N extends string>(
     inKernelRandom: options.inKernelRandom,
     software: options.software,
     createKernel(source, settings) {
-      return flatKernel(gpu.createKernel(source, { ...settings, asyncMode: options.threaded }), activity);
+      const { label, ...gpuSettings } = settings; // label: ours, for COLLAPSE_TIMING; gpu.js never sees it
+      const shape = `${JSON.stringify(gpuSettings.output)} ${String(gpuSettings.returnType ?? 'Number')}`;
+      return flatKernel(gpu.createKernel(source, { ...gpuSettings, asyncMode: options.threaded }), activity, typeof label === 'string' ? label : 'kernel', shape, pool);
     },
     async destroy() {
       await gpu.destroy();
+      pool?.destroy();
     },
   };
 }

@@ -255,7 +255,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
     compiled.push(kernel);
     return kernel;
   };
-  const labels = make(LABELS, T);
+  const labels = make(LABELS, T, { label: 'labels' });
   let labelsRandom: GpuKernel | undefined;
   let weightedGram: GpuKernel | undefined;
   // the lower block triangle's (j-block, k-block) pairs, JQ ≥ KQ, in the order the block Gram's rows come out
@@ -277,7 +277,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
       const span = pairSpan(first * rows, B * rows);
       let kernel = normalKernels.get(rows);
       if (!kernel) {
-        kernel = backend.createKernel(NORMALS, { output: [span.cells], constants, randomSeed: 1, returnType: 'Array(2)' });
+        kernel = backend.createKernel(NORMALS, { label: `normals ${rows} rows`, output: [span.cells], constants, randomSeed: 1, returnType: 'Array(2)' });
         compiled.push(kernel);
         normalKernels.set(rows, kernel);
       }
@@ -298,7 +298,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
       }
       const span = pairSpan(first * T, B * T);
       if (!labelsRandom) {
-        labelsRandom = backend.createKernel(LABELS_RANDOM, { output: [span.cells], constants, randomSeed: 1, returnType: 'Array(2)' });
+        labelsRandom = backend.createKernel(LABELS_RANDOM, { label: 'labels with drawn noise', output: [span.cells], constants, randomSeed: 1, returnType: 'Array(2)' });
         compiled.push(labelsRandom);
       }
       return labelsRandom.seededInto(streamSeed(seed, span.firstCell), new Float32Array(B * T), span.offset, X, w, sigma, span.offset);
@@ -309,7 +309,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
     },
     async xty(Xpadded, y) {
       if (!xty) {
-        xty = backend.createKernel(XTY, { output: [dp, 1, B], constants: { ...constants, dp, T2: T - (T % 2) } });
+        xty = backend.createKernel(XTY, { label: 'Xᵀy', output: [dp, 1, B], constants: { ...constants, dp, T2: T - (T % 2) } });
         compiled.push(xty);
       }
       const cells = await xty(Xpadded, y); // [trial·dp + k]
@@ -320,7 +320,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
     async xtyQuads(Xpadded, Y, vectors, out) {
       let kernel = xtyKernels.get(vectors);
       if (!kernel) {
-        kernel = backend.createKernel(XTY_QUADS, { output: [dp, vectors / 4, B], returnType: 'Array(4)', constants: { B, T, dp, BT: B * T } });
+        kernel = backend.createKernel(XTY_QUADS, { label: `Xᵀy ${vectors} vectors`, output: [dp, vectors / 4, B], returnType: 'Array(4)', constants: { B, T, dp, BT: B * T } });
         compiled.push(kernel);
         xtyKernels.set(vectors, kernel);
       }
@@ -329,6 +329,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
     async weightedGram(Xpadded, c) {
       if (!weightedGram) {
         weightedGram = backend.createKernel(BLOCK_GRAM, {
+          label: 'block Gram',
           output: [4, pairs.JQ.length, B],
           constants: { T, dp: paddedColumns(d) },
           returnType: 'Array(4)',

@@ -37,3 +37,16 @@ test('scaling bench (smoke) and paper-grid bench (smoke) run', () => {
   assert.equal(grid.cells.length, 2 * 2 * 1 * 3);
   assert.ok(grid.refits > 0);
 });
+
+test('startup bench (smoke): whole-process times, the numpy ratio where numpy runs, phases and compile per kernel shape', () => {
+  const r = bench('startup.bench.ts') as {
+    cli: { medianSeconds: number; phasesMs: Record<string, number>; kernels: { compileMs: number }[] };
+    trivial: { medianSeconds: number };
+    numpy: { medianSeconds: number } | null;
+    numpyOverCli: number | null;
+  };
+  assert.ok(r.cli.medianSeconds > 0 && r.trivial.medianSeconds > 0);
+  assert.ok(r.numpy === null ? r.numpyOverCli === null : (r.numpyOverCli as number) > 0);
+  assert.ok(r.cli.phasesMs.toFirstKernelCall > 0 && r.cli.phasesMs.commandModules >= 0, JSON.stringify(r.cli.phasesMs));
+  assert.ok(r.cli.kernels.length >= 2 && r.cli.kernels.every((k) => k.compileMs > 0), JSON.stringify(r.cli.kernels));
+});

@@ -215,16 +215,27 @@ export interface ChunkResult {
   ridgeSpread: { chi4: { add(x: number): void }[]; gauss: { add(x: number): void }[] } | null;
 }
 
-/** Values kept in the order they came, to be added to a run's Moments once the chunk is done. */
+/**
+ * Values kept in the order they came, to be added to a run's Moments once the chunk is done. A Float64Array holds each
+ * float64 exactly, grows by doubling and is kept for the next chunk: a fresh JavaScript array per chunk, grown by
+ * push, made the reduced method spend ~19% of its main thread in the garbage collector.
+ */
 class DeferredValues {
-  private values: number[] = [];
+  private values = new Float64Array(1024);
+  private count = 0;
   add(x: number): void {
-    this.values.push(x);
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(2 * this.count);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.count++] = x;
   }
   /** Add the kept values to `target` in order (the same float64 sums as adding them there directly), and forget them. */
   flushInto(target: { add(x: number): void }): void {
-    for (const x of this.values) target.add(x);
-    this.values = [];
+    const { values, count } = this;
+    for (let i = 0; i < count; i++) target.add(values[i]);
+    this.count = 0;
   }
 }
 

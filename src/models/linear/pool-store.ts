@@ -79,9 +79,19 @@ export class PoolStore {
   }
 
   push(v: ArrayLike<number>): void {
+    this.pushWith((next, last) => {
+      for (let i = 0; i < this.size; i++) next[i] = last[i] + v[i];
+    });
+  }
+
+  /**
+   * push(v) for a v never stored: `write(next, last)` sets next[i] = last[i] + v_i for every i (reduced.ts computes v
+   * in the same loop, one pass over the chunk's vectors instead of two).
+   */
+  pushWith(write: (next: Float64Array, last: Float64Array) => void): void {
     const last = this.prefix.get(this.sets) as Float64Array;
     const next = this.free.pop() ?? new Float64Array(this.size);
-    for (let i = 0; i < this.size; i++) next[i] = last[i] + v[i];
+    write(next, last);
     this.sets += 1;
     this.prefix.set(this.sets, next);
   }

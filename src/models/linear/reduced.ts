@@ -37,7 +37,7 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   }
   const store = new PoolStore(B * d, plan);
   const errors = new ModelStore<Float64Array>(plan, new Float64Array(B * d), () => new Float64Array(B * d)); // e_k; e_0 = 0
-  const contribution = new Float64Array(B * d);
+  const squared = new Float64Array(B);
   const xi = scratch.float32('xi', B * d);
   for (let n = 1; n <= run.iterations; n++) {
     for (const s of plan.added[n - 1]) {
@@ -45,24 +45,29 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
       await kernels.trialNormals(d, noiseSeed(root, s), first, xi);
       const parent = errors.get(plan.sources[s - 1]);
       const { shrink, wStar, noiseScale } = design;
-      for (let j = 0; j < d; j++) {
-        const i0 = j * B;
-        if (shrink && wStar) {
-          // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate
-          for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) contribution[i] = shrink[i] * parent[i] + (shrink[i] - 1) * wStar[i] + sigma * noiseScale[i] * xi[x];
-        } else {
-          for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) contribution[i] = parent[i] + sigma * noiseScale[i] * xi[x];
+      // the data set's contribution v_s added straight onto the prefix sums (PoolStore.pushWith): the same float64
+      // value as storing v_s first and adding it, one pass over the vectors fewer
+      store.pushWith((next, last) => {
+        for (let j = 0; j < d; j++) {
+          const i0 = j * B;
+          if (shrink && wStar) {
+            // ridge: ŵ_s − w* = m·(w_src − w*) + (m − 1)·w* + σ·√μ/(μ + λ)·ξ, coordinate by coordinate
+            for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) next[i] = last[i] + (shrink[i] * parent[i] + (shrink[i] - 1) * wStar[i] + sigma * noiseScale[i] * xi[x]);
+          } else {
+            for (let tr = 0, i = i0, x = j; tr < B; tr++, i++, x += d) next[i] = last[i] + (parent[i] + sigma * noiseScale[i] * xi[x]);
+          }
         }
-      }
-      store.push(contribution);
+      });
     }
     const e = errors.buffer();
     store.pooled(n, e);
-    for (let tr = 0; tr < live; tr++) {
-      let error = 0;
-      for (let j = 0; j < d; j++) error += e[j * B + tr] ** 2;
-      record(context, n - 1, tr, error, design.traceGramInverse[tr]);
+    // ‖e‖² per trial, the rows of e read in order (not one stride-B load per term); each trial's sum still adds
+    // j = 0, 1, … onto 0, so the float64 results are the same bit for bit
+    squared.fill(0);
+    for (let j = 0; j < d; j++) {
+      for (let tr = 0, i = j * B; tr < live; tr++, i++) squared[tr] += e[i] ** 2;
     }
+    for (let tr = 0; tr < live; tr++) record(context, n - 1, tr, squared[tr], design.traceGramInverse[tr]);
     errors.settle(n, e);
     yield n;
   }
