@@ -225,9 +225,10 @@ export async function runTrajectory<P, D>(
   return metrics;
 }
 
-/** Per-iteration moments of every metric over the trials, and the raw values of the metrics asked for. */
 /** What a host family's report says ran it: runTrials on typed arrays in float64, no gpu.js backend. */
 export const HOST_BACKEND = { backend: 'host', backendReason: 'host float64: the generation loop on typed arrays (no gpu.js kernels)' } as const;
+
+/** Per-iteration moments of every metric over the trials, and the raw values of the metrics asked for. */
 
 export interface TrialSummary {
   /** moments[name][n − 1] */
