@@ -45,10 +45,18 @@ export {
   type Estimator,
 } from './theory/gaussian.js';
 
+export { collisionProbabilities, replaceCollision, anchoredSurvival, fixationTimeApproximation, RATIONAL, FLOAT, type Arithmetic } from './theory/categorical.js';
+export { trainingDistribution, hutterErrorExact, hutterError, tailPlateau, mixedErrorBound, type TailSource } from './theory/tails.js';
+export { freshLimit, augmentLimit, strategyLimit, optimiseLimit, type StrategyLimit, type LimitOptimum } from './theory/strategy-limits.js';
+
 // ---- Monte Carlo entry points ----
 export { runLinear, validateLinearConfig, hasTheory, type LinearConfig, type LinearReport } from './models/linear/run.js';
-export { METHODS, type Method, type Progress, type SimulationControl, type MonteCarloCheckpoint, type MomentsState } from './models/linear/monte-carlo.js';
+export { METHODS, type Method, type Progress, type SimulationControl, type MonteCarloCheckpoint, type MomentsState, SumMax, type SumMaxState } from './models/linear/monte-carlo.js';
 export { runGaussian, validateGaussianConfig, GAUSSIAN_MODELS, type GaussianConfig, type GaussianReport, type GaussianIterationRow, type GaussianRunOptions, type MetricRow } from './models/gaussian/run.js';
+export { runCategorical, validateCategoricalConfig, categoricalTheory, realDistribution, type CategoricalConfig, type CategoricalReport, type CategoricalRunOptions } from './models/categorical/run.js';
+export type { RealDistribution } from './models/categorical/distribution.js';
+export { runTails, type TailsConfig, type TailsReport, type TailsRow } from './models/hutter/run.js';
+export { COLLAPSE_DEFINITIONS, type CollapseDefinition, type CollapseProfile, type ProfileEntry } from './models/collapse-profile.js';
 export { selectBackend, BACKENDS, type Backend, type BackendName, type BackendRequest, type GpuKernel, type KernelActivity } from './kernels/backend.js';
 
 // ---- model families and the generation loop ----
@@ -84,7 +92,8 @@ export { UsageError, NumericError, EXIT } from './core/errors.js';
 
 // ---- verify ----
 export { runVerify, builtInCases, judge, judgeGaussian, type VerifyCase, type VerifyReport, type VerifyOptions, type CaseVerdict } from './verify/verify.js';
-export { buildRows, rowsToCsv, type IterationRow } from './verify/report.js';
+export { categoricalCases, tailsCases, empiricalBernsteinBand, type BernsteinCase } from './verify/bernstein.js';
+export { buildRows, rowsToCsv, type IterationRow, type IntervalRow } from './verify/report.js';
 
 // ---- figures: the gallery list and the pure builders (data → Plotly JSON) ----
 export { FIGURES } from './figures/index.js';

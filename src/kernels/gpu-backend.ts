@@ -24,6 +24,7 @@ export interface GpuKernel {
    */
   seededInto(seed: number, out: Float32Array, skip: number, ...args: unknown[]): Promise<Float32Array>;
   kernel?: { constructor: { name: string }; fallbackReason?: string | null };
+  /** Frees the kernel (gpu.js kernels that hold GPU buffers). */
   destroy?(): void;
 }
 
@@ -88,6 +89,7 @@ export interface Backend<N extends string = BackendName> {
    * names the kernel in COLLAPSE_TIMING's report and is not passed to gpu.js.
    */
   createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  /** Frees the gpu.js instance and its worker threads. */
   destroy(): Promise<void>;
 }
 

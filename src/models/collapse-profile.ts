@@ -17,8 +17,10 @@ export const COLLAPSE_DEFINITIONS = [
   'tailDisappearance',
   'hallucinatedData',
 ] as const;
+/** One of {@link COLLAPSE_DEFINITIONS}: a stable name for one meaning of "model collapse" (Schaeffer et al. 2025). */
 export type CollapseDefinition = (typeof COLLAPSE_DEFINITIONS)[number];
 
+/** What a run says about one definition of collapse, and on what basis. */
 export interface ProfileEntry {
   /** whether this family can decide the definition at all */
   measurable: boolean;
@@ -30,6 +32,7 @@ export interface ProfileEntry {
   why: string;
 }
 
+/** A run's verdict on every definition of collapse (the `profile` field of `--json`). */
 export type CollapseProfile = Record<CollapseDefinition, ProfileEntry>;
 
 export const notMeasurable = (why: string): ProfileEntry => ({ measurable: false, holds: null, basis: null, why });

@@ -14,13 +14,19 @@ import { dataPlan, type PoolStrategy } from '../strategies/strategy.js';
 export interface Arithmetic<T> {
   readonly zero: T;
   readonly one: T;
+  /** a + b */
   add(a: T, b: T): T;
+  /** a − b */
   sub(a: T, b: T): T;
+  /** a · b */
   mul(a: T, b: T): T;
+  /** a / b */
   div(a: T, b: T): T;
+  /** a rational as this arithmetic's number */
   of(x: Fraction): T;
 }
 
+/** Exact arithmetic on rationals (fraction.js): the theory as proved, for tests and the `collapse theory` command. */
 export const RATIONAL: Arithmetic<Fraction> = {
   zero: fraction(0),
   one: fraction(1),
@@ -31,6 +37,7 @@ export const RATIONAL: Arithmetic<Fraction> = {
   of: (x) => x,
 };
 
+/** float64 arithmetic: the same recursions, fast enough to run at every generation of a Monte Carlo. */
 export const FLOAT: Arithmetic<number> = {
   zero: 0,
   one: 1,

@@ -77,6 +77,7 @@ export const TAILS_CASE: Omit<TailsConfig, 'trials' | 'seed'> = {
   sources: [{ kind: 'clean' }, { kind: 'cut', k: 50 }, { kind: 'mix', k: 50, share: 0.2 }],
 };
 
+/** Hutter's model (clean, cut and mixed training data) as a verify case: every cell's error, in [0, 1], against its exact sum. */
 export function tailsCases(): BernsteinCase[] {
   const name = `tails hutter zipf(${TAILS_CASE.zipf}) K=${TAILS_CASE.contexts} clean/cut/mix`;
   return [

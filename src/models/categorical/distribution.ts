@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { UsageError } from '../../core/errors.js';
 import { fraction, type Fraction } from '../../core/fraction.js';
 
+/** The real distribution π of a categorical run: its probabilities, its label and its collision probability S₀ = Σ πᵢ². */
 export interface RealDistribution {
   /** what it is, for reports: 'zipf(1), K = 100' */
   readonly label: string;

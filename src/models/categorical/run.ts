@@ -16,6 +16,7 @@ import { metricRows, type GaussianIterationRow, type MetricRow } from '../gaussi
 import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from './distribution.js';
 import { categoricalFamily, CATEGORICAL_METRICS } from './family.js';
 
+/** One `collapse categorical` configuration, field for flag (docs/cli.md); {@link validateCategoricalConfig} fills the defaults. */
 export interface CategoricalConfig {
   strategy: string;
   /** K, outcomes */
@@ -73,10 +74,12 @@ export function validateCategoricalConfig(raw: Record<string, unknown>): Categor
   return config;
 }
 
+/** The real distribution π: the top K SUBTLEX-US word counts (`counts: 'subtlex'`), else Zipf(β) over K outcomes, with its collision probability S₀. */
 export function realDistribution(config: Pick<CategoricalConfig, 'categories' | 'zipf' | 'counts'>): RealDistribution {
   return config.counts === 'subtlex' ? subtlexCounts(config.categories) : zipf(config.categories, config.zipf ?? 1);
 }
 
+/** What `collapse categorical` prints: per generation the collision probability E Σ pᵢ² against its exact theory (proofs/categorical.md K1–K2), the other metrics, the profile of collapse definitions. */
 export interface CategoricalReport {
   config: CategoricalConfig;
   backend: 'host';
@@ -122,8 +125,10 @@ function theoryText(config: CategoricalConfig, hasTheory: boolean): string {
   return 'E Σ p_i² from the exact second-moment recursion over the pool weights (proofs/categorical.md#K2)';
 }
 
+/** Progress, resume and stop hooks of {@link runCategorical} (those of the generation loop's runTrials). */
 export type CategoricalRunOptions = Omit<TrialOptions, 'keep'>;
 
+/** Categorical resampling through the generation loop under the configured strategy, `trials` independent trajectories, against the exact collision probability. */
 export async function runCategorical(config: CategoricalConfig, options: CategoricalRunOptions = {}): Promise<CategoricalReport> {
   const strategy = parseStrategy(config.strategy);
   const real = realDistribution(config);

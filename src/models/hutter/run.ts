@@ -12,6 +12,7 @@ import { zipf } from '../categorical/distribution.js';
 import { searchCumulative } from '../categorical/distribution.js';
 import type { IterationRow } from '../../verify/report.js';
 
+/** Hutter's model (Dohmatob et al. 2024): K contexts with Zipf(β) probabilities, training sizes T and training sources (clean, cut at rank k, mixed). */
 export interface TailsConfig {
   /** K contexts */
   contexts: number;
@@ -24,6 +25,7 @@ export interface TailsConfig {
   seed: number;
 }
 
+/** One (source, T) cell: the Monte Carlo test error against the exact E(T; q) = Σ pᵢ(1 − qᵢ)^T (proofs/tails.md H1). */
 export interface TailsRow extends IterationRow {
   /** T, training samples */
   samples: number;
@@ -31,6 +33,7 @@ export interface TailsRow extends IterationRow {
   curve: string;
 }
 
+/** Every (source, T) cell of a {@link runTails} run, with its configuration. */
 export interface TailsReport {
   config: TailsConfig;
   seconds: number;
@@ -38,6 +41,7 @@ export interface TailsReport {
   iterations: TailsRow[];
 }
 
+/** A source's label in tables and figures: 'clean', 'cut k=…', 'mix k=… π=…'. */
 export const sourceLabel = (s: TailSource): string => (s.kind === 'clean' ? 'clean' : s.kind === 'cut' ? `cut k=${s.k}` : `mix k=${s.k} π=${s.share}`);
 
 /** Run every (source, T) cell: `trials` training sets each, keyed by (seed, source, T, trial). */

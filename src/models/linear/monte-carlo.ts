@@ -171,12 +171,15 @@ export class SumMax {
   n = 0;
   sum = 0;
   max = 0;
+  /** Count x ≥ 0 into n, sum and max. */
   add(x: number): void {
     this.n += 1;
     this.sum += x;
     if (x > this.max) this.max = x;
   }
 }
+
+/** A {@link SumMax} as a checkpoint stores it. */
 export interface SumMaxState {
   n: number;
   sum: number;

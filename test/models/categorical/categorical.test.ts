@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { zStar } from '../../../src/core/stats.js';
-import { main } from '../../../src/cli/main.js';
+import { mainInProcess } from '../../cli/helpers.js';
 import { fitCategorical } from '../../../src/models/categorical/family.js';
 import { subtlexCounts, SUBTLEX_WORDS, zipf } from '../../../src/models/categorical/distribution.js';
 import { categoricalProfile, categoricalTheory, realDistribution, runCategorical, validateCategoricalConfig } from '../../../src/models/categorical/run.js';
@@ -67,23 +67,9 @@ test('the Bernstein band: its two terms, and a fixed seed gives the same numbers
   assert.deepEqual(a.iterations.map((r) => r.mean), b.iterations.map((r) => r.mean));
 });
 
-async function capture(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [write, writeErr] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
-  process.stdout.write = ((c: string) => (out.push(String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => (err.push(String(c)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
-  }
-}
 
 test('collapse categorical --json: the gaussian shape (iterations[].mean/theory = E Σp², metrics by name); bad input is one line, exit 2', async () => {
-  const run = await capture(['categorical', '--categories', '10', '--samples', '8', '--iterations', '3', '--trials', '20', '--json']);
+  const run = await mainInProcess(['categorical', '--categories', '10', '--samples', '8', '--iterations', '3', '--trials', '20', '--json']);
   assert.equal(run.code, 0, run.stderr);
   const json = JSON.parse(run.stdout);
   for (const key of ['config', 'backend', 'seconds', 'theoryFormula', 'hasTheory', 'real', 'iterations']) assert.ok(key in json, key);
@@ -96,7 +82,7 @@ test('collapse categorical --json: the gaussian shape (iterations[].mean/theory 
     ['categorical', '--categories', '1'],
     ['categorical', '--strategy', 'fresh:2'],
   ]) {
-    const bad = await capture(args);
+    const bad = await mainInProcess(args);
     assert.equal(bad.code, 2, args.join(' '));
     assert.match(bad.stderr, /^collapse: [^\n]+\n$/, args.join(' '));
   }
