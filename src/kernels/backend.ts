@@ -86,8 +86,8 @@ interface WebGPUProbe {
 }
 
 /**
- * Ask for a WebGPU adapter through the `webgpu` package (Dawn). Node 20 has no navigator.gpu, so install one first
- * (see ../shared/notes/gpujs.md).
+ * Ask for a WebGPU adapter through the `webgpu` package (Dawn). Node 20 has no navigator.gpu, so install one first:
+ * the package's `globals` (GPUBufferUsage, …) on globalThis and `navigator.gpu = create([])`, which gpu.js then finds.
  */
 async function probeWebGPU(timeoutMs = 8000): Promise<WebGPUProbe> {
   const missing = await probeAdapter(timeoutMs);
