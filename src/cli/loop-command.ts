@@ -23,6 +23,8 @@ export interface LoopCommandSpec<Config extends { trials: number; iterations: nu
   validate: (raw: Record<string, unknown>) => Config;
   /** parse one flag the way validate would (for the resume comparison) */
   normalise?: (spec: OptionSpec, raw: unknown) => unknown;
+  /** check a stored checkpoint's state against the configuration (default: {@link trialsState}, one series per iteration) */
+  checkState?: (state: unknown, config: Config, dir: string) => TrialsCheckpoint;
   run: (config: Config, options: Omit<TrialOptions, 'keep'>) => Promise<Report>;
   label: (config: Config) => string;
   toJson: (report: Report) => Record<string, unknown>;
@@ -53,7 +55,7 @@ export async function loopCommand<Config extends { trials: number; iterations: n
   const normalise = spec.normalise ?? ((s: OptionSpec, raw: unknown) => parseOption(s, raw));
   const checkResume = (dir: string, given: Record<string, unknown>) => (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
     const config = configFromManifest(manifest, dir, given, spec.options, spec.validate, normalise);
-    const state = checkpoint ? trialsState(checkpoint.state, config, dir) : undefined;
+    const state = checkpoint ? (spec.checkState ?? trialsState)(checkpoint.state, config, dir) : undefined;
     return { resumedFrom: state ? `trial ${state.trialsDone + 1} of ${config.trials}` : 'the start (no checkpoint had been written)', checked: { config, state } };
   };
   let config: Config;
