@@ -147,6 +147,24 @@ export function strongChainApproximation(
   return polynomials.shift.map((c, i) => evaluatePolynomial(c, share, F) ** 2 * shift2 + ((sigma2 * d) / (n - d - 1)) * evaluatePolynomial(polynomials.noise[i], share, F));
 }
 
+/**
+ * E‖ŵ_n − w*‖² over a Gaussian design where it closes (S4, corollary): when c_n(x) = κ_n·x and q_n is a constant (every
+ * pure chain; model 1 of any chain whose first pool is one data set), e_n = κ_n·MΔ + Σ_j b_{n,j}z_j with scalar b, so
+ * the expectation is κ_n²·‖Δ‖²·strongBiasFactor + σ²·d/(n − d − 1)·q_n. Null where c_n or q_n has another power of x.
+ * @source derived here (S4) with S2
+ * @proof proofs/strong-collapse.md#S4
+ */
+export function strongChainExpectation(
+  polynomials: StrongChainPolynomials<number>, setting: { sigma2: number; dim: number; samples: number; teacher: number; shift2: number },
+): (number | null)[] {
+  const { variance, bias } = strongCollapseError(setting);
+  return polynomials.shift.map((c, n) => {
+    const q = polynomials.noise[n];
+    const linear = c.every((x, k) => k === 1 || x === 0) && q.every((x, k) => k === 0 || x === 0);
+    return linear ? c[1] * c[1] * bias + variance * q[0] : null;
+  });
+}
+
 /** One model's error given the design (S4): bias ‖c_n(M)Δ‖², variance tr S, and the spread of the error around it. */
 export interface StrongConditional {
   bias: number;

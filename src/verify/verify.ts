@@ -25,6 +25,8 @@ import { GAUSSIAN_METRICS, replaceDetRatioLogMoment, singleSetDepths } from '../
 import type { CategoricalReport } from '../models/categorical/run.js';
 import type { TailsReport } from '../models/hutter/run.js';
 import { categoricalCases, tailsCases, type BernsteinCase } from './bernstein.js';
+import { strongCases } from './strong-cases.js';
+import type { StrongReport } from '../models/strong/run.js';
 import { chiSquareSumBand, logMomentMeanBand, traceMeanBand, type Band } from './bounds.js';
 import { parseStrategy } from '../strategies/index.js';
 
@@ -87,7 +89,7 @@ export function builtInCases(): VerifyCase[] {
     }
   }
   for (const samples of [100, 316, 1000]) for (const noise of [0.01, 1, 100]) add(32, samples, noise, 50);
-  return [...cases, ...gaussianCases(), ...categoricalCases(), ...tailsCases()];
+  return [...cases, ...gaussianCases(), ...categoricalCases(), ...tailsCases(), ...strongCases()];
 }
 
 /** PASS/FAIL of one verify case, with its largest |z| and the report it judged. */
@@ -105,7 +107,7 @@ export interface CaseVerdict {
   expectedGrowth: number;
   failures: string[];
   kind: VerifyCase['kind'];
-  report: LinearReport | GaussianReport | CategoricalReport | TailsReport;
+  report: LinearReport | GaussianReport | CategoricalReport | TailsReport | StrongReport;
 }
 
 /** What {@link runVerify} returns: the band, the number of checks, every verdict and the overall PASS. */

@@ -19,7 +19,7 @@ import { numericPlan } from '../../strategies/plan.js';
 import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import { FLOAT } from '../../theory/categorical.js';
 import {
-  evaluatePolynomial, strongChainApproximation, strongChainConditional, strongChainPolynomials, strongCollapseAsymptotic,
+  evaluatePolynomial, strongChainApproximation, strongChainExpectation, strongChainConditional, strongChainPolynomials, strongCollapseAsymptotic,
   strongCollapseError, teacherRows, type StrongChain, type StrongChainPolynomials,
 } from '../../theory/strong-collapse.js';
 import type { IterationRow } from '../../verify/report.js';
@@ -312,14 +312,12 @@ function buildReport(
   });
   const n = config.samples;
   const teacher = teacherRows(n, config['teacher-share']);
-  const first = strongCollapseError({ sigma2: config.noise, dim: config.dim, samples: n, teacher, shift2 }).total;
   const approximation = strongChainApproximation(polys, { sigma2: config.noise, dim: config.dim, samples: n, share: teacher / n, shift2 }, FLOAT);
-  // S2 gives generation 1 exactly for every strategy (its pool is data set 1 alone); later models only given X
-  const firstAlone = numericPlan(parseStrategy(config.strategy), 1).weights[0].length === 1;
+  const exact = strongChainExpectation(polys, { sigma2: config.noise, dim: config.dim, samples: n, teacher, shift2 });
   const iterations = polys.shift.map((c, k): StrongChainRow => {
     const row = config.sizes.length + k;
     return {
-      ...base(row, k === 0 && firstAlone ? first : null, k + 1),
+      ...base(row, exact[k], k + 1),
       theoryConditional: moments.conditional[row].mean, bias: moments.bias[row].mean, variance: moments.variance[row].mean,
       shiftFactor: evaluatePolynomial(c, teacher / n, FLOAT), approximation: approximation[k],
     };
