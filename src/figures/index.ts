@@ -6,6 +6,7 @@ import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
 import { neuralCollapse } from './neural-collapse.js';
+import { strongCollapse } from './strong-collapse.js';
 import { sweepTable } from './sweep-table.js';
 import { taleOfTails } from './tale-of-tails.js';
 
@@ -19,6 +20,7 @@ export const FIGURES: readonly Figure[] = [
   neuralCollapse,
   categoricalCollapse,
   taleOfTails,
+  strongCollapse,
   sweepTable,
   kernelThroughput,
 ];

@@ -19,6 +19,7 @@ import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, POINT_STYLE, SEQUENTIAL } fr
 import { KEY_GROUP, logAxis, tickText } from '../../src/figures/plotly.js';
 import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/figures/sweep-table.js';
 import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
+import { buildStrong, type StrongFigureData } from '../../src/figures/strong-collapse.js';
 import type { NeuralPartReport } from '../../src/models/neural/run.js';
 import type { IterationRow } from '../../src/verify/report.js';
 
@@ -176,6 +177,21 @@ function tails(): TailsFigureData {
   };
 }
 
+function strong(): StrongFigureData {
+  const curve = (share: number, error: (n: number) => number) => ({
+    share,
+    label: share === 0 ? 'clean' : `p₂ = ${share}`,
+    exact: [10, 100, 1000, 1e4].map((n): [number, number] => [n, error(n)]),
+    monteCarlo: [20, 200].map((n) => ({ iteration: 1, samples: n, teacherRows: 0, share, mean: error(n), stderr: error(n) / 50, ci95: [error(n) * 0.96, error(n) * 1.04] as [number, number], theory: error(n), z: 0, zConditional: 0, varianceTheory: 0, biasTheory: 0, bias: 0, asymptotic: 0, floor: 0 })),
+    floor: share === 0 ? null : share * share,
+  });
+  return {
+    settings: { dim: 5, noise: 1, shift: 1, shares: [0, 0.1], maxSamples: 1e4, monteCarloSizes: [20, 200], trials: 10 },
+    command: 'x',
+    curves: [curve(0, (n) => 5 / n), curve(0.1, (n) => 0.01 + 5 / n)],
+  };
+}
+
 const FIGURES: Record<string, () => PlotlyFigure> = {
   'linear-paper': () => buildLinearPaper(paper()),
   'accumulation-bound': () => buildBound(bound()),
@@ -185,6 +201,7 @@ const FIGURES: Record<string, () => PlotlyFigure> = {
   'sweep-table': sweep,
   'categorical-collapse': () => buildCategorical(categorical()),
   'tale-of-tails': () => buildTails(tails()),
+  'strong-collapse': () => buildStrong(strong()),
 };
 
 // ---- helpers ----

@@ -25,6 +25,7 @@ import * as G from '../../src/theory/gaussian.js';
 import * as C from '../../src/theory/categorical.js';
 import * as H from '../../src/theory/tails.js';
 import * as L from '../../src/theory/strategy-limits.js';
+import * as S from '../../src/theory/strong-collapse.js';
 import { fraction } from '../../src/core/fraction.js';
 
 function ratio(f: Fraction): string {
@@ -163,6 +164,12 @@ const EXAMPLES: Record<string, () => void> = {
   "augmentLimit(fraction(1)).toFraction() // returns '4/3'": () => assert.equal(L.augmentLimit(fraction(1)).toFraction(), '4/3'),
   "hutterErrorExact([fraction(1, 2), fraction(1, 2)], [fraction(1, 2), fraction(1, 2)], 2, RATIONAL).toFraction() // returns '1/4'": () =>
     assert.equal(H.hutterErrorExact([fraction(1, 2), fraction(1, 2)], [fraction(1, 2), fraction(1, 2)], 2, C.RATIONAL).toFraction(), '1/4'),
+  // strong model collapse (proofs/strong-collapse.md)
+  "strongBiasFactor(10, 5, 2).toFraction() // returns '62/189'": () => assert.equal(S.strongBiasFactor(10, 5, 2).toFraction(), '62/189'),
+  'strongCollapseError({ sigma2: 1, dim: 2, samples: 10, teacher: 5, shift2: 1 }).total // returns 0.6137566137566137': () =>
+    assert.equal(S.strongCollapseError({ sigma2: 1, dim: 2, samples: 10, teacher: 5, shift2: 1 }).total, 0.6137566137566137),
+  "strongChainPolynomials(accumulate, 2, 'mixed', RATIONAL).shift[1].map(String) // returns ['0', '0.5', '0.5']": () =>
+    assert.deepEqual(S.strongChainPolynomials(accumulate, 2, 'mixed', C.RATIONAL).shift[1].map(String), ['0', '0.5', '0.5']),
   "tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction() // returns '1/2'": () =>
     assert.equal(H.tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction(), '1/2'),
 };
