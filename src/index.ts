@@ -56,6 +56,12 @@ export { runGaussian, validateGaussianConfig, GAUSSIAN_MODELS, type GaussianConf
 export { runCategorical, validateCategoricalConfig, categoricalTheory, realDistribution, type CategoricalConfig, type CategoricalReport, type CategoricalRunOptions } from './models/categorical/run.js';
 export type { RealDistribution } from './models/categorical/distribution.js';
 export { runTails, type TailsConfig, type TailsReport, type TailsRow } from './models/hutter/run.js';
+export {
+  teacherRows, strongBiasFactor, strongCollapseError, strongCollapseAsymptotic, strongChainPolynomials, strongChainExpectation, strongChainConditional,
+  strongChainApproximation, evaluatePolynomial, type StrongChain, type StrongChainPolynomials, type StrongConditional, type StrongError,
+} from './theory/strong-collapse.js';
+export { runStrong, validateStrongConfig, type StrongConfig, type StrongReport, type StrongScalingRow, type StrongChainRow, type StrongBandInputs } from './models/strong/run.js';
+export { strongCases, judgeStrong } from './verify/strong-cases.js';
 export { COLLAPSE_DEFINITIONS, type CollapseDefinition, type CollapseProfile, type ProfileEntry } from './models/collapse-profile.js';
 export { selectBackend, BACKENDS, type Backend, type BackendName, type BackendRequest, type GpuKernel, type KernelActivity } from './kernels/backend.js';
 

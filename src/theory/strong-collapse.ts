@@ -20,7 +20,11 @@ import type { Arithmetic } from './categorical.js';
 /** How later data sets are labelled: `mixed` keeps the real rows real (labels w*), `pure` labels every row with the model. */
 export type StrongChain = 'mixed' | 'pure';
 
-/** The number of teacher rows n₂ = round(p₂·n) at a share p₂ (the realised share is n₂/n). */
+/**
+ * The number of teacher rows n₂ = round(p₂·n) at a share p₂ (the realised share is n₂/n; the theory uses n₂).
+ * @source Dohmatob et al. 2025, arXiv:2410.04840 (a constant share p₂ of the n training rows is synthetic)
+ * @proof proofs/strong-collapse.md#S3
+ */
 export function teacherRows(samples: number, share: number): number {
   return Math.round(share * samples);
 }
@@ -127,7 +131,11 @@ export function strongChainPolynomials<T>(strategy: PoolStrategy, iterations: nu
   return { shift: shift.slice(1), noise, coefficients: coefficients.slice(1) };
 }
 
-/** Σ_k p_k·x^k by Horner, in any arithmetic. */
+/**
+ * Σ_k p_k·x^k by Horner, in any arithmetic: the chain's polynomials at an eigenvalue of H or at x = p₂.
+ * @source Horner's rule; the polynomials of proofs/strong-collapse.md S4
+ * @proof proofs/strong-collapse.md#S4
+ */
 export function evaluatePolynomial<T>(p: readonly T[], x: T, F: Arithmetic<T>): T {
   let value = F.zero;
   for (let k = p.length - 1; k >= 0; k--) value = F.add(F.mul(value, x), p[k]);

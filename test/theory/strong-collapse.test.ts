@@ -15,7 +15,7 @@ import { errorCoefficients } from '../../src/theory/pool-weights.js';
 import { FLOAT, RATIONAL } from '../../src/theory/categorical.js';
 import { inverseWishartTraceMoments } from '../../src/theory/linear-fixed-design.js';
 import {
-  evaluatePolynomial, strongBiasFactor, strongChainConditional, strongChainExpectation, strongChainPolynomials, strongCollapseAsymptotic,
+  evaluatePolynomial, strongBiasFactor, strongChainApproximation, strongChainConditional, strongChainExpectation, strongChainPolynomials, strongCollapseAsymptotic,
   strongCollapseError,
 } from '../../src/theory/strong-collapse.js';
 import { parseStrategy } from '../../src/strategies/index.js';
@@ -315,6 +315,22 @@ test('S4 corollary: the exact expectation over the design for pure chains (repla
   const mixed = strongChainExpectation(strongChainPolynomials(parseStrategy('accumulate'), 3, 'mixed', FLOAT), setting);
   assert.ok(Math.abs((mixed[0] as number) - (bias + variance)) < 1e-12);
   assert.deepEqual(mixed.slice(1), [null, null]);
+});
+
+test('S5: the isotropic approximation is S3\'s asymptotic form at model 1, p₂²ⁿ‖Δ‖² + σ²d/(n−d−1)Σp₂^{2(n−j)} under mixed replace, and not S2', () => {
+  const setting = { sigma2: 0.5, dim: 4, samples: 30, share: 0.25, shift2: 4 };
+  const polys = strongChainPolynomials(parseStrategy('replace'), 4, 'mixed', FLOAT);
+  const approx = strongChainApproximation(polys, setting, FLOAT);
+  const perTrace = (0.5 * 4) / (30 - 4 - 1);
+  approx.forEach((v, i) => {
+    const n = i + 1;
+    let q = 0;
+    for (let j = 1; j <= n; j++) q += 0.25 ** (2 * (n - j));
+    assert.ok(Math.abs(v - (0.25 ** (2 * n) * 4 + perTrace * q)) < 1e-15, `model ${n}`);
+  });
+  assert.ok(Math.abs(approx[0] - strongCollapseAsymptotic(setting)) < 1e-15);
+  const exact = strongCollapseError({ sigma2: 0.5, dim: 4, samples: 30, teacher: 8, shift2: 4 }).total; // round(0.25·30) = 8 rows, share 8/30
+  assert.ok(Math.abs(strongChainApproximation(polys, { ...setting, share: 8 / 30 }, FLOAT)[0] / exact - 1) > 0.05, 'an approximation, not S2');
 });
 
 test('S6: the Monte Carlo sits in verify\'s band at every row, and the band rejects a theory that forgets the bias', async () => {

@@ -1,0 +1,69 @@
+/**
+ * `collapse strong`: the --json shape (scaling table, chain, the approximations named as such), one-line errors for
+ * bad input, and a run killed with SIGKILL and continued with --resume ends bit-identical to one never interrupted.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readSealed } from '../../src/core/atomic-file.js';
+import { strongCollapseError } from '../../src/theory/strong-collapse.js';
+import { collapseAsync, collapseSync, isOneLineError, mainInProcess, waitFor } from './helpers.js';
+
+test('collapse strong --json: a scaling row per n with the exact S2 theory, a chain row per model, approximations marked', async () => {
+  const run = await mainInProcess(['strong', '--dim', '2', '--sizes', '6,40', '--samples', '10', '--iterations', '3', '--trials', '50', '--teacher-share', '0.25', '--shift', '2', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const json = JSON.parse(run.stdout);
+  assert.deepEqual(json.scaling.map((r: { samples: number; teacherRows: number }) => [r.samples, r.teacherRows]), [[6, 2], [40, 10]]);
+  assert.equal(json.scaling[1].theory, strongCollapseError({ sigma2: 1, dim: 2, samples: 40, teacher: 10, shift2: 4 }).total);
+  assert.equal(json.scaling[1].floor, 0.25);
+  assert.equal(json.iterations.length, 3);
+  assert.deepEqual(json.iterations.map((r: { theory: number | null }) => r.theory === null), [false, true, true]);
+  assert.match(json.approximations.asymptotic, /approximation, not exact/);
+  assert.equal(json.config['teacher-share'], 0.25);
+  assert.equal(json.config.chain, 'mixed');
+});
+
+test('collapse strong: bad input is one line on stderr and exit 2', async () => {
+  for (const args of [
+    ['--sizes', '3,x'],
+    ['--sizes', '4', '--dim', '3'],
+    ['--teacher-share', '1.5'],
+    ['--samples', '5', '--dim', '5'],
+    ['--strategy', 'accumulate-subsample'],
+    ['--chain', 'sideways'],
+    ['--trials', '1'],
+  ]) {
+    const run = await mainInProcess(['strong', ...args]);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.ok(isOneLineError(run.stderr), run.stderr);
+    assert.equal(run.stdout, '');
+  }
+});
+
+const RUN = ['strong', '--dim', '3', '--sizes', '10,100', '--samples', '30', '--iterations', '6', '--trials', '3000', '--seed', '3', '--quiet'];
+const root = mkdtempSync(join(tmpdir(), 'collapse-strong-resume-'));
+const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+const trialsDone = (dir: string) =>
+  existsSync(join(dir, 'checkpoint.json')) ? (readSealed(join(dir, 'checkpoint.json')) as { state: { trialsDone: number } }).state.trialsDone : 0;
+
+test('collapse strong killed with SIGKILL and resumed ends bit-identical; a changed option is refused with one line', async () => {
+  const reference = join(root, 'reference');
+  const ran = collapseSync([...RUN, '--out', reference]);
+  assert.equal(ran.code, 0, ran.stderr);
+  const dir = join(root, 'killed');
+  const { child, done } = collapseAsync([...RUN, '--out', dir], { COLLAPSE_CHECKPOINT_INTERVAL_MS: '20' });
+  await waitFor(() => trialsDone(dir) > 0, 'a checkpoint');
+  child.kill('SIGKILL');
+  if ((await done).code !== 0) {
+    const refused = collapseSync(['strong', '--resume', dir, '--teacher-share', '0.3']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.ok(isOneLineError(refused.stderr), refused.stderr);
+    const same = collapseSync(['strong', '--resume', dir, '--teacher-share', '0.2', '--sizes', '10,100', '--quiet']);
+    assert.equal(same.code, 0, same.stderr);
+  }
+  const [a, b] = [results(dir), results(reference)];
+  assert.deepStrictEqual([a.scaling, a.iterations], [b.scaling, b.iterations]);
+  assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'complete');
+});
