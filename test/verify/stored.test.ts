@@ -10,8 +10,8 @@ import { sharedBackend } from '../helpers/backend.js';
 
 const backend = sharedBackend();
 // one case of every kind: least squares, Gaussian with constant metrics (stderr 0, z 0), ridge (judged by z|X),
-// Gaussian, categorical and Hutter's tails (Bernstein)
-const NAMES = ['replace reduced d=10 T=100 σ²=1', 'gaussian accumulate mle known-variance', 'accumulate reduced ridge λ=5 d=10 T=100 σ²=1', 'gaussian replace mle d=1 m=50', 'categorical replace zipf(1) K=20 m=50', 'tails hutter'];
+// Gaussian, categorical and Hutter's tails (Bernstein), strong collapse (its S6 band)
+const NAMES = ['replace reduced d=10 T=100 σ²=1', 'gaussian accumulate mle known-variance', 'accumulate reduced ridge λ=5 d=10 T=100 σ²=1', 'gaussian replace mle d=1 m=50', 'categorical replace zipf(1) K=20 m=50', 'tails hutter', 'strong mixed accumulate'];
 
 test('real verdicts of every kind are plausible; edited ones are not', async () => {
   const all = builtInCases();
