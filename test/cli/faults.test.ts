@@ -142,7 +142,7 @@ test('values read back from a re-sealed checkpoint are range-checked: no mean of
 });
 
 test('--help wraps its descriptions at 80 columns (the strategy flag pushed them out to column ~100)', async () => {
-  for (const command of ['linear', 'gaussian', 'categorical', 'neural', 'loop', 'verify', 'theory', 'sweep', 'worker', 'figures']) {
+  for (const command of ['linear', 'gaussian', 'categorical', 'strong', 'neural', 'loop', 'verify', 'theory', 'sweep', 'worker', 'figures']) {
     const help = (await mainInProcess([command, '--help'])).stdout;
     const lines = help.split('\n');
     assert.ok(lines.length > 5, `${command} --help printed ${help}`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readSealed } from '../../src/core/atomic-file.js';
 import { strongCollapseError } from '../../src/theory/strong-collapse.js';
-import { collapseAsync, collapseSync, isOneLineError, mainInProcess, waitFor } from './helpers.js';
+import { collapseAsync, collapseSync, isOneLineError, mainInProcess, tamper, waitFor } from './helpers.js';
 
 test('collapse strong --json: a scaling row per n with the exact S2 theory, a chain row per model, approximations marked', async () => {
   const run = await mainInProcess(['strong', '--dim', '2', '--sizes', '6,40', '--samples', '10', '--iterations', '3', '--trials', '50', '--teacher-share', '0.25', '--shift', '2', '--json']);
@@ -66,4 +66,28 @@ test('collapse strong killed with SIGKILL and resumed ends bit-identical; a chan
   const [a, b] = [results(dir), results(reference)];
   assert.deepStrictEqual([a.scaling, a.iterations], [b.scaling, b.iterations]);
   assert.equal((readSealed(join(dir, 'manifest.json')) as { status: string }).status, 'complete');
+});
+
+test('collapse strong --resume refuses an edited checkpoint (a mean of 5e303, a negative error, a wrong row count) with one line', async () => {
+  const dir = join(root, 'tampered');
+  const SMALL = ['strong', '--dim', '2', '--sizes', '6', '--samples', '8', '--iterations', '2', '--trials', '20', '--quiet', '--out', dir];
+  const edits: ((s: Record<string, any>) => void)[] = [
+    (s) => (s.moments.error[0].sum = 5e303),
+    (s) => (s.moments.bias[1].sum = -1),
+    (s) => s.maxima.pop(),
+  ];
+  for (const edit of edits) {
+    assert.equal((await mainInProcess([...SMALL, '--force'])).code, 0);
+    tamper(dir, edit);
+    const resumed = await mainInProcess(['strong', '--resume', dir, '--quiet']);
+    assert.equal(resumed.code, 2, resumed.stderr);
+    assert.ok(isOneLineError(resumed.stderr), resumed.stderr);
+    assert.match(resumed.stderr, /its checkpoint.json does not fit the run in its manifest.json/);
+  }
+  // unedited, the same checkpoint (after trial 1) resumes and completes
+  assert.equal((await mainInProcess([...SMALL, '--force'])).code, 0);
+  tamper(dir, () => undefined);
+  const resumed = await mainInProcess(['strong', '--resume', dir, '--quiet', '--json']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(JSON.parse(resumed.stdout).iterations.length, 2);
 });

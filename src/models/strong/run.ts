@@ -12,7 +12,7 @@
 import { UsageError } from '../../core/errors.js';
 import { foldIn, KeyedGenerator, rootKey } from '../../core/rng.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
-import { Moments, Z95 } from '../../core/stats.js';
+import { Moments, plausibleMoments, plausibleNumber, Z95 } from '../../core/stats.js';
 import { choleskyInPlace, choleskySolve, gram } from '../../core/linalg.js';
 import { HOST_BACKEND, type TrialOptions, type TrialsCheckpoint } from '../../loop/generation-loop.js';
 import { numericPlan } from '../../strategies/plan.js';
@@ -170,8 +170,8 @@ export function strongState(state: unknown, config: StrongConfig, dir: string): 
   const fits =
     typeof done === 'number' && Number.isSafeInteger(done) && done >= 1 && done < config.trials &&
     s?.moments !== undefined && METRICS.every((m) => Array.isArray(s.moments?.[m]) && s.moments[m].length === rows &&
-      s.moments[m].every((x) => x.n === done && Number.isFinite(x.sum) && Number.isFinite(x.sumSq) && x.sumSq >= 0)) &&
-    Array.isArray(s.maxima) && s.maxima.length === rows && s.maxima.every((x) => Number.isFinite(x) && x >= 0);
+      s.moments[m].every((x) => plausibleMoments(x, done, m !== 'residual'))) &&
+    Array.isArray(s.maxima) && s.maxima.length === rows && s.maxima.every((x) => plausibleNumber(x) && x >= 0);
   if (!fits) throw new UsageError(`--resume ${dir}: its checkpoint.json does not fit the run in its manifest.json; nothing was changed`);
   return { trialsDone: done as number, moments: s!.moments!, values: {}, maxima: s!.maxima! };
 }
