@@ -81,6 +81,9 @@ function render(report: StrongReport, out?: string): string {
     '',
     chain,
   ];
+  if ([...report.scaling.map((r) => r.samples), c.samples].some((n) => n <= c.dim + 3)) {
+    lines.push('', `n ≤ d + 3 = ${c.dim + 3}: the error's variance is infinite (E tr((XᵀX)⁻¹)² = ∞), so those rows have no interval and no z; z|X stays valid`);
+  }
   if (out) lines.push('', `wrote ${out}/{config.json, environment.json, results.json, results.csv}`);
   return lines.join('\n') + '\n';
 }

@@ -12,10 +12,14 @@ import { strongCollapseError } from '../../src/theory/strong-collapse.js';
 import { collapseAsync, collapseSync, isOneLineError, mainInProcess, tamper, waitFor } from './helpers.js';
 
 test('collapse strong --json: a scaling row per n with the exact S2 theory, a chain row per model, approximations marked', async () => {
-  const run = await mainInProcess(['strong', '--dim', '2', '--sizes', '6,40', '--samples', '10', '--iterations', '3', '--trials', '50', '--teacher-share', '0.25', '--shift', '2', '--json']);
+  const run = await mainInProcess(['strong', '--dim', '2', '--sizes', '5,40', '--samples', '10', '--iterations', '3', '--trials', '50', '--teacher-share', '0.25', '--shift', '2', '--json']);
   assert.equal(run.code, 0, run.stderr);
   const json = JSON.parse(run.stdout);
-  assert.deepEqual(json.scaling.map((r: { samples: number; teacherRows: number }) => [r.samples, r.teacherRows]), [[6, 2], [40, 10]]);
+  assert.deepEqual(json.scaling.map((r: { samples: number; teacherRows: number }) => [r.samples, r.teacherRows]), [[5, 1], [40, 10]]);
+  // n = 5 ≤ d + 3: the error's variance is infinite, so no interval and no z there (z|X stays)
+  assert.deepEqual([json.scaling[0].ci95, json.scaling[0].z], [null, null]);
+  assert.equal(typeof json.scaling[0].zConditional, 'number');
+  assert.equal(json.scaling[1].ci95.length, 2);
   assert.equal(json.scaling[1].theory, strongCollapseError({ sigma2: 1, dim: 2, samples: 40, teacher: 10, shift2: 4 }).total);
   assert.equal(json.scaling[1].floor, 0.25);
   assert.equal(json.iterations.length, 3);

@@ -292,12 +292,15 @@ function buildReport(
   config: StrongConfig, polys: StrongChainPolynomials<number>, moments: Record<(typeof METRICS)[number], Moments[]>, maxima: number[], seconds: number,
 ): StrongReport {
   const shift2 = config.shift ** 2;
-  const base = (row: number, theory: number | null, iteration: number): IterationRow => {
+  // n ≤ d + 3: E tr((XᵀX)⁻¹)² = ∞, so the error's variance is infinite and a standard error estimates nothing
+  const finiteVariance = (n: number) => n > config.dim + 3;
+  const base = (row: number, theory: number | null, iteration: number, n: number): IterationRow => {
     const { mean, stderr } = moments.error[row];
     const residual = moments.residual[row];
+    const intervals = finiteVariance(n);
     return {
-      iteration, mean, stderr, ci95: [mean - Z95 * stderr, mean + Z95 * stderr], theory,
-      z: theory === null ? null : (mean - theory) / stderr,
+      iteration, mean, stderr, ci95: intervals ? [mean - Z95 * stderr, mean + Z95 * stderr] : null, theory,
+      z: theory === null || !intervals ? null : (mean - theory) / stderr,
       zConditional: residual.stderr > 0 ? residual.mean / residual.stderr : 0,
     };
   };
@@ -306,7 +309,7 @@ function buildReport(
     const exact = strongCollapseError({ sigma2: config.noise, dim: config.dim, samples: n, teacher, shift2 });
     const share = teacher / n;
     return {
-      ...base(i, exact.total, i + 1), samples: n, teacherRows: teacher, share, varianceTheory: exact.variance, biasTheory: exact.bias,
+      ...base(i, exact.total, i + 1, n), samples: n, teacherRows: teacher, share, varianceTheory: exact.variance, biasTheory: exact.bias,
       bias: moments.bias[i].mean, asymptotic: strongCollapseAsymptotic({ sigma2: config.noise, dim: config.dim, samples: n, share, shift2 }), floor: share * share * shift2,
     };
   });
@@ -317,7 +320,7 @@ function buildReport(
   const iterations = polys.shift.map((c, k): StrongChainRow => {
     const row = config.sizes.length + k;
     return {
-      ...base(row, exact[k], k + 1),
+      ...base(row, exact[k], k + 1, n),
       theoryConditional: moments.conditional[row].mean, bias: moments.bias[row].mean, variance: moments.variance[row].mean,
       shiftFactor: evaluatePolynomial(c, teacher / n, FLOAT), approximation: approximation[k],
     };
