@@ -85,7 +85,7 @@ export function claimText(report: VerifyReport): string {
   if (proven.checks > 0) {
     lines.push(
       `  proven, ${proven.checks} events: ≤ ${share(proven.falseFailure)} for any number of trials and any skew — finite-sample bands (proofs P12): least squares ` +
-        'by Laurent–Massart (the z|X residual, given the designs) plus Bernstein (the mean of tr((XᵀX)⁻¹)); ridge z|X by Laurent–Massart plus its exactly normal term; ' +
+        'by Laurent–Massart (the z|X residual, given the designs) plus Bernstein (the mean of tr((XᵀX)⁻¹)); ridge z|X and strong-collapse z|X (S6) by Laurent–Massart plus the exactly normal term; ' +
           'Gaussian logDetRatio along single-set chains by ' +
         'Chernoff with its exact moments; "band" = largest deviation / its band edge (≥ 1 fails)',
     );
