@@ -336,7 +336,7 @@ test('S5: the isotropic approximation is S3\'s asymptotic form at model 1, p₂�
 test('S6: the Monte Carlo sits in verify\'s band at every row, and the band rejects a theory that forgets the bias', async () => {
   const config = { strategy: 'accumulate', chain: 'mixed' as const, dim: 3, noise: 1, shift: 1, 'teacher-share': 0.3, samples: 30, sizes: [10, 60], iterations: 4, trials: 3000, seed: 5 };
   const report = await runStrong(config);
-  const bound = zStar(6 * 2); // this file's two verdicts share its budget
+  const bound = zStar(6 * 10); // 6 rows, δ per row = 1e-6/60 (below the file's other checks' 1e-7)
   const verdict = judgeStrong('strong', report, bound);
   assert.equal(verdict.pass, true, verdict.failures.join('; '));
   // the residual against variance alone (bias dropped) must fail: that shifts each mean residual by the mean bias
