@@ -18,6 +18,7 @@ import { buildNeuralFigure, metricUnit } from '../../src/figures/neural-collapse
 import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, POINT_STYLE, SEQUENTIAL } from '../../src/figures/palette.js';
 import { KEY_GROUP, logAxis, tickText } from '../../src/figures/plotly.js';
 import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/figures/sweep-table.js';
+import { cellGroups } from '../../src/sweep/groups.js';
 import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
 import type { NeuralPartReport } from '../../src/models/neural/run.js';
 import type { IterationRow } from '../../src/verify/report.js';
@@ -129,11 +130,13 @@ function bench(): BenchResult {
 }
 
 function sweep(): PlotlyFigure {
+  const rows = ['replace', 'accumulate'].flatMap((strategy) => [0, 1].flatMap((seed) => [1, 2, 3].map((n) => ({ cell: `${strategy}${seed}`, strategy, seed, iteration: n, mean: (strategy === 'replace' ? 10 ** n : 1) * (1 + 0.1 * seed), theory: null }))));
   const table: CollectedTable = {
     sweep: 'toy',
     command: 'linear',
     columns: ['cell', 'strategy', 'seed', 'iteration', 'mean', 'theory'],
-    rows: ['replace', 'accumulate'].flatMap((strategy) => [1, 2, 3].map((n) => ({ cell: strategy, strategy, seed: 0, iteration: n, mean: strategy === 'replace' ? 10 ** n : 1, theory: null }))),
+    rows,
+    groups: cellGroups('linear', ['replace0', 'replace1', 'accumulate0', 'accumulate1'].map((cell) => ({ cell, config: { strategy: cell.slice(0, -1), seed: Number(cell.slice(-1)) }, parts: [{ iterations: rows.filter((r) => r.cell === cell) }] }))),
   };
   return buildSweepFigure(table, sweepLines(table));
 }
