@@ -14,6 +14,7 @@ import type { PlotlyFigure, PlotlyObject } from '../../src/figures/figure.js';
 import { buildGaussian, type GaussianFigureData } from '../../src/figures/gaussian-collapse.js';
 import { buildThroughput, referencesCaption, type BenchResult, type BenchRow } from '../../src/figures/kernel-throughput.js';
 import { bandCaption, bandWidths, buildLinearPaper, linearPaperCaption, type LinearPaperData } from '../../src/figures/linear-paper.js';
+import { buildLmSweepFigure, type LmSweepData } from '../../src/figures/lm-size-temperature.js';
 import { buildNeuralFigure, metricUnit } from '../../src/figures/neural-collapse.js';
 import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, POINT_STYLE, SEQUENTIAL } from '../../src/figures/palette.js';
 import { KEY_GROUP, logAxis, tickText } from '../../src/figures/plotly.js';
@@ -141,6 +142,15 @@ function sweep(): PlotlyFigure {
   return buildSweepFigure(table, sweepLines(table));
 }
 
+function lmSweep(): PlotlyFigure {
+  const curves = [16, 32].flatMap((d) => [1, 0.3, 0].flatMap((temperature) => ['replace', 'accumulate'].map((strategy) => {
+    const mean = [1, 2, 3].map((n) => 2.6 - d / 200 + (strategy === 'replace' ? 0.1 * (n - 1) : 0));
+    return { size: `d=${d}`, parameters: d * 1000, temperature, strategy, schedule: '3 epochs', seeds: 3, iterations: [1, 2, 3], mean, ci95Low: mean.map((m) => m - 0.03), ci95High: mean.map((m) => m + 0.03) };
+  })));
+  const data: LmSweepData = { sweep: 'toy', source: 'x', metric: 'test cross-entropy (nats/char)', corpora: ['wordnet'], schedules: { '3 epochs': 'three epochs' }, curves, bigram: { 'd=16': 2.43, 'd=32': 2.43 }, complete: 18, cells: 18 };
+  return buildLmSweepFigure(data);
+}
+
 function categorical(): CategoricalFigureData {
   const K = 200;
   const metric = (mean: number, theory: number | null) => ({ mean, stderr: mean / 100, ci95: [mean * 0.98, mean * 1.02] as [number, number], theory, z: null });
@@ -184,6 +194,7 @@ const FIGURES: Record<string, () => PlotlyFigure> = {
   'accumulation-bound': () => buildBound(bound()),
   'gaussian-collapse': () => buildGaussian(gaussian()),
   'neural-collapse': neural,
+  'lm-size-temperature': lmSweep,
   'kernel-throughput': () => buildThroughput({ file: 'bench/results/x.json', result: bench() }),
   'sweep-table': sweep,
   'categorical-collapse': () => buildCategorical(categorical()),
