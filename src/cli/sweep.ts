@@ -27,7 +27,7 @@ export const SWEEP_OPTIONS: readonly OptionSpec[] = [
   { flag: 'workers', kind: 'int', min: 1, max: 256, description: 'run: child processes of the local pool (default one per core)' },
   { flag: 'detach', kind: 'boolean', description: 'run --queue: enqueue the cells and return without waiting for them' },
   { flag: 'dir', kind: 'string', meta: 'dir', description: "the sweep's directory (cells in DIR/cells/<id>), instead of the file's out (run also takes --out DIR)" },
-  { flag: 'format', kind: 'enum', default: 'csv', choices: ['csv', 'json'], description: 'collect: the table as CSV or JSON' },
+  { flag: 'format', kind: 'enum', default: 'csv', choices: ['csv', 'json'], description: 'collect: the table as CSV or JSON (every row also carries its seed group: mean, stderr, 95% t-interval over the cells that differ only in the seed)' },
   { flag: 'out', kind: 'string', meta: 'path', description: "run: the sweep's directory (as --dir); collect: write the table to this file instead of stdout" },
   { flag: 'json', kind: 'boolean', description: 'run, status: print one JSON object' },
   { flag: 'quiet', kind: 'boolean', description: 'run: no line per cell on stderr' },

@@ -133,3 +133,47 @@ export function zStar(checks: number, familyRate = FAMILY_FALSE_FAILURE): number
 
 /** 97.5% normal quantile, for 95% confidence intervals. */
 export const Z95 = 1.959963984540054;
+
+/**
+ * t_{0.975, ν}, the two-sided 95% Student-t quantile: exact to 6 decimals for ν ≤ 30 (the standard table); beyond,
+ * the Cornish–Fisher expansion in 1/ν, whose error at ν = 31 is below 1e-5 (test/models/neural/seeds.test.ts checks
+ * both against a numerical integration of the t density).
+ */
+const T975 = [
+  12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139, 2.200985, 2.178813, 2.160369,
+  2.144787, 2.13145, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529,
+  2.051831, 2.048407, 2.04523, 2.042272,
+];
+
+export function tQuantile975(df: number): number {
+  if (!Number.isInteger(df) || df < 1) throw new Error(`t quantile needs an integer df ≥ 1; got ${df}`);
+  if (df <= T975.length) return T975[df - 1];
+  const z = Z95;
+  const [z3, z5, z7] = [z ** 3, z ** 5, z ** 7];
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3);
+}
+
+/** K values summarised (K seeds of `collapse neural --seeds K`, or the cells of a sweep's cell group). */
+export interface SeedSummary {
+  mean: number;
+  /** s/√K (null for K = 1) */
+  stderr: number | null;
+  /** mean ± t_{0.975, K−1}·stderr (null for K = 1) */
+  ci95: [number, number] | null;
+}
+
+/**
+ * The mean of K values, its standard error s/√K and the 95% Student-t interval mean ± t_{0.975, K−1}·s/√K (exact
+ * for normal values, an approximation otherwise); one value has no interval. The one implementation of the seed
+ * bands: src/models/neural/seeds.ts and src/sweep/groups.ts both call it.
+ */
+export function summarise(values: readonly number[]): SeedSummary {
+  const k = values.length;
+  if (k === 0) throw new Error('a summary of no values');
+  const mean = values.reduce((a, b) => a + b, 0) / k;
+  if (k === 1) return { mean, stderr: null, ci95: null };
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (k - 1);
+  const stderr = Math.sqrt(variance / k);
+  const half = tQuantile975(k - 1) * stderr;
+  return { mean, stderr, ci95: [mean - half, mean + half] };
+}

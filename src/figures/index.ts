@@ -5,6 +5,7 @@ import type { Figure } from './figure.js';
 import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
+import { lmSizeTemperature } from './lm-size-temperature.js';
 import { neuralCollapse } from './neural-collapse.js';
 import { strongCollapse } from './strong-collapse.js';
 import { sweepTable } from './sweep-table.js';
@@ -18,6 +19,7 @@ export const FIGURES: readonly Figure[] = [
   accumulationBound,
   gaussianCollapse,
   neuralCollapse,
+  lmSizeTemperature,
   categoricalCollapse,
   taleOfTails,
   strongCollapse,

@@ -1,63 +1,68 @@
 /**
- * A sweep's collected table as a figure: the mean of every metric-of-interest row against the iteration, one line per
- * combination of the options the sweep varies (averaged over its seeds), theory dashed where the cells have it.
+ * A sweep's collected table as a figure: the mean against the iteration, one line per cell group (the combination of
+ * the options the sweep varies; its seeds averaged, with their 95% t-band: src/sweep/groups.ts), theory dashed where
+ * the cells have it.
  * Input: `npx collapse sweep collect FILE --format json --out TABLE` (src/sweep/collect.ts), named by
  * COLLAPSE_SWEEP_TABLE; without it the figure is skipped with how to make one.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { CellGroup } from '../sweep/groups.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject, Skipped } from './figure.js';
 import { CATEGORICAL, colour, LINE_STYLES } from './palette.js';
-import { AXIS_STYLE, logAxis, toCsv } from './plotly.js';
+import { AXIS_STYLE, bandTrace, logAxis, toCsv } from './plotly.js';
 
 export const SWEEP_TABLE_ENV = 'COLLAPSE_SWEEP_TABLE';
 
 type Value = string | number | boolean | null;
+/** `sweep collect --format json` (src/sweep/collect.ts): the rows and the cell groups. */
 export interface CollectedTable {
   sweep: string;
   command: string;
   columns: string[];
   rows: Record<string, Value>[];
+  groups: CellGroup[];
 }
 
-/** Columns of an iteration row rather than of the cell's configuration. */
-const ITERATION_FIELDS = new Set(['cell', 'part', 'iteration', 'mean', 'stderr', 'theory', 'z', 'zConditional']);
-const isIterationField = (c: string) => ITERATION_FIELDS.has(c) || c.startsWith('ci95') || c.startsWith('metrics.');
-
-/** One plotted line: a combination of the varied options (and part), its mean per iteration over seeds. */
+/** One plotted line: a cell group's part (src/sweep/groups.ts), its mean per iteration over the group's seeds. */
 export interface SweepLine {
   label: string;
   iterations: number[];
   mean: number[];
+  /** the 95% t-interval over the group's cells (null where it has one cell) */
+  ci95Low: (number | null)[];
+  ci95High: (number | null)[];
   theory: (number | null)[];
+  /** the group's cells (seeds) */
   seeds: number;
 }
 
-/** Group the rows into lines: by every configuration column that varies across cells, except the seed. */
+const show = (v: unknown) => (Array.isArray(v) ? v.join(',') : String(v));
+
+/**
+ * One line per cell group and part, in the table's order: labelled by the options that vary across the groups (the
+ * seed is never one: it is what a group summarises), the group's mean and interval per iteration; theory dashed where
+ * every cell of the group agrees on it (it does not depend on the seed).
+ */
 export function sweepLines(table: CollectedTable): SweepLine[] {
-  const config = table.columns.filter((c) => !isIterationField(c) && c !== 'seed');
-  const varied = config.filter((c) => new Set(table.rows.map((r) => JSON.stringify(r[c] ?? null))).size > 1);
-  const keyOf = (r: Record<string, Value>) => [...varied.map((c) => `${c}=${r[c]}`), ...(r.part !== undefined ? [`${r.part}`] : [])].join(' ');
-  const groups = new Map<string, { cells: Set<string>; sum: Map<number, number[]>; theory: Map<number, number | null> }>();
-  for (const r of table.rows) {
-    if (typeof r.iteration !== 'number' || typeof r.mean !== 'number') continue;
-    const key = keyOf(r) || table.command;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { cells: new Set(), sum: new Map(), theory: new Map() }));
-    g.cells.add(String(r.cell));
-    g.sum.set(r.iteration, [...(g.sum.get(r.iteration) ?? []), r.mean]);
-    const theory = typeof r.theory === 'number' ? r.theory : null;
-    // a theory line only where every cell of the line agrees on it (it does not depend on the seed)
-    g.theory.set(r.iteration, g.theory.has(r.iteration) && g.theory.get(r.iteration) !== theory ? null : theory);
-  }
-  return [...groups].map(([label, g]) => {
-    const iterations = [...g.sum.keys()].sort((a, b) => a - b);
+  const keys = [...new Set(table.groups.flatMap((g) => Object.keys(g.config)))];
+  const varied = keys.filter((k) => new Set(table.groups.map((g) => JSON.stringify(g.config[k] ?? null))).size > 1);
+  return table.groups.map((g) => {
+    const label = [...varied.map((k) => `${k}=${show(g.config[k])}`), ...(g.part !== undefined ? [g.part] : [])].join(' ') || table.command;
+    const theory = new Map<number, number | null>();
+    for (const r of table.rows) {
+      if (r.group !== g.group || (r.part ?? undefined) !== g.part || typeof r.iteration !== 'number') continue;
+      const t = typeof r.theory === 'number' ? r.theory : null;
+      theory.set(r.iteration, theory.has(r.iteration) && theory.get(r.iteration) !== t ? null : t);
+    }
     return {
       label,
-      iterations,
-      mean: iterations.map((n) => (g.sum.get(n) as number[]).reduce((a, b) => a + b, 0) / (g.sum.get(n) as number[]).length),
-      theory: iterations.map((n) => g.theory.get(n) ?? null),
-      seeds: g.cells.size,
+      iterations: g.iterations.map((r) => r.iteration),
+      mean: g.iterations.map((r) => r.mean),
+      ci95Low: g.iterations.map((r) => r.ci95?.[0] ?? null),
+      ci95High: g.iterations.map((r) => r.ci95?.[1] ?? null),
+      theory: g.iterations.map((r) => theory.get(r.iteration) ?? null),
+      seeds: g.cells.length,
     };
   });
 }
@@ -68,6 +73,9 @@ export function buildSweepFigure(table: CollectedTable, lines: readonly SweepLin
   const data: PlotlyObject[] = [];
   lines.forEach((line, k) => {
     const color = colour(CATEGORICAL, k);
+    if (line.ci95Low.every((v) => v !== null) && line.ci95High.every((v) => v !== null)) {
+      data.push(bandTrace(line.iterations, line.ci95Low as number[], line.ci95High as number[], { colour: color, legendgroup: line.label, ...(logY && { floor: Math.min(...values) / 10 }) }));
+    }
     data.push({ type: 'scatter', mode: 'lines+markers', x: line.iterations, y: line.mean, name: line.label, legendgroup: line.label, line: { color, width: 2 }, marker: { size: 4 } });
     if (line.theory.some((t) => t !== null)) {
       data.push({ type: 'scatter', mode: 'lines', x: line.iterations, y: line.theory, name: `${line.label} (theory)`, legendgroup: line.label, showlegend: false, line: { color, width: LINE_STYLES.theory.width, dash: LINE_STYLES.theory.dash } });
@@ -76,7 +84,7 @@ export function buildSweepFigure(table: CollectedTable, lines: readonly SweepLin
   return {
     data,
     layout: {
-      title: { text: `Sweep ${table.sweep} (collapse ${table.command}): mean per iteration, theory dashed`, x: 0.5 },
+      title: { text: `Sweep ${table.sweep} (collapse ${table.command}): mean over seeds per iteration, 95% t-bands, theory dashed`, x: 0.5 },
       xaxis: { title: { text: 'iteration n' }, ...AXIS_STYLE },
       yaxis: { ...(logY ? logAxis([...values, ...lines.flatMap((l) => l.theory).filter((t): t is number => t !== null)]) : { type: 'linear' }), title: { text: `mean (test error or loss, as the cells report it; ${logY ? 'log' : 'linear'} scale)` }, ...AXIS_STYLE },
       legend: { title: { text: 'cells' } },
@@ -85,6 +93,16 @@ export function buildSweepFigure(table: CollectedTable, lines: readonly SweepLin
       paper_bgcolor: 'white',
     },
   };
+}
+
+/** What the lines and bands are, with the seed counts they are over. */
+export function sweepCaption(table: CollectedTable, lines: readonly SweepLine[], file: string): string {
+  const seeds = [...new Set(lines.map((l) => l.seeds))].sort((a, b) => a - b);
+  const counts = seeds.length === 1 ? `${seeds[0]}` : `${seeds[0]} to ${seeds[seeds.length - 1]}`;
+  const bands = seeds[seeds.length - 1] > 1
+    ? `bands: the 95% Student-t interval over each group's seeds (an approximation for non-normal values; none where a group has one cell)`
+    : 'one seed per group: no interval';
+  return `Mean over each cell group's seeds (${counts} cells per line) of every cell's per-iteration mean (collapse ${table.command}), one line per combination of the options the sweep varies; ${bands}; dashed: the closed form where the cells report one. Data: ${file}.`;
 }
 
 /** A collected table from `file`, or why it cannot be plotted. */
@@ -99,7 +117,8 @@ export function readSweepTable(file: string | undefined): CollectedTable | Skipp
     return { skipped: `${file} is not JSON: ${how}` };
   }
   const ok = typeof parsed.sweep === 'string' && typeof parsed.command === 'string' && Array.isArray(parsed.columns) && Array.isArray(parsed.rows) && parsed.rows.length > 0;
-  return ok ? (parsed as CollectedTable) : { skipped: `${file} is not a collected sweep table with rows: ${how}` };
+  if (!ok) return { skipped: `${file} is not a collected sweep table with rows: ${how}` };
+  return Array.isArray(parsed.groups) ? (parsed as CollectedTable) : { skipped: `${file} has no cell groups (collected by an older collapse): ${how}` };
 }
 
 export const sweepTable: Figure = {
@@ -112,9 +131,9 @@ export const sweepTable: Figure = {
     const lines = sweepLines(table);
     return {
       figure: buildSweepFigure(table, lines),
-      caption: `Mean over each line's seeds of every cell's per-iteration mean (collapse ${table.command}), one line per combination of the options the sweep varies; dashed: the closed form where the cells report one. Data: ${file}.`,
+      caption: sweepCaption(table, lines, file as string),
       data: { sweep: table.sweep, command: table.command, lines },
-      csv: toCsv(['line', 'iteration', 'mean', 'theory', 'seeds'], lines.flatMap((l) => l.iterations.map((n, i) => [l.label, n, l.mean[i], l.theory[i], l.seeds]))),
+      csv: toCsv(['line', 'iteration', 'mean', 'ci95_low', 'ci95_high', 'theory', 'seeds'], lines.flatMap((l) => l.iterations.map((n, i) => [l.label, n, l.mean[i], l.ci95Low[i], l.ci95High[i], l.theory[i], l.seeds]))),
       image: { width: 1100, height: 600, scale: 2 },
     };
   },

@@ -14,10 +14,12 @@ import type { PlotlyFigure, PlotlyObject } from '../../src/figures/figure.js';
 import { buildGaussian, type GaussianFigureData } from '../../src/figures/gaussian-collapse.js';
 import { buildThroughput, referencesCaption, type BenchResult, type BenchRow } from '../../src/figures/kernel-throughput.js';
 import { bandCaption, bandWidths, buildLinearPaper, linearPaperCaption, type LinearPaperData } from '../../src/figures/linear-paper.js';
+import { buildLmSweepFigure, type LmSweepData } from '../../src/figures/lm-size-temperature.js';
 import { buildNeuralFigure, metricUnit } from '../../src/figures/neural-collapse.js';
 import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, POINT_STYLE, SEQUENTIAL } from '../../src/figures/palette.js';
 import { KEY_GROUP, logAxis, tickText } from '../../src/figures/plotly.js';
 import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/figures/sweep-table.js';
+import { cellGroups } from '../../src/sweep/groups.js';
 import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
 import { buildStrong, type StrongFigureData } from '../../src/figures/strong-collapse.js';
 import type { NeuralPartReport } from '../../src/models/neural/run.js';
@@ -130,13 +132,24 @@ function bench(): BenchResult {
 }
 
 function sweep(): PlotlyFigure {
+  const rows = ['replace', 'accumulate'].flatMap((strategy) => [0, 1].flatMap((seed) => [1, 2, 3].map((n) => ({ cell: `${strategy}${seed}`, strategy, seed, iteration: n, mean: (strategy === 'replace' ? 10 ** n : 1) * (1 + 0.1 * seed), theory: null }))));
   const table: CollectedTable = {
     sweep: 'toy',
     command: 'linear',
     columns: ['cell', 'strategy', 'seed', 'iteration', 'mean', 'theory'],
-    rows: ['replace', 'accumulate'].flatMap((strategy) => [1, 2, 3].map((n) => ({ cell: strategy, strategy, seed: 0, iteration: n, mean: strategy === 'replace' ? 10 ** n : 1, theory: null }))),
+    rows,
+    groups: cellGroups('linear', ['replace0', 'replace1', 'accumulate0', 'accumulate1'].map((cell) => ({ cell, config: { strategy: cell.slice(0, -1), seed: Number(cell.slice(-1)) }, parts: [{ iterations: rows.filter((r) => r.cell === cell) }] }))),
   };
   return buildSweepFigure(table, sweepLines(table));
+}
+
+function lmSweep(): PlotlyFigure {
+  const curves = [16, 32].flatMap((d) => [1, 0.3, 0].flatMap((temperature) => ['replace', 'accumulate'].map((strategy) => {
+    const mean = [1, 2, 3].map((n) => 2.6 - d / 200 + (strategy === 'replace' ? 0.1 * (n - 1) : 0));
+    return { size: `d=${d}`, parameters: d * 1000, temperature, strategy, schedule: '3 epochs', seeds: 3, iterations: [1, 2, 3], mean, ci95Low: mean.map((m) => m - 0.03), ci95High: mean.map((m) => m + 0.03) };
+  })));
+  const data: LmSweepData = { sweep: 'toy', source: 'x', metric: 'test cross-entropy (nats/char)', corpora: ['wordnet'], schedules: { '3 epochs': 'three epochs' }, curves, bigram: { 'd=16': 2.43, 'd=32': 2.43 }, complete: 18, cells: 18 };
+  return buildLmSweepFigure(data);
 }
 
 function categorical(): CategoricalFigureData {
@@ -197,6 +210,7 @@ const FIGURES: Record<string, () => PlotlyFigure> = {
   'accumulation-bound': () => buildBound(bound()),
   'gaussian-collapse': () => buildGaussian(gaussian()),
   'neural-collapse': neural,
+  'lm-size-temperature': lmSweep,
   'kernel-throughput': () => buildThroughput({ file: 'bench/results/x.json', result: bench() }),
   'sweep-table': sweep,
   'categorical-collapse': () => buildCategorical(categorical()),
