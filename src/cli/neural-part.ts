@@ -17,10 +17,9 @@ import { canonicalJson, inspectRun, MANIFEST_FILE, readManifest, RunStore, type 
 import { verifyStoredTrajectory } from '../loop/checkpoint.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Metrics } from '../models/model.js';
+import type { ResolvedNeuralBackend } from '../models/neural/backend.js';
 import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../models/neural/run.js';
 import { Interrupted } from './interrupt.js';
-
-export const NEURAL_BACKEND = () => process.env.COLLAPSE_NEURAL_BACKEND || 'wasm';
 
 /** Key role of the sample grids, beside the loop's roles (LOOP_STREAM 16–20): drawing them changes no other stream. */
 const GRID_STREAM = 21;
@@ -31,6 +30,8 @@ export interface PartJob {
   dir?: string;
   /** continue the run in `dir` */
   resume: boolean;
+  /** the tfjs backend, chosen once by the parent for every part (src/models/neural/backend.ts) */
+  backend: ResolvedNeuralBackend;
 }
 
 /** What a child (or the in-process runner) reports. */
@@ -46,10 +47,10 @@ function checkPartRun(job: PartJob) {
     if (canonicalJson(manifest.config) !== canonicalJson(job.part)) {
       throw new UsageError(`--resume: ${dir} holds another part (${String(manifest.config.part)}) than ${job.part.part}; nothing was changed`);
     }
-    const backend = `tfjs-${NEURAL_BACKEND()}`;
+    const backend = `tfjs-${job.backend.name}`;
     if (manifest.backend !== backend) {
       // another backend computes other floats: the resumed run would not be the run that was started
-      throw new UsageError(`--resume: ${dir} ran on ${String(manifest.backend)}, this process would use ${backend}; set COLLAPSE_NEURAL_BACKEND=${String(manifest.backend).replace(/^tfjs-/, '')} to resume it`);
+      throw new UsageError(`--resume: ${dir} ran on ${String(manifest.backend)}, this run on ${backend}; start the run afresh`);
     }
     if (checkpoint === null) return { resumedFrom: 'the start (no generation had been checkpointed)', checked: null };
     const stored = verifyStoredTrajectory(dir, (checkpoint.state as { trajectory?: unknown } | null)?.trajectory, dir, job.part.iterations);
@@ -83,7 +84,7 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
       store = opened.store;
       if (opened.checkpoint) resume = { state: opened.checkpoint.state, label: job.dir, elapsedSeconds: opened.checkpoint.elapsedSeconds };
     } else {
-      store = RunStore.create(job.dir, true, { command: 'neural', config: { ...part }, seed: part.seed, backend: `tfjs-${NEURAL_BACKEND()}`, backendReason: 'tfjs 4.22 (src/models/neural/tf.ts)' });
+      store = RunStore.create(job.dir, true, { command: 'neural', config: { ...part }, seed: part.seed, backend: `tfjs-${job.backend.name}`, backendReason: job.backend.reason });
     }
   }
   try {
@@ -92,6 +93,7 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
       store,
       resume,
       signal,
+      backend: job.backend,
       onGeneration: (n, metrics, seconds) => notify({ type: 'generation', part: part.part, n, metrics, seconds }),
       onModel:
         grids && store

@@ -14,15 +14,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withConfigFile } from '../core/config-file.js';
 import { NumericError, UsageError } from '../core/errors.js';
-import { inspectRun, preflightOut, RunStore, type Manifest } from '../core/run-store.js';
+import { inspectRun, preflightOut, readManifest, RunStore, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
+import { resolveNeuralBackend, resumeNeuralBackend, storedNeuralBackend, type ResolvedNeuralBackend } from '../models/neural/backend.js';
 import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
 import { aggregateRun } from '../models/neural/seeds.js';
 import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
-import { checkPartDir, NEURAL_BACKEND, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
+import { checkPartDir, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
 import { environment, fmt, table } from './output.js';
 import { configFromManifest, rejectResumeConflicts } from './resume.js';
 
@@ -45,6 +46,7 @@ interface Job {
   resume: boolean;
   quiet: boolean;
   json: boolean;
+  backend: ResolvedNeuralBackend;
 }
 
 export async function neuralCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
@@ -53,14 +55,17 @@ export async function neuralCommand(flags: Record<string, unknown> & CommonFlags
     const dir = pathFlag('resume', flags.resume);
     rejectResumeConflicts(flags, dir);
     const { checked } = inspectRun(dir, 'neural', checkResume(dir, flags));
-    return execute({ config: checked, dir, force: false, resume: true, quiet, json: Boolean(flags.json) });
+    const manifest = readManifest(dir, 'neural');
+    const backend = await resumeNeuralBackend(manifest.backend, manifest.backendReason, dir); // the run's own
+    return execute({ config: checked, dir, force: false, resume: true, quiet, json: Boolean(flags.json), backend });
   }
   const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
   const config = withConfigFile(configFile, configFlags(flags), NEURAL_OPTIONS, 'neural', validateNeuralConfig);
   const dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
   await checkDataFiles(config);
+  const backend = await resolveNeuralBackend(config.backend); // before anything is written: one line if it cannot run
   if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
-  return execute({ config, dir, force: Boolean(flags.force), resume: false, quiet, json: Boolean(flags.json) });
+  return execute({ config, dir, force: Boolean(flags.force), resume: false, quiet, json: Boolean(flags.json), backend });
 }
 
 function checkResume(dir: string, flags: Record<string, unknown>) {
@@ -69,10 +74,11 @@ function checkResume(dir: string, flags: Record<string, unknown>) {
       throw new UsageError(`--resume ${dir}: this is one part of a neural run; resume the run directory that holds its runs/ folder`);
     }
     const config = configFromManifest(manifest, dir, configFlags(flags), NEURAL_OPTIONS, validateNeuralConfig, normalise);
+    const backend = { name: storedNeuralBackend(manifest.backend, dir), reason: '' };
     for (const part of neuralParts(config)) {
       // every part read-only before anything is written: a damaged part refuses the whole resume
       const partDir = join(dir, 'runs', partDirName(part.part));
-      if (partStatus(partDir).status === 'started') checkPartDir({ part, dir: partDir, resume: true });
+      if (partStatus(partDir).status === 'started') checkPartDir({ part, dir: partDir, resume: true, backend });
     }
     return { resumedFrom: 'each part from its last checkpointed generation', checked: config };
   };
@@ -133,7 +139,7 @@ async function execute(job: Job): Promise<number> {
     if (job.dir !== undefined) {
       store = job.resume
         ? RunStore.resume(job.dir, 'neural', checkResume(job.dir, {})).store
-        : RunStore.create(job.dir, job.force, { command: 'neural', config: { ...config }, seed: config.seed, backend: `tfjs-${NEURAL_BACKEND()}`, backendReason: 'tfjs 4.22; one part per process' });
+        : RunStore.create(job.dir, job.force, { command: 'neural', config: { ...config }, seed: config.seed, backend: `tfjs-${job.backend.name}`, backendReason: job.backend.reason });
       store.writeJson('config.json', config);
     }
     const progress = progressLines(job.quiet, parts.length, config.iterations);
@@ -143,7 +149,7 @@ async function execute(job: Job): Promise<number> {
       const dir = store ? join(store.dir, 'runs', partDirName(part.part)) : undefined;
       const status = dir ? partStatus(dir) : { status: 'new' as const };
       if (status.status === 'complete') reports.set(part.part, status.report);
-      else queue.push({ part, dir, resume: status.status === 'started' });
+      else queue.push({ part, dir, resume: status.status === 'started', backend: job.backend });
     }
     const width = processes(queue.length);
     const runOne = (partJob: PartJob) => (width === 1 ? runPartHere(partJob, watch.signal, progress) : runPartInChild(partJob, progress, children));
@@ -170,7 +176,7 @@ async function execute(job: Job): Promise<number> {
     if (interrupted) throw interrupted;
     const ordered: NeuralJson = aggregateRun(neuralGroups(config), (part) => reports.get(part) as NeuralPartReport);
     if (store) {
-      store.writeJson('environment.json', environment({ backend: `tfjs-${NEURAL_BACKEND()}`, processes: width }));
+      store.writeJson('environment.json', environment({ backend: `tfjs-${job.backend.name}`, backendReason: job.backend.reason, processes: width }));
       store.writeJson('results.json', ordered);
       store.writeText('results.csv', partsCsv(Object.values(ordered)));
       store.writeJson('neural-collapse.json', { data: Object.values(ordered), figure: buildNeuralFigure(Object.values(ordered)) });

@@ -3,15 +3,14 @@
  * recorded in every result. gpu.js is CommonJS; this module loads its GPU class in Node and gpu-backend.ts wraps it (the
  * browser build's src/site/browser-backend.ts loads gpu.js's browser bundle instead).
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
 import { mark, timingEnabled } from '../core/timing.js';
 import { BACKENDS, gpuJsBackend, type Backend, type BackendName, type BackendRequest, type GpuClass, type WorkerPool } from './gpu-backend.js';
 import { installWasmCache } from './wasm-cache.js';
+import { installNavigatorGpu, peekAdapter, softwareAdapter, vulkanLoaderMissing, type AdapterInfo, type WebGPUProbe } from './webgpu-adapter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -78,43 +77,24 @@ function takeWorkerPool(): WorkerPool {
   return pool;
 }
 
-interface WebGPUProbe {
-  /** why there is no usable adapter, or null when one answered */
-  missing: string | null;
-  /** the adapter is a software fallback (e.g. Mesa's lavapipe): it runs the kernels, far slower than webasm */
-  software?: string;
-}
-
 /**
- * Ask for a WebGPU adapter through the `webgpu` package (Dawn). Node 20 has no navigator.gpu, so install one first:
- * the package's `globals` (GPUBufferUsage, …) on globalThis and `navigator.gpu = create([])`, which gpu.js then finds.
+ * Ask for a WebGPU adapter through the `webgpu` package (Dawn), in this process: navigator.gpu installed first
+ * (./webgpu-adapter.ts), which gpu.js then finds.
  */
 async function probeWebGPU(timeoutMs = 8000): Promise<WebGPUProbe> {
   const missing = await probeAdapter(timeoutMs);
   if (missing) return { missing };
   // a CPU rasteriser behind Vulkan (lavapipe/llvmpipe) answers like a GPU: say so, so that auto does not pick it
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
-  const adapter = (await gpu?.requestAdapter().catch(() => null)) as { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; description?: string; vendor?: string } } | null;
-  const fallback = adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter;
-  return { missing: null, software: fallback ? adapter?.info?.description || adapter?.info?.vendor || 'software adapter' : undefined };
-}
-
-/** Dawn needs the Vulkan loader; without it, loading Dawn only prints a native warning on stderr, so look first. */
-function vulkanLoaderMissing(): string | null {
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
-  return dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1'))) ? null : 'no Vulkan loader (libvulkan.so.1) for Dawn';
+  const adapter = (await gpu?.requestAdapter().catch(() => null)) as { isFallbackAdapter?: boolean; info?: AdapterInfo } | null;
+  return { missing: null, software: softwareAdapter(adapter?.info ?? (adapter ? { isFallbackAdapter: adapter.isFallbackAdapter } : null)) };
 }
 
 async function probeAdapter(timeoutMs: number): Promise<string | null> {
   const noLoader = vulkanLoaderMissing();
   if (noLoader) return noLoader;
   try {
-    const g = globalThis as Record<string, unknown>;
-    if (!(g.navigator as { gpu?: unknown } | undefined)?.gpu) {
-      const webgpu = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
-      Object.assign(globalThis, webgpu.globals);
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu: webgpu.create([]) }, configurable: true, writable: true });
-    }
+    await installNavigatorGpu();
     const answered = await Promise.race([
       gpuClass('webgpu').isWebGPUAvailable(),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
@@ -123,34 +103,6 @@ async function probeAdapter(timeoutMs: number): Promise<string | null> {
   } catch (error) {
     return `WebGPU unavailable (${(error as Error).message.split('\n')[0]})`;
   }
-}
-
-/**
- * What adapter Dawn would give, asked in a child process: Dawn writes its adapter warnings straight to file
- * descriptor 2, and an automatic choice that ends on webasm (no adapter, or only a software one) must not leave them
- * on the user's stderr. ~0.1 s, and only where a Vulkan loader exists.
- */
-async function peekAdapter(timeoutMs = 8000): Promise<WebGPUProbe> {
-  const noLoader = vulkanLoaderMissing();
-  if (noLoader) return { missing: noLoader };
-  const entry = pathToFileURL(require.resolve('webgpu')).href;
-  const script = `const w = await import(${JSON.stringify(entry)});
-const a = await w.create([]).requestAdapter();
-const info = a && a.info;
-process.stdout.write(JSON.stringify(a ? { software: info && info.isFallbackAdapter ? info.description || info.vendor || 'software adapter' : null } : null));
-process.exit(0);`;
-  const out = await new Promise<string | null>((resolve) => {
-    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: timeoutMs }, (error, stdout) => resolve(error ? null : stdout));
-  });
-  let answer: { software: string | null } | null;
-  try {
-    answer = out === null ? null : (JSON.parse(out || 'null') as { software: string | null } | null);
-  } catch {
-    answer = null;
-  }
-  if (out === null || answer === undefined) return { missing: 'the WebGPU probe did not answer' };
-  if (!answer) return { missing: 'no WebGPU adapter answered' };
-  return { missing: null, software: answer.software ?? undefined };
 }
 
 function makeBackend(name: BackendName, reason: string, software?: string): Backend {

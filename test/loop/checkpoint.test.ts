@@ -41,13 +41,15 @@ const checkpointState = (store: RunStore) => (readSealed(store.path('checkpoint.
 /** Run with a checkpoint after every generation, stopping (as an abort would) after `stopAfter` generations. */
 async function runUntil(strategy: string, store: RunStore, stopAfter: number): Promise<Metrics[] | 'stopped'> {
   const { family, config, plan } = await setup(strategy);
-  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family, tfModule));
+  const codec = neuralCodec(family, tfModule);
+  const checkpoints = new TrajectoryCheckpoints(store.dir, codec);
   const controller = new AbortController();
   try {
     return await runTrajectory(family, config, KEY, plan, {
       release: (m) => family.dispose(m),
       signal: controller.signal,
-      onGeneration: (state) => {
+      onGeneration: async (state) => {
+        await codec.prepare(state.models.values());
         checkpoints.save(store, state, 0);
         if (state.done === stopAfter) controller.abort(new Error('stop'));
       },
@@ -60,9 +62,17 @@ async function runUntil(strategy: string, store: RunStore, stopAfter: number): P
 
 async function resume(strategy: string, store: RunStore): Promise<Metrics[]> {
   const { family, config, plan } = await setup(strategy);
-  const checkpoints = new TrajectoryCheckpoints(store.dir, neuralCodec(family, tfModule));
+  const codec = neuralCodec(family, tfModule);
+  const checkpoints = new TrajectoryCheckpoints(store.dir, codec);
   const state = checkpoints.load(checkpointState(store).trajectory, store.dir, ITERATIONS);
-  return runTrajectory(family, config, KEY, plan, { resume: state, release: (m) => family.dispose(m), onGeneration: (s) => void checkpoints.save(store, s, 0) });
+  return runTrajectory(family, config, KEY, plan, {
+    resume: state,
+    release: (m) => family.dispose(m),
+    onGeneration: async (s) => {
+      await codec.prepare(s.models.values());
+      checkpoints.save(store, s, 0);
+    },
+  });
 }
 
 for (const strategy of ['replace', 'accumulate']) {
@@ -155,7 +165,7 @@ test('weights codec: encode → decode is exact, and a short blob is refused', a
   let model: NeuralModel | undefined;
   await runTrajectory(family, { ...config, iterations: 1 }, KEY, loopPlan(config.strategy, 1), { onModel: (m) => void (model = m) });
   void plan;
-  const arrays = tfModule.weightsToArrays((model as NeuralModel).weights);
+  const arrays = await tfModule.weightsToArrays((model as NeuralModel).weights);
   const bytes = encodeWeights(arrays);
   const back = decodeWeights(bytes);
   assert.deepEqual(Object.keys(back), Object.keys(arrays));

@@ -39,9 +39,11 @@ export function holdOut<D>(pool: Pool<D>, key: Key, size: (d: D) => number, take
 }
 
 /** The pool's weighted validation loss from a per-part loss (weights renormalised over the parts held out). */
-export function weightedLoss<D>(validation: Pool<D>, loss: (data: D) => number): number {
+export async function weightedLoss<D>(validation: Pool<D>, loss: (data: D) => Promise<number>): Promise<number> {
   const mass = validation.reduce((s, p) => s + p.weight, 0);
-  return validation.reduce((s, p) => s + p.weight * loss(p.data), 0) / mass;
+  let sum = 0;
+  for (const p of validation) sum += p.weight * (await loss(p.data)); // in order: the same float sum as before
+  return sum / mass;
 }
 
 /** What a converge fit did. */
@@ -69,15 +71,15 @@ export class EarlyStopping {
     private readonly tf: Tf,
     private readonly weights: Weights,
     private readonly schedule: Schedule,
-    private readonly validationLoss: () => number,
+    private readonly validationLoss: () => Promise<number>,
   ) {
     this.every = checkEvery(schedule.amount);
   }
 
-  after(step: number): boolean {
+  async after(step: number): Promise<boolean> {
     this.last = step;
     if (step % this.every !== 0 && step !== this.schedule.amount) return false;
-    const loss = this.validationLoss();
+    const loss = await this.validationLoss();
     if (loss < this.best) {
       this.best = loss;
       this.bestStep = step;

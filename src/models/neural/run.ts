@@ -20,6 +20,7 @@ import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../../strategie
 import type { Metrics } from '../model.js';
 import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
 import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
+import { NEURAL_BACKEND_OPTION, parseNeuralBackend, type NeuralBackendRequest, type ResolvedNeuralBackend } from './backend.js';
 import type { PairedDifference, TrajectoryLosses } from './seeds.js';
 import type { WeightArrays } from './tf.js';
 
@@ -60,6 +61,7 @@ export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'quick', kind: 'boolean', description: 'laptop sizes: every family, replace and accumulate, in minutes on 2 cores' },
   ...SIZE_FLAGS.map(({ flag, max, description }): OptionSpec => ({ flag, kind: 'int', min: 1, max, description })),
   ...DATA_FLAGS.map(({ flag, meta, description }): OptionSpec => ({ flag, kind: 'string', meta, description })),
+  NEURAL_BACKEND_OPTION,
 ];
 
 
@@ -86,6 +88,8 @@ export interface NeuralConfig {
   corpus?: string;
   images?: string;
   conformers?: string;
+  /** --backend as given (wasm, webgpu, cpu, auto); the backend that ran is in the manifest and every report */
+  backend?: NeuralBackendRequest;
 }
 
 /** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
@@ -202,6 +206,7 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
   if (samples !== undefined) config.samples = samples;
   const testSamples = value('test-samples') as number | undefined;
   if (testSamples !== undefined) config['test-samples'] = testSamples;
+  if (value('backend') !== undefined) config.backend = parseNeuralBackend(value('backend'));
   return config;
 }
 
@@ -293,12 +298,17 @@ export function decodeWeights(bytes: Uint8Array): WeightArrays {
   return out;
 }
 
-/** A neural family's checkpoint codec: its own data codec, and weights through encodeWeights. */
-export function neuralCodec<D>(family: AnyNeuralFamily<D>, tf: TfModule): TrajectoryCodec<NeuralModel, D> {
+/**
+ * A neural family's checkpoint codec: its own data codec, and weights through encodeWeights, read back by `prepare`
+ * (asynchronous, as webgpu needs) before each save.
+ */
+export function neuralCodec<D>(family: AnyNeuralFamily<D>, tf: TfModule): TrajectoryCodec<NeuralModel, D> & { prepare(models: Iterable<NeuralModel>): Promise<void> } {
+  const readback = new tf.WeightReadback();
   return {
+    prepare: (models) => readback.prepare(models),
     encodeData: (data) => family.encodeData(data),
     decodeData: (bytes) => family.decodeData(bytes),
-    encodeModel: (model) => encodeWeights(tf.weightsToArrays(model.weights)),
+    encodeModel: (model) => encodeWeights(readback.take(model)),
     decodeModel: (bytes) => ({ weights: tf.arraysToWeights(decodeWeights(bytes)) }),
   };
 }
@@ -376,6 +386,8 @@ export interface NeuralPartReport {
 export interface PartControl {
   /** the part's run directory: a checkpoint after every generation */
   store?: RunStore;
+  /** the tfjs backend, chosen once for the whole run (./backend.ts); undefined: loadTf's default */
+  backend?: ResolvedNeuralBackend;
   /** continue from this checkpoint state (checkpoint.json's `state`) */
   resume?: { state: unknown; label: string; elapsedSeconds: number };
   signal?: AbortSignal;
@@ -398,9 +410,9 @@ export function syntheticItems(scale: number, m: number): number {
 
 /** Run (or continue) one part; a non-finite metric is a NumericError naming the generation. */
 export async function runNeuralPart(part: NeuralPart, control: PartControl = {}): Promise<NeuralPartReport> {
-  const family = await buildFamily(part);
   const tfModule = await import('./tf.js');
-  const tf = await tfModule.loadTf();
+  const tf = await tfModule.loadTf(control.backend?.name); // first: the family loads tfjs on the backend chosen here
+  const family = await buildFamily(part);
   const samples = Number(family.settings.samples ?? part.samples);
   const testSamples = Number(family.settings.testSamples ?? part['test-samples']);
   if (!Number.isInteger(samples) || !Number.isInteger(testSamples)) throw new Error(`the ${part.model} family does not say its samples and testSamples in its settings`);
@@ -408,7 +420,8 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
   const config = { strategy, iterations: part.iterations, samples, testSamples };
   const plan = loopPlan(strategy, part.iterations);
   const key = partKey(part);
-  const checkpoints = control.store ? new TrajectoryCheckpoints(control.store.dir, neuralCodec(family, tfModule)) : undefined;
+  const codec = neuralCodec(family, tfModule);
+  const checkpoints = control.store ? new TrajectoryCheckpoints(control.store.dir, codec) : undefined;
   const prior = control.resume?.elapsedSeconds ?? 0;
   let resume: TrajectoryState<NeuralModel, unknown> | undefined;
   if (control.resume) {
@@ -429,6 +442,7 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
       for (const [name, value] of Object.entries(row)) {
         if (!Number.isFinite(value)) throw new NumericError(`${name} is ${value} at generation ${state.done} (${part.part})`, state.done);
       }
+      if (checkpoints) await codec.prepare(state.models.values());
       checkpoints?.save(control.store as RunStore, state, seconds());
       control.onGeneration?.(state.done, row, seconds());
       // a fit is synchronous tfjs work between promises that resolve at once: without a turn of the event loop
@@ -446,7 +460,7 @@ export async function runNeuralPart(part: NeuralPart, control: PartControl = {})
     config: part,
     ...(baselines && { baselines }),
     backend: `tfjs-${tf.getBackend()}`,
-    backendReason: tf.getBackend() === 'wasm' ? 'tfjs 4.22 wasm (SIMD, one thread) with the BatchMatMul transpose patch' : `tfjs ${tf.getBackend()} backend (COLLAPSE_NEURAL_BACKEND)`,
+    backendReason: control.backend?.reason ?? (tf.getBackend() === 'wasm' ? 'tfjs 4.22 wasm (SIMD, one thread) with the BatchMatMul transpose patch' : `tfjs ${tf.getBackend()} backend`),
     seconds: seconds(),
     model: part.model,
     strategy: part.strategy,

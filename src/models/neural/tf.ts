@@ -9,10 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UsageError } from '../../core/errors.js';
 import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
+import { installNavigatorGpu } from '../../kernels/webgpu-adapter.js';
+import { defaultNeuralBackend, NEURAL_BACKENDS, type NeuralBackend } from './backend.js';
 
 export type Tf = typeof tf;
-export type NeuralBackend = 'wasm' | 'cpu';
-export const NEURAL_BACKENDS: readonly NeuralBackend[] = ['wasm', 'cpu'];
+export { NEURAL_BACKENDS, type NeuralBackend };
 
 let patched = false;
 let originalMatMul: tf.KernelConfig | undefined;
@@ -74,14 +75,33 @@ export function unpatchWasmMatMul(): void {
   patched = false;
 }
 
+/** The backend the last loadTf set: what a family that loads tfjs without naming one (src/models/neural/run.ts chose it) gets. */
+let current: NeuralBackend | undefined;
+
 /**
- * tfjs on `backend` ('wasm' by default, `COLLAPSE_NEURAL_BACKEND` overrides), patched and ready. Idempotent; a
- * backend that fails to initialise is a UsageError naming it.
+ * tfjs-backend-webgpu registers itself on import only where navigator.gpu exists, so Dawn's navigator.gpu goes in
+ * first (the same code gpu.js's webgpu backend uses). The adapter is asked here too: tfjs's own factory would fail on
+ * a null adapter with a warning of many lines.
  */
-export async function loadTf(backend: NeuralBackend = (process.env.COLLAPSE_NEURAL_BACKEND as NeuralBackend) || 'wasm'): Promise<Tf> {
+async function registerWebGpu(): Promise<void> {
+  if (tf.findBackendFactory('webgpu')) return;
+  await installNavigatorGpu();
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+  if (!(await gpu?.requestAdapter().catch(() => null))) throw new UsageError('neural backend webgpu cannot run here: no WebGPU adapter answered');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!tf.findBackendFactory('webgpu')) throw new UsageError('neural backend webgpu cannot run here: tfjs-backend-webgpu found no navigator.gpu');
+}
+
+/**
+ * tfjs on `backend`, patched and ready: by default the backend already loaded here, else COLLAPSE_NEURAL_BACKEND,
+ * else wasm. Idempotent; a backend that fails to initialise is a UsageError naming it. On webgpu every readback must
+ * be asynchronous (`await t.data()`): dataSync needs an OffscreenCanvas, which Node lacks.
+ */
+export async function loadTf(backend: NeuralBackend = current ?? (defaultNeuralBackend() as NeuralBackend)): Promise<Tf> {
   if (!NEURAL_BACKENDS.includes(backend)) {
     throw new UsageError(`neural backend must be one of ${NEURAL_BACKENDS.join(', ')}; got ${JSON.stringify(backend)}`);
   }
+  if (backend === 'webgpu') await registerWebGpu();
   if (tf.getBackend() !== backend) {
     // production mode silences tfjs's development warnings, among them the cpu backend's "install tfjs-node" banner
     // on its first tensor (tfjs-node cannot install here; the banner is not news to our users)
@@ -90,6 +110,7 @@ export async function loadTf(backend: NeuralBackend = (process.env.COLLAPSE_NEUR
     await tf.ready();
   }
   if (backend === 'wasm') patchWasmMatMul();
+  current = backend;
   return tf;
 }
 
@@ -101,6 +122,15 @@ export function seedOf(key: Key, index = 0): number {
   return new KeyedGenerator(foldIn(key, index)).nextUint32() >>> 1;
 }
 
+/** A tensor's values, read back asynchronously (as every readback of the neural path is), then the tensor freed. */
+export async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Named trainable tensors of one model: the parameters P of every neural family. */
 export type Weights = Record<string, tf.Variable>;
 
@@ -109,10 +139,29 @@ export interface WeightArrays {
   [name: string]: { shape: number[]; values: Float32Array };
 }
 
-export function weightsToArrays(weights: Weights): WeightArrays {
+/** Read back asynchronously (webgpu cannot read synchronously in Node); the same values dataSync would give. */
+export async function weightsToArrays(weights: Weights): Promise<WeightArrays> {
   const out: WeightArrays = {};
-  for (const [name, v] of Object.entries(weights)) out[name] = { shape: [...v.shape], values: v.dataSync() as Float32Array };
+  for (const [name, v] of Object.entries(weights)) out[name] = { shape: [...v.shape], values: (await v.data()) as Float32Array };
   return out;
+}
+
+/**
+ * Checkpoint codecs are synchronous (src/loop/checkpoint.ts) but a readback on webgpu is not: `prepare` reads the
+ * weights of the models a checkpoint will hold back to the host (each model once), then the codec `take`s them.
+ */
+export class WeightReadback {
+  private readonly read = new WeakMap<object, WeightArrays>();
+
+  async prepare(models: Iterable<{ weights: Weights }>): Promise<void> {
+    for (const model of models) if (!this.read.has(model)) this.read.set(model, await weightsToArrays(model.weights));
+  }
+
+  take(model: { weights: Weights }): WeightArrays {
+    const arrays = this.read.get(model);
+    if (!arrays) throw new Error('a model was checkpointed before its weights were read back (WeightReadback.prepare)');
+    return arrays;
+  }
 }
 
 export function arraysToWeights(arrays: WeightArrays): Weights {

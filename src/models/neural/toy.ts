@@ -12,7 +12,7 @@ import { foldIn } from '../../core/rng.js';
 import type { Pool } from '../model.js';
 import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from './converge.js';
 import type { NeuralFamily, NeuralFamilyOptions, NeuralModel } from './family.js';
-import { disposeWeights, loadTf, seedOf } from './tf.js';
+import { disposeWeights, loadTf, readAndDispose, seedOf } from './tf.js';
 
 const REAL_MEAN = 1.5;
 const REAL_SD = 0.7;
@@ -48,8 +48,8 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     testSamples: options.testSamples ?? 500,
   };
   const poolItems = new WeakMap<NeuralModel, number>(); // items a model was fit on (tests read augment's r·m)
-  const draw = (n: number, mean: number, sd: number, key: Key) =>
-    tf.tidy(() => tf.randomNormal([n], mean, sd, 'float32', seedOf(key)).dataSync() as Float32Array);
+  // every readback asynchronous (webgpu cannot read synchronously in Node): readAndDispose
+  const draw = (n: number, mean: number, sd: number, key: Key) => readAndDispose(tf.randomNormal([n], mean, sd, 'float32', seedOf(key)));
   const nll = (w: NeuralModel['weights'], x: import('@tensorflow/tfjs').Tensor1D, p: import('@tensorflow/tfjs').Tensor1D) => {
     const z = x.sub(w.mean).div(w.logSd.exp());
     return z.square().mul(0.5).add(w.logSd).add(HALF_LOG_2PI).mul(p).sum() as import('@tensorflow/tfjs').Scalar;
@@ -80,11 +80,11 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
       const x = tf.tensor1d(xs);
       const p = tf.tensor1d(ps);
       const steps = schedule.kind !== 'epochs' ? settings.steps : Math.max(1, Math.ceil((schedule.amount * xs.length) / settings.batch));
-      const validationNll = (d: Float32Array) => tf.tidy(() => nll(weights, tf.tensor1d(d), tf.fill([d.length], 1 / d.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
+      const validationNll = async (d: Float32Array) => (await readAndDispose(tf.tidy(() => nll(weights, tf.tensor1d(d), tf.fill([d.length], 1 / d.length) as import('@tensorflow/tfjs').Tensor1D))))[0];
       const stopper = split && new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, validationNll));
       for (let step = 0; step < steps; step++) {
         optimizer.minimize(() => nll(weights, x, p), true, [weights.mean, weights.logSd])?.dispose();
-        if (stopper?.after(step + 1)) break;
+        if (await stopper?.after(step + 1)) break;
       }
       optimizer.dispose();
       tf.dispose([x, p]);
@@ -94,13 +94,13 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
       return model;
     },
     async sample(model, n, key) {
-      const mean = model.weights.mean.dataSync()[0];
-      const sd = Math.exp(model.weights.logSd.dataSync()[0]);
+      const mean = (await model.weights.mean.data())[0];
+      const sd = Math.exp((await model.weights.logSd.data())[0]);
       return draw(n, mean, sd, key);
     },
     async evaluate(model, test) {
-      const loss = tf.tidy(() => nll(model.weights, tf.tensor1d(test), tf.fill([test.length], 1 / test.length) as import('@tensorflow/tfjs').Tensor1D).dataSync()[0]);
-      return { loss, sd: Math.exp(model.weights.logSd.dataSync()[0]), poolItems: poolItems.get(model) ?? NaN, ...stopMetrics(model) };
+      const loss = (await readAndDispose(tf.tidy(() => nll(model.weights, tf.tensor1d(test), tf.fill([test.length], 1 / test.length) as import('@tensorflow/tfjs').Tensor1D))))[0];
+      return { loss, sd: Math.exp((await model.weights.logSd.data())[0]), poolItems: poolItems.get(model) ?? NaN, ...stopMetrics(model) };
     },
     dispose: (model) => disposeWeights(model.weights),
     encodeData: (data) => new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),

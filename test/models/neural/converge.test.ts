@@ -16,7 +16,7 @@ import { vaeFamily, VAE_QUICK } from '../../../src/models/neural/vae/index.js';
 const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => i);
 const take = (d: number[], rows: readonly number[]) => rows.map((r) => d[r]);
 
-test('holdOut: 10% of every part (at least one row of a part with two), disjoint from the rows trained on, same weights; keyed', () => {
+test('holdOut: 10% of every part (at least one row of a part with two), disjoint from the rows trained on, same weights; keyed', async () => {
   const pool = [
     { data: rowsOf(100).map((i) => 1000 + i), weight: 0.5, set: 1 },
     { data: rowsOf(30).map((i) => 2000 + i), weight: 0.5, set: 2 },
@@ -28,7 +28,7 @@ test('holdOut: 10% of every part (at least one row of a part with two), disjoint
   pool.slice(0, 2).forEach((part, i) => assert.deepEqual([...train[i].data, ...validation[i].data].sort((a, b) => a - b), part.data));
   assert.deepEqual(holdOut(pool, rootKey(1), (d) => d.length, take), { train, validation }, 'the key decides');
   assert.notDeepEqual(holdOut(pool, rootKey(2), (d) => d.length, take).validation, validation);
-  assert.equal(weightedLoss([{ data: [1], weight: 0.25, set: 1 }, { data: [3], weight: 0.75, set: 2 }], (d) => d[0]), 2.5);
+  assert.equal(await weightedLoss([{ data: [1], weight: 0.25, set: 1 }, { data: [3], weight: 0.75, set: 2 }], async (d) => d[0]), 2.5);
 });
 
 test('EarlyStopping: checks every max(10, cap/40) steps, stops after `patience` checks without a new best, restores the best weights', async () => {
@@ -36,14 +36,14 @@ test('EarlyStopping: checks every max(10, cap/40) steps, stops after `patience` 
   const weights = { w: tf.variable(tf.scalar(0)) };
   const losses = [5, 3, 4, 2, 2.5, 2.1, 9, 1];
   let check = 0;
-  const stopper = new EarlyStopping(tf, weights, { kind: 'converge', amount: 400, patience: 3 }, () => losses[check++]);
+  const stopper = new EarlyStopping(tf, weights, { kind: 'converge', amount: 400, patience: 3 }, async () => losses[check++]);
   assert.equal(stopper.every, checkEvery(400));
   assert.equal(checkEvery(400), 10);
   assert.equal(checkEvery(4000), 100);
   let stoppedAt = 0;
   for (let step = 1; step <= 400; step++) {
     weights.w.assign(tf.scalar(step));
-    if (stopper.after(step)) {
+    if (await stopper.after(step)) {
       stoppedAt = step;
       break;
     }

@@ -127,7 +127,7 @@ test('the sampler follows its exact recursion when ε̂ is the Gaussian optimum:
     variance = (1 - betas[t]) * variance + (t > 0 ? (betas[t] * (1 - previous)) / (1 - alphaBars[t]) : 0);
   }
   const n = 2000;
-  const x = sampleAncestral(tf, weights, config, n, rootKey(6), 700);
+  const x = await sampleAncestral(tf, weights, config, n, rootKey(6), 700);
   let sum = 0;
   let squares = 0;
   for (const v of x) {

@@ -48,7 +48,7 @@ test('seedOf is a pure function of the key and index, and weights round-trip thr
   assert.notEqual(seedOf(key, 3), seedOf(key, 4));
   await loadTf('wasm');
   const weights = { w: tf.variable(tf.tensor([[1, 2], [3, 4]])) };
-  const back = arraysToWeights(weightsToArrays(weights));
+  const back = arraysToWeights(await weightsToArrays(weights));
   assert.deepEqual(Array.from(back.w.dataSync()), [1, 2, 3, 4]);
   assert.deepEqual(back.w.shape, [2, 2]);
   disposeWeights(weights);

@@ -147,7 +147,7 @@ test('training lowers the test negative ELBO well below the untrained model at t
   const mean = new Float32Array(784);
   for (let i = 0; i < real.pixels.length; i++) mean[i % 784] += real.pixels[i] / real.count;
   const untrained = initVae(784, SMALL, rootKey(10), mean);
-  const before = evaluateVae(untrained, heldOut, SMALL.latent).loss;
+  const before = (await evaluateVae(untrained, heldOut, SMALL.latent)).loss;
   Object.values(untrained).forEach((v) => v.dispose());
   const model = await family.fit([{ data: real, weight: 1, set: 1 }], rootKey(10));
   const after = (await family.evaluate(model, heldOut)).loss;

@@ -136,10 +136,10 @@ function noisedRow(
  * `data`, [rows × dim], already normalised) from the pool; everything random comes from `key`.
  * Returns the mean training loss of the last 10% of steps.
  */
-export function train(
+export async function train(
   tf: Tf, weights: Weights, config: DdpmConfig, data: Float32Array, drawRow: (generator: KeyedGenerator) => number, steps: number, key: Key,
-  afterStep?: (step: number) => boolean,
-): number {
+  afterStep?: (step: number) => Promise<boolean>,
+): Promise<number> {
   const schedule = linearSchedule(config.levels);
   const embedding = timeEmbeddingTable(config.levels, config.timeFeatures);
   const generator = new KeyedGenerator(key);
@@ -165,10 +165,10 @@ export function train(
         const loss = () => tf.mean(tf.squaredDifference(predictNoise(tf, weights, x, s, config), eps)) as tfTypes.Scalar;
         return optimizer.minimize(loss, true, variables) as tfTypes.Scalar;
       });
-      const stop = afterStep?.(step + 1) ?? false; // the converge schedule stopped the fit
+      const stop = (await afterStep?.(step + 1)) ?? false; // the converge schedule stopped the fit
       if (stop || step >= steps - Math.max(1, Math.floor(steps / 10))) {
         if (stop) [tail, tailCount] = [0, 0]; // the last step's loss stands for the tail it never reached
-        tail += lossTensor.dataSync()[0];
+        tail += (await lossTensor.data())[0]; // asynchronous: webgpu cannot read synchronously in Node
         tailCount++;
       }
       lossTensor.dispose();
@@ -184,7 +184,7 @@ export function train(
  * Test denoising loss: mean ε-MSE over the rows of `data` (normalised, [rows × dim]) at each level of `grid`, with
  * noise that depends only on (noiseKey, level, row): deterministic, and the same for every model it scores.
  */
-export function denoisingLoss(tf: Tf, weights: Weights, config: DdpmConfig, data: Float32Array, grid: readonly number[], noiseKey: Key): number {
+export async function denoisingLoss(tf: Tf, weights: Weights, config: DdpmConfig, data: Float32Array, grid: readonly number[], noiseKey: Key): Promise<number> {
   const schedule = linearSchedule(config.levels);
   const embedding = timeEmbeddingTable(config.levels, config.timeFeatures);
   const { dim, timeFeatures } = config;
@@ -207,7 +207,7 @@ export function denoisingLoss(tf: Tf, weights: Weights, config: DdpmConfig, data
         const s = tf.tensor2d(skip.subarray(0, count), [count, 1]);
         return tf.sum(tf.squaredDifference(predictNoise(tf, weights, x, s, config), eps));
       });
-      total += sum.dataSync()[0];
+      total += (await sum.data())[0];
       sum.dispose();
     }
   }
@@ -218,7 +218,7 @@ export function denoisingLoss(tf: Tf, weights: Weights, config: DdpmConfig, data
  * `n` samples by ancestral sampling from pure noise, in chunks of `chunk` rows; chunk c's noise at level t comes from
  * seedOf(foldIn(key, c), t), so a result depends on (key, n, chunk) only. Returns [n × dim] float32, normalised.
  */
-export function sampleAncestral(tf: Tf, weights: Weights, config: DdpmConfig, n: number, key: Key, chunk = 1000): Float32Array {
+export async function sampleAncestral(tf: Tf, weights: Weights, config: DdpmConfig, n: number, key: Key, chunk = 1000): Promise<Float32Array> {
   const schedule = linearSchedule(config.levels);
   const embedding = timeEmbeddingTable(config.levels, config.timeFeatures);
   const { dim, timeFeatures, levels } = config;
@@ -242,7 +242,7 @@ export function sampleAncestral(tf: Tf, weights: Weights, config: DdpmConfig, n:
       x.dispose();
       x = next;
     }
-    out.set(x.dataSync(), start * dim);
+    out.set(await x.data(), start * dim);
     x.dispose();
   }
   return out;

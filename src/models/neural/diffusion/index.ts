@@ -134,8 +134,8 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
       const weights = initWeights(tfjs, sizes, foldIn(key, 0));
       const validation = split?.validation.map((p) => ({ ...p, data: standardise(p.data) }));
       const validationKey = foldIn(key, CONVERGE_SPLIT + 1);
-      const stopper = validation && new EarlyStopping(tfjs, weights, schedule, () => weightedLoss(validation, (d) => denoisingLoss(tfjs, weights, sizes, d, levelGrid, validationKey)));
-      train(tfjs, weights, sizes, data, (generator) => {
+      const stopper = validation && new EarlyStopping(tfjs, weights, schedule, () => weightedLoss(validation, async (d) => denoisingLoss(tfjs, weights, sizes, d, levelGrid, validationKey)));
+      await train(tfjs, weights, sizes, data, (generator) => {
         const u = (1 - generator.uniform()) * mass; // [0, mass)
         let p = 0;
         while (p < parts.length - 1 && u >= cumulative[p]) p++;
@@ -148,12 +148,12 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
     },
 
     async sample(model: NeuralModel, n: number, key: Key) {
-      return toAngstrom(sampleAncestral(tfjs, model.weights, sizes, checkCount('sample: n', n, 0), key));
+      return toAngstrom(await sampleAncestral(tfjs, model.weights, sizes, checkCount('sample: n', n, 0), key));
     },
 
     async evaluate(model: NeuralModel, test: Conformers) {
-      const loss = denoisingLoss(tfjs, model.weights, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
-      const drawn = toAngstrom(sampleAncestral(tfjs, model.weights, sizes, sizes.bondSamples, foldIn(EVALUATION_KEY, EVAL_BONDS)));
+      const loss = await denoisingLoss(tfjs, model.weights, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
+      const drawn = toAngstrom(await sampleAncestral(tfjs, model.weights, sizes, sizes.bondSamples, foldIn(EVALUATION_KEY, EVAL_BONDS)));
       return { loss, bondLengthError: bondLengthError(drawn, real.atoms, modes.bonds, real.referenceBondLengths), ...stopMetrics(model) };
     },
 
@@ -164,7 +164,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
       const shapes = initWeights(tfjs, sizes, rootKey(0));
       const zero = Object.fromEntries(Object.entries(shapes).map(([name, v]) => [name, tfjs.zerosLike(v)]));
       tfjs.dispose(Object.values(shapes));
-      const isotropic = denoisingLoss(tfjs, zero as never, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
+      const isotropic = await denoisingLoss(tfjs, zero as never, sizes, standardise(test), levelGrid, foldIn(EVALUATION_KEY, EVAL_NOISE));
       tfjs.dispose(Object.values(zero));
       return {
         values: { isotropicGaussian: isotropic },

@@ -237,11 +237,11 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
       // converge: train on the pool less a validation split of it, stop when its cross-entropy stops falling
       const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, CONVERGE_SPLIT), family.size, family.take) : undefined;
       let stopper: EarlyStopping | undefined;
-      const afterStep = split && ((step: number, weights: Weights) => {
+      const afterStep = split && (async (step: number, weights: Weights) => {
         stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, (d) => crossEntropy(tf, s, weights, d, s.evalBatch)));
         return stopper.after(step);
       });
-      const result = trainTransformer(tf, s, split?.train ?? pool, key, { batch: s.batch, learningRate: s.learningRate, schedule, afterStep });
+      const result = await trainTransformer(tf, s, split?.train ?? pool, key, { batch: s.batch, learningRate: s.learningRate, schedule, afterStep });
       const stop = stopper?.finish();
       const model: NeuralModel = { weights: result.weights };
       records.set(model, { steps: result.steps, trainLoss: result.trainLoss, ...(stop && { bestStep: stop.bestStep, validationLoss: stop.bestLoss }) });
@@ -255,7 +255,7 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
     async evaluate(model: NeuralModel, test: LmData): Promise<Metrics> {
       checkData(test, 'the test set');
       if (test.items === 0) throw new UsageError('lm: the test set is empty; --test-samples must be at least 1');
-      const loss = crossEntropy(tf, s, model.weights, test, s.evalBatch);
+      const loss = await crossEntropy(tf, s, model.weights, test, s.evalBatch);
       const record = records.get(model);
       return {
         loss,

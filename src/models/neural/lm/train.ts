@@ -22,7 +22,7 @@ export interface TrainOptions {
   readonly learningRate: number;
   readonly schedule: Schedule;
   /** after each optimiser step (1-based) with the weights: true stops the fit (the converge schedule) */
-  readonly afterStep?: (step: number, weights: Weights) => boolean;
+  readonly afterStep?: (step: number, weights: Weights) => Promise<boolean>;
 }
 
 export interface TrainResult {
@@ -92,7 +92,7 @@ export function learningRateAt(step: number, steps: number, peak: number): numbe
 }
 
 /** A fresh transformer (initialised from foldIn(key, 0)) trained on `pool` (minibatches from foldIn(key, 1)). */
-export function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<LmData>, key: Key, options: TrainOptions): TrainResult {
+export async function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<LmData>, key: Key, options: TrainOptions): Promise<TrainResult> {
   const T = config.context;
   for (const part of pool) {
     if (part.data.length !== T + 1) throw new Error(`pool windows have ${part.data.length} tokens; the model needs ${T + 1}`);
@@ -129,10 +129,11 @@ export function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<L
       const cost = optimizer.minimize(() => summedNll(tf, forward(tf, weights, x, config), y, config.vocab).div(B * T) as tfTypes.Scalar, true, variables);
       x.dispose();
       y.dispose();
-      if (step >= steps - tail) tailLoss += cost?.dataSync()[0] ?? NaN;
-      else if (options.afterStep) last = cost?.dataSync()[0] ?? NaN;
+      // readbacks are asynchronous throughout (webgpu cannot read synchronously in Node); the values are dataSync's
+      if (step >= steps - tail) tailLoss += cost ? (await cost.data())[0] : NaN;
+      else if (options.afterStep) last = cost ? (await cost.data())[0] : NaN;
       cost?.dispose();
-      if (options.afterStep?.(step + 1, weights)) {
+      if (await options.afterStep?.(step + 1, weights)) {
         taken = step + 1;
         break;
       }
@@ -152,7 +153,7 @@ export function trainTransformer(tf: Tf, config: TransformerConfig, pool: Pool<L
 }
 
 /** Mean next-character cross-entropy (nats/char) of the model on every window of `data`, `batch` windows at a time. */
-export function crossEntropy(tf: Tf, config: TransformerConfig, weights: Weights, data: LmData, batch: number): number {
+export async function crossEntropy(tf: Tf, config: TransformerConfig, weights: Weights, data: LmData, batch: number): Promise<number> {
   const T = config.context;
   if (data.length !== T + 1) throw new Error(`windows have ${data.length} tokens; the model needs ${T + 1}`);
   let total = 0;
@@ -168,7 +169,7 @@ export function crossEntropy(tf: Tf, config: TransformerConfig, weights: Weights
       }
     }
     const nll = tf.tidy(() => summedNll(tf, forward(tf, weights, tf.tensor2d(inputs, [B, T], 'int32'), config), tf.tensor1d(targets, 'int32'), config.vocab));
-    total += nll.dataSync()[0]; // float64 accumulation across batches
+    total += (await nll.data())[0]; // float64 accumulation across batches
     nll.dispose();
   }
   return total / (data.items * T);

@@ -96,12 +96,12 @@ export function vaeFamily(settings: VaeSettings, backend: NeuralBackend = 'wasm'
       // converge: train on the pool less a validation split of it, stop when its −ELBO stops falling
       const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, CONVERGE_SPLIT), (d) => d.count, takeImages) : undefined;
       let stopper: EarlyStopping | undefined;
-      const afterStep = split && ((step: number, weights: Weights) => {
-        stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, (d) => evaluateVae(weights, d, latent).loss));
+      const afterStep = split && (async (step: number, weights: Weights) => {
+        stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, async (d) => (await evaluateVae(weights, d, latent)).loss));
         return stopper.after(step);
       });
       const train = split?.train ?? pool;
-      const model = { weights: trainVae(train.map((p) => ({ images: p.data, weight: p.weight })), { hidden, latent, batch, learningRate, schedule }, key, afterStep) };
+      const model = { weights: await trainVae(train.map((p) => ({ images: p.data, weight: p.weight })), { hidden, latent, batch, learningRate, schedule }, key, afterStep) };
       if (stopper) recordStop(model, stopper.finish());
       return model;
     },
@@ -109,7 +109,7 @@ export function vaeFamily(settings: VaeSettings, backend: NeuralBackend = 'wasm'
       const { width, height } = test();
       return sampleVae(model.weights, n, width, height, latent, key);
     },
-    evaluate: async (model, data) => ({ ...evaluateVae(model.weights, data, latent), ...stopMetrics(model) }),
+    evaluate: async (model, data) => ({ ...(await evaluateVae(model.weights, data, latent)), ...stopMetrics(model) }),
     size: (data) => data.count,
     async baselines(train: ImageSet, heldOut: ImageSet) {
       return {

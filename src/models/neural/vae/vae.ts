@@ -109,7 +109,7 @@ export function stepsFor(schedule: Schedule, total: number, batch: number): numb
  * A fresh VAE trained with Adam on minibatches from the weighted pool (batches.ts); `key` decides the initial
  * weights, the batch order and the reparameterisation noise.
  */
-export function trainVae(pool: readonly ImagePart[], config: VaeConfig, key: Key, afterStep?: (step: number, weights: Weights) => boolean): Weights {
+export async function trainVae(pool: readonly ImagePart[], config: VaeConfig, key: Key, afterStep?: (step: number, weights: Weights) => Promise<boolean>): Promise<Weights> {
   const { width, height } = pool[0].images;
   const pixels = width * height;
   for (const p of pool) {
@@ -137,7 +137,7 @@ export function trainVae(pool: readonly ImagePart[], config: VaeConfig, key: Key
           return tf.mean(tf.add(nll, kl)) as tf.Scalar;
         }, false, variables);
       });
-      if (afterStep?.(step + 1, weights)) break; // the converge schedule stopped the fit
+      if (await afterStep?.(step + 1, weights)) break; // the converge schedule stopped the fit
     }
   } finally {
     optimizer.dispose();
@@ -155,7 +155,7 @@ export interface VaeMetrics {
 }
 
 /** Test −ELBO and its parts on `test`, with the fixed evaluation noise (deterministic for given weights). */
-export function evaluateVae(weights: Weights, test: ImageSet, latent: number): VaeMetrics {
+export async function evaluateVae(weights: Weights, test: ImageSet, latent: number): Promise<VaeMetrics> {
   const pixels = test.width * test.height;
   let nllSum = 0;
   let klSum = 0;
@@ -168,8 +168,9 @@ export function evaluateVae(weights: Weights, test: ImageSet, latent: number): V
       const parts = elboParts(weights, x, eps);
       return [tf.sum(parts.nll), tf.sum(parts.kl)];
     });
-    nllSum += nll.dataSync()[0];
-    klSum += kl.dataSync()[0];
+    // asynchronous readbacks (webgpu cannot read synchronously in Node); the values are dataSync's
+    nllSum += (await nll.data())[0];
+    klSum += (await kl.data())[0];
     nll.dispose();
     kl.dispose();
   }
@@ -178,7 +179,7 @@ export function evaluateVae(weights: Weights, test: ImageSet, latent: number): V
 }
 
 /** `n` images from the model: z ~ N(0, I), then each pixel ~ Bernoulli(sigmoid(logit)); all draws from `key`. */
-export function sampleVae(weights: Weights, n: number, width: number, height: number, latent: number, key: Key): ImageSet {
+export async function sampleVae(weights: Weights, n: number, width: number, height: number, latent: number, key: Key): Promise<ImageSet> {
   const pixels = width * height;
   const out = new Uint8Array(n * pixels);
   for (let start = 0, chunk = 0; start < n; start += CHUNK, chunk++) {
@@ -188,7 +189,7 @@ export function sampleVae(weights: Weights, n: number, width: number, height: nu
       const u = tf.randomUniform([count, pixels], 0, 1, 'float32', seedOf(key, 2 * chunk + 1));
       return tf.cast(tf.less(u, tf.sigmoid(decode(weights, z))), 'int32');
     });
-    const values = bits.dataSync();
+    const values = await bits.data();
     for (let i = 0; i < values.length; i++) out[start * pixels + i] = values[i];
     bits.dispose();
   }
