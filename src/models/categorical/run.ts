@@ -151,7 +151,8 @@ export async function runCategorical(config: CategoricalConfig, options: Categor
   const perMetric: Record<string, MetricRow[]> = Object.fromEntries(
     CATEGORICAL_METRICS.filter((name) => name !== 'collision').map((name) => [name, metricRows(summary.moments.get(name) as Moments[], theory[name])]),
   );
-  const iterations = rows.map((row, n) => ({ ...row, metrics: Object.fromEntries(Object.entries(perMetric).map(([name, r]) => [name, r[n]])) }));
+  const main = metricRows(collision, theory.collision); // per row: a curated run keeps model 1's exact value
+  const iterations = rows.map((row, n) => ({ ...row, theory: main[n].theory, z: main[n].z, metrics: Object.fromEntries(Object.entries(perMetric).map(([name, r]) => [name, r[n]])) }));
   return {
     config,
     ...HOST_BACKEND,
@@ -162,7 +163,7 @@ export async function runCategorical(config: CategoricalConfig, options: Categor
     real: { label: real.label, s0: real.s0 },
     profile: config.curate === undefined ? categoricalProfile(config, theory) : { ...categoricalProfile(config, theory), collapsingVariance: undecided('curated: no closed form for E Σp² after model 1 (proofs/curation.md#V7)') },
     approximations:
-      config.strategy === 'replace'
+      config.strategy === 'replace' && config.curate === undefined
         ? [{ name: 'fixationTime', value: fixationTimeApproximation(real.probabilities, config.samples), formula: 'generations until one outcome is left ≈ −2m Σ(1 − π_i) ln(1 − π_i) (diffusion approximation, proofs/categorical.md#K6)', exact: false }]
         : [],
     iterations,
