@@ -83,6 +83,7 @@ export {
   type TrajectoryState,
   type TrajectoryControl,
 } from './loop/generation-loop.js';
+export { curate, parseCurationRule, curationName, CURATION_FORMS, type Curation, type CurationRule } from './loop/curation.js';
 export { TrajectoryCheckpoints, type TrajectoryCodec, type StoredTrajectory, type BlobRef } from './loop/checkpoint.js';
 
 // ---- a family in any language: the external-process route of `collapse loop` ----

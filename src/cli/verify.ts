@@ -87,7 +87,8 @@ export function claimText(report: VerifyReport): string {
       `  proven, ${proven.checks} events: ≤ ${share(proven.falseFailure)} for any number of trials and any skew — finite-sample bands (proofs P12): least squares ` +
         'by Laurent–Massart (the z|X residual, given the designs) plus Bernstein (the mean of tr((XᵀX)⁻¹)); ridge z|X and strong-collapse z|X (S6) by Laurent–Massart plus the exactly normal term; ' +
           'Gaussian logDetRatio along single-set chains by ' +
-        'Chernoff with its exact moments; "band" = largest deviation / its band edge (≥ 1 fails)',
+        'Chernoff with its exact moments; the curated Gaussian trace ratio by median of means with its exact variance (proofs/curation.md V4); ' +
+        '"band" = largest deviation / its band edge (≥ 1 fails)',
     );
   }
   if (normalApproximation.checks > 0) {

@@ -1,6 +1,7 @@
 /** The figure list: one line per figure, in gallery order. Add a file and a line here to add a figure. */
 import { accumulationBound } from './accumulation-bound.js';
 import { categoricalCollapse } from './categorical-collapse.js';
+import { curation } from './curation.js';
 import type { Figure } from './figure.js';
 import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
@@ -23,6 +24,7 @@ export const FIGURES: readonly Figure[] = [
   categoricalCollapse,
   taleOfTails,
   strongCollapse,
+  curation,
   sweepTable,
   kernelThroughput,
 ];

@@ -35,12 +35,13 @@ import { Moments } from '../core/stats.js';
 import type { Metrics, ModelFamily, Pool, PoolPart } from '../models/model.js';
 import { numericPlan, type NumericPlan } from '../strategies/plan.js';
 import type { PoolStrategy } from '../strategies/strategy.js';
+import { curate, type Curation } from './curation.js';
 
 /**
  * Key roles of the loop, under a trajectory's key. Distinct from core/rng.ts STREAM (1–4), so that a loop key path
  * never coincides with a linear-kernel stream of the same root.
  */
-export const LOOP_STREAM = { trial: 16, data: 17, pool: 18, fit: 19, test: 20 } as const;
+export const LOOP_STREAM = { trial: 16, data: 17, pool: 18, fit: 19, test: 20, curate: 21 } as const;
 
 /** A generation loop's settings: the strategy, N models, m items per data set, and the held-out test size. */
 export interface LoopConfig {
@@ -51,6 +52,8 @@ export interface LoopConfig {
   samples: number;
   /** held-out real items drawn once per trajectory and passed to every evaluate (0: an empty data set) */
   testSamples: number;
+  /** the verifier's filter on every synthetic data set (src/loop/curation.ts); absent: none */
+  curation?: Curation;
 }
 
 /** The strategy's data plan and float64 pool weights for N steps, with the last step that reads each set and model. */
@@ -188,12 +191,17 @@ export async function runTrajectory<P, D>(
   const dataKey = foldIn(key, LOOP_STREAM.data);
   const poolKey = foldIn(key, LOOP_STREAM.pool);
   const fitKey = foldIn(key, LOOP_STREAM.fit);
+  const curateKey = foldIn(key, LOOP_STREAM.curate);
   try {
     for (let n = start + 1; n <= iterations; n++) {
       for (const s of plan.added[n - 1]) {
         const source = plan.sources[s - 1];
         const setKey = foldIn(dataKey, s);
-        sets[s - 1] = source === 0 ? await family.real(m, setKey) : await family.sample(models.get(source) as P, m, setKey);
+        const generator = models.get(source) as P;
+        sets[s - 1] =
+          source === 0 ? await family.real(m, setKey)
+          : config.curation ? await curate(family, generator, m, config.curation, foldIn(curateKey, s))
+          : await family.sample(generator, m, setKey);
       }
       for (const [k, old] of models) {
         if (plan.lastModelUse[k] <= n) {

@@ -47,4 +47,11 @@ export interface ModelFamily<P, D> {
   size(data: D): number;
   /** The items at `rows` (indices into `data`, repeats allowed), as a new data set: subsampled pools. */
   take(data: D, rows: readonly number[]): D;
+  /**
+   * Scores of the items of `data` (sampled from `model`) under the named verifier, higher = better: what `--curate`
+   * filters on (src/loop/curation.ts). Absent: the family cannot be curated.
+   */
+  score?(data: D, verifier: string, model: P): Float64Array;
+  /** The items of several data sets, in order, as one (curation joins candidate rounds with it). */
+  concat?(sets: readonly D[]): D;
 }

@@ -27,6 +27,7 @@ import type { TailsReport } from '../models/hutter/run.js';
 import { categoricalCases, tailsCases, type BernsteinCase } from './bernstein.js';
 import { strongCases } from './strong-cases.js';
 import type { StrongReport } from '../models/strong/run.js';
+import { curationCases } from './curation.js';
 import { chiSquareSumBand, logMomentMeanBand, traceMeanBand, type Band } from './bounds.js';
 import { parseStrategy } from '../strategies/index.js';
 
@@ -89,7 +90,7 @@ export function builtInCases(): VerifyCase[] {
     }
   }
   for (const samples of [100, 316, 1000]) for (const noise of [0.01, 1, 100]) add(32, samples, noise, 50);
-  return [...cases, ...gaussianCases(), ...categoricalCases(), ...tailsCases(), ...strongCases()];
+  return [...cases, ...gaussianCases(), ...categoricalCases(), ...tailsCases(), ...strongCases(), ...curationCases()];
 }
 
 /** PASS/FAIL of one verify case, with its largest |z| and the report it judged. */

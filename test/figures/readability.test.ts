@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildBound, staggeredMarkerSizes, type BoundData } from '../../src/figures/accumulation-bound.js';
 import { buildCategorical, type CategoricalFigureData } from '../../src/figures/categorical-collapse.js';
+import { buildCuration, type CurationFigureData } from '../../src/figures/curation.js';
 import type { PlotlyFigure, PlotlyObject } from '../../src/figures/figure.js';
 import { buildGaussian, type GaussianFigureData } from '../../src/figures/gaussian-collapse.js';
 import { buildThroughput, referencesCaption, type BenchResult, type BenchRow } from '../../src/figures/kernel-throughput.js';
@@ -205,7 +206,26 @@ function strong(): StrongFigureData {
   };
 }
 
+function curationData(): CurationFigureData {
+  const withMetrics = (r: IterationRow) => ({ ...r, ci95: r.ci95 as [number, number], metrics: { surviving: { mean: 80 / r.iteration, stderr: 0.1, ci95: [80 / r.iteration - 0.2, 80 / r.iteration + 0.2] as [number, number], theory: null, z: null } } });
+  const curve = (panel: 0 | 1 | 2, label: string, f: (i: number) => number, theory = true) => ({ panel, label, command: 'x', iterations: rows(10, f, 0.02, theory).map(withMetrics) });
+  return {
+    settings: { iterations: 10, trials: 100 },
+    verifierError: 0.25,
+    categories: 100,
+    curves: [
+      curve(0, 'no verifier', (i) => 0.98 ** i),
+      curve(0, 'threshold:-1.35', (i) => 0.98 ** i * 0.62 ** (i - 1)),
+      curve(0, 'top:0.5', (i) => 0.98 ** i * 0.15 ** (i - 1)),
+      curve(1, 'no verifier', (i) => 0.4 / i, false),
+      curve(2, 'project λ=0.5', (i) => 0.25 + 0.1 / i),
+      curve(2, 'residual threshold:-1', (i) => 0.27 + 0.05 / i, false),
+    ],
+  };
+}
+
 const FIGURES: Record<string, () => PlotlyFigure> = {
+  curation: () => buildCuration(curationData()),
   'linear-paper': () => buildLinearPaper(paper()),
   'accumulation-bound': () => buildBound(bound()),
   'gaussian-collapse': () => buildGaussian(gaussian()),

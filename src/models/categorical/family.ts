@@ -86,6 +86,7 @@ export function categoricalMetrics(model: CategoricalModel, real: RealDistributi
   };
 }
 
+/** The categorical family over the real distribution π: empirical-frequency fits, draws by inverse CDF, verifier 'probability'. */
 export function categoricalFamily(real: RealDistribution): ModelFamily<CategoricalModel, CategoricalData> {
   const scratch = new Float64Array(real.probabilities.length);
   return {
@@ -96,5 +97,30 @@ export function categoricalFamily(real: RealDistribution): ModelFamily<Categoric
     evaluate: async (model) => categoricalMetrics(model, real),
     size: (data) => data.items.length,
     take: (data, rows) => ({ items: Uint32Array.from(rows, (r) => data.items[r]) }),
+    score: (data, verifier, model) => probabilityScores(data, verifier, model),
+    concat: (sets) => {
+      const items = new Uint32Array(sets.reduce((n, set) => n + set.items.length, 0));
+      let at = 0;
+      for (const set of sets) items.set(set.items, (at += set.items.length) - set.items.length);
+      return { items };
+    },
   };
+}
+
+/** The verifiers of the categorical family (`--verifier`). */
+export const CATEGORICAL_VERIFIERS = ['probability'] as const;
+
+/** Verifier 'probability': the generating model's probability p_i of each drawn outcome i (0 off its support). */
+export function probabilityScores(data: CategoricalData, verifier: string, model: CategoricalModel): Float64Array {
+  if (verifier !== 'probability') throw new Error(`categorical family: no verifier ${JSON.stringify(verifier)} (verifiers: ${CATEGORICAL_VERIFIERS.join(', ')})`);
+  return Float64Array.from(data.items, (i) => {
+    let lo = 0; // outcomes is sorted: binary search for i
+    let hi = model.outcomes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (model.outcomes[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    return model.outcomes[lo] === i ? model.p[lo] : 0;
+  });
 }

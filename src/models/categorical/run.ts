@@ -14,7 +14,9 @@ import { buildRows } from '../../verify/report.js';
 import { notMeasurable, undecided, type CollapseProfile } from '../collapse-profile.js';
 import { metricRows, type GaussianIterationRow, type MetricRow } from '../gaussian/run.js';
 import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from './distribution.js';
-import { categoricalFamily, CATEGORICAL_METRICS } from './family.js';
+import { curationOf, curationOptions, validateCuration } from '../../loop/curation.js';
+import { firstModelOnly } from './curation.js';
+import { categoricalFamily, CATEGORICAL_METRICS, CATEGORICAL_VERIFIERS } from './family.js';
 
 /** One `collapse categorical` configuration, field for flag (docs/cli.md); {@link validateCategoricalConfig} fills the defaults. */
 export interface CategoricalConfig {
@@ -30,6 +32,9 @@ export interface CategoricalConfig {
   iterations: number;
   trials: number;
   seed: number;
+  /** the curation rule (src/loop/curation.ts) and its verifier; absent: no curation */
+  curate?: string;
+  verifier?: string;
 }
 
 export const CATEGORICAL_OPTIONS: readonly OptionSpec[] = [
@@ -41,6 +46,7 @@ export const CATEGORICAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'iterations', kind: 'int', default: 20, min: 1, max: 1000, description: 'model-fitting iterations n' },
   { flag: 'trials', kind: 'int', default: 10_000, min: 2, max: 10_000_000, description: 'Monte Carlo trials' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
+  ...curationOptions(CATEGORICAL_VERIFIERS),
 ];
 
 /** Items held at once per trial, at most (data sets × m). */
@@ -66,6 +72,7 @@ export function validateCategoricalConfig(raw: Record<string, unknown>): Categor
     iterations: value('iterations') as number,
     trials: value('trials') as number,
     seed: value('seed') as number,
+    ...validateCuration(raw, CATEGORICAL_VERIFIERS),
   };
   const sets = dataPlan(parseStrategy(config.strategy), config.iterations).sources.length;
   if (sets * config.samples > CATEGORICAL_ITEMS_LIMIT) {
@@ -132,30 +139,31 @@ export type CategoricalRunOptions = Omit<TrialOptions, 'keep'>;
 export async function runCategorical(config: CategoricalConfig, options: CategoricalRunOptions = {}): Promise<CategoricalReport> {
   const strategy = parseStrategy(config.strategy);
   const real = realDistribution(config);
-  const loop: LoopConfig = { strategy, iterations: config.iterations, samples: config.samples, testSamples: 0 };
+  const loop: LoopConfig = { strategy, iterations: config.iterations, samples: config.samples, testSamples: 0, curation: curationOf(config) };
   const family = categoricalFamily(real);
   const started = performance.now();
   const summary = await runTrials(() => family, loop, config.trials, rootKey(config.seed), options);
   const seconds = (performance.now() - started) / 1000;
-  const theory = categoricalTheory(config, real);
+  const theory = config.curate === undefined ? categoricalTheory(config, real) : firstModelOnly(categoricalTheory(config, real));
   const hasTheory = theory.collision.every((t) => t !== null);
   const collision = summary.moments.get('collision') as Moments[];
   const rows = buildRows(collision, hasTheory ? (theory.collision as number[]) : null, null);
   const perMetric: Record<string, MetricRow[]> = Object.fromEntries(
     CATEGORICAL_METRICS.filter((name) => name !== 'collision').map((name) => [name, metricRows(summary.moments.get(name) as Moments[], theory[name])]),
   );
-  const iterations = rows.map((row, n) => ({ ...row, metrics: Object.fromEntries(Object.entries(perMetric).map(([name, r]) => [name, r[n]])) }));
+  const main = metricRows(collision, theory.collision); // per row: a curated run keeps model 1's exact value
+  const iterations = rows.map((row, n) => ({ ...row, theory: main[n].theory, z: main[n].z, metrics: Object.fromEntries(Object.entries(perMetric).map(([name, r]) => [name, r[n]])) }));
   return {
     config,
     ...HOST_BACKEND,
     seconds,
     trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
-    theoryFormula: theoryText(config, hasTheory),
+    theoryFormula: config.curate === undefined ? theoryText(config, hasTheory) : `curated (${config.curate}, verifier ${config.verifier}): exact for model 1 only (real data); after it Monte Carlo only (proofs/curation.md#V7)`,
     hasTheory,
     real: { label: real.label, s0: real.s0 },
-    profile: categoricalProfile(config, theory),
+    profile: config.curate === undefined ? categoricalProfile(config, theory) : { ...categoricalProfile(config, theory), collapsingVariance: undecided('curated: no closed form for E Σp² after model 1 (proofs/curation.md#V7)') },
     approximations:
-      config.strategy === 'replace'
+      config.strategy === 'replace' && config.curate === undefined
         ? [{ name: 'fixationTime', value: fixationTimeApproximation(real.probabilities, config.samples), formula: 'generations until one outcome is left ≈ −2m Σ(1 − π_i) ln(1 − π_i) (diffusion approximation, proofs/categorical.md#K6)', exact: false }]
         : [],
     iterations,

@@ -173,5 +173,39 @@ export function gaussianFamily(options: GaussianOptions): ModelFamily<GaussianMo
       rows.forEach((r, i) => x.set(data.x.subarray(r * d, (r + 1) * d), i * d));
       return { rows: rows.length, dim: d, x };
     },
+    score: (data, verifier, model) => likelihoodScores(data, verifier, model),
+    concat: (sets) => {
+      const x = new Float64Array(sets.reduce((n, set) => n + set.x.length, 0));
+      let at = 0;
+      for (const set of sets) x.set(set.x, (at += set.x.length) - set.x.length);
+      return { rows: x.length / d, dim: d, x };
+    },
   };
+}
+
+/** The verifiers of the Gaussian family (`--verifier`). */
+export const GAUSSIAN_VERIFIERS = ['likelihood'] as const;
+
+/**
+ * Verifier 'likelihood': log(p(x)/p(μ̂)) = −½(x − μ̂)ᵀΣ̂⁻¹(x − μ̂) under the model that generated x (≤ 0; the
+ * items nearest the mean score highest), so `threshold:τ` keeps a Mahalanobis ball of radius² −2τ (proofs/curation.md#V1).
+ */
+export function likelihoodScores(data: GaussianData, verifier: string, model: GaussianModel): Float64Array {
+  if (verifier !== 'likelihood') throw new Error(`gaussian family: no verifier ${JSON.stringify(verifier)} (verifiers: ${GAUSSIAN_VERIFIERS.join(', ')})`);
+  const { rows, dim: d, x } = data;
+  const { mean, factor } = model;
+  const out = new Float64Array(rows);
+  const z = new Float64Array(d);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let j = 0; j < d; j++) {
+      // forward substitution L z = x − μ̂
+      let v = x[r * d + j] - mean[j];
+      for (let k = 0; k < j; k++) v -= factor[j * d + k] * z[k];
+      z[j] = v / factor[j * d + j];
+      sum += z[j] * z[j];
+    }
+    out[r] = -0.5 * sum;
+  }
+  return out;
 }

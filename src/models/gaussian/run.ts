@@ -11,7 +11,9 @@ import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../..
 import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../../theory/gaussian.js';
 import { buildRows, type IterationRow } from '../../verify/report.js';
 import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from '../collapse-profile.js';
-import { gaussianFamily } from './family.js';
+import { curationOf, curationOptions, validateCuration } from '../../loop/curation.js';
+import { curatedGaussianTheory, curatedProfile, curatedTheoryText } from './curation.js';
+import { gaussianFamily, GAUSSIAN_VERIFIERS } from './family.js';
 import { kdeFamily, silvermanBandwidth } from './kde.js';
 
 /** The families of `collapse gaussian --model`: 'gaussian' fits N(μ̂, Σ̂); 'kde' a Gaussian kernel density estimate. */
@@ -33,6 +35,9 @@ export interface GaussianConfig {
   bandwidth?: number;
   /** kde only: held-out real items per trial for the test log-likelihood */
   testSamples?: number;
+  /** the curation rule (src/loop/curation.ts) and its verifier; absent: no curation */
+  curate?: string;
+  verifier?: string;
 }
 
 const DEFAULT_TRIALS = { gaussian: 10_000, kde: 200 } as const;
@@ -49,6 +54,7 @@ export const GAUSSIAN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
   { flag: 'bandwidth', kind: 'number', above: 0, max: 1e6, description: 'kde: kernel bandwidth h (default Silverman\'s rule (4/((d+2)m))^(1/(d+4)))' },
   { flag: 'test-samples', kind: 'int', min: 1, max: 100_000, description: 'kde: held-out real items per trial for the test log-likelihood (default 200)' },
+  ...curationOptions(GAUSSIAN_VERIFIERS),
 ];
 
 /** Values kept for medians (trials × iterations doubles) and items held at once per trial, at most. */
@@ -72,7 +78,8 @@ export function validateGaussianConfig(raw: Record<string, unknown>): GaussianCo
     }
     out[key] = parseOption(spec, value);
   }
-  const config = out as unknown as GaussianConfig;
+  const config = Object.assign(out, validateCuration(raw, GAUSSIAN_VERIFIERS)) as unknown as GaussianConfig;
+  if (config.model === 'kde' && config.curate !== undefined) throw new UsageError('--curate applies to --model gaussian (its verifier is the fitted likelihood)');
   if (config.model === 'kde') {
     // the stored configuration of a kde run holds the defaults (mle, fitted), so --resume must accept them
     if ((raw.variance !== undefined && raw.variance !== 'fitted') || (raw.estimator !== undefined && raw.estimator !== 'mle')) {
@@ -172,7 +179,7 @@ export type GaussianRunOptions = Omit<TrialOptions, 'keep'>;
 /** The Monte Carlo of recursive Gaussian fitting (or KDE) through {@link runTrials}: `trials` trajectories of the generation loop, every metric per iteration against its closed form from {@link gaussianTheory} (null where none holds), medians with distribution-free intervals. */
 export async function runGaussian(config: GaussianConfig, options: GaussianRunOptions = {}): Promise<GaussianReport> {
   const strategy = parseStrategy(config.strategy);
-  const loop: LoopConfig = { strategy, iterations: config.iterations, samples: config.samples, testSamples: config.model === 'kde' ? (config.testSamples ?? 200) : 0 };
+  const loop: LoopConfig = { strategy, iterations: config.iterations, samples: config.samples, testSamples: config.model === 'kde' ? (config.testSamples ?? 200) : 0, curation: curationOf(config) };
   const started = performance.now();
   const root = rootKey(config.seed);
   let summary: TrialSummary;
@@ -189,7 +196,9 @@ export async function runGaussian(config: GaussianConfig, options: GaussianRunOp
   const theory: Record<string, (number | null)[]> =
     config.model === 'kde'
       ? {}
-      : gaussianTheory(strategy, { dim: config.dim, samples: config.samples, estimator: config.estimator, knownVariance: config.variance === 'known' }, config.iterations);
+      : config.curate !== undefined
+        ? curatedGaussianTheory(config)
+        : gaussianTheory(strategy, { dim: config.dim, samples: config.samples, estimator: config.estimator, knownVariance: config.variance === 'known' }, config.iterations);
   const main = theory.traceRatio ?? none;
   const hasTheory = main.every((t) => t !== null);
   const trace = summary.moments.get('traceRatio') as Moments[];
@@ -207,9 +216,9 @@ export async function runGaussian(config: GaussianConfig, options: GaussianRunOp
     ...HOST_BACKEND,
     seconds,
     trialIterationsPerSecond: (config.trials * config.iterations) / seconds,
-    theoryFormula: theoryText(config, hasTheory),
+    theoryFormula: config.curate !== undefined ? curatedTheoryText(config) : theoryText(config, hasTheory),
     hasTheory,
-    profile: gaussianProfile(config, theory),
+    profile: config.curate !== undefined ? curatedProfile(gaussianProfile(config, theory), config, theory) : gaussianProfile(config, theory),
     iterations,
   };
 }

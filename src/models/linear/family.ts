@@ -10,6 +10,7 @@ import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, STREAM, type Key } from '../../core/rng.js';
 import type { Metrics, ModelFamily, Pool } from '../model.js';
+import { linearVerifier, type LinearVerifierOptions } from './verifier.js';
 
 /** Labels `y` of rows `rows` of X (null: every row 0..T−1 in order). */
 export interface LinearData {
@@ -23,6 +24,8 @@ export interface LinearFamilyOptions {
   samples: number;
   /** σ², label-noise variance */
   noise: number;
+  /** a verifier of synthetic labels (src/models/linear/verifier.ts); absent: none, and the metrics are { error } */
+  verifier?: LinearVerifierOptions;
 }
 
 /** The family of one trial: its design and w* come from `key` (role STREAM.design under the trial's key). */
@@ -79,16 +82,22 @@ export function linearFamily(options: LinearFamilyOptions, key: Key): ModelFamil
     return rhs;
   };
 
+  const verifier = options.verifier ? linearVerifier(options.verifier, X, T, d, wStar, (rhs) => {
+    if (!fullOk) throw new NumericError('the design XᵀX is singular (T < d?)');
+    choleskySolve(fullFactor, d, rhs);
+  }) : null;
+
   return {
     name: 'linear',
     real: async (n, labelKey) => label(wStar, n, labelKey),
     fit: async (pool) => fit(pool),
-    sample: async (w, n, labelKey) => label(w, n, labelKey),
+    sample: async (w, n, labelKey) => (verifier ? verifier.correct(label(w, n, labelKey)) : label(w, n, labelKey)),
     evaluate: async (w): Promise<Metrics> => {
       let error = 0;
       for (let j = 0; j < d; j++) error += (w[j] - wStar[j]) ** 2;
-      return { error };
+      return verifier ? { error, ...verifier.metrics(w) } : { error };
     },
+    ...(verifier ? { score: (data: LinearData, name: string) => verifier.score(data, name), concat: (sets: readonly LinearData[]) => verifier.concat(sets) } : {}),
     size: (data) => (data.rows === null ? T : data.rows.length),
     take: (data, rows) => ({ rows: rows.map((r) => (data.rows === null ? r : data.rows[r])), y: Float64Array.from(rows, (r) => data.y[r]) }),
   };
