@@ -15,7 +15,8 @@ import { parseStrategy } from '../strategies/index.js';
 import { rowsToCsv } from '../verify/report.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { describeProgress, linearCheckpointState } from './linear-checkpoint.js';
-import { envMilliseconds, environment, fmt, progressReporter, table } from './output.js';
+import { envMilliseconds, environment } from '../core/environment.js';
+import { fmt, progressReporter, table } from './output.js';
 import { configFromManifest, rejectResumeConflicts } from './resume.js';
 
 export { LINEAR_OPTIONS };

@@ -13,7 +13,8 @@ import { HOST_BACKEND, type TrialOptions, type TrialsCheckpoint } from '../loop/
 import { rowsToCsv, type IterationRow } from '../verify/report.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
-import { envMilliseconds, environment, progressReporter } from './output.js';
+import { envMilliseconds, environment } from '../core/environment.js';
+import { progressReporter } from './output.js';
 import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
 
 /** What a loop command needs: its options, validation, one run, and how to print it. */

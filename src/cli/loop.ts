@@ -9,7 +9,8 @@ import { parseOption } from '../core/schema.js';
 import { checkLoopState, LOOP_OPTIONS, loadLoopSpec, loopCsv, runExternalLoop, validateLoopConfig, type ExternalLoopConfig, type LoopReport } from '../models/external/run.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
-import { environment, fmt, progressReporter, table } from './output.js';
+import { environment } from '../core/environment.js';
+import { fmt, progressReporter, table } from './output.js';
 import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
 
 export { LOOP_OPTIONS };

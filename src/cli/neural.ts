@@ -23,7 +23,8 @@ import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrateg
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
 import { checkPartDir, NEURAL_BACKEND, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
-import { environment, fmt, table } from './output.js';
+import { environment } from '../core/environment.js';
+import { fmt, table } from './output.js';
 import { configFromManifest, rejectResumeConflicts } from './resume.js';
 
 export { NEURAL_OPTIONS };

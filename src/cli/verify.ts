@@ -10,7 +10,8 @@ import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js'
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { LinearReport } from '../models/linear/run.js';
 import { toJson, type CommonFlags } from './linear.js';
-import { environment, fmt, table } from './output.js';
+import { environment } from '../core/environment.js';
+import { fmt, table } from './output.js';
 
 export const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'trials-full', kind: 'int', default: 2000, min: 100, max: 10_000_000, description: 'trials per case, full method' },
