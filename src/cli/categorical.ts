@@ -2,7 +2,7 @@
  * `collapse categorical`: categorical (token) resampling through the generation loop against its exact theory; run
  * directory, checkpoints and --resume as every loop command (src/cli/loop-command.ts).
  */
-import { CATEGORICAL_OPTIONS, runCategorical, validateCategoricalConfig, type CategoricalReport } from '../models/categorical/run.js';
+import { CATEGORICAL_OPTIONS, runCategorical, validateCategoricalConfig, type CategoricalReport } from '../experiments/categorical.js';
 import { parseStrategy } from '../strategies/index.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { reportHead, type CommonFlags } from './linear.js';

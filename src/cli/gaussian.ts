@@ -2,7 +2,7 @@
  * `collapse gaussian`: recursive Gaussian fitting (or kernel density estimation) through the generation loop; run
  * directory, checkpoints and --resume as every loop command (src/cli/loop-command.ts).
  */
-import { GAUSSIAN_OPTIONS, runGaussian, validateGaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
+import { GAUSSIAN_OPTIONS, runGaussian, validateGaussianConfig, type GaussianReport } from '../experiments/gaussian.js';
 import type { CommonFlags } from './linear.js';
 import { reportHead } from './linear.js';
 import { loopCommand } from './loop-command.js';

@@ -10,7 +10,7 @@ import { parseOption, type OptionSpec } from '../core/schema.js';
 import { mark } from '../core/timing.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import type { MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
-import { LINEAR_OPTIONS, runLinear, validateLinearConfig, type LinearConfig, type LinearReport } from '../models/linear/run.js';
+import { LINEAR_OPTIONS, runLinear, validateLinearConfig, type LinearConfig, type LinearReport } from '../experiments/linear.js';
 import { parseStrategy } from '../strategies/index.js';
 import { rowsToCsv } from '../verify/report.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';

@@ -6,7 +6,7 @@
 import { withConfigFile } from '../core/config-file.js';
 import { inspectRun, preflightOut, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption } from '../core/schema.js';
-import { checkLoopState, LOOP_OPTIONS, loadLoopSpec, loopCsv, runExternalLoop, validateLoopConfig, type ExternalLoopConfig, type LoopReport } from '../models/external/run.js';
+import { checkLoopState, LOOP_OPTIONS, loadLoopSpec, loopCsv, runExternalLoop, validateLoopConfig, type ExternalLoopConfig, type LoopReport } from '../experiments/external.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
 import { environment } from '../core/environment.js';

@@ -17,7 +17,7 @@ import { canonicalJson, inspectRun, MANIFEST_FILE, readManifest, RunStore, type 
 import { verifyStoredTrajectory } from '../loop/checkpoint.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Metrics } from '../models/model.js';
-import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../models/neural/run.js';
+import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../experiments/neural.js';
 import { Interrupted } from './interrupt.js';
 
 export const NEURAL_BACKEND = () => process.env.COLLAPSE_NEURAL_BACKEND || 'wasm';

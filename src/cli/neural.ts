@@ -18,8 +18,8 @@ import { inspectRun, preflightOut, RunStore, type Manifest } from '../core/run-s
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
 import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
-import { aggregateRun } from '../models/neural/seeds.js';
-import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
+import { aggregateRun } from '../experiments/neural-seeds.js';
+import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../experiments/neural.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
 import type { CommonFlags } from './linear.js';
 import { checkPartDir, NEURAL_BACKEND, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
@@ -35,7 +35,7 @@ const normalise = (spec: OptionSpec, raw: unknown) => (spec.flag === 'strategy' 
 
 /**
  * The --json object: one report per curve, keyed `<model>-<strategy>` (e.g. "vae-accumulate"), with `.<schedule>`
- * when several schedules ran; with --seeds K its iterations summarise the K trajectories (src/models/neural/seeds.ts).
+ * when several schedules ran; with --seeds K its iterations summarise the K trajectories (src/experiments/neural-seeds.ts).
  */
 export type NeuralJson = Record<string, NeuralPartReport>;
 

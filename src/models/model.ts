@@ -48,3 +48,18 @@ export interface ModelFamily<P, D> {
   /** The items at `rows` (indices into `data`, repeats allowed), as a new data set: subsampled pools. */
   take(data: D, rows: readonly number[]): D;
 }
+
+/**
+ * Byte codecs for a family's data sets and models, for checkpoints of a trajectory (src/loop/checkpoint.ts);
+ * decode(encode(x)) must compute exactly what x computes.
+ */
+export interface TrajectoryCodec<P, D> {
+  /** A data set as bytes. */
+  encodeData(data: D): Uint8Array;
+  /** The data set encodeData wrote. */
+  decodeData(bytes: Uint8Array): D;
+  /** A model as bytes. */
+  encodeModel(model: P): Uint8Array;
+  /** The model encodeModel wrote. */
+  decodeModel(bytes: Uint8Array): P;
+}

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { stringify as toYaml } from 'yaml';
 import { sealJson, unsealJson } from '../../src/core/atomic-file.js';
-import { LINEAR_OPTIONS } from '../../src/models/linear/run.js';
+import { LINEAR_OPTIONS } from '../../src/experiments/linear.js';
 import { collapseAsync, isOneLineError, mainInProcess, snapshot, waitFor } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-property-'));

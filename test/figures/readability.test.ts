@@ -19,7 +19,7 @@ import { CATEGORICAL, LINE_STYLES, PALETTE_COLOURS, POINT_STYLE, SEQUENTIAL } fr
 import { KEY_GROUP, logAxis, tickText } from '../../src/figures/plotly.js';
 import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/figures/sweep-table.js';
 import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
-import type { NeuralPartReport } from '../../src/models/neural/run.js';
+import type { NeuralPartReport } from '../../src/experiments/neural.js';
 import type { IterationRow } from '../../src/verify/report.js';
 
 // ---- fixtures: small synthetic results for every figure ----

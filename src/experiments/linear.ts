@@ -1,16 +1,16 @@
 /** `collapse linear`: options, validation, and one Monte Carlo run against its closed form. */
-import { UsageError } from '../../core/errors.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../../kernels/backend.js';
-import { parseStrategy, STRATEGY_FORMS, type PoolStrategy } from '../../strategies/index.js';
-import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
-import { expectedTestError } from '../../theory/linear-fixed-design.js';
-import { randomDesignReplaceError } from '../../theory/linear-random-design.js';
-import { noiseFactorsArithmetic, noiseFactorsNumeric } from '../../theory/pool-weights.js';
-import { ridgePolynomials } from '../../theory/ridge.js';
-import { buildRows, type IterationRow } from '../../verify/report.js';
-import type { Moments } from '../../core/stats.js';
-import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type MonteCarloMoments, type Progress, type SimulationControl } from './monte-carlo.js';
+import { UsageError } from '../core/errors.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
+import { parseStrategy, STRATEGY_FORMS, type PoolStrategy } from '../strategies/index.js';
+import { ACCUMULATE_BOUND } from '../theory/harmonic.js';
+import { expectedTestError } from '../theory/linear-fixed-design.js';
+import { randomDesignReplaceError } from '../theory/linear-random-design.js';
+import { noiseFactorsArithmetic, noiseFactorsNumeric } from '../theory/pool-weights.js';
+import { ridgePolynomials } from '../theory/ridge.js';
+import { buildRows, type IterationRow } from '../verify/report.js';
+import type { Moments } from '../core/stats.js';
+import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type MonteCarloMoments, type Progress, type SimulationControl } from '../models/linear/monte-carlo.js';
 
 /** One `collapse linear` configuration, field for flag (see docs/cli.md); {@link validateLinearConfig} fills the defaults and checks it. */
 export interface LinearConfig {

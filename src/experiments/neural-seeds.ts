@@ -7,12 +7,12 @@
  * The t interval is exact only for normally distributed per-seed losses; for K = 3 … 10 seeds of a test loss that
  * is an approximation (stated with the numbers), and nothing here claims more.
  */
-import type { Metrics } from '../model.js';
-import type { NeuralIterationRow, NeuralPartReport, PartGroup } from './run.js';
+import type { Metrics } from '../models/model.js';
+import type { NeuralIterationRow, NeuralPartReport, PartGroup } from './neural.js';
 
 /**
  * t_{0.975, ν}, the two-sided 95% Student-t quantile: exact to 6 decimals for ν ≤ 30 (the standard table); beyond,
- * the Cornish–Fisher expansion in 1/ν, whose error at ν = 31 is below 1e-5 (test/models/neural/seeds.test.ts checks
+ * the Cornish–Fisher expansion in 1/ν, whose error at ν = 31 is below 1e-5 (test/experiments/neural-seeds.test.ts checks
  * both against a numerical integration of the t density).
  */
 const T975 = [

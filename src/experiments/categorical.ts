@@ -2,19 +2,19 @@
  * `collapse categorical`: options, validation, and one Monte Carlo of categorical (token) resampling through the
  * general generation loop, against the exact theory of src/theory/categorical.ts (proofs/categorical.md).
  */
-import { UsageError } from '../../core/errors.js';
-import { rootKey } from '../../core/rng.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import type { Moments } from '../../core/stats.js';
-import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../../loop/generation-loop.js';
-import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../../theory/categorical.js';
-import { singleSetDepths } from '../../theory/gaussian.js';
-import { buildRows } from '../../verify/report.js';
-import { notMeasurable, undecided, type CollapseProfile } from '../collapse-profile.js';
-import { metricRows, type GaussianIterationRow, type MetricRow } from '../gaussian/run.js';
-import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from './distribution.js';
-import { categoricalFamily, CATEGORICAL_METRICS } from './family.js';
+import { UsageError } from '../core/errors.js';
+import { rootKey } from '../core/rng.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import type { Moments } from '../core/stats.js';
+import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../loop/generation-loop.js';
+import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
+import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../theory/categorical.js';
+import { singleSetDepths } from '../theory/gaussian.js';
+import { buildRows } from '../verify/report.js';
+import { notMeasurable, undecided, type CollapseProfile } from '../models/collapse-profile.js';
+import { metricRows, type GaussianIterationRow, type MetricRow } from './gaussian.js';
+import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from '../models/categorical/distribution.js';
+import { categoricalFamily, CATEGORICAL_METRICS } from '../models/categorical/family.js';
 
 /** One `collapse categorical` configuration, field for flag (docs/cli.md); {@link validateCategoricalConfig} fills the defaults. */
 export interface CategoricalConfig {

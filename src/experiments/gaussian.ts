@@ -2,17 +2,17 @@
  * `collapse gaussian`: options, validation, and one Monte Carlo of recursive Gaussian fitting (or kernel density
  * estimation, --model kde) through the general generation loop, against the closed forms of src/theory/gaussian.ts.
  */
-import { UsageError } from '../../core/errors.js';
-import { rootKey } from '../../core/rng.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import { Moments, Z95 } from '../../core/stats.js';
-import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
-import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../../theory/gaussian.js';
-import { buildRows, type IterationRow } from '../../verify/report.js';
-import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from '../collapse-profile.js';
-import { gaussianFamily } from './family.js';
-import { kdeFamily, silvermanBandwidth } from './kde.js';
+import { UsageError } from '../core/errors.js';
+import { rootKey } from '../core/rng.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import { Moments, Z95 } from '../core/stats.js';
+import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../loop/generation-loop.js';
+import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
+import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../theory/gaussian.js';
+import { buildRows, type IterationRow } from '../verify/report.js';
+import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from '../models/collapse-profile.js';
+import { gaussianFamily } from '../models/gaussian/family.js';
+import { kdeFamily, silvermanBandwidth } from '../models/gaussian/kde.js';
 
 /** The families of `collapse gaussian --model`: 'gaussian' fits N(μ̂, Σ̂); 'kde' a Gaussian kernel density estimate. */
 export const GAUSSIAN_MODELS = ['gaussian', 'kde'] as const;
