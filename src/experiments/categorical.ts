@@ -12,7 +12,7 @@ import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationT
 import { singleSetDepths } from '../theory/gaussian.js';
 import { buildRows } from '../verify/report.js';
 import { notMeasurable, undecided, type CollapseProfile } from '../models/collapse-profile.js';
-import { metricRows, type GaussianIterationRow, type MetricRow } from './gaussian.js';
+import { metricRows, type GaussianIterationRow, type HostRunReport, type MetricRow } from './gaussian.js';
 import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from '../models/categorical/distribution.js';
 import { categoricalFamily, CATEGORICAL_METRICS } from '../models/categorical/family.js';
 
@@ -80,22 +80,11 @@ export function realDistribution(config: Pick<CategoricalConfig, 'categories' | 
 }
 
 /** What `collapse categorical` prints: per generation the collision probability E Σ pᵢ² against its exact theory (proofs/categorical.md K1–K2), the other metrics, the profile of collapse definitions. */
-export interface CategoricalReport {
-  config: CategoricalConfig;
-  backend: 'host';
-  backendReason: string;
-  seconds: number;
-  trialIterationsPerSecond: number;
-  /** what iterations[].mean and .theory are, and where the theory comes from or why there is none */
-  theoryFormula: string;
-  hasTheory: boolean;
+export interface CategoricalReport extends HostRunReport<CategoricalConfig> {
   /** the real distribution: its label and S₀ = Σ π_i² */
   real: { label: string; s0: number };
-  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory or proved bounds (K7) */
-  profile: CollapseProfile;
   /** approximations (never theory), each with its formula: replace's diffusion time to one outcome (K6) */
   approximations: { name: string; value: number; formula: string; exact: false }[];
-  iterations: GaussianIterationRow[];
 }
 
 /** The exact prediction of every metric per iteration, or null where none is derived (never an approximation). */

@@ -114,8 +114,12 @@ export interface GaussianIterationRow extends IterationRow {
 }
 
 /** What {@link runGaussian} returns: per iteration the trace ratio E tr Σ̂_n/tr Σ₀ (mean, theory, z) and every other metric as a {@link MetricRow}. */
-export interface GaussianReport {
-  config: GaussianConfig;
+/**
+ * The report of a host family run through the generation loop (`gaussian`, `categorical`): its configuration, the
+ * host backend, timing, what the rows' theory is, the collapse profile and one row per iteration.
+ */
+export interface HostRunReport<Config> {
+  config: Config;
   backend: 'host';
   backendReason: string;
   seconds: number;
@@ -123,10 +127,13 @@ export interface GaussianReport {
   /** what iterations[].mean and .theory are, and where the theory comes from or why there is none */
   theoryFormula: string;
   hasTheory: boolean;
-  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory only (proofs/gaussian.md#G9) */
+  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory (or proved bounds) only */
   profile: CollapseProfile;
   iterations: GaussianIterationRow[];
 }
+
+/** What {@link runGaussian} returns; its profile is decided from exact theory only (proofs/gaussian.md#G9). */
+export type GaussianReport = HostRunReport<GaussianConfig>;
 
 /** Rows for one metric; theory entries may be null per iteration (no closed form there). Shared by the loop families' reports. */
 export function metricRows(moments: readonly Moments[], theory: readonly (number | null)[]): MetricRow[] {
