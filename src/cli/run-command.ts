@@ -18,7 +18,7 @@ import { parseOption, type OptionSpec } from '../core/schema.js';
 import { plausibleMoments } from '../core/stats.js';
 import { HOST_BACKEND, type TrialOptions, type TrialsCheckpoint } from '../loop/generation-loop.js';
 import { rowsToCsv, type IterationRow } from '../verify/report.js';
-import { Interrupted, interruptedLine, watchSignals, type SignalWatch } from './interrupt.js';
+import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { progressReporter } from './output.js';
 import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
 
@@ -63,7 +63,6 @@ export interface RunContext<Config, Checked, B extends RunBackend = RunBackend> 
   /** the backend a resumed run's manifest names, and why it was chosen then */
   stored: { name: string; reason: string | null } | null;
   signal: AbortSignal;
-  watch: SignalWatch;
   /** the run's progress on stderr (nothing with --quiet or --json) */
   quiet: boolean;
   /**
@@ -174,7 +173,6 @@ export async function runCommand<Config extends { seed: number }, Checked, Resul
       backend,
       stored,
       signal: watch.signal,
-      watch,
       quiet: Boolean(flags.quiet) || Boolean(flags.json),
       offer(snapshot) {
         if (!store) return;
