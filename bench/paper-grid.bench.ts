@@ -19,7 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { selectBackend } from '../src/kernels/backend.js';
-import { runLinear, type LinearConfig } from '../src/models/linear/run.js';
+import { runLinear, type LinearConfig } from '../src/experiments/linear.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');

@@ -50,23 +50,24 @@ export { trainingDistribution, hutterErrorExact, hutterError, tailPlateau, mixed
 export { freshLimit, augmentLimit, strategyLimit, optimiseLimit, type StrategyLimit, type LimitOptimum } from './theory/strategy-limits.js';
 
 // ---- Monte Carlo entry points ----
-export { runLinear, validateLinearConfig, hasTheory, type LinearConfig, type LinearReport } from './models/linear/run.js';
+export { runLinear, validateLinearConfig, hasTheory, LINEAR_OPTIONS, type LinearConfig, type LinearReport } from './experiments/linear.js';
+export type { ConfigOf, Defaulted, OptionValue, OptionSpec, IntOption, NumberOption, EnumOption, StringOption, BooleanOption } from './core/schema.js';
 export { METHODS, type Method, type Progress, type SimulationControl, type MonteCarloCheckpoint, type MomentsState, SumMax, type SumMaxState } from './models/linear/monte-carlo.js';
-export { runGaussian, validateGaussianConfig, GAUSSIAN_MODELS, type GaussianConfig, type GaussianReport, type GaussianIterationRow, type GaussianRunOptions, type MetricRow } from './models/gaussian/run.js';
-export { runCategorical, validateCategoricalConfig, categoricalTheory, realDistribution, type CategoricalConfig, type CategoricalReport, type CategoricalRunOptions } from './models/categorical/run.js';
+export { runGaussian, validateGaussianConfig, GAUSSIAN_MODELS, type GaussianConfig, type GaussianReport, type HostRunReport, type GaussianIterationRow, type GaussianRunOptions, type MetricRow } from './experiments/gaussian.js';
+export { runCategorical, validateCategoricalConfig, categoricalTheory, realDistribution, type CategoricalConfig, type CategoricalReport, type CategoricalRunOptions } from './experiments/categorical.js';
 export type { RealDistribution } from './models/categorical/distribution.js';
-export { runTails, type TailsConfig, type TailsReport, type TailsRow } from './models/hutter/run.js';
+export { runTails, type TailsConfig, type TailsReport, type TailsRow } from './experiments/hutter.js';
 export {
   teacherRows, strongBiasFactor, strongCollapseError, strongCollapseAsymptotic, strongChainPolynomials, strongChainExpectation, strongChainConditional,
   strongChainApproximation, evaluatePolynomial, type StrongChain, type StrongChainPolynomials, type StrongConditional, type StrongError,
 } from './theory/strong-collapse.js';
-export { runStrong, validateStrongConfig, type StrongConfig, type StrongReport, type StrongScalingRow, type StrongChainRow, type StrongBandInputs } from './models/strong/run.js';
-export { strongCases, judgeStrong } from './verify/strong-cases.js';
+export { runStrong, validateStrongConfig, type StrongConfig, type StrongReport, type StrongScalingRow, type StrongChainRow, type StrongBandInputs } from './experiments/strong.js';
+export { strongCases, judgeStrong } from './experiments/verify-strong.js';
 export { COLLAPSE_DEFINITIONS, type CollapseDefinition, type CollapseProfile, type ProfileEntry } from './models/collapse-profile.js';
 export { selectBackend, BACKENDS, type Backend, type BackendName, type BackendRequest, type GpuKernel, type KernelActivity } from './kernels/backend.js';
 
 // ---- model families and the generation loop ----
-export type { ModelFamily, Metrics, Pool, PoolPart } from './models/model.js';
+export type { ModelFamily, Metrics, Pool, PoolPart, TrajectoryCodec } from './models/model.js';
 export { gaussianFamily, fitGaussian, gaussianMetrics, type GaussianData, type GaussianModel, type GaussianOptions, type SetStats } from './models/gaussian/family.js';
 export { kdeFamily, silvermanBandwidth, type KdeModel, type KdeOptions } from './models/gaussian/kde.js';
 export {
@@ -84,13 +85,13 @@ export {
   type TrajectoryControl,
 } from './loop/generation-loop.js';
 export { curate, parseCurationRule, curationName, CURATION_FORMS, type Curation, type CurationRule } from './loop/curation.js';
-export { TrajectoryCheckpoints, type TrajectoryCodec, type StoredTrajectory, type BlobRef } from './loop/checkpoint.js';
+export { TrajectoryCheckpoints, type StoredTrajectory, type BlobRef } from './loop/checkpoint.js';
 
 // ---- a family in any language: the external-process route of `collapse loop` ----
 export { externalFamily, type ExternalFamily, type ExternalModel, type ExternalData } from './models/external/family.js';
 export { loadSpec, fillCommand, COMMANDS, type ExternalSpec, type CommandName } from './models/external/spec.js';
 export { ExternalCommandError, runCommand } from './models/external/process.js';
-export { runExternalLoop, validateLoopConfig, loadLoopSpec, LOOP_FAMILIES, type ExternalLoopConfig, type LoopReport, type LoopControl, type LoopState, type LoopStrategyReport } from './models/external/run.js';
+export { runExternalLoop, validateLoopConfig, loadLoopSpec, LOOP_FAMILIES, type ExternalLoopConfig, type LoopReport, type LoopControl, type LoopState, type LoopStrategyReport } from './experiments/external.js';
 
 // ---- keys, statistics, errors ----
 export { rootKey, foldIn, KeyedGenerator, STREAM, normalStream, fillNormal, sampleDistinct, type Key } from './core/rng.js';
@@ -98,8 +99,8 @@ export { Moments, zStar, normalQuantile, twoSidedP, FAMILY_FALSE_FAILURE, Z95 } 
 export { UsageError, NumericError, EXIT } from './core/errors.js';
 
 // ---- verify ----
-export { runVerify, builtInCases, judge, judgeGaussian, type VerifyCase, type VerifyReport, type VerifyOptions, type CaseVerdict } from './verify/verify.js';
-export { categoricalCases, tailsCases, empiricalBernsteinBand, type BernsteinCase } from './verify/bernstein.js';
+export { runVerify, builtInCases, judge, judgeGaussian, type VerifyCase, type VerifyReport, type VerifyOptions, type CaseVerdict } from './experiments/verify.js';
+export { categoricalCases, tailsCases, empiricalBernsteinBand, type BernsteinCase } from './experiments/verify-bernstein.js';
 export { buildRows, rowsToCsv, type IterationRow, type IntervalRow } from './verify/report.js';
 
 // ---- figures: the gallery list and the pure builders (data → Plotly JSON) ----

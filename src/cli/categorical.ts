@@ -1,20 +1,20 @@
 /**
  * `collapse categorical`: categorical (token) resampling through the generation loop against its exact theory; run
- * directory, checkpoints and --resume as every loop command (src/cli/loop-command.ts).
+ * directory, checkpoints and --resume as every trials command (src/cli/run-command.ts).
  */
-import { CATEGORICAL_OPTIONS, runCategorical, validateCategoricalConfig, type CategoricalReport } from '../models/categorical/run.js';
+import { CATEGORICAL_OPTIONS, runCategorical, validateCategoricalConfig, type CategoricalReport } from '../experiments/categorical.js';
 import { parseStrategy } from '../strategies/index.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
-import { reportHead, type CommonFlags } from './linear.js';
-import { loopCommand } from './loop-command.js';
+import { reportHead } from './linear.js';
+import { trialsCommand, type CommonFlags } from './run-command.js';
 import { fmt, table } from './output.js';
 
 export { CATEGORICAL_OPTIONS };
 
 const normalise = (spec: OptionSpec, raw: unknown) => (spec.flag === 'strategy' ? parseStrategy(raw).name : parseOption(spec, raw));
 
-export async function categoricalCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  return loopCommand(
+export function categoricalCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
+  return trialsCommand(
     { name: 'categorical', options: CATEGORICAL_OPTIONS, validate: validateCategoricalConfig, normalise, run: runCategorical, label: (c) => `categorical ${c.strategy}`, toJson, render },
     flags,
   );

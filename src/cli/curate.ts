@@ -1,17 +1,18 @@
 /**
  * `collapse curate`: linear regression with a verifier (projecting, or filtering by residual) through the generation
  * loop, the Monte Carlo beside its exact theory and limits; run directory, checkpoints and --resume as every loop
- * command (src/cli/loop-command.ts).
+ * command (src/cli/run-command.ts).
  */
-import { CURATE_OPTIONS, runCurate, validateCurateConfig, type CurateReport } from '../models/linear/curation-run.js';
-import { reportHead, type CommonFlags } from './linear.js';
-import { loopCommand } from './loop-command.js';
+import { CURATE_OPTIONS, runCurate, validateCurateConfig, type CurateReport } from '../experiments/curate.js';
+import { reportHead } from './linear.js';
+import type { CommonFlags } from './run-command.js';
+import { trialsCommand } from './run-command.js';
 import { fmt, table } from './output.js';
 
 export { CURATE_OPTIONS };
 
 export async function curateCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  return loopCommand({ name: 'curate', options: CURATE_OPTIONS, validate: validateCurateConfig, run: runCurate, label: (c) => `curate ${c.verifier}`, toJson, render }, flags);
+  return trialsCommand({ name: 'curate', options: CURATE_OPTIONS, validate: validateCurateConfig, run: runCurate, label: (c) => `curate ${c.verifier}`, toJson, render }, flags);
 }
 
 /** The `gaussian` JSON shape: iterations[].mean/theory are E‖ŵ_n − w*‖², `metrics` verifierGap and drift; plus `limits`. */

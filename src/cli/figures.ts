@@ -6,7 +6,7 @@ import { didYouMean } from '../core/suggest.js';
 import { BACKENDS, type BackendRequest } from '../kernels/backend.js';
 import { makeGallery } from '../figures/gallery.js';
 import { FIGURES, type Figure } from '../figures/index.js';
-import type { CommonFlags } from './linear.js';
+import type { CommonFlags } from './run-command.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { table } from './output.js';
 import { rejectResumeConflicts } from './resume.js';

@@ -1,17 +1,16 @@
 /**
  * `collapse gaussian`: recursive Gaussian fitting (or kernel density estimation) through the generation loop; run
- * directory, checkpoints and --resume as every loop command (src/cli/loop-command.ts).
+ * directory, checkpoints and --resume as every trials command (src/cli/run-command.ts).
  */
-import { GAUSSIAN_OPTIONS, runGaussian, validateGaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
-import type { CommonFlags } from './linear.js';
+import { GAUSSIAN_OPTIONS, runGaussian, validateGaussianConfig, type GaussianReport } from '../experiments/gaussian.js';
 import { reportHead } from './linear.js';
-import { loopCommand } from './loop-command.js';
+import { trialsCommand, type CommonFlags } from './run-command.js';
 import { fmt, table } from './output.js';
 
 export { GAUSSIAN_OPTIONS };
 
-export async function gaussianCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  return loopCommand(
+export function gaussianCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
+  return trialsCommand(
     {
       name: 'gaussian',
       options: GAUSSIAN_OPTIONS,

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { plausibleMoments } from '../core/stats.js';
-import type { LinearConfig } from '../models/linear/run.js';
+import type { LinearConfig } from '../experiments/linear.js';
 import type { MomentsState, MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -3,187 +3,77 @@
  * (src/core/run-store.ts): manifest, checkpoint every ~2 s and at the end, results; --resume DIR continues it and ends
  * bit-identical to a run never interrupted (same backend).
  */
+import { environment } from '../core/environment.js';
 import { CheckpointMismatchError, UsageError } from '../core/errors.js';
-import { withConfigFile } from '../core/config-file.js';
-import { inspectRun, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { mark } from '../core/timing.js';
+import { LINEAR_OPTIONS, runLinear, validateLinearConfig, type LinearConfig, type LinearReport } from '../experiments/linear.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import type { MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
-import { LINEAR_OPTIONS, runLinear, validateLinearConfig, type LinearConfig, type LinearReport } from '../models/linear/run.js';
 import { parseStrategy } from '../strategies/index.js';
 import { rowsToCsv } from '../verify/report.js';
-import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import { describeProgress, linearCheckpointState } from './linear-checkpoint.js';
-import { envMilliseconds, environment, fmt, progressReporter, table } from './output.js';
-import { configFromManifest, rejectResumeConflicts } from './resume.js';
+import { fmt, progressReporter, table } from './output.js';
+import { runCommand, type CommonFlags } from './run-command.js';
 
 export { LINEAR_OPTIONS };
 
-export interface CommonFlags {
-  json?: boolean;
-  out?: string;
-  force?: boolean;
-  quiet?: boolean;
-  config?: string;
-  resume?: string;
-}
-
-const DIR_OPTION: OptionSpec = { flag: 'out', kind: 'string', meta: 'dir', description: '' };
-const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOption({ ...DIR_OPTION, flag }, value) as string;
-
-function configFlags(flags: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(LINEAR_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
-}
-
 const normalise = (spec: OptionSpec, raw: unknown) => (spec.flag === 'strategy' ? parseStrategy(raw).name : parseOption(spec, raw));
 
-/** What one invocation runs: a new run (maybe into --out), or the continuation of a stored one. */
-interface Job {
-  config: LinearConfig;
-  /** the run directory as the user named it */
-  dir?: string;
-  force: boolean;
-  quiet: boolean;
-  json: boolean;
-  resume?: { state?: MonteCarloCheckpoint; elapsedSeconds: number; backend: string | null; backendReason: string | null };
-}
-
-export async function linearCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  const quiet = Boolean(flags.quiet) || Boolean(flags.json);
-  if (flags.resume !== undefined) {
-    const dir = pathFlag('resume', flags.resume);
-    rejectResumeConflicts(flags, dir);
-    const { manifest, checkpoint, checked } = inspectRun(dir, 'linear', checkResume(dir, flags));
-    return execute({
-      config: checked.config,
-      dir,
-      force: false,
-      quiet,
-      json: Boolean(flags.json),
-      resume: { state: checked.state, elapsedSeconds: checkpoint?.elapsedSeconds ?? 0, backend: manifest.backend, backendReason: manifest.backendReason },
-    });
-  }
-  const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
-  const config = withConfigFile(configFile, configFlags(flags), LINEAR_OPTIONS, 'linear', validateLinearConfig);
-  mark('configValidated');
-  const dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
-  if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
-  return execute({ config, dir, force: Boolean(flags.force), quiet, json: Boolean(flags.json) });
-}
-
-/** The resume check: configuration from the manifest (flags must agree), checkpoint state that fits it. */
-function checkResume(dir: string, flags: Record<string, unknown>) {
-  return (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
-    const config = configFromManifest(manifest, dir, configFlags(flags), LINEAR_OPTIONS, validateLinearConfig, normalise);
-    const state = checkpoint ? linearCheckpointState(checkpoint.state, config, dir) : undefined;
-    return { resumedFrom: state ? describeProgress(state, config) : 'the start (no checkpoint had been written)', checked: { config, state } };
-  };
-}
-
-async function chooseBackend(job: Job): Promise<Backend> {
-  if (!job.resume?.backend) return selectBackend(job.config.backend);
+/** The run's backend; a resumed run keeps its own, so its results stay bit-identical. */
+async function chooseBackend(config: LinearConfig, stored: { name: string } | null, dir: string | undefined): Promise<Backend> {
+  if (!stored) return selectBackend(config.backend);
   try {
-    return await selectBackend(job.resume.backend as BackendRequest); // the run's own backend: results stay bit-identical
+    return await selectBackend(stored.name as BackendRequest);
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`--resume ${job.dir}: the run used backend ${job.resume.backend}, which cannot run here (${error.message})`);
+    if (error instanceof UsageError) throw new UsageError(`--resume ${dir}: the run used backend ${stored.name}, which cannot run here (${error.message})`);
     throw error;
   }
 }
 
-async function execute(job: Job): Promise<number> {
-  const { config } = job;
-  const watch = watchSignals();
-  const interval = envMilliseconds('COLLAPSE_CHECKPOINT_INTERVAL_MS', 2000);
-  let backend: Backend | undefined;
-  let store: RunStore | undefined;
-  let latest: MonteCarloCheckpoint | undefined;
-  let unsaved = false;
-  let lastSave = -Infinity;
-  let simulationStart = performance.now();
-  let priorSeconds = job.resume?.elapsedSeconds ?? 0;
-  const save = () => {
-    if (!store || !latest || !unsaved) return;
-    store.saveCheckpoint(latest, priorSeconds + (performance.now() - simulationStart) / 1000);
-    unsaved = false;
-    lastSave = performance.now();
-  };
-  try {
-    backend = await chooseBackend(job);
-    const interrupted = watch.interrupted();
-    if (interrupted) throw interrupted;
-    if (job.dir !== undefined) {
-      if (job.resume) {
-        const resumed = RunStore.resume(job.dir, 'linear', checkResume(job.dir, {})); // checked again, under the lock
-        store = resumed.store;
-        job.resume.state = resumed.checked.state;
-        job.resume.elapsedSeconds = resumed.checkpoint?.elapsedSeconds ?? 0;
-      } else {
-        store = RunStore.create(job.dir, job.force, { command: 'linear', config: { ...config }, seed: config.seed, backend: backend.name, backendReason: backend.reason });
-      }
-      store.writeJson('config.json', config);
-    }
-    priorSeconds = job.resume?.elapsedSeconds ?? 0;
-    const progress = progressReporter(job.quiet, `linear ${config.strategy} ${config.method}`);
-    simulationStart = performance.now();
-    let report: LinearReport;
-    try {
-      report = await runLinear(config, {
-        backend,
-        onProgress: progress,
-        control: {
-          resume: job.resume?.state,
-          signal: watch.signal,
-          onChunk: (checkpoint) => {
-            latest = checkpoint;
-            unsaved = true;
-            // the first chunk at once (a resume point early), then at most every ~2 s, and always at the end
-            if (lastSave === -Infinity || performance.now() - lastSave >= interval) save();
-          },
-        },
-      });
-    } finally {
-      progress.end();
-    }
-    if (job.resume) {
-      const seconds = priorSeconds + report.seconds;
-      report = { ...report, seconds, trialIterationsPerSecond: (config.trials * config.iterations) / seconds, backendReason: job.resume.backendReason ?? report.backendReason };
-    }
-    if (store) {
-      save();
-      store.writeJson('environment.json', environment({ backend: report.backend, backendReason: report.backendReason, kernels: report.kernels }));
-      store.writeJson('results.json', toJson(report));
-      store.writeText('results.csv', rowsToCsv(report.iterations));
-      store.finish('complete'); // last: a manifest that says complete has its results beside it
-    }
-    process.stdout.write(job.json ? JSON.stringify(toJson(report)) + '\n' : render(report, job.dir));
-    return 0;
-  } catch (error) {
-    const interrupted = error instanceof Interrupted ? error : watch.interrupted();
-    if (store) {
-      try {
-        save(); // the last whole chunk: resuming from it repeats nothing and loses nothing
-      } catch {
-        // the checkpoint on disk (if any) is the previous one, still whole; report the first error, not this one
-      }
-      store.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
-    }
-    if (interrupted && (error === interrupted || error instanceof Interrupted)) {
-      const line =
-        store || job.resume ? interruptedLine('linear', job.dir) // a resumed run's directory stays resumable even if this one never started
-        : job.dir !== undefined ? 'collapse: interrupted before the run started; nothing was written'
-        : interruptedLine('linear', undefined);
-      process.stderr.write(line + '\n');
-      return interrupted.exitCode;
-    }
-    if (job.resume && error instanceof CheckpointMismatchError) {
-      throw new UsageError(`--resume ${job.dir}: its checkpoint does not fit this version of collapse (its chunking or its recorded sums changed); start the run afresh`);
-    }
-    throw error;
-  } finally {
-    watch.dispose();
-    await backend?.destroy();
-  }
+export function linearCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
+  return runCommand<LinearConfig, MonteCarloCheckpoint | undefined, LinearReport, Backend>(
+    {
+      name: 'linear',
+      options: LINEAR_OPTIONS,
+      validate: validateLinearConfig,
+      normalise,
+      checkState: (config, checkpoint, dir) => {
+        const state = checkpoint ? linearCheckpointState(checkpoint.state, config, dir) : undefined;
+        return { resumedFrom: state ? describeProgress(state, config) : 'the start (no checkpoint had been written)', checked: state };
+      },
+      prepare: () => mark('configValidated'),
+      backend: chooseBackend,
+      flushOnExit: true, // the last whole chunk: resuming from it repeats nothing and loses nothing
+      run: async ({ config, backend, stored, resumed, resuming, priorSeconds, signal, quiet, offer }) => {
+        const progress = progressReporter(quiet, `linear ${config.strategy} ${config.method}`);
+        let report: LinearReport;
+        try {
+          // the first chunk at once (a resume point early), then at most every ~2 s, and always at the end
+          report = await runLinear(config, { backend, onProgress: progress, control: { resume: resumed, signal, onChunk: (checkpoint) => offer(() => checkpoint) } });
+        } finally {
+          progress.end();
+        }
+        if (!resuming) return report;
+        const seconds = priorSeconds + report.seconds;
+        return { ...report, seconds, trialIterationsPerSecond: (config.trials * config.iterations) / seconds, backendReason: stored?.reason ?? report.backendReason };
+      },
+      write: (report, store) => {
+        store.writeJson('environment.json', environment({ backend: report.backend, backendReason: report.backendReason, kernels: report.kernels }));
+        store.writeJson('results.json', toJson(report));
+        store.writeText('results.csv', rowsToCsv(report.iterations));
+      },
+      print: (report, { dir }) => {
+        process.stdout.write(flags.json ? JSON.stringify(toJson(report)) + '\n' : render(report, dir));
+        return 0;
+      },
+      mapError: (error, { resuming, dir }) =>
+        resuming && error instanceof CheckpointMismatchError
+          ? new UsageError(`--resume ${dir}: its checkpoint does not fit this version of collapse (its chunking or its recorded sums changed); start the run afresh`)
+          : error,
+    },
+    flags,
+  );
 }
 
 /** The fields every command's JSON starts with, in this order. */

@@ -18,7 +18,7 @@ import { verifyStoredTrajectory } from '../loop/checkpoint.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Metrics } from '../models/model.js';
 import type { ResolvedNeuralBackend } from '../models/neural/backend.js';
-import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../models/neural/run.js';
+import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../experiments/neural.js';
 import { Interrupted } from './interrupt.js';
 
 /** Key role of the sample grids, beside the loop's roles (LOOP_STREAM 16–20): drawing them changes no other stream. */

@@ -12,76 +12,76 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withConfigFile } from '../core/config-file.js';
 import { NumericError, UsageError } from '../core/errors.js';
-import { inspectRun, preflightOut, readManifest, RunStore, type Manifest } from '../core/run-store.js';
+import type { Manifest, RunStore } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
 import { resolveNeuralBackend, resumeNeuralBackend, storedNeuralBackend, type ResolvedNeuralBackend } from '../models/neural/backend.js';
 import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
-import { aggregateRun } from '../models/neural/seeds.js';
-import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
-import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
-import type { CommonFlags } from './linear.js';
+import { aggregateRun } from '../experiments/neural-seeds.js';
+import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../experiments/neural.js';
+import { Interrupted, type InterruptSignal } from './interrupt.js';
 import { checkPartDir, partsCsv, partStatus, runPartHere, type PartJob, type PartMessage } from './neural-part.js';
-import { environment, fmt, table } from './output.js';
-import { configFromManifest, rejectResumeConflicts } from './resume.js';
+import { environment } from '../core/environment.js';
+import { fmt, table } from './output.js';
+import { runCommand, type CommonFlags, type RunBackend, type RunContext } from './run-command.js';
 
 export { NEURAL_OPTIONS };
 
-const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
-const configFlags = (flags: Record<string, unknown>) => Object.fromEntries(NEURAL_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
 const normalise = (spec: OptionSpec, raw: unknown) => (spec.flag === 'strategy' ? parseStrategyList(raw) : spec.flag === 'model' ? validateNeuralConfig({ model: raw }).model : parseOption(spec, raw));
 
 /**
  * The --json object: one report per curve, keyed `<model>-<strategy>` (e.g. "vae-accumulate"), with `.<schedule>`
- * when several schedules ran; with --seeds K its iterations summarise the K trajectories (src/models/neural/seeds.ts).
+ * when several schedules ran; with --seeds K its iterations summarise the K trajectories (src/experiments/neural-seeds.ts).
  */
 export type NeuralJson = Record<string, NeuralPartReport>;
 
-interface Job {
-  config: NeuralConfig;
-  dir?: string;
-  force: boolean;
-  resume: boolean;
-  quiet: boolean;
-  json: boolean;
-  backend: ResolvedNeuralBackend;
-}
+/** The tfjs backend a run records (`tfjs-<name>`), with the choice the parts run on. */
+type NeuralRunBackend = RunBackend & { resolved: ResolvedNeuralBackend };
 
-export async function neuralCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  const quiet = Boolean(flags.quiet) || Boolean(flags.json);
-  if (flags.resume !== undefined) {
-    const dir = pathFlag('resume', flags.resume);
-    rejectResumeConflicts(flags, dir);
-    const { checked } = inspectRun(dir, 'neural', checkResume(dir, flags));
-    const manifest = readManifest(dir, 'neural');
-    const backend = await resumeNeuralBackend(manifest.backend, manifest.backendReason, dir); // the run's own
-    return execute({ config: checked, dir, force: false, resume: true, quiet, json: Boolean(flags.json), backend });
-  }
-  const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
-  const config = withConfigFile(configFile, configFlags(flags), NEURAL_OPTIONS, 'neural', validateNeuralConfig);
-  const dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
-  await checkDataFiles(config);
-  const backend = await resolveNeuralBackend(config.backend); // before anything is written: one line if it cannot run
-  if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
-  return execute({ config, dir, force: Boolean(flags.force), resume: false, quiet, json: Boolean(flags.json), backend });
-}
-
-function checkResume(dir: string, flags: Record<string, unknown>) {
-  return (manifest: Manifest) => {
-    if (manifest.config.part !== undefined) {
-      throw new UsageError(`--resume ${dir}: this is one part of a neural run; resume the run directory that holds its runs/ folder`);
-    }
-    const config = configFromManifest(manifest, dir, configFlags(flags), NEURAL_OPTIONS, validateNeuralConfig, normalise);
-    const backend = { name: storedNeuralBackend(manifest.backend, dir), reason: '' };
-    for (const part of neuralParts(config)) {
-      // every part read-only before anything is written: a damaged part refuses the whole resume
-      const partDir = join(dir, 'runs', partDirName(part.part));
-      if (partStatus(partDir).status === 'started') checkPartDir({ part, dir: partDir, resume: true, backend });
-    }
-    return { resumedFrom: 'each part from its last checkpointed generation', checked: config };
-  };
+export function neuralCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
+  let storedBackend: ResolvedNeuralBackend | undefined; // the resumed run's, read with its manifest
+  return runCommand<NeuralConfig, undefined, { ordered: NeuralJson; width: number; seconds: number }, NeuralRunBackend>(
+    {
+      name: 'neural',
+      options: NEURAL_OPTIONS,
+      validate: validateNeuralConfig,
+      normalise,
+      checkManifest: (manifest: Manifest, dir: string) => {
+        if (manifest.config.part !== undefined) {
+          throw new UsageError(`--resume ${dir}: this is one part of a neural run; resume the run directory that holds its runs/ folder`);
+        }
+        storedBackend = { name: storedNeuralBackend(manifest.backend, dir), reason: '' };
+      },
+      checkState: (config, _checkpoint, dir) => {
+        for (const part of neuralParts(config)) {
+          // every part read-only before anything is written: a damaged part refuses the whole resume
+          const partDir = join(dir, 'runs', partDirName(part.part));
+          if (partStatus(partDir).status === 'started') checkPartDir({ part, dir: partDir, resume: true, backend: storedBackend as ResolvedNeuralBackend });
+        }
+        return { resumedFrom: 'each part from its last checkpointed generation', checked: undefined };
+      },
+      prepare: checkDataFiles,
+      // before anything is written: one line if it cannot run; a resumed run keeps its own
+      backend: async (config, stored, dir) => {
+        const resolved = stored ? await resumeNeuralBackend(stored.name, stored.reason, dir as string) : await resolveNeuralBackend(config.backend);
+        return { name: `tfjs-${resolved.name}`, reason: resolved.reason, resolved };
+      },
+      run: runParts,
+      write: ({ ordered, width }, store, { backend }) => {
+        store.writeJson('environment.json', environment({ backend: backend.name, backendReason: backend.reason, processes: width }));
+        store.writeJson('results.json', ordered);
+        store.writeText('results.csv', partsCsv(Object.values(ordered)));
+        store.writeJson('neural-collapse.json', { data: Object.values(ordered), figure: buildNeuralFigure(Object.values(ordered)) });
+        store.writeText('neural-collapse.csv', neuralFigureCsv(Object.values(ordered)));
+      },
+      print: ({ ordered, width, seconds }, { config, dir }) => {
+        process.stdout.write(flags.json ? JSON.stringify(ordered) + '\n' : render(config, ordered, seconds, width, dir));
+        return 0;
+      },
+    },
+    flags,
+  );
 }
 
 /** How many parts run at once. */
@@ -125,45 +125,38 @@ function runPartInChild(job: PartJob, notify: (m: PartMessage) => void, children
   });
 }
 
-async function execute(job: Job): Promise<number> {
-  const { config } = job;
-  const parts = neuralParts(config);
-  const watch = watchSignals();
-  const children = new Set<ChildProcess>();
-  watch.signal.addEventListener('abort', () => {
-    for (const child of children) child.kill((watch.signal.reason as Interrupted).signal as InterruptSignal);
-  });
+/** Every part not complete yet, `processes()` at a time; the reports in the order of the configuration. */
+async function runParts({ config, store, signal, quiet, backend }: RunContext<NeuralConfig, undefined, NeuralRunBackend>): Promise<{ ordered: NeuralJson; width: number; seconds: number }> {
   const started = performance.now();
-  let store: RunStore | undefined;
+  const parts = neuralParts(config);
+  const children = new Set<ChildProcess>();
+  const stop = () => {
+    for (const child of children) child.kill((signal.reason as Interrupted).signal as InterruptSignal);
+  };
+  signal.addEventListener('abort', stop);
   try {
-    if (job.dir !== undefined) {
-      store = job.resume
-        ? RunStore.resume(job.dir, 'neural', checkResume(job.dir, {})).store
-        : RunStore.create(job.dir, job.force, { command: 'neural', config: { ...config }, seed: config.seed, backend: `tfjs-${job.backend.name}`, backendReason: job.backend.reason });
-      store.writeJson('config.json', config);
-    }
-    const progress = progressLines(job.quiet, parts.length, config.iterations);
+    const progress = progressLines(quiet, parts.length, config.iterations);
     const reports = new Map<string, NeuralPartReport>();
     const queue: PartJob[] = [];
     for (const part of parts) {
       const dir = store ? join(store.dir, 'runs', partDirName(part.part)) : undefined;
       const status = dir ? partStatus(dir) : { status: 'new' as const };
       if (status.status === 'complete') reports.set(part.part, status.report);
-      else queue.push({ part, dir, resume: status.status === 'started', backend: job.backend });
+      else queue.push({ part, dir, resume: status.status === 'started', backend: backend.resolved });
     }
     const width = processes(queue.length);
-    const runOne = (partJob: PartJob) => (width === 1 ? runPartHere(partJob, watch.signal, progress) : runPartInChild(partJob, progress, children));
+    const runOne = (partJob: PartJob) => (width === 1 ? runPartHere(partJob, signal, progress) : runPartInChild(partJob, progress, children));
     const errors: unknown[] = [];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
-        if (watch.signal.aborted || errors.length > 0) return;
+        if (signal.aborted || errors.length > 0) return;
         try {
           reports.set(next.part.part, await runOne(next));
         } catch (error) {
           errors.push(error);
           // one part failed: stop the others cleanly (they stay resumable); after a signal they already have theirs,
           // and a second one would make them exit at once, without marking their runs interrupted
-          if (!(error instanceof Interrupted) && !watch.signal.aborted) for (const child of children) child.kill('SIGTERM');
+          if (!(error instanceof Interrupted) && !signal.aborted) for (const child of children) child.kill('SIGTERM');
         }
       }
     };
@@ -172,30 +165,12 @@ async function execute(job: Job): Promise<number> {
     // a part's own error wins over the interruptions of the siblings it made the parent stop (and their exit 143)
     const failure = errors.find((e) => !(e instanceof Interrupted));
     if (failure !== undefined) throw failure;
-    const interrupted = watch.interrupted() ?? errors.find((e): e is Interrupted => e instanceof Interrupted);
+    const interrupted = (signal.aborted ? (signal.reason as Interrupted) : undefined) ?? errors.find((e): e is Interrupted => e instanceof Interrupted);
     if (interrupted) throw interrupted;
     const ordered: NeuralJson = aggregateRun(neuralGroups(config), (part) => reports.get(part) as NeuralPartReport);
-    if (store) {
-      store.writeJson('environment.json', environment({ backend: `tfjs-${job.backend.name}`, backendReason: job.backend.reason, processes: width }));
-      store.writeJson('results.json', ordered);
-      store.writeText('results.csv', partsCsv(Object.values(ordered)));
-      store.writeJson('neural-collapse.json', { data: Object.values(ordered), figure: buildNeuralFigure(Object.values(ordered)) });
-      store.writeText('neural-collapse.csv', neuralFigureCsv(Object.values(ordered)));
-      store.finish('complete');
-    }
-    const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(job.json ? JSON.stringify(ordered) + '\n' : render(config, ordered, seconds, width, job.dir));
-    return 0;
-  } catch (error) {
-    const interrupted = error instanceof Interrupted ? error : null;
-    store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
-    if (interrupted) {
-      process.stderr.write((store || job.resume ? interruptedLine('neural', job.dir) : interruptedLine('neural', undefined)) + '\n');
-      return interrupted.exitCode;
-    }
-    throw error;
+    return { ordered, width, seconds: (performance.now() - started) / 1000 };
   } finally {
-    watch.dispose();
+    signal.removeEventListener('abort', stop);
   }
 }
 

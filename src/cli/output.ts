@@ -1,23 +1,5 @@
-/** Printing results: environment records, tables, progress. Run directories are src/core/run-store.ts. */
-import { cpus, totalmem } from 'node:os';
-import { gitState, packageVersion } from '../core/provenance.js';
-
-/** What a reader needs to reproduce or compare a run. */
-export function environment(extra: Record<string, unknown>): Record<string, unknown> {
-  return {
-    package: 'collapse-lab',
-    version: packageVersion(),
-    gitCommit: gitState().commit,
-    gitDirty: gitState().dirty,
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    date: new Date().toISOString(),
-    ...extra,
-  };
-}
+/** Printing results: tables, progress. Run directories are src/core/run-store.ts; environment records src/core/environment.ts. */
+import { envMilliseconds } from '../core/environment.js';
 
 /** Right-aligned text table. */
 export function table(header: string[], rows: string[][]): string {
@@ -30,12 +12,6 @@ export function fmt(x: number | null, digits = 5): string {
   if (x === null) return '—';
   if (x !== 0 && (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3)) return x.toExponential(digits - 1);
   return x.toPrecision(digits);
-}
-
-/** Milliseconds from an environment variable (a tuning and testing knob), else the default. */
-export function envMilliseconds(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return process.env[name] !== undefined && process.env[name] !== '' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 export type ProgressReporter = ((done: number, total: number) => void) & { end(): void };

@@ -1,13 +1,14 @@
 /**
  * `collapse strong`: strong model collapse (Dohmatob et al., ICLR 2025) — a share of labels from a shifted teacher
  * puts a floor under least squares' error — theory beside host float64 Monte Carlo, per n (the scaling table) and per
- * generation of a chain; run directory, checkpoints and --resume as every loop command (src/cli/loop-command.ts).
+ * generation of a chain; run directory, checkpoints and --resume as every loop command (src/cli/run-command.ts).
  */
 import { parseOption, type OptionSpec } from '../core/schema.js';
-import { parseSizes, runStrong, strongState, STRONG_OPTIONS, validateStrongConfig, type StrongReport } from '../models/strong/run.js';
+import { parseSizes, runStrong, strongState, STRONG_OPTIONS, validateStrongConfig, type StrongReport } from '../experiments/strong.js';
 import { parseStrategy } from '../strategies/index.js';
-import { reportHead, type CommonFlags } from './linear.js';
-import { loopCommand } from './loop-command.js';
+import { reportHead } from './linear.js';
+import type { CommonFlags } from './run-command.js';
+import { trialsCommand } from './run-command.js';
 import { fmt, table } from './output.js';
 
 export { STRONG_OPTIONS };
@@ -16,7 +17,7 @@ const normalise = (spec: OptionSpec, raw: unknown) =>
   spec.flag === 'strategy' ? parseStrategy(raw).name : spec.flag === 'sizes' ? parseSizes(raw, 1) : parseOption(spec, raw);
 
 export async function strongCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  return loopCommand(
+  return trialsCommand(
     {
       name: 'strong',
       options: STRONG_OPTIONS,

@@ -1,16 +1,14 @@
 /** `collapse verify`: the built-in grid, theory vs Monte Carlo, PASS/FAIL; exit 4 on any failure. */
-import { withConfigFile } from '../core/config-file.js';
+import { environment } from '../core/environment.js';
 import { EXIT, UsageError } from '../core/errors.js';
-import { inspectRun, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
+import type { LinearReport } from '../experiments/linear.js';
+import { builtInCases, runVerify, type CaseVerdict, type VerifyCase, type VerifyReport } from '../experiments/verify.js';
+import { implausibleVerdict } from '../experiments/verify-stored.js';
 import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
-import { builtInCases, runVerify, type CaseVerdict, type VerifyCase, type VerifyReport } from '../verify/verify.js';
-import { implausibleVerdict } from '../verify/stored.js';
-import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
-import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
-import type { LinearReport } from '../models/linear/run.js';
-import { toJson, type CommonFlags } from './linear.js';
-import { environment, fmt, table } from './output.js';
+import { toJson } from './linear.js';
+import { fmt, table } from './output.js';
+import { runCommand, type CommonFlags } from './run-command.js';
 
 export const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'trials-full', kind: 'int', default: 2000, min: 100, max: 10_000_000, description: 'trials per case, full method' },
@@ -51,25 +49,20 @@ export function validateVerifyConfig(raw: Record<string, unknown>): VerifyConfig
   return config;
 }
 
-const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
-
 const selected = (config: VerifyConfig): VerifyCase[] => builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
 
-/** The resume check: the stored configuration (given flags must agree) and the verdicts of the first cases. */
-function checkResume(dir: string, flags: Record<string, unknown>) {
-  return (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
-    const config = configFromManifest(manifest, dir, flags, VERIFY_OPTIONS, validateVerifyConfig, (spec, raw) => parseOption(spec, raw));
-    const cases = selected(config);
-    const stored = checkpoint ? (checkpoint.state as { cases?: unknown } | null)?.cases : []; // NaN kept by the run store
-    const bad = (why: string) => new UsageError(`--resume ${dir}: its checkpoint.json does not fit the cases of the run in its manifest.json (${why}); nothing was changed`);
-    if (!Array.isArray(stored) || stored.length >= cases.length) throw bad('the number of cases');
-    for (const [i, v] of stored.entries()) {
-      const why = implausibleVerdict(v, cases[i]); // sealed with a checksum, not a signature: range-checked as well
-      if (why !== null) throw bad(why);
-    }
-    const completed = stored as CaseVerdict[];
-    return { resumedFrom: `case ${completed.length + 1} of ${cases.length}`, checked: { config, completed } };
-  };
+/** The resume check: the verdicts of the first cases, each one this run could have given. */
+function checkState(config: VerifyConfig, checkpoint: { state: unknown } | null, dir: string) {
+  const cases = selected(config);
+  const stored = checkpoint ? (checkpoint.state as { cases?: unknown } | null)?.cases : []; // NaN kept by the run store
+  const bad = (why: string) => new UsageError(`--resume ${dir}: its checkpoint.json does not fit the cases of the run in its manifest.json (${why}); nothing was changed`);
+  if (!Array.isArray(stored) || stored.length >= cases.length) throw bad('the number of cases');
+  for (const [i, v] of stored.entries()) {
+    const why = implausibleVerdict(v, cases[i]); // sealed with a checksum, not a signature: range-checked as well
+    if (why !== null) throw bad(why);
+  }
+  const completed = stored as CaseVerdict[];
+  return { resumedFrom: `case ${completed.length + 1} of ${cases.length}`, checked: completed };
 }
 
 /** A proven case's largest deviation over its band (fails at ≥ 1), or — for a case judged by z. */
@@ -100,93 +93,75 @@ export function claimText(report: VerifyReport): string {
   return lines.join('\n') + '\n';
 }
 
-export async function verifyCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
-  let config: VerifyConfig;
-  let dir: string | undefined;
-  let resuming = false;
-  let storedBackend: { name: string; reason: string | null } | null = null;
-  if (flags.resume !== undefined) {
-    dir = pathFlag('resume', flags.resume);
-    rejectResumeConflicts(flags, dir);
-    const inspected = inspectRun(dir, 'verify', checkResume(dir, flags)); // read-only: a bad directory is refused untouched
-    config = inspected.checked.config;
-    storedBackend = inspected.manifest.backend === null ? null : { name: inspected.manifest.backend, reason: inspected.manifest.backendReason };
-    resuming = true;
-  } else {
-    const specFlags = Object.fromEntries(VERIFY_OPTIONS.map((spec) => [spec.flag, flags[spec.flag]]));
-    const configFile = flags.config === undefined ? undefined : pathFlag('config', flags.config);
-    config = withConfigFile(configFile, specFlags, VERIFY_OPTIONS, 'verify', validateVerifyConfig);
-    dir = flags.out === undefined ? undefined : pathFlag('out', flags.out);
-    if (dir !== undefined) preflightOut(dir, Boolean(flags.force));
-  }
-  const trials = { full: config['trials-full'], reduced: config['trials-reduced'] };
-  const { seed } = config;
-  const cases = selected(config);
-  const say = (text: string) => {
-    if (!flags.json && !flags.quiet) process.stdout.write(text);
-  };
-  const watch = watchSignals();
-  let store: RunStore | undefined;
-  let backend: Backend | undefined;
-  let report: VerifyReport;
-  try {
-    // a resumed run keeps its own backend (and the reason it was chosen), so every verdict comes from one backend
-    backend = await selectBackend((storedBackend?.name ?? config.backend) as BackendRequest);
-    if (storedBackend?.reason) backend = { ...backend, reason: storedBackend.reason };
-    if (watch.interrupted()) throw watch.interrupted();
-    const opened = openRun(dir, resuming, 'verify', checkResume(dir as string, {}), {
-      force: Boolean(flags.force),
-      run: { command: 'verify', config: { ...config }, seed, backend: backend.name, backendReason: backend.reason },
-    });
-    store = opened.store;
-    const completed: readonly CaseVerdict[] = opened.checked?.completed ?? [];
-    const priorSeconds = opened.priorSeconds;
-    say(`collapse verify: ${cases.length} cases on ${backend.name} (${backend.reason}); trials full ${trials.full}, reduced ${trials.reduced}\n`);
-    if (completed.length > 0) say(`resuming: ${completed.length} cases already judged (${completed.filter((v) => v.pass).length} PASS), continuing at case ${completed.length + 1}\n`);
-    const segmentStart = performance.now();
-    report = await runVerify({
-      trials,
-      seed,
-      backend,
-      cases,
-      completed,
-      onCase: (index, total, v, verdicts) => {
-        say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  ${bandText(v)}  max|z| ${Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2)}  max|z|X| ${Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
-        // every case is a resume point: a case takes seconds to minutes, a checkpoint milliseconds
-        if (index + 1 < total) store?.saveCheckpoint({ cases: verdicts }, priorSeconds + (performance.now() - segmentStart) / 1000);
-        if (index + 1 < total) watch.signal.throwIfAborted(); // stop between cases (after the last one, finish)
-      },
-    });
-    report = { ...report, seconds: report.seconds + priorSeconds };
-  } catch (error) {
-    const interrupted = error instanceof Interrupted ? error : null;
-    store?.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
-    if (interrupted) {
-      process.stderr.write(interruptedLine('verify', store || resuming ? dir : undefined) + '\n');
-      return interrupted.exitCode;
-    }
-    throw error;
-  } finally {
-    watch.dispose();
-    await backend?.destroy();
-  }
-  const json = {
+/** The verify.json object: the run's verdicts, each linear case's run in the `linear --json` shape. */
+function verifyJson(report: VerifyReport, backend: Backend) {
+  return {
     pass: report.pass,
     zStar: report.zStar,
     familyFalseFailure: report.familyFalseFailure,
     checks: report.checks,
     claim: report.claim,
     seconds: report.seconds,
-    backend: (backend as Backend).name,
-    backendReason: (backend as Backend).reason,
+    backend: backend.name,
+    backendReason: backend.reason,
     cases: report.cases.map((v) => ({ name: v.name, pass: v.pass, worstBandRatio: v.worstBandRatio ?? null, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: v.kind === 'linear' ? toJson(v.report as LinearReport) : v.report })),
   };
-  if (store) {
-    store.writeJson('verify.json', json);
-    store.writeJson('environment.json', environment({ backend: json.backend, backendReason: json.backendReason, trials, seed }));
-    store.finish('complete');
-  }
-  if (flags.json) {
+}
+
+export function verifyCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
+  const say = (text: string) => {
+    if (!flags.json && !flags.quiet) process.stdout.write(text);
+  };
+  const trialsOf = (config: VerifyConfig) => ({ full: config['trials-full'], reduced: config['trials-reduced'] });
+  return runCommand<VerifyConfig, CaseVerdict[], { report: VerifyReport; json: ReturnType<typeof verifyJson> }, Backend>(
+    {
+      name: 'verify',
+      options: VERIFY_OPTIONS,
+      validate: validateVerifyConfig,
+      writeConfig: false, // verify.json holds the run; the manifest its configuration
+      checkState,
+      // a resumed run keeps its own backend (and the reason it was chosen), so every verdict comes from one backend
+      backend: async (config, stored) => {
+        const backend = await selectBackend((stored?.name ?? config.backend) as BackendRequest);
+        return stored?.reason ? { ...backend, reason: stored.reason } : backend;
+      },
+      run: async ({ config, backend, resumed, priorSeconds, signal, save }) => {
+        const trials = trialsOf(config);
+        const cases = selected(config);
+        const completed: readonly CaseVerdict[] = resumed ?? [];
+        say(`collapse verify: ${cases.length} cases on ${backend.name} (${backend.reason}); trials full ${trials.full}, reduced ${trials.reduced}\n`);
+        if (completed.length > 0) say(`resuming: ${completed.length} cases already judged (${completed.filter((v) => v.pass).length} PASS), continuing at case ${completed.length + 1}\n`);
+        const report = await runVerify({
+          trials,
+          seed: config.seed,
+          backend,
+          cases,
+          completed,
+          onCase: (index, total, v, verdicts) => {
+            say(`[${String(index + 1).padStart(2)}/${total}] ${v.pass ? 'PASS' : 'FAIL'}  ${v.name}  ${bandText(v)}  max|z| ${Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2)}  max|z|X| ${Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2)}  (${v.report.seconds.toFixed(1)} s)\n`);
+            // every case is a resume point: a case takes seconds to minutes, a checkpoint milliseconds
+            if (index + 1 < total) save({ cases: verdicts });
+            if (index + 1 < total) signal.throwIfAborted(); // stop between cases (after the last one, finish)
+          },
+        });
+        const whole = { ...report, seconds: report.seconds + priorSeconds };
+        return { report: whole, json: verifyJson(whole, backend) };
+      },
+      write: ({ json }, store, { config }) => {
+        store.writeJson('verify.json', json);
+        store.writeJson('environment.json', environment({ backend: json.backend, backendReason: json.backendReason, trials: trialsOf(config), seed: config.seed }));
+      },
+      print: ({ report, json }) => {
+        printVerify(report, json, Boolean(flags.json));
+        return report.pass ? EXIT.ok : EXIT.verifyFailed;
+      },
+    },
+    flags,
+  );
+}
+
+function printVerify(report: VerifyReport, json: ReturnType<typeof verifyJson>, asJson: boolean): void {
+  if (asJson) {
     process.stdout.write(JSON.stringify(json) + '\n');
   } else {
     const rows = report.cases.map((v) => {
@@ -204,5 +179,4 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
     );
     for (const v of report.cases.filter((c) => !c.pass)) process.stdout.write(`FAIL ${v.name}: ${v.failures.slice(0, 5).join('; ')}\n`);
   }
-  return report.pass ? EXIT.ok : EXIT.verifyFailed;
 }

@@ -9,12 +9,14 @@ interface Base {
   readonly flag: string;
   readonly description: string;
 }
+/** An integer flag in [min, max]. */
 export interface IntOption extends Base {
   readonly kind: 'int';
   readonly default?: number;
   readonly min: number;
   readonly max: number;
 }
+/** A number flag above `above` (or equal to it, `inclusive`) and at most `max`. */
 export interface NumberOption extends Base {
   readonly kind: 'number';
   readonly default?: number;
@@ -24,20 +26,24 @@ export interface NumberOption extends Base {
   readonly inclusive?: boolean;
   readonly max: number;
 }
+/** A flag taking one of its `choices`. */
 export interface EnumOption extends Base {
   readonly kind: 'enum';
   readonly default: string;
   readonly choices: readonly string[];
 }
+/** A non-empty text flag (a path, a strategy, a list). */
 export interface StringOption extends Base {
   readonly kind: 'string';
   readonly default?: string;
   /** metavariable in --help */
   readonly meta: string;
 }
+/** A switch: given or not. */
 export interface BooleanOption extends Base {
   readonly kind: 'boolean';
 }
+/** One option's declaration: the CLI flag, --help, validation and (with {@link ConfigOf}) the configuration type. */
 export type OptionSpec = IntOption | NumberOption | EnumOption | StringOption | BooleanOption;
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -90,3 +96,26 @@ export function describeOption(spec: OptionSpec): { flags: string; help: string 
       return { flags: `--${spec.flag}`, help: spec.description };
   }
 }
+
+/** The value one declaration parses to: a number, one of its choices, a string or a boolean. */
+export type OptionValue<S extends OptionSpec> = S extends { kind: 'int' | 'number' }
+  ? number
+  : S extends { kind: 'enum'; choices: readonly (infer C)[] }
+    ? C
+    : S extends { kind: 'string' }
+      ? string
+      : boolean;
+
+/** The flags of `Specs` with a default (always set once validated), less those named in `Optional`. */
+export type Defaulted<Specs extends readonly OptionSpec[], Optional extends string> = Exclude<Extract<Specs[number], { default: unknown }>['flag'], Optional>;
+
+/**
+ * The configuration type of an option set, derived from its declaration (declared `as const`), so one declaration
+ * serves the flags, --help, validation and the type: a flag with a default is a required key, one without is
+ * optional; `Optional` keeps defaulted keys optional where code builds configurations without them.
+ */
+export type ConfigOf<Specs extends readonly OptionSpec[], Optional extends string = never> = {
+  -readonly [S in Specs[number] as S['flag'] extends Defaulted<Specs, Optional> ? S['flag'] : never]: OptionValue<S>;
+} & {
+  -readonly [S in Specs[number] as S['flag'] extends Defaulted<Specs, Optional> ? never : S['flag']]?: OptionValue<S>;
+};

@@ -136,7 +136,7 @@ export const Z95 = 1.959963984540054;
 
 /**
  * t_{0.975, ν}, the two-sided 95% Student-t quantile: exact to 6 decimals for ν ≤ 30 (the standard table); beyond,
- * the Cornish–Fisher expansion in 1/ν, whose error at ν = 31 is below 1e-5 (test/models/neural/seeds.test.ts checks
+ * the Cornish–Fisher expansion in 1/ν, whose error at ν = 31 is below 1e-5 (test/experiments/neural-seeds.test.ts checks
  * both against a numerical integration of the t density).
  */
 const T975 = [
@@ -165,7 +165,7 @@ export interface SeedSummary {
 /**
  * The mean of K values, its standard error s/√K and the 95% Student-t interval mean ± t_{0.975, K−1}·s/√K (exact
  * for normal values, an approximation otherwise); one value has no interval. The one implementation of the seed
- * bands: src/models/neural/seeds.ts and src/sweep/groups.ts both call it.
+ * bands: src/experiments/neural-seeds.ts and src/sweep/groups.ts both call it.
  */
 export function summarise(values: readonly number[]): SeedSummary {
   const k = values.length;

@@ -3,7 +3,7 @@
  * of the registry (src/strategies/index.ts: STRATEGIES and STRATEGY_EXAMPLES, so a new strategy appears here by
  * itself), with π²/6, the limit of accumulate's Σ 1/i², drawn and labelled.
  */
-import { hasTheory, runLinear, type LinearConfig } from '../models/linear/run.js';
+import { hasTheory, runLinear, type LinearConfig } from '../experiments/linear.js';
 import { parseStrategy, STRATEGIES, STRATEGY_EXAMPLES } from '../strategies/index.js';
 import { ACCUMULATE_BOUND } from '../theory/harmonic.js';
 import type { IterationRow } from '../verify/report.js';

@@ -3,8 +3,8 @@
  * generation, for replace, accumulate, fresh:0.5 and augment:1 on Zipf(1) over K outcomes; Monte Carlo with its 95%
  * band, the exact theory dashed (proofs/categorical.md K1, K2, K4, K5) where it exists.
  */
-import { runCategorical, type CategoricalConfig } from '../models/categorical/run.js';
-import type { GaussianIterationRow } from '../models/gaussian/run.js';
+import { runCategorical, type CategoricalConfig } from '../experiments/categorical.js';
+import type { GaussianIterationRow } from '../experiments/gaussian.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { staggeredMarkerSizes } from './accumulation-bound.js';
 import { CATEGORICAL, colour, LINE_STYLES, NEUTRAL, symbol } from './palette.js';

@@ -6,9 +6,9 @@
  * verifier (projecting, exact V5; filtering by residual, Monte Carlo) against the verifier's own error b², the
  * knowledge centre's level.
  */
-import { runCategorical, validateCategoricalConfig } from '../models/categorical/run.js';
-import { runGaussian, validateGaussianConfig, type GaussianIterationRow } from '../models/gaussian/run.js';
-import { runCurate, validateCurateConfig } from '../models/linear/curation-run.js';
+import { runCategorical, validateCategoricalConfig } from '../experiments/categorical.js';
+import { runGaussian, validateGaussianConfig, type GaussianIterationRow } from '../experiments/gaussian.js';
+import { runCurate, validateCurateConfig } from '../experiments/curate.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { staggeredMarkerSizes } from './accumulation-bound.js';
 import { CATEGORICAL, colour, LINE_STYLES, NEUTRAL, symbol } from './palette.js';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
 import { plausibleNumber } from '../core/stats.js';
 import { canonicalJson, CHECKPOINT_FILE, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
-import { environment } from '../cli/output.js';
+import { environment } from '../core/environment.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { launchChromium, plotlyBundlePath, renderImages, type Rendered } from './browser.js';
 import { isSkipped, type Figure, type FigureContext, type FigureOutput } from './figure.js';

@@ -4,7 +4,7 @@
  * theory dashed where one exists (src/theory/gaussian.ts, proofs/gaussian.md), plus the median variance ratio, which
  * shows the almost-sure collapse that the unbiased estimator's flat mean hides.
  */
-import { runGaussian, type GaussianConfig, type GaussianIterationRow } from '../models/gaussian/run.js';
+import { runGaussian, type GaussianConfig, type GaussianIterationRow } from '../experiments/gaussian.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { CATEGORICAL, colour, LINE_STYLES } from './palette.js';
 import { AXIS_STYLE, axisRef, bandTrace, lineStyleKey, logAxis, toCsv } from './plotly.js';

@@ -3,7 +3,7 @@
  * as columns, replace and accumulate as rows, σ² ∈ {0.01, 0.1, 1, 10, 100} as coloured lines, iterations 1–50,
  * log y; Monte Carlo solid with its 95% band, theory dashed.
  */
-import { runLinear, type LinearConfig } from '../models/linear/run.js';
+import { runLinear, type LinearConfig } from '../experiments/linear.js';
 import type { Method } from '../models/linear/monte-carlo.js';
 import type { IterationRow } from '../verify/report.js';
 import type { Figure, FigureContext, FigureOutput, ImageSize, PlotlyFigure, PlotlyObject } from './figure.js';

@@ -10,7 +10,7 @@
  */
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { NeuralPartReport } from '../models/neural/run.js';
+import type { NeuralPartReport } from '../experiments/neural.js';
 import type { CellGroup } from '../sweep/groups.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject, Skipped } from './figure.js';
 import { CATEGORICAL, colour, LINE_STYLES, NEUTRAL, symbol } from './palette.js';

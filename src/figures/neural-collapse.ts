@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { NeuralPartReport } from '../models/neural/run.js';
+import type { NeuralPartReport } from '../experiments/neural.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject, Skipped } from './figure.js';
 import { CATEGORICAL, colour, symbol } from './palette.js';
 import { AXIS_STYLE, axisRef, bandTrace, toCsv } from './plotly.js';

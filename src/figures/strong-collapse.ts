@@ -2,9 +2,9 @@
  * Strong model collapse (Dohmatob et al., ICLR 2025) in least squares: the test error against the number of rows n
  * on log–log axes, for clean labels and for shares p₂ of labels from a shifted teacher w* + Δ. Lines: the exact
  * expectation over a Gaussian design (proofs/strong-collapse.md#S2); markers with 95% intervals: the Monte Carlo of
- * src/models/strong/run.ts; dash-dotted: each share's floor p₂²‖Δ‖² (S3), which the error approaches and never crosses.
+ * src/experiments/strong.ts; dash-dotted: each share's floor p₂²‖Δ‖² (S3), which the error approaches and never crosses.
  */
-import { runStrong, type StrongScalingRow } from '../models/strong/run.js';
+import { runStrong, type StrongScalingRow } from '../experiments/strong.js';
 import { strongCollapseError, teacherRows } from '../theory/strong-collapse.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { CATEGORICAL, colour, LINE_STYLES, POINT_STYLE } from './palette.js';

@@ -2,10 +2,10 @@
  * The tale of tails (Dohmatob et al. 2024) in Hutter's model: test error against the number of training samples T on
  * log–log axes, for clean data (a power law), data with the tail cut at rank k (a plateau at Σ_{i>k} p_i), and cut
  * data mixed with a clean share π (the decay comes back, delayed). Lines: the exact sums E(T; q) of
- * src/theory/tails.ts (proofs/tails.md); markers with 95% intervals: the Monte Carlo of src/models/hutter/run.ts.
+ * src/theory/tails.ts (proofs/tails.md); markers with 95% intervals: the Monte Carlo of src/experiments/hutter.ts.
  */
 import { zipf } from '../models/categorical/distribution.js';
-import { runTails, sourceLabel, type TailsRow } from '../models/hutter/run.js';
+import { runTails, sourceLabel, type TailsRow } from '../experiments/hutter.js';
 import { FLOAT } from '../theory/categorical.js';
 import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';

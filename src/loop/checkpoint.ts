@@ -20,20 +20,11 @@ import { fsyncDir, writeFileAtomic } from '../core/atomic-file.js';
 import { UsageError } from '../core/errors.js';
 import { plausibleNumber } from '../core/stats.js';
 import type { RunStore } from '../core/run-store.js';
-import type { Metrics } from '../models/model.js';
+import type { Metrics, TrajectoryCodec } from '../models/model.js';
 import type { TrajectoryState } from './generation-loop.js';
 
-/** Byte codecs for a family's data sets and models; decode(encode(x)) must compute exactly what x computes. */
-export interface TrajectoryCodec<P, D> {
-  /** A data set as bytes. */
-  encodeData(data: D): Uint8Array;
-  /** The data set encodeData wrote. */
-  decodeData(bytes: Uint8Array): D;
-  /** A model as bytes. */
-  encodeModel(model: P): Uint8Array;
-  /** The model encodeModel wrote. */
-  decodeModel(bytes: Uint8Array): P;
-}
+// a family declares its codec beside its ModelFamily (models/ imports nothing from loop/); checkpoints use it here
+export type { TrajectoryCodec };
 
 export const BLOB_DIR = 'blobs';
 

@@ -55,3 +55,18 @@ export interface ModelFamily<P, D> {
   /** The items of several data sets, in order, as one (curation joins candidate rounds with it). */
   concat?(sets: readonly D[]): D;
 }
+
+/**
+ * Byte codecs for a family's data sets and models, for checkpoints of a trajectory (src/loop/checkpoint.ts);
+ * decode(encode(x)) must compute exactly what x computes.
+ */
+export interface TrajectoryCodec<P, D> {
+  /** A data set as bytes. */
+  encodeData(data: D): Uint8Array;
+  /** The data set encodeData wrote. */
+  decodeData(bytes: Uint8Array): D;
+  /** A model as bytes. */
+  encodeModel(model: P): Uint8Array;
+  /** The model encodeModel wrote. */
+  decodeModel(bytes: Uint8Array): P;
+}

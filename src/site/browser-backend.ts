@@ -71,7 +71,7 @@ export async function selectBrowserBackend(request: BrowserBackendRequest = 'aut
 }
 
 /**
- * What models/linear/run.ts calls when it is given no backend. The explorer always passes one (selectBrowserBackend),
+ * What experiments/linear.ts calls when it is given no backend. The explorer always passes one (selectBrowserBackend),
  * so this only answers the CLI's names that exist in a page.
  */
 export async function selectBackend(request: BackendRequest = 'auto'): Promise<Backend> {

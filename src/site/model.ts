@@ -4,9 +4,9 @@
  * shareable URL fragment, the CSV/JSON downloads and the `npx collapse …` commands that reproduce a run.
  */
 import { UsageError } from '../core/errors.js';
-import { realDistribution, validateCategoricalConfig, type CategoricalConfig } from '../models/categorical/run.js';
-import { validateGaussianConfig, type GaussianConfig } from '../models/gaussian/run.js';
-import { hasTheory, validateLinearConfig, type LinearConfig } from '../models/linear/run.js';
+import { realDistribution, validateCategoricalConfig, type CategoricalConfig } from '../experiments/categorical.js';
+import { validateGaussianConfig, type GaussianConfig } from '../experiments/gaussian.js';
+import { hasTheory, validateLinearConfig, type LinearConfig } from '../experiments/linear.js';
 import { parseStrategy } from '../strategies/index.js';
 import type { IterationRow } from '../verify/report.js';
 import { collisionProbabilities, FLOAT } from '../theory/categorical.js';

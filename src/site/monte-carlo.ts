@@ -2,9 +2,9 @@
  * The explorer's "run Monte Carlo": every series through the CLI's own run functions (runLinear on the page's gpu.js
  * backend, runGaussian and runCategorical on the host), one after another, with progress over all of them and one stop signal.
  */
-import { runCategorical } from '../models/categorical/run.js';
-import { runGaussian } from '../models/gaussian/run.js';
-import { runLinear } from '../models/linear/run.js';
+import { runCategorical } from '../experiments/categorical.js';
+import { runGaussian } from '../experiments/gaussian.js';
+import { runLinear } from '../experiments/linear.js';
 import type { Backend } from '../kernels/backend.js';
 import type { Computed, McResult, McRow } from './model.js';
 import type { BrowserBackendName } from './browser-backend.js';

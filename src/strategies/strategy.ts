@@ -28,7 +28,7 @@ export interface PoolStrategy {
   /**
    * Items in each synthetic data set as a multiple of m, for families that draw samples (augment:r: r·m). The pool
    * weights already give each set its share, so a plain union of r·m synthetic and m real items is the same pool;
-   * the neural runs read this (src/models/neural/run.ts), the linear and Gaussian theory and kernels do not.
+   * the neural runs read this (src/experiments/neural.ts), the linear and Gaussian theory and kernels do not.
    */
   readonly syntheticScale?: number;
 }

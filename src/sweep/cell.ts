@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDigest, MANIFEST_FILE, readManifest, type Manifest } from '../core/run-store.js';
 import { isLockEntry, LOCK_FILE, lockHolder, removeLockIf } from '../core/lock.js';
-import { envMilliseconds } from '../cli/output.js';
+import { envMilliseconds } from '../core/environment.js';
 import { SWEEP_COMMANDS } from './commands.js';
 import { cellFlags, type Cell } from './spec.js';
 

@@ -4,11 +4,11 @@
  * from the start with `--force`.
  */
 import type { OptionSpec } from '../core/schema.js';
-import { CATEGORICAL_OPTIONS, validateCategoricalConfig } from '../models/categorical/run.js';
-import { GAUSSIAN_OPTIONS, validateGaussianConfig } from '../models/gaussian/run.js';
-import { LINEAR_OPTIONS, validateLinearConfig } from '../models/linear/run.js';
-import { LOOP_OPTIONS, validateLoopConfig } from '../models/external/run.js';
-import { NEURAL_OPTIONS, validateNeuralConfig } from '../models/neural/run.js';
+import { CATEGORICAL_OPTIONS, validateCategoricalConfig } from '../experiments/categorical.js';
+import { GAUSSIAN_OPTIONS, validateGaussianConfig } from '../experiments/gaussian.js';
+import { LINEAR_OPTIONS, validateLinearConfig } from '../experiments/linear.js';
+import { LOOP_OPTIONS, validateLoopConfig } from '../experiments/external.js';
+import { NEURAL_OPTIONS, validateNeuralConfig } from '../experiments/neural.js';
 
 export interface SweepCommand {
   readonly name: string;

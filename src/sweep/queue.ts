@@ -15,7 +15,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.js';
-import { envMilliseconds } from '../cli/output.js';
+import { envMilliseconds } from '../core/environment.js';
 import { inspectCell, runCell, type CellOutcome } from './cell.js';
 import type { Executor, SweepEvents, SweepOutcome } from './executor.js';
 import { checkJob, jobData, type CellJob } from './job.js';

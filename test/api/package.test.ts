@@ -21,7 +21,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { zStar } from '../../src/core/stats.js';
 import { digamma, lnGamma, logGammaSumBand } from '../helpers/chernoff.js';
-import { runLinear, validateLinearConfig } from '../../src/models/linear/run.js';
+import { runLinear, validateLinearConfig } from '../../src/experiments/linear.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'collapse-pack-'));

@@ -1,5 +1,5 @@
 /**
- * `collapse categorical --out DIR` checkpoints like `gaussian` (the shared src/cli/loop-command.ts): killed with
+ * `collapse categorical --out DIR` checkpoints like `gaussian` (the shared src/cli/run-command.ts): killed with
  * SIGKILL and continued with --resume DIR it ends bit-identical to a run never interrupted; a changed option is
  * refused with one line. Also the theory command's JSON through the built CLI.
  */

@@ -377,7 +377,7 @@ test('augment:r draws r·m synthetic items per generation (m real + r·m synthet
 });
 
 test('size flags reach the family: --model lm --width 24 --heads 3 --layers 1 --context 8 builds that transformer; --temperature 0 is greedy', async () => {
-  const { buildFamily, neuralParts, validateNeuralConfig } = await import('../../src/models/neural/run.js');
+  const { buildFamily, neuralParts, validateNeuralConfig } = await import('../../src/experiments/neural.js');
   const config = validateNeuralConfig({ model: 'lm', width: 24, heads: 3, layers: 1, context: 8, temperature: 0, quick: true, schedule: 'steps:1', samples: 4, 'test-samples': 2 });
   const family = await buildFamily(neuralParts(config)[0]);
   assert.deepEqual([family.settings.dModel, family.settings.heads, family.settings.layers, family.settings.context, family.settings.temperature], [24, 3, 1, 8, 0]);

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { stringify as toYaml } from 'yaml';
 import { sealJson, unsealJson } from '../../src/core/atomic-file.js';
-import { LINEAR_OPTIONS } from '../../src/models/linear/run.js';
+import { LINEAR_OPTIONS } from '../../src/experiments/linear.js';
 import { collapseAsync, isOneLineError, mainInProcess, snapshot, waitFor } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-property-'));
@@ -49,7 +49,7 @@ const VALID: Record<string, fc.Arbitrary<string | number>> = {
   spectrum: fc.constantFrom('isotropic', 'power:1'),
   batch: fc.integer({ min: 1, max: 64 }),
 };
-const NAMES = LINEAR_OPTIONS.map((s) => s.flag);
+const NAMES: string[] = LINEAR_OPTIONS.map((s) => s.flag);
 const JUNK = fc.oneof(
   fc.constantFrom('', ' ', '-1', '0', '1e400', 'NaN', 'Infinity', '-Infinity', '0x10', '1.5', '2.5e3', 'abc', '99999999999', '1e12', '--', '-', 'true', 'null', 'power:-1', 'window:0', 'fresh:2', 'weights:(', 'cuda', '💥', 'a\nb'),
   fc.string({ maxLength: 8 }),

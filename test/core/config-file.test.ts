@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfigFile, withConfigFile } from '../../src/core/config-file.js';
 import { UsageError } from '../../src/core/errors.js';
-import { LINEAR_OPTIONS, validateLinearConfig } from '../../src/models/linear/run.js';
+import { LINEAR_OPTIONS, validateLinearConfig } from '../../src/experiments/linear.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'collapse-config-'));
 function file(name: string, text: string): string {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FIGURES } from '../../src/figures/index.js';
 import { buildLmSweepFigure, lmSweepCaption, lmSweepCsv, lmSweepData, readLmSweep, type LmGroupResult } from '../../src/figures/lm-size-temperature.js';
-import type { NeuralPartReport } from '../../src/models/neural/run.js';
+import type { NeuralPartReport } from '../../src/experiments/neural.js';
 import { cellGroups, type CellParts } from '../../src/sweep/groups.js';
 
 const WIDTHS = [32, 16]; // given out of order: rows sort by parameter count

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildNeuralFigure, neuralCaption, neuralCollapse, neuralFigureCsv, NEURAL_RUN_ENV, readNeuralResults } from '../../src/figures/neural-collapse.js';
-import type { NeuralPartReport } from '../../src/models/neural/run.js';
+import type { NeuralPartReport } from '../../src/experiments/neural.js';
 
 function report(model: string, strategy: string, losses: number[]): NeuralPartReport {
   return {

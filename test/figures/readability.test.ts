@@ -23,7 +23,7 @@ import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/fig
 import { cellGroups } from '../../src/sweep/groups.js';
 import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
 import { buildStrong, type StrongFigureData } from '../../src/figures/strong-collapse.js';
-import type { NeuralPartReport } from '../../src/models/neural/run.js';
+import type { NeuralPartReport } from '../../src/experiments/neural.js';
 import type { IterationRow } from '../../src/verify/report.js';
 
 // ---- fixtures: small synthetic results for every figure ----

@@ -16,7 +16,7 @@ import { BLOB_DIR, TrajectoryCheckpoints, verifyStoredTrajectory } from '../../s
 import { loopPlan, runTrajectory, type LoopConfig } from '../../src/loop/generation-loop.js';
 import type { Metrics } from '../../src/models/model.js';
 import type { NeuralModel } from '../../src/models/neural/family.js';
-import { decodeWeights, encodeWeights, neuralCodec } from '../../src/models/neural/run.js';
+import { decodeWeights, encodeWeights, neuralCodec } from '../../src/experiments/neural.js';
 import * as tfModule from '../../src/models/neural/tf.js';
 import { createToy } from '../../src/models/neural/toy.js';
 import { parseStrategy } from '../../src/strategies/index.js';

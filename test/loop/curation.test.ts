@@ -9,7 +9,7 @@ import { foldIn, rootKey } from '../../src/core/rng.js';
 import { curate, curationName, MAX_CURATION_ROUNDS, parseCurationRule, topCandidates, topRows, validateCuration } from '../../src/loop/curation.js';
 import { LOOP_STREAM, runTrajectory, type TrajectoryState } from '../../src/loop/generation-loop.js';
 import { categoricalFamily } from '../../src/models/categorical/family.js';
-import { realDistribution } from '../../src/models/categorical/run.js';
+import { realDistribution } from '../../src/experiments/categorical.js';
 import { gaussianFamily, likelihoodScores, type GaussianData, type GaussianModel } from '../../src/models/gaussian/family.js';
 import { parseStrategy } from '../../src/strategies/index.js';
 

@@ -10,7 +10,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { parseStrategy } from '../../src/strategies/index.js';
 import { ACCUMULATE_BOUND } from '../../src/theory/harmonic.js';
 import { expectedTestError } from '../../src/theory/linear-fixed-design.js';
-import { categoricalTheory, realDistribution, validateCategoricalConfig } from '../../src/models/categorical/run.js';
+import { categoricalTheory, realDistribution, validateCategoricalConfig } from '../../src/experiments/categorical.js';
 import { command, compute, decodeState, DEFAULT_STATE, encodeState, toCsv, toJson, type ExplorerState, type McResult } from '../../src/site/model.js';
 
 const root = join(import.meta.dirname, '../..');

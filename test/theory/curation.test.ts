@@ -11,7 +11,7 @@ import { erfc } from '../../src/core/stats.js';
 import { runTrials, runTrajectory } from '../../src/loop/generation-loop.js';
 import { admittedOutcomes } from '../../src/models/categorical/curation.js';
 import { categoricalFamily } from '../../src/models/categorical/family.js';
-import { realDistribution } from '../../src/models/categorical/run.js';
+import { realDistribution } from '../../src/experiments/categorical.js';
 import { gaussianFamily } from '../../src/models/gaussian/family.js';
 import { linearFamily } from '../../src/models/linear/family.js';
 import { parseStrategy } from '../../src/strategies/index.js';
@@ -29,8 +29,8 @@ import {
   truncatedMean,
   truncatedVarianceFactor,
 } from '../../src/theory/curation.js';
-import { empiricalBernsteinBand } from '../../src/verify/bernstein.js';
-import { medianOfMeans, medianOfMeansBand } from '../../src/verify/curation.js';
+import { empiricalBernsteinBand } from '../../src/experiments/verify-bernstein.js';
+import { medianOfMeans, medianOfMeansBand } from '../../src/experiments/verify-curation.js';
 
 const DELTA = 1e-7; // per statistical check
 const Phi = (z: number) => 0.5 * erfc(-z / Math.SQRT2);

@@ -10,7 +10,7 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { fraction, type Fraction } from '../../src/core/fraction.js';
 import { KeyedGenerator } from '../../src/core/rng.js';
 import { zStar } from '../../src/core/stats.js';
-import { runStrong } from '../../src/models/strong/run.js';
+import { runStrong } from '../../src/experiments/strong.js';
 import { errorCoefficients } from '../../src/theory/pool-weights.js';
 import { FLOAT, RATIONAL } from '../../src/theory/categorical.js';
 import { inverseWishartTraceMoments } from '../../src/theory/linear-fixed-design.js';
@@ -19,8 +19,8 @@ import {
   strongCollapseError,
 } from '../../src/theory/strong-collapse.js';
 import { parseStrategy } from '../../src/strategies/index.js';
-import { empiricalBernsteinBand } from '../../src/verify/bernstein.js';
-import { judgeStrong } from '../../src/verify/strong-cases.js';
+import { empiricalBernsteinBand } from '../../src/experiments/verify-bernstein.js';
+import { judgeStrong } from '../../src/experiments/verify-strong.js';
 
 const DELTA = 1e-7; // per statistical check below: the file's false-failure probability stays under 1e-6
 

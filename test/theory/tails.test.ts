@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import { fraction, type Fraction } from '../../src/core/fraction.js';
 import { zStar } from '../../src/core/stats.js';
 import { zipf } from '../../src/models/categorical/distribution.js';
-import { runTails } from '../../src/models/hutter/run.js';
+import { runTails } from '../../src/experiments/hutter.js';
 import { FLOAT, RATIONAL } from '../../src/theory/categorical.js';
 import { hutterError, hutterErrorExact, mixedErrorBound, tailPlateau, trainingDistribution, type TailSource } from '../../src/theory/tails.js';
-import { judgeBounded } from '../../src/verify/bernstein.js';
+import { judgeBounded } from '../../src/experiments/verify-bernstein.js';
 
 const p: Fraction[] = [fraction(1, 2), fraction(1, 4), fraction(1, 6), fraction(1, 12)];
 

@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join, relative } from 'node:path';
 import { plausibleNumber, STORED_MAGNITUDE } from '../../core/stats.js';
 import type { Key } from '../../core/rng.js';
-import type { TrajectoryCodec } from '../../loop/checkpoint.js';
-import type { Metrics, ModelFamily, Pool } from '../model.js';
+import type { Metrics, ModelFamily, Pool, TrajectoryCodec } from '../model.js';
 import { ExternalCommandError, runCommand } from './process.js';
 import { fillCommand, type CommandName, type ExternalSpec } from './spec.js';
 

@@ -78,7 +78,7 @@ export interface NeuralFamilyOptions {
   /** real items per data set (m) and held-out test items; undefined: the family's default for quick/full */
   readonly samples?: number;
   readonly testSamples?: number;
-  /** network sizes from the size flags (src/models/neural/run.ts SIZE_FLAGS), by flag name; each family reads its own */
+  /** network sizes from the size flags (src/experiments/neural.ts SIZE_FLAGS), by flag name; each family reads its own */
   readonly sizes?: Readonly<Record<string, number>>;
   /** the family's data, where the user gave it: lm --corpus (wordnet, brown, brown-all or a file), vae --images, diffusion --conformers */
   readonly data?: string;

@@ -75,7 +75,7 @@ export function unpatchWasmMatMul(): void {
   patched = false;
 }
 
-/** The backend the last loadTf set: what a family that loads tfjs without naming one (src/models/neural/run.ts chose it) gets. */
+/** The backend the last loadTf set: what a family that loads tfjs without naming one (src/experiments/neural.ts chose it) gets. */
 let current: NeuralBackend | undefined;
 
 /**

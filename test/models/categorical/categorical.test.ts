@@ -9,9 +9,9 @@ import { zStar } from '../../../src/core/stats.js';
 import { mainInProcess } from '../../cli/helpers.js';
 import { fitCategorical } from '../../../src/models/categorical/family.js';
 import { subtlexCounts, SUBTLEX_WORDS, zipf } from '../../../src/models/categorical/distribution.js';
-import { categoricalProfile, categoricalTheory, realDistribution, runCategorical, validateCategoricalConfig } from '../../../src/models/categorical/run.js';
+import { categoricalProfile, categoricalTheory, realDistribution, runCategorical, validateCategoricalConfig } from '../../../src/experiments/categorical.js';
 import { COLLAPSE_DEFINITIONS } from '../../../src/models/collapse-profile.js';
-import { CATEGORICAL_CHECKS_PER_ITERATION, empiricalBernsteinBand, judgeCategorical } from '../../../src/verify/bernstein.js';
+import { CATEGORICAL_CHECKS_PER_ITERATION, empiricalBernsteinBand, judgeCategorical } from '../../../src/experiments/verify-bernstein.js';
 
 const ITERATIONS = 8;
 const STRATEGIES = ['replace', 'accumulate', 'fresh:0.5', 'augment:1'];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { UsageError } from '../../../src/core/errors.js';
-import { checkLoopState, loadLoopSpec, runExternalLoop, validateLoopConfig } from '../../../src/models/external/run.js';
+import { checkLoopState, loadLoopSpec, runExternalLoop, validateLoopConfig } from '../../../src/experiments/external.js';
 import { isOneLineError, mainInProcess } from '../../cli/helpers.js';
 import { FAMILY, js } from './inline-family.js';
 

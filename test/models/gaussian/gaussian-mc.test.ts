@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { zStar } from '../../../src/core/stats.js';
-import { runGaussian, validateGaussianConfig, type GaussianConfig } from '../../../src/models/gaussian/run.js';
+import { runGaussian, validateGaussianConfig, type GaussianConfig } from '../../../src/experiments/gaussian.js';
 import { parseStrategy } from '../../../src/strategies/index.js';
 import { gaussianTheory, replaceDetRatioLogMoment, replaceVarianceRatio } from '../../../src/theory/gaussian.js';
-import { judgeGaussian, logDetDepths, UNJUDGED_METRICS } from '../../../src/verify/verify.js';
+import { judgeGaussian, logDetDepths, UNJUDGED_METRICS } from '../../../src/experiments/verify.js';
 import { logMomentMeanBand } from '../../../src/verify/bounds.js';
 import { fractionToNumber } from '../../../src/core/fraction.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { zStar } from '../../../src/core/stats.js';
 import { kdeFamily, kdeMetrics, silvermanBandwidth } from '../../../src/models/gaussian/kde.js';
-import { runGaussian, validateGaussianConfig } from '../../../src/models/gaussian/run.js';
+import { runGaussian, validateGaussianConfig } from '../../../src/experiments/gaussian.js';
 
 // sampler: mean and variance; collapse contrast: one
 const K = 3;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COLLAPSE_DEFINITIONS } from '../../../src/models/collapse-profile.js';
-import { runGaussian, type GaussianConfig } from '../../../src/models/gaussian/run.js';
+import { runGaussian, type GaussianConfig } from '../../../src/experiments/gaussian.js';
 
 const base: GaussianConfig = { model: 'gaussian', strategy: 'replace', dim: 1, samples: 10, estimator: 'mle', variance: 'fitted', iterations: 6, trials: 2, seed: 0 };
 const profile = async (change: Partial<GaussianConfig>) => (await runGaussian({ ...base, ...change })).profile;

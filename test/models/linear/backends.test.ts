@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backendOrSkip } from '../../helpers/backend.js';
 import { createLinearKernels } from '../../../src/kernels/linear.js';
-import { runLinear, type LinearConfig } from '../../../src/models/linear/run.js';
+import { runLinear, type LinearConfig } from '../../../src/experiments/linear.js';
 
 test('webgpu draws exactly the normals webasm draws (same seed, same cells)', async (t) => {
   const gpu = await backendOrSkip('webgpu', t);

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { linearBands, judge } from '../../../src/verify/verify.js';
+import { linearBands, judge } from '../../../src/experiments/verify.js';
 import { sharedBackend } from '../../helpers/backend.js';
-import { runLinear, type LinearConfig, type LinearReport } from '../../../src/models/linear/run.js';
+import { runLinear, type LinearConfig, type LinearReport } from '../../../src/experiments/linear.js';
 
 const ITERATIONS = 8;
 const SETTINGS = [

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../../../src/core/errors.js';
-import { infiniteVarianceReason, leastResolvedNoise, runLinear, validateLinearConfig, type LinearConfig } from '../../../src/models/linear/run.js';
-import { builtInCases, judge } from '../../../src/verify/verify.js';
+import { infiniteVarianceReason, leastResolvedNoise, runLinear, validateLinearConfig, type LinearConfig } from '../../../src/experiments/linear.js';
+import { builtInCases, judge } from '../../../src/experiments/verify.js';
 import { sharedBackend } from '../../helpers/backend.js';
 
 const backend = sharedBackend();

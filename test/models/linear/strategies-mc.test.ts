@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DistinctSampler, KeyedGenerator, sampleDistinct } from '../../../src/core/rng.js';
 import { zStar } from '../../../src/core/stats.js';
-import { judge } from '../../../src/verify/verify.js';
+import { judge } from '../../../src/experiments/verify.js';
 import { sharedBackend } from '../../helpers/backend.js';
-import { runLinear, type LinearConfig } from '../../../src/models/linear/run.js';
+import { runLinear, type LinearConfig } from '../../../src/experiments/linear.js';
 import { expectedTestError } from '../../../src/theory/linear-fixed-design.js';
 import { STRATEGIES } from '../../../src/strategies/index.js';
 

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { zStar } from '../../../src/core/stats.js';
-import { judge } from '../../../src/verify/verify.js';
+import { judge } from '../../../src/experiments/verify.js';
 import { sharedBackend } from '../../helpers/backend.js';
-import { runLinear, validateLinearConfig, type LinearConfig } from '../../../src/models/linear/run.js';
+import { runLinear, validateLinearConfig, type LinearConfig } from '../../../src/experiments/linear.js';
 import { randomDesignReplaceError } from '../../../src/theory/linear-random-design.js';
 import { UsageError } from '../../../src/core/errors.js';
 

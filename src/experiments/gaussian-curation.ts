@@ -3,12 +3,12 @@
  * of {@link gaussianTheory}'s table. Model 1 is fit on real data, so its row is the uncurated theory; after it, replace
  * with a fitted Gaussian has the trace ratio and mean error exactly (V3), every other metric and strategy null.
  */
-import { curationOf, topCandidates } from '../../loop/curation.js';
-import { parseStrategy } from '../../strategies/index.js';
-import { curatedGaussianReplace, curationFactor } from '../../theory/curation.js';
-import { GAUSSIAN_METRICS, gaussianTheory } from '../../theory/gaussian.js';
-import { undecided, type CollapseProfile, type ProfileEntry } from '../collapse-profile.js';
-import type { GaussianConfig } from './run.js';
+import { curationOf, topCandidates } from '../loop/curation.js';
+import { parseStrategy } from '../strategies/index.js';
+import { curatedGaussianReplace, curationFactor } from '../theory/curation.js';
+import { GAUSSIAN_METRICS, gaussianTheory } from '../theory/gaussian.js';
+import { undecided, type CollapseProfile, type ProfileEntry } from '../models/collapse-profile.js';
+import type { GaussianConfig } from './gaussian.js';
 
 /** κ of a curated configuration: the expected covariance factor of one curated generation (V2). */
 export function gaussianCurationFactor(config: GaussianConfig): number {

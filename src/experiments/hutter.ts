@@ -2,15 +2,15 @@
  * Monte Carlo of Hutter's model beside its exact error (src/theory/tails.ts): per trial, T training contexts drawn
  * from q; the model's test error given that training set is the real mass of the contexts it never saw,
  * Σ_{i unseen} p_i, whose expectation is E(T; q) (proofs/tails.md#H1). A value in [0, 1] per trial, so its mean is
- * judged with an empirical Bernstein band (src/verify/bernstein.ts).
+ * judged with an empirical Bernstein band (src/experiments/verify-bernstein.ts).
  */
-import { foldIn, KeyedGenerator, rootKey } from '../../core/rng.js';
-import { Moments, Z95 } from '../../core/stats.js';
-import { FLOAT } from '../../theory/categorical.js';
-import { hutterError, trainingDistribution, type TailSource } from '../../theory/tails.js';
-import { zipf } from '../categorical/distribution.js';
-import { searchCumulative } from '../categorical/distribution.js';
-import type { IterationRow } from '../../verify/report.js';
+import { foldIn, KeyedGenerator, rootKey } from '../core/rng.js';
+import { Moments, Z95 } from '../core/stats.js';
+import { FLOAT } from '../theory/categorical.js';
+import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
+import { zipf } from '../models/categorical/distribution.js';
+import { searchCumulative } from '../models/categorical/distribution.js';
+import type { IterationRow } from '../verify/report.js';
 
 /** Hutter's model (Dohmatob et al. 2024): K contexts with Zipf(β) probabilities, training sizes T and training sources (clean, cut at rank k, mixed). */
 export interface TailsConfig {

@@ -7,26 +7,26 @@
  * strategy and schedule, so replace and accumulate start from the same real data and the same first model (common
  * random numbers: iteration 1 agrees, and the strategies' differences are the strategies'). With --seeds K,
  * trajectory k ≥ 1 takes foldIn(that key, TRAJECTORY_STREAM + k) (trajectory 0 is the single run's), again shared by
- * the strategies, so replace − accumulate is a paired difference seed by seed (./seeds.ts).
+ * the strategies, so replace − accumulate is a paired difference seed by seed (./neural-seeds.ts).
  */
-import { NumericError, UsageError } from '../../core/errors.js';
-import { foldIn, rootKey, type Key } from '../../core/rng.js';
-import type { RunStore } from '../../core/run-store.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import { didYouMean } from '../../core/suggest.js';
-import { TrajectoryCheckpoints, type TrajectoryCodec } from '../../loop/checkpoint.js';
-import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../../loop/generation-loop.js';
-import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import type { Metrics } from '../model.js';
-import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
-import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
-import { NEURAL_BACKEND_OPTION, parseNeuralBackend, type NeuralBackendRequest, type ResolvedNeuralBackend } from './backend.js';
-import type { PairedDifference, TrajectoryLosses } from './seeds.js';
-import type { WeightArrays } from './tf.js';
+import { NumericError, UsageError } from '../core/errors.js';
+import { foldIn, rootKey, type Key } from '../core/rng.js';
+import type { RunStore } from '../core/run-store.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import { didYouMean } from '../core/suggest.js';
+import { TrajectoryCheckpoints, type TrajectoryCodec } from '../loop/checkpoint.js';
+import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../loop/generation-loop.js';
+import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
+import type { Metrics } from '../models/model.js';
+import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from '../models/neural/family.js';
+import { neuralFactory, neuralModelNames, TOY_ENV } from '../models/neural/index.js';
+import { NEURAL_BACKEND_OPTION, parseNeuralBackend, type NeuralBackendRequest, type ResolvedNeuralBackend } from '../models/neural/backend.js';
+import type { PairedDifference, TrajectoryLosses } from './neural-seeds.js';
+import type { WeightArrays } from '../models/neural/tf.js';
 
 /** tf.ts, imported when a part runs (it loads tfjs, ~1 s): other commands never pay for it. */
-type TfModule = typeof import('./tf.js');
-import type { AnyNeuralFamily } from './toy.js';
+type TfModule = typeof import('../models/neural/tf.js');
+import type { AnyNeuralFamily } from '../models/neural/toy.js';
 
 /** Size flags, each for one family (refused with another --model): the network the family builds. */
 export const SIZE_FLAGS = [
@@ -215,9 +215,9 @@ export function validateNeuralConfig(raw: Record<string, unknown>): NeuralConfig
  * is one line and no run directory; the family reads them again when it is built.
  */
 export async function checkDataFiles(config: NeuralConfig): Promise<void> {
-  if (config.corpus !== undefined && !['wordnet', 'brown', 'brown-all'].includes(config.corpus)) (await import('./lm/corpus-file.js')).readDocuments(config.corpus);
-  if (config.images !== undefined) (await import('./vae/images.js')).loadImages(config.images);
-  if (config.conformers !== undefined) await (await import('./diffusion/sdf.js')).readConformers(config.conformers);
+  if (config.corpus !== undefined && !['wordnet', 'brown', 'brown-all'].includes(config.corpus)) (await import('../models/neural/lm/corpus-file.js')).readDocuments(config.corpus);
+  if (config.images !== undefined) (await import('../models/neural/vae/images.js')).loadImages(config.images);
+  if (config.conformers !== undefined) await (await import('../models/neural/diffusion/sdf.js')).readConformers(config.conformers);
 }
 
 /** The configuration's curves: family × schedule × strategy, each with its --seeds trajectories. */
@@ -410,7 +410,7 @@ export function syntheticItems(scale: number, m: number): number {
 
 /** Run (or continue) one part; a non-finite metric is a NumericError naming the generation. */
 export async function runNeuralPart(part: NeuralPart, control: PartControl = {}): Promise<NeuralPartReport> {
-  const tfModule = await import('./tf.js');
+  const tfModule = await import('../models/neural/tf.js');
   const tf = await tfModule.loadTf(control.backend?.name); // first: the family loads tfjs on the backend chosen here
   const family = await buildFamily(part);
   const samples = Number(family.settings.samples ?? part.samples);

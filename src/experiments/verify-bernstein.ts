@@ -11,8 +11,8 @@
  * fails the run by chance with probability below 1e-6.
  */
 import { twoSidedP } from '../core/stats.js';
-import { runCategorical, type CategoricalConfig, type CategoricalReport } from '../models/categorical/run.js';
-import { runTails, type TailsConfig, type TailsReport } from '../models/hutter/run.js';
+import { runCategorical, type CategoricalConfig, type CategoricalReport } from './categorical.js';
+import { runTails, type TailsConfig, type TailsReport } from './hutter.js';
 import type { CaseVerdict } from './verify.js';
 
 /** A verify case judged here: how many checks it adds to the run's Bonferroni split, and how to run and judge it. */

@@ -2,21 +2,21 @@
  * `collapse categorical`: options, validation, and one Monte Carlo of categorical (token) resampling through the
  * general generation loop, against the exact theory of src/theory/categorical.ts (proofs/categorical.md).
  */
-import { UsageError } from '../../core/errors.js';
-import { rootKey } from '../../core/rng.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import type { Moments } from '../../core/stats.js';
-import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../../loop/generation-loop.js';
-import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../../theory/categorical.js';
-import { singleSetDepths } from '../../theory/gaussian.js';
-import { buildRows } from '../../verify/report.js';
-import { notMeasurable, undecided, type CollapseProfile } from '../collapse-profile.js';
-import { metricRows, type GaussianIterationRow, type MetricRow } from '../gaussian/run.js';
-import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from './distribution.js';
-import { curationOf, curationOptions, validateCuration } from '../../loop/curation.js';
-import { firstModelOnly } from './curation.js';
-import { categoricalFamily, CATEGORICAL_METRICS, CATEGORICAL_VERIFIERS } from './family.js';
+import { UsageError } from '../core/errors.js';
+import { rootKey } from '../core/rng.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import type { Moments } from '../core/stats.js';
+import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../loop/generation-loop.js';
+import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
+import { anchoredSurvival, anchoredToFirstSet, collisionProbabilities, fixationTimeApproximation, FLOAT, singleSetSurvival } from '../theory/categorical.js';
+import { singleSetDepths } from '../theory/gaussian.js';
+import { buildRows } from '../verify/report.js';
+import { notMeasurable, undecided, type CollapseProfile } from '../models/collapse-profile.js';
+import { metricRows, type GaussianIterationRow, type HostRunReport, type MetricRow } from './gaussian.js';
+import { subtlexCounts, SUBTLEX_WORDS, zipf, type RealDistribution } from '../models/categorical/distribution.js';
+import { categoricalFamily, CATEGORICAL_METRICS, CATEGORICAL_VERIFIERS } from '../models/categorical/family.js';
+import { curationOf, curationOptions, validateCuration } from '../loop/curation.js';
+import { firstModelOnly } from '../models/categorical/curation.js';
 
 /** One `collapse categorical` configuration, field for flag (docs/cli.md); {@link validateCategoricalConfig} fills the defaults. */
 export interface CategoricalConfig {
@@ -87,22 +87,11 @@ export function realDistribution(config: Pick<CategoricalConfig, 'categories' | 
 }
 
 /** What `collapse categorical` prints: per generation the collision probability E Σ pᵢ² against its exact theory (proofs/categorical.md K1–K2), the other metrics, the profile of collapse definitions. */
-export interface CategoricalReport {
-  config: CategoricalConfig;
-  backend: 'host';
-  backendReason: string;
-  seconds: number;
-  trialIterationsPerSecond: number;
-  /** what iterations[].mean and .theory are, and where the theory comes from or why there is none */
-  theoryFormula: string;
-  hasTheory: boolean;
+export interface CategoricalReport extends HostRunReport<CategoricalConfig> {
   /** the real distribution: its label and S₀ = Σ π_i² */
   real: { label: string; s0: number };
-  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory or proved bounds (K7) */
-  profile: CollapseProfile;
   /** approximations (never theory), each with its formula: replace's diffusion time to one outcome (K6) */
   approximations: { name: string; value: number; formula: string; exact: false }[];
-  iterations: GaussianIterationRow[];
 }
 
 /** The exact prediction of every metric per iteration, or null where none is derived (never an approximation). */

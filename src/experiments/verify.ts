@@ -18,17 +18,17 @@
  */
 import type { Backend } from '../kernels/backend.js';
 import { normalQuantile, zStar, FAMILY_FALSE_FAILURE } from '../core/stats.js';
-import { runLinear, type LinearConfig, type LinearReport } from '../models/linear/run.js';
+import { runLinear, type LinearConfig, type LinearReport } from './linear.js';
 import type { Method } from '../models/linear/monte-carlo.js';
-import { runGaussian, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
+import { runGaussian, type GaussianConfig, type GaussianReport } from './gaussian.js';
 import { GAUSSIAN_METRICS, replaceDetRatioLogMoment, singleSetDepths } from '../theory/gaussian.js';
-import type { CategoricalReport } from '../models/categorical/run.js';
-import type { TailsReport } from '../models/hutter/run.js';
-import { categoricalCases, tailsCases, type BernsteinCase } from './bernstein.js';
-import { strongCases } from './strong-cases.js';
-import type { StrongReport } from '../models/strong/run.js';
-import { curationCases } from './curation.js';
-import { chiSquareSumBand, logMomentMeanBand, traceMeanBand, type Band } from './bounds.js';
+import type { CategoricalReport } from './categorical.js';
+import type { TailsReport } from './hutter.js';
+import { categoricalCases, tailsCases, type BernsteinCase } from './verify-bernstein.js';
+import { strongCases } from './verify-strong.js';
+import type { StrongReport } from './strong.js';
+import { curationCases } from './verify-curation.js';
+import { chiSquareSumBand, logMomentMeanBand, traceMeanBand, type Band } from '../verify/bounds.js';
 import { parseStrategy } from '../strategies/index.js';
 
 /** Gaussian metrics not judged by z: products of χ² factors whose mean's t-statistic is far from normal. */

@@ -9,20 +9,20 @@
  * exact expectation over the design where it closes (S2; generation 1), and the exact expectation given the design
  * (S1, S4) with the residual error − E[error | X] that verify judges by a finite-sample band.
  */
-import { UsageError } from '../../core/errors.js';
-import { foldIn, KeyedGenerator, rootKey } from '../../core/rng.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import { Moments, plausibleMoments, plausibleNumber, Z95 } from '../../core/stats.js';
-import { choleskyInPlace, choleskySolve, gram } from '../../core/linalg.js';
-import { HOST_BACKEND, type TrialOptions, type TrialsCheckpoint } from '../../loop/generation-loop.js';
-import { numericPlan } from '../../strategies/plan.js';
-import { parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import { FLOAT } from '../../theory/categorical.js';
+import { UsageError } from '../core/errors.js';
+import { foldIn, KeyedGenerator, rootKey } from '../core/rng.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import { Moments, plausibleMoments, plausibleNumber, Z95 } from '../core/stats.js';
+import { choleskyInPlace, choleskySolve, gram } from '../core/linalg.js';
+import { HOST_BACKEND, type TrialOptions, type TrialsCheckpoint } from '../loop/generation-loop.js';
+import { numericPlan } from '../strategies/plan.js';
+import { parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
+import { FLOAT } from '../theory/categorical.js';
 import {
   evaluatePolynomial, strongChainApproximation, strongChainExpectation, strongChainConditional, strongChainPolynomials, strongCollapseAsymptotic,
   strongCollapseError, teacherRows, type StrongChain, type StrongChainPolynomials,
-} from '../../theory/strong-collapse.js';
-import type { IterationRow } from '../../verify/report.js';
+} from '../theory/strong-collapse.js';
+import type { IterationRow } from '../verify/report.js';
 
 /** One `collapse strong` configuration, field for flag; {@link validateStrongConfig} fills the defaults. */
 export interface StrongConfig {

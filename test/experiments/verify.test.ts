@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runLinear, type LinearConfig, type LinearReport } from '../../src/models/linear/run.js';
-import { runGaussian } from '../../src/models/gaussian/run.js';
+import { runLinear, type LinearConfig, type LinearReport } from '../../src/experiments/linear.js';
+import { runGaussian } from '../../src/experiments/gaussian.js';
 import { GAUSSIAN_METRICS } from '../../src/theory/gaussian.js';
-import { judge, judgeGaussian, linearBands, runVerify, UNJUDGED_METRICS, type VerifyCase } from '../../src/verify/verify.js';
+import { judge, judgeGaussian, linearBands, runVerify, UNJUDGED_METRICS, type VerifyCase } from '../../src/experiments/verify.js';
 import { claimText } from '../../src/cli/verify.js';
 import { sharedBackend } from '../helpers/backend.js';
 

@@ -1,11 +1,11 @@
 /**
- * Stored verdicts (src/verify/stored.ts): every kind of verdict verify gives passes the range check a resume applies
+ * Stored verdicts (src/experiments/verify-stored.ts): every kind of verdict verify gives passes the range check a resume applies
  * to its checkpoint, and edits no run could give are refused, whatever the seal says.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { implausibleVerdict } from '../../src/verify/stored.js';
-import { builtInCases, runVerify } from '../../src/verify/verify.js';
+import { implausibleVerdict } from '../../src/experiments/verify-stored.js';
+import { builtInCases, runVerify } from '../../src/experiments/verify.js';
 import { sharedBackend } from '../helpers/backend.js';
 
 const backend = sharedBackend();

@@ -1,14 +1,14 @@
 /**
- * The curated verify cases (src/verify/curation.ts, proofs/curation.md V4): the median-of-means band's arithmetic,
+ * The curated verify cases (src/experiments/verify-curation.ts, proofs/curation.md V4): the median-of-means band's arithmetic,
  * the estimator itself, and the two built-in cases, which pass at a small trial count and give verdicts a resume
  * would accept.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { zStar } from '../../src/core/stats.js';
-import { implausibleVerdict } from '../../src/verify/stored.js';
-import { curationCases, medianOfMeans, medianOfMeansBand } from '../../src/verify/curation.js';
-import { builtInCases } from '../../src/verify/verify.js';
+import { implausibleVerdict } from '../../src/experiments/verify-stored.js';
+import { curationCases, medianOfMeans, medianOfMeansBand } from '../../src/experiments/verify-curation.js';
+import { builtInCases } from '../../src/experiments/verify.js';
 
 test('V4: k = ⌈8 ln(1/δ)⌉ groups and ε = 2√(Vk/n); the median of group means', () => {
   const { groups, band } = medianOfMeansBand(4, 10_000, 1e-7);

@@ -1,14 +1,14 @@
 /**
- * `collapse neural`'s options (src/models/neural/run.ts), as a property: any mix of valid and garbage flag values
+ * `collapse neural`'s options (src/experiments/neural.ts), as a property: any mix of valid and garbage flag values
  * either validates to a configuration that validates to itself (what --resume relies on: the stored configuration
  * must come back unchanged) or is refused with one UsageError line naming a flag; and the parts and schedules.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { canonicalJson } from '../../../src/core/run-store.js';
-import { UsageError } from '../../../src/core/errors.js';
-import { neuralParts, parseSchedule, partDirName, validateNeuralConfig } from '../../../src/models/neural/run.js';
+import { canonicalJson } from '../../src/core/run-store.js';
+import { UsageError } from '../../src/core/errors.js';
+import { neuralParts, parseSchedule, partDirName, validateNeuralConfig } from '../../src/experiments/neural.js';
 
 const GARBAGE = fc.constantFrom('', ' ', '-1', '0', '2.5', 'NaN', 'Infinity', '1e9', 'gan', 'replace,', ',', 'steps:', 'epochs:-1', '[]', '{}');
 const VALUES: Record<string, fc.Arbitrary<string>> = {

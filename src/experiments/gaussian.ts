@@ -2,19 +2,19 @@
  * `collapse gaussian`: options, validation, and one Monte Carlo of recursive Gaussian fitting (or kernel density
  * estimation, --model kde) through the general generation loop, against the closed forms of src/theory/gaussian.ts.
  */
-import { UsageError } from '../../core/errors.js';
-import { rootKey } from '../../core/rng.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import { Moments, Z95 } from '../../core/stats.js';
-import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../../loop/generation-loop.js';
-import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
-import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../../theory/gaussian.js';
-import { buildRows, type IterationRow } from '../../verify/report.js';
-import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from '../collapse-profile.js';
-import { curationOf, curationOptions, validateCuration } from '../../loop/curation.js';
-import { curatedGaussianTheory, curatedProfile, curatedTheoryText } from './curation.js';
-import { gaussianFamily, GAUSSIAN_VERIFIERS } from './family.js';
-import { kdeFamily, silvermanBandwidth } from './kde.js';
+import { UsageError } from '../core/errors.js';
+import { rootKey } from '../core/rng.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import { Moments, Z95 } from '../core/stats.js';
+import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../loop/generation-loop.js';
+import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
+import { GAUSSIAN_METRICS, gaussianTheory, singleSetDepths, type Estimator } from '../theory/gaussian.js';
+import { buildRows, type IterationRow } from '../verify/report.js';
+import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from '../models/collapse-profile.js';
+import { gaussianFamily, GAUSSIAN_VERIFIERS } from '../models/gaussian/family.js';
+import { kdeFamily, silvermanBandwidth } from '../models/gaussian/kde.js';
+import { curationOf, curationOptions, validateCuration } from '../loop/curation.js';
+import { curatedGaussianTheory, curatedProfile, curatedTheoryText } from './gaussian-curation.js';
 
 /** The families of `collapse gaussian --model`: 'gaussian' fits N(μ̂, Σ̂); 'kde' a Gaussian kernel density estimate. */
 export const GAUSSIAN_MODELS = ['gaussian', 'kde'] as const;
@@ -121,8 +121,12 @@ export interface GaussianIterationRow extends IterationRow {
 }
 
 /** What {@link runGaussian} returns: per iteration the trace ratio E tr Σ̂_n/tr Σ₀ (mean, theory, z) and every other metric as a {@link MetricRow}. */
-export interface GaussianReport {
-  config: GaussianConfig;
+/**
+ * The report of a host family run through the generation loop (`gaussian`, `categorical`): its configuration, the
+ * host backend, timing, what the rows' theory is, the collapse profile and one row per iteration.
+ */
+export interface HostRunReport<Config> {
+  config: Config;
   backend: 'host';
   backendReason: string;
   seconds: number;
@@ -130,10 +134,13 @@ export interface GaussianReport {
   /** what iterations[].mean and .theory are, and where the theory comes from or why there is none */
   theoryFormula: string;
   hasTheory: boolean;
-  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory only (proofs/gaussian.md#G9) */
+  /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory (or proved bounds) only */
   profile: CollapseProfile;
   iterations: GaussianIterationRow[];
 }
+
+/** What {@link runGaussian} returns; its profile is decided from exact theory only (proofs/gaussian.md#G9). */
+export type GaussianReport = HostRunReport<GaussianConfig>;
 
 /** Rows for one metric; theory entries may be null per iteration (no closed form there). Shared by the loop families' reports. */
 export function metricRows(moments: readonly Moments[], theory: readonly (number | null)[]): MetricRow[] {

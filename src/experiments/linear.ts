@@ -1,42 +1,19 @@
 /** `collapse linear`: options, validation, and one Monte Carlo run against its closed form. */
-import { UsageError } from '../../core/errors.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../../kernels/backend.js';
-import { parseStrategy, STRATEGY_FORMS, type PoolStrategy } from '../../strategies/index.js';
-import { ACCUMULATE_BOUND } from '../../theory/harmonic.js';
-import { expectedTestError } from '../../theory/linear-fixed-design.js';
-import { randomDesignReplaceError } from '../../theory/linear-random-design.js';
-import { noiseFactorsArithmetic, noiseFactorsNumeric } from '../../theory/pool-weights.js';
-import { ridgePolynomials } from '../../theory/ridge.js';
-import { buildRows, type IterationRow } from '../../verify/report.js';
-import type { Moments } from '../../core/stats.js';
-import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type MonteCarloMoments, type Progress, type SimulationControl } from './monte-carlo.js';
+import { UsageError } from '../core/errors.js';
+import { parseOption, type ConfigOf, type OptionSpec } from '../core/schema.js';
+import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
+import { parseStrategy, STRATEGY_FORMS, type PoolStrategy } from '../strategies/index.js';
+import { ACCUMULATE_BOUND } from '../theory/harmonic.js';
+import { expectedTestError } from '../theory/linear-fixed-design.js';
+import { randomDesignReplaceError } from '../theory/linear-random-design.js';
+import { noiseFactorsArithmetic, noiseFactorsNumeric } from '../theory/pool-weights.js';
+import { ridgePolynomials } from '../theory/ridge.js';
+import { buildRows, type IterationRow } from '../verify/report.js';
+import type { Moments } from '../core/stats.js';
+import { chunkBytes, METHODS, simulateLinear, type LinearRun, type Method, type MonteCarloMoments, type Progress, type SimulationControl } from '../models/linear/monte-carlo.js';
 
-/** One `collapse linear` configuration, field for flag (see docs/cli.md); {@link validateLinearConfig} fills the defaults and checks it. */
-export interface LinearConfig {
-  strategy: string;
-  dim: number;
-  samples: number;
-  noise: number;
-  iterations: number;
-  trials: number;
-  seed: number;
-  method: Method;
-  backend: BackendRequest;
-  /** input covariance: 'isotropic' (default) or 'power:<α>' (λ_i ∝ i^−α, trace d) */
-  spectrum?: string;
-  /** ridge penalty λ ≥ 0 (default 0: least squares) */
-  ridge?: number;
-  /** 'fixed' (default): one X reused by every generation; 'random': a new X per data set */
-  design?: 'fixed' | 'random';
-  /** random design: size T0 and noise σ0² of the real data (default: --samples, --noise) */
-  samples0?: number;
-  noise0?: number;
-  /** trials per kernel batch (default: as many as fit, at most 4096); the results do not depend on it */
-  batch?: number;
-}
-
-export const LINEAR_OPTIONS: readonly OptionSpec[] = [
+/** The options of `collapse linear`: one declaration for the flags, --help, validation and {@link LinearConfig}. */
+export const LINEAR_OPTIONS = [
   { flag: 'strategy', kind: 'string', default: 'accumulate', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'dim', kind: 'int', default: 10, min: 1, max: 1024, description: 'd, features' },
   { flag: 'samples', kind: 'int', default: 100, min: 3, max: 1_000_000, description: 'T, samples per generation; theory needs ≥ dim + 2 (below: --method full, fixed design, minimum-norm fits, Monte Carlo only)' },
@@ -52,7 +29,15 @@ export const LINEAR_OPTIONS: readonly OptionSpec[] = [
   { flag: 'noise0', kind: 'number', above: 0, max: 1e6, description: 'random design: σ0², noise of the real data (default --noise)' },
   { flag: 'batch', kind: 'int', min: 1, max: 4096, description: 'trials per kernel batch (default: the most that fit, ≤ 4096); results are bit-identical whatever it is' },
   { flag: 'spectrum', kind: 'string', default: 'isotropic', meta: 'isotropic|power:<α>', description: 'input covariance Σ shared by train and test: isotropic, or diagonal λ_i ∝ i^−α with tr Σ = d' },
-];
+] as const satisfies readonly OptionSpec[];
+
+/**
+ * One `collapse linear` configuration, field for flag (see docs/cli.md), derived from {@link LINEAR_OPTIONS}:
+ * `spectrum` (input covariance: isotropic, or power:<α>), `ridge` (penalty λ ≥ 0) and `design` ('fixed': one X for
+ * every generation; 'random': a new X per data set) may be left out, as the flags without a default may;
+ * {@link validateLinearConfig} fills the defaults and checks it.
+ */
+export type LinearConfig = ConfigOf<typeof LINEAR_OPTIONS, 'spectrum' | 'ridge' | 'design'>;
 
 /** Σ's diagonal from --spectrum, or undefined for isotropic inputs. */
 export function parseSpectrum(text: string, dim: number): Float64Array | undefined {

@@ -9,19 +9,19 @@
  *   the drift ⟨ŵ_n − w_v, Δ/‖Δ‖⟩ tends to 0 and the error to b² + E‖ŵ_∞ − w_v‖²; that last term only as a marked
  *   approximation (a linearisation).
  */
-import { UsageError } from '../../core/errors.js';
-import { rootKey } from '../../core/rng.js';
-import { parseOption, type OptionSpec } from '../../core/schema.js';
-import type { Moments } from '../../core/stats.js';
-import { parseCurationRule } from '../../loop/curation.js';
-import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../../loop/generation-loop.js';
-import { parseStrategy } from '../../strategies/index.js';
-import { FLOAT } from '../../theory/categorical.js';
-import { projectingError, projectingLimit, thresholdGapApproximation } from '../../theory/curation.js';
-import { buildRows } from '../../verify/report.js';
-import { metricRows, type GaussianIterationRow } from '../gaussian/run.js';
-import { linearFamily } from './family.js';
-import { LINEAR_VERIFIERS } from './verifier.js';
+import { UsageError } from '../core/errors.js';
+import { rootKey } from '../core/rng.js';
+import { parseOption, type OptionSpec } from '../core/schema.js';
+import type { Moments } from '../core/stats.js';
+import { parseCurationRule } from '../loop/curation.js';
+import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../loop/generation-loop.js';
+import { parseStrategy } from '../strategies/index.js';
+import { FLOAT } from '../theory/categorical.js';
+import { projectingError, projectingLimit, thresholdGapApproximation } from '../theory/curation.js';
+import { buildRows } from '../verify/report.js';
+import { metricRows, type GaussianIterationRow } from './gaussian.js';
+import { linearFamily } from '../models/linear/family.js';
+import { LINEAR_VERIFIERS } from '../models/linear/verifier.js';
 
 /** One `collapse curate` configuration, field for flag. */
 export interface CurateConfig {

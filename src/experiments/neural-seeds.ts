@@ -7,12 +7,12 @@
  * The t interval is exact only for normally distributed per-seed losses; for K = 3 … 10 seeds of a test loss that
  * is an approximation (stated with the numbers), and nothing here claims more.
  */
-import { summarise, type SeedSummary } from '../../core/stats.js';
-import type { Metrics } from '../model.js';
-import type { NeuralIterationRow, NeuralPartReport, PartGroup } from './run.js';
+import { summarise, type SeedSummary } from '../core/stats.js';
+import type { Metrics } from '../models/model.js';
+import type { NeuralIterationRow, NeuralPartReport, PartGroup } from './neural.js';
 
 // the t interval lives in core/stats.ts (sweep collect uses the same one)
-export { summarise, tQuantile975, type SeedSummary } from '../../core/stats.js';
+export { summarise, tQuantile975, type SeedSummary } from '../core/stats.js';
 
 /** The per-seed losses of one trajectory, for the record (results.json keeps every seed's curve). */
 export interface TrajectoryLosses {

@@ -4,9 +4,9 @@
  * for its χ² part, the exact normal law of its linear part — at the run's per-check δ. Proven whatever the skew.
  */
 import { normalQuantile, twoSidedP } from '../core/stats.js';
-import { runStrong, type StrongConfig, type StrongReport } from '../models/strong/run.js';
-import { chiSquareSumBand, type Band } from './bounds.js';
-import type { BernsteinCase } from './bernstein.js';
+import { runStrong, type StrongConfig, type StrongReport } from './strong.js';
+import { chiSquareSumBand, type Band } from '../verify/bounds.js';
+import type { BernsteinCase } from './verify-bernstein.js';
 import type { CaseVerdict } from './verify.js';
 
 /** Trials per case at most: the band holds for any count, and each trial simulates every row. */

@@ -1,11 +1,11 @@
 /**
- * The statistics of --seeds (src/models/neural/seeds.ts): the t quantile against a numerical integration of the
+ * The statistics of --seeds (src/experiments/neural-seeds.ts): the t quantile against a numerical integration of the
  * Student-t density, the summary and the paired difference on hand-computed numbers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pairedDifference, summarise, tQuantile975 } from '../../../src/models/neural/seeds.js';
-import type { NeuralPartReport } from '../../../src/models/neural/run.js';
+import { pairedDifference, summarise, tQuantile975 } from '../../src/experiments/neural-seeds.js';
+import type { NeuralPartReport } from '../../src/experiments/neural.js';
 
 /** P(0 < T < t) for Student t with ν df, by Simpson's rule on 20,000 panels (error ≪ 1e-9 here). */
 function tMass(t: number, nu: number): number {

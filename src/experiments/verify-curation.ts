@@ -8,13 +8,13 @@ import { rootKey } from '../core/rng.js';
 import { Moments, twoSidedP } from '../core/stats.js';
 import { curationOf, topCandidates } from '../loop/curation.js';
 import { HOST_BACKEND, runTrials } from '../loop/generation-loop.js';
-import { curatedGaussianTheory, curatedProfile, curatedTheoryText } from '../models/gaussian/curation.js';
+import { curatedGaussianTheory, curatedProfile, curatedTheoryText } from './gaussian-curation.js';
 import { gaussianFamily } from '../models/gaussian/family.js';
-import { gaussianProfile, metricRows, validateGaussianConfig, type GaussianConfig, type GaussianReport } from '../models/gaussian/run.js';
+import { gaussianProfile, metricRows, validateGaussianConfig, type GaussianConfig, type GaussianReport } from './gaussian.js';
 import { parseStrategy } from '../strategies/index.js';
 import { curatedTraceSecondMoment } from '../theory/curation.js';
-import { buildRows } from './report.js';
-import type { BernsteinCase } from './bernstein.js';
+import { buildRows } from '../verify/report.js';
+import type { BernsteinCase } from './verify-bernstein.js';
 import type { CaseVerdict } from './verify.js';
 
 /** Groups k = ⌈8 ln(1/δ)⌉ and half-width ε = 2√(Vk/n) of the median-of-means band: P(|MoM − mean| > ε) ≤ δ (V4). */
