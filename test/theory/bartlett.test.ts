@@ -11,7 +11,8 @@
 import { test } from 'node:test';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import assert from 'node:assert/strict';
-import { foldIn, normalStream, rootKey, STREAM } from '../../src/core/rng.js';
+import { foldIn, normalStream, rootKey } from '../../src/core/rng.js';
+import { STREAM } from '../../src/core/streams.js';
 import { hostTrialNormals } from '../../src/kernels/linear.js';
 import { Moments, zStar } from '../../src/core/stats.js';
 import { chiSquareSumBand, traceMeanBand, type Band } from '../../src/verify/bounds.js';

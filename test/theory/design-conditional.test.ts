@@ -11,7 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { foldIn, rootKey, STREAM } from '../../src/core/rng.js';
+import { foldIn, rootKey } from '../../src/core/rng.js';
+import { STREAM } from '../../src/core/streams.js';
 import { drawReducedDesign } from '../../src/models/linear/design.js';
 import { simulateLinear, type MonteCarloMoments } from '../../src/models/linear/monte-carlo.js';
 import { parseStrategy } from '../../src/strategies/index.js';

@@ -4,7 +4,8 @@
  * reduced.ts, subsample.ts, random-design.ts), each listed in methods.ts; the context type lives in method.ts.
  */
 import { NumericError } from '../../core/errors.js';
-import { foldIn, STREAM } from '../../core/rng.js';
+import { foldIn } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
 import type { ChunkContext, LinearRun } from './method.js';
 import { liveGenerations, poolPlan, type PoolPlan } from './pool-store.js';
 import { drawFullDesign, type FullDesign } from './design.js';

@@ -8,7 +8,8 @@
  */
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
-import { foldIn, KeyedGenerator, STREAM, type Key } from '../../core/rng.js';
+import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
 import type { Metrics, ModelFamily, Pool } from '../model.js';
 
 /** Labels `y` of rows `rows` of X (null: every row 0..T−1 in order). */

@@ -9,7 +9,8 @@
  * Only replace has an exact closed form here: Σ_{g≤n} σ_g²·d/(T_g − d − 1).
  */
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
-import { foldIn, KeyedGenerator, normalStream, STREAM } from '../../core/rng.js';
+import { foldIn, KeyedGenerator, normalStream } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
 import { paddedColumns, padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
 import { ModelStore, noiseSeed, recordEstimate } from './chunk.js';
 import { fullDesignFloats } from './full.js';

@@ -1,5 +1,6 @@
 /** The reduced method: the estimators sampled in XᵀX's eigenbasis, O(d) per trial-iteration (proofs P5). */
-import { foldIn, STREAM } from '../../core/rng.js';
+import { foldIn } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
 import { ModelStore, noiseSeed, record, recordRidgeSpread } from './chunk.js';
 import { drawReducedDesign } from './design.js';
 import type { ChunkContext, LinearMethod } from './method.js';

@@ -6,7 +6,8 @@
  */
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
-import { DistinctSampler, foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
+import { DistinctSampler, foldIn, KeyedGenerator } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
 import { paddedColumns } from '../../kernels/linear.js';
 import { noiseSeed, openFullChunk, recordEstimate } from './chunk.js';
 import { trialFastestX } from './design.js';

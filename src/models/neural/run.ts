@@ -6,12 +6,13 @@
  * Keys: a family's trajectory key is foldIn(rootKey(seed), its index in FAMILY_KEY_INDEX), the same for every
  * strategy and schedule, so replace and accumulate start from the same real data and the same first model (common
  * random numbers: iteration 1 agrees, and the strategies' differences are the strategies'). With --seeds K,
- * trajectory k ≥ 1 takes foldIn(that key, TRAJECTORY_STREAM + k) (trajectory 0 is the single run's), again shared by
+ * trajectory k ≥ 1 takes foldIn(that key, STREAM_ROLES.neuralTrajectory + k) (trajectory 0 is the single run's), again shared by
  * the strategies, so replace − accumulate is a paired difference seed by seed (./seeds.ts).
  */
 import { NumericError, UsageError } from '../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../core/rng.js';
 import type { RunStore } from '../../core/run-store.js';
+import { STREAM_ROLES } from '../../core/streams.js';
 import { parseOption, type OptionSpec } from '../../core/schema.js';
 import { didYouMean } from '../../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../../loop/checkpoint.js';
@@ -111,8 +112,6 @@ export interface PartGroup {
 
 /** Index of each family's trajectory key under the root (stable: adding a family never moves another's key). */
 const FAMILY_KEY_INDEX: Readonly<Record<string, number>> = { lm: 1, vae: 2, diffusion: 3, toy: 99 };
-/** Child keys of a family key for trajectories k ≥ 1 (above the loop's roles 16–21). */
-const TRAJECTORY_STREAM = 1000;
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -386,7 +385,7 @@ export interface PartControl {
 
 export function partKey(part: NeuralPart): Key {
   const family = foldIn(rootKey(part.seed), FAMILY_KEY_INDEX[part.model] ?? 100);
-  return part.trajectory ? foldIn(family, TRAJECTORY_STREAM + part.trajectory) : family;
+  return part.trajectory ? foldIn(family, STREAM_ROLES.neuralTrajectory + part.trajectory) : family;
 }
 
 /** Synthetic items a data set of a strategy with syntheticScale r holds, for m asked: round(r·m), at least 1. */
