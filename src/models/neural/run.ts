@@ -3,11 +3,11 @@
  * generation loop with a checkpoint after every generation (src/loop/checkpoint.ts). src/cli/neural.ts runs the
  * pairs, two processes at a time, and prints them.
  *
- * Keys: a family's trajectory key is foldIn(rootKey(seed), its index in FAMILY_KEY_INDEX), the same for every
+ * Keys: a family's trajectory key is foldIn(rootKey(seed), its streamKey in NEURAL_FAMILIES), the same for every
  * strategy and schedule, so replace and accumulate start from the same real data and the same first model (common
  * random numbers: iteration 1 agrees, and the strategies' differences are the strategies'). With --seeds K,
- * trajectory k ≥ 1 takes foldIn(that key, STREAM_ROLES.neuralTrajectory + k) (trajectory 0 is the single run's), again shared by
- * the strategies, so replace − accumulate is a paired difference seed by seed (./seeds.ts).
+ * trajectory k ≥ 1 takes foldIn(that key, STREAM_ROLES.neuralTrajectory + k) (trajectory 0 is the single run's),
+ * again shared by the strategies, so replace − accumulate is a paired difference seed by seed (./seeds.ts).
  */
 import { NumericError, UsageError } from '../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../core/rng.js';
@@ -20,7 +20,7 @@ import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../.
 import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../../strategies/index.js';
 import type { Metrics } from '../model.js';
 import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from './family.js';
-import { neuralFactory, neuralModelNames, TOY_ENV } from './index.js';
+import { neuralFactory, neuralModelNames, neuralStreamKey, TOY_ENV } from './index.js';
 import type { PairedDifference, TrajectoryLosses } from './seeds.js';
 import type { WeightArrays } from './tf.js';
 
@@ -109,9 +109,6 @@ export interface PartGroup {
   schedule?: string;
   parts: NeuralPart[];
 }
-
-/** Index of each family's trajectory key under the root (stable: adding a family never moves another's key). */
-const FAMILY_KEY_INDEX: Readonly<Record<string, number>> = { lm: 1, vae: 2, diffusion: 3, toy: 99 };
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -384,7 +381,7 @@ export interface PartControl {
 }
 
 export function partKey(part: NeuralPart): Key {
-  const family = foldIn(rootKey(part.seed), FAMILY_KEY_INDEX[part.model] ?? 100);
+  const family = foldIn(rootKey(part.seed), neuralStreamKey(part.model));
   return part.trajectory ? foldIn(family, STREAM_ROLES.neuralTrajectory + part.trajectory) : family;
 }
 

@@ -34,8 +34,8 @@ export interface ToySettings {
   testSamples: number;
 }
 
-/** A family whose name is not one of the paper's three (the toy); otherwise the NeuralFamily contract. */
-export type AnyNeuralFamily<D = unknown> = Omit<NeuralFamily<D>, 'name'> & { readonly name: string };
+/** Any registered family, the toy included (a name is a string: the registry, ./index.ts, lists them). */
+export type AnyNeuralFamily<D = unknown> = NeuralFamily<D>;
 
 export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeuralFamily<Float32Array>> {
   const tf = await loadTf();
