@@ -1,6 +1,6 @@
 /**
  * The general path and the fast path agree on linear regression (issue 3): the generation loop with the linear
- * family (src/models/linear/family.ts, host float64, one trial at a time) against the batched gpu.js Monte Carlo
+ * family (test/helpers/linear-family.ts, host float64, one trial at a time) against the batched gpu.js Monte Carlo
  * (src/models/linear/run.ts, method full), both against the exact theory σ²·d/(T−d−1)·Σ_j b_{n,j}² (proofs
  * linear-fixed-design.md P1, P2, P4) and against each other. The two paths draw from different streams, so they
  * agree in distribution, which the checks test: K checks at |z| < zStar(K), family false-failure rate below 1e-6.
@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { rootKey } from '../../src/core/rng.js';
 import { zStar } from '../../src/core/stats.js';
 import { runTrials } from '../../src/loop/generation-loop.js';
-import { linearFamily } from '../../src/models/linear/family.js';
+import { linearFamily } from '../helpers/linear-family.js';
 import { runLinear } from '../../src/models/linear/run.js';
 import { parseStrategy } from '../../src/strategies/index.js';
 import { expectedTestError } from '../../src/theory/linear-fixed-design.js';

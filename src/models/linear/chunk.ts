@@ -138,7 +138,7 @@ export function recordRidgeSpread(context: ChunkContext, polynomials: RidgePolyn
  */
 export async function openFullChunk(context: ChunkContext): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
   const { run, kernels, root, first, live, plan, result } = context;
-  const { B, T, d } = kernels.shape;
+  const { B, d } = kernels.shape;
   const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (result.gramInverseSquares) {
