@@ -94,7 +94,8 @@ export { ExternalCommandError, runCommand } from './models/external/process.js';
 export { runExternalLoop, validateLoopConfig, loadLoopSpec, LOOP_FAMILIES, type ExternalLoopConfig, type LoopReport, type LoopControl, type LoopState, type LoopStrategyReport } from './experiments/external.js';
 
 // ---- keys, statistics, errors ----
-export { rootKey, foldIn, KeyedGenerator, STREAM, normalStream, fillNormal, sampleDistinct, type Key } from './core/rng.js';
+export { rootKey, foldIn, KeyedGenerator, normalStream, fillNormal, sampleDistinct, type Key } from './core/rng.js';
+export { STREAM_ROLES, STREAM } from './core/streams.js';
 export { Moments, zStar, normalQuantile, twoSidedP, FAMILY_FALSE_FAILURE, Z95 } from './core/stats.js';
 export { UsageError, NumericError, EXIT } from './core/errors.js';
 

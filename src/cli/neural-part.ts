@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EXIT, NumericError, UsageError } from '../core/errors.js';
 import { assertUnlocked } from '../core/lock.js';
 import { foldIn } from '../core/rng.js';
+import { STREAM_ROLES } from '../core/streams.js';
 import { canonicalJson, inspectRun, MANIFEST_FILE, readManifest, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
 import { verifyStoredTrajectory } from '../loop/checkpoint.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
@@ -21,8 +22,6 @@ import type { ResolvedNeuralBackend } from '../models/neural/backend.js';
 import { runNeuralPart, type NeuralPart, type NeuralPartReport, type PartControl } from '../experiments/neural.js';
 import { Interrupted } from './interrupt.js';
 
-/** Key role of the sample grids, beside the loop's roles (LOOP_STREAM 16–20): drawing them changes no other stream. */
-const GRID_STREAM = 21;
 
 export interface PartJob {
   part: NeuralPart;
@@ -98,7 +97,7 @@ export async function runPartHere(job: PartJob, signal: AbortSignal, notify: (me
       onModel:
         grids && store
           ? async (family, model, n, key) => {
-              const samples = await family.sample(model, 100, foldIn(foldIn(key, GRID_STREAM), n));
+              const samples = await family.sample(model, 100, foldIn(foldIn(key, STREAM_ROLES.neuralGrid), n));
               mkdirSync(store!.path('samples'), { recursive: true });
               writeFileAtomic(store!.path(`samples/generation-${n}.png`), grids.imageGridPng(samples as Parameters<typeof grids.imageGridPng>[0]));
             }

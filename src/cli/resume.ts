@@ -6,9 +6,6 @@ import { UsageError } from '../core/errors.js';
 import { canonicalJson, RunStore, type Checkpoint, type Manifest, type NewRun } from '../core/run-store.js';
 import type { OptionSpec } from '../core/schema.js';
 
-/** Flags that may accompany --resume: they change how the run reports, not what it computes or where it writes. */
-export const RESUME_COMPATIBLE = ['resume', 'quiet', 'json', 'debug'] as const;
-
 /** Refuse --out, --force, --config with --resume. */
 export function rejectResumeConflicts(flags: Record<string, unknown>, dir: string): void {
   for (const flag of ['out', 'force', 'config']) {

@@ -8,6 +8,7 @@
  *   const gen = normalStream(design);                              // a keyed xoshiro128** stream
  *   gen();                                                         // one N(0, 1) draw
  *
+ * The roles (STREAM.design, …) and their indices are one table, core/streams.ts.
  * Keys are uint32 values; foldIn mixes with a murmur3-style finaliser so neighbouring indices give unrelated keys.
  */
 import { createRequire } from 'node:module';
@@ -16,9 +17,6 @@ const require = createRequire(import.meta.url);
 
 /** A 32-bit key. Derive children with foldIn; never reuse a key for two purposes. */
 export type Key = number;
-
-/** Named roles of the streams, so that two roles never share a key path. */
-export const STREAM = { design: 1, noise: 2, wishart: 3, subsample: 4 } as const;
 
 function mix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);

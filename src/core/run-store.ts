@@ -170,7 +170,6 @@ function decodeNonFinite(value: unknown): unknown {
 
 /** Read and check DIR's manifest; every problem is a one-line UsageError naming the file. */
 export function readManifest(dir: string, command: string | undefined): Manifest {
-  const path = join(dir, MANIFEST_FILE);
   if (!existsSync(resolve(dir))) throw new UsageError(`--resume ${dir}: no such directory`);
   const value = readRunFile(dir, MANIFEST_FILE);
   if (value === null) throw new UsageError(`--resume ${dir}: no ${MANIFEST_FILE} there, so it is not a resumable run directory`);

@@ -3,15 +3,16 @@
  * generation loop with a checkpoint after every generation (src/loop/checkpoint.ts). src/cli/neural.ts runs the
  * pairs, two processes at a time, and prints them.
  *
- * Keys: a family's trajectory key is foldIn(rootKey(seed), its index in FAMILY_KEY_INDEX), the same for every
+ * Keys: a family's trajectory key is foldIn(rootKey(seed), its streamKey in NEURAL_FAMILIES), the same for every
  * strategy and schedule, so replace and accumulate start from the same real data and the same first model (common
  * random numbers: iteration 1 agrees, and the strategies' differences are the strategies'). With --seeds K,
- * trajectory k ≥ 1 takes foldIn(that key, TRAJECTORY_STREAM + k) (trajectory 0 is the single run's), again shared by
- * the strategies, so replace − accumulate is a paired difference seed by seed (./neural-seeds.ts).
+ * trajectory k ≥ 1 takes foldIn(that key, STREAM_ROLES.neuralTrajectory + k) (trajectory 0 is the single run's),
+ * again shared by the strategies, so replace − accumulate is a paired difference seed by seed (./neural-seeds.ts).
  */
 import { NumericError, UsageError } from '../core/errors.js';
 import { foldIn, rootKey, type Key } from '../core/rng.js';
 import type { RunStore } from '../core/run-store.js';
+import { STREAM_ROLES } from '../core/streams.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { didYouMean } from '../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../loop/checkpoint.js';
@@ -19,7 +20,7 @@ import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../l
 import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
 import type { Metrics } from '../models/model.js';
 import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from '../models/neural/family.js';
-import { neuralFactory, neuralModelNames, TOY_ENV } from '../models/neural/index.js';
+import { neuralFactory, neuralModelNames, neuralStreamKey, TOY_ENV } from '../models/neural/index.js';
 import { NEURAL_BACKEND_OPTION, parseNeuralBackend, type NeuralBackendRequest, type ResolvedNeuralBackend } from '../models/neural/backend.js';
 import type { PairedDifference, TrajectoryLosses } from './neural-seeds.js';
 import type { WeightArrays } from '../models/neural/tf.js';
@@ -112,11 +113,6 @@ export interface PartGroup {
   schedule?: string;
   parts: NeuralPart[];
 }
-
-/** Index of each family's trajectory key under the root (stable: adding a family never moves another's key). */
-const FAMILY_KEY_INDEX: Readonly<Record<string, number>> = { lm: 1, vae: 2, diffusion: 3, toy: 99 };
-/** Child keys of a family key for trajectories k ≥ 1 (above the loop's roles 16–21). */
-const TRAJECTORY_STREAM = 1000;
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -397,8 +393,8 @@ export interface PartControl {
 }
 
 export function partKey(part: NeuralPart): Key {
-  const family = foldIn(rootKey(part.seed), FAMILY_KEY_INDEX[part.model] ?? 100);
-  return part.trajectory ? foldIn(family, TRAJECTORY_STREAM + part.trajectory) : family;
+  const family = foldIn(rootKey(part.seed), neuralStreamKey(part.model));
+  return part.trajectory ? foldIn(family, STREAM_ROLES.neuralTrajectory + part.trajectory) : family;
 }
 
 /** Synthetic items a data set of a strategy with syntheticScale r holds, for m asked: round(r·m), at least 1. */

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { NEURAL_FAMILIES } from '../models/neural/index.js';
 import type { NeuralPartReport } from '../experiments/neural.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject, Skipped } from './figure.js';
 import { CATEGORICAL, colour, symbol } from './palette.js';
@@ -14,10 +15,11 @@ import { AXIS_STYLE, axisRef, bandTrace, toCsv } from './plotly.js';
 
 export const NEURAL_RUN_ENV = 'COLLAPSE_NEURAL_RUN';
 
-/** Families in panel order (the paper's), then any other in the order met. */
+/** Families in panel order (the registry's, the paper's), then any other in the order met. */
 function families(reports: readonly NeuralPartReport[]): string[] {
   const met = [...new Set(reports.map((r) => r.model))];
-  return [...['lm', 'vae', 'diffusion'].filter((m) => met.includes(m)), ...met.filter((m) => !['lm', 'vae', 'diffusion'].includes(m))];
+  const registered = NEURAL_FAMILIES.map((entry) => entry.name);
+  return [...registered.filter((m) => met.includes(m)), ...met.filter((m) => !registered.includes(m))];
 }
 
 /**

@@ -246,9 +246,7 @@ export function hostTrialNormals(rows: number, B: number, seed: number, first: n
 /** Compile the kernels for one shape. Shapes are baked into the kernels, so a new shape compiles anew. */
 export function createLinearKernels(backend: Backend, shape: LinearShape): LinearKernels {
   const { B, T, d } = shape;
-  // T4: T rounded down to a multiple of 4, a constant so gpu.js treats the unrolled loop's bound as fixed (a
-  // computed bound would be capped at its loopMaxIterations)
-  const constants = { B, T, d, T4: T - (T % 4) };
+  const constants = { B, T, d };
   const compiled: GpuKernel[] = [];
   const make = (source: string, rows: number, extra: Record<string, unknown> = {}) => {
     const kernel = backend.createKernel(source, { output: [B, rows], constants, ...extra });

@@ -32,16 +32,14 @@
 import { NumericError } from '../core/errors.js';
 import { foldIn, KeyedGenerator, sampleDistinct, type Key } from '../core/rng.js';
 import { Moments } from '../core/stats.js';
+import { LOOP_STREAM } from '../core/streams.js';
+
+// the loop's key roles are rows of core/streams.ts; the loop's API names them
+export { LOOP_STREAM };
 import type { Metrics, ModelFamily, Pool, PoolPart } from '../models/model.js';
 import { numericPlan, type NumericPlan } from '../strategies/plan.js';
 import type { PoolStrategy } from '../strategies/strategy.js';
 import { curate, type Curation } from './curation.js';
-
-/**
- * Key roles of the loop, under a trajectory's key. Distinct from core/rng.ts STREAM (1–4), so that a loop key path
- * never coincides with a linear-kernel stream of the same root.
- */
-export const LOOP_STREAM = { trial: 16, data: 17, pool: 18, fit: 19, test: 20, curate: 21 } as const;
 
 /** A generation loop's settings: the strategy, N models, m items per data set, and the held-out test size. */
 export interface LoopConfig {

@@ -22,7 +22,6 @@ export const MAX_EXPRESSION_LENGTH = 1000;
 const MAX_DEPTH = 100;
 
 const CONSTANTS: Readonly<Record<string, number>> = { pi: Math.PI, PI: Math.PI, e: Math.E, E: Math.E, tau: 2 * Math.PI, phi: (1 + Math.sqrt(5)) / 2 };
-const VARIABLES = ['n', 'i'];
 /** Functions evaluated exactly on rationals (where the result is rational and small). */
 const EXACT_FUNCTIONS = ['abs', 'sign', 'floor', 'ceil', 'fix', 'round', 'min', 'max', 'mod', 'pow', 'square', 'cube', 'factorial'] as const;
 /** Functions evaluated in float64 by mathjs: deterministic, real-valued where defined. */

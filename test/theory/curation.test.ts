@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fraction, type Fraction } from '../../src/core/fraction.js';
-import { foldIn, KeyedGenerator, rootKey, STREAM } from '../../src/core/rng.js';
+import { foldIn, KeyedGenerator, rootKey } from '../../src/core/rng.js';
+import { STREAM } from '../../src/core/streams.js';
 import { erfc } from '../../src/core/stats.js';
 import { runTrials, runTrajectory } from '../../src/loop/generation-loop.js';
 import { admittedOutcomes } from '../../src/models/categorical/curation.js';

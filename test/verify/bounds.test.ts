@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { foldIn, rootKey, STREAM } from '../../src/core/rng.js';
+import { foldIn, rootKey } from '../../src/core/rng.js';
+import { STREAM } from '../../src/core/streams.js';
 import { drawReducedDesign } from '../../src/models/linear/design.js';
 import { inverseWishartTraceMoments } from '../../src/theory/linear-fixed-design.js';
 import { chiSquareSumBand, logChiSquareLowerTail, logGamma, logMomentMeanBand, traceMeanBand } from '../../src/verify/bounds.js';

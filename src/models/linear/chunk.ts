@@ -1,34 +1,23 @@
 /**
- * What every chunk generator shares: its context, the keyed noise streams, recording a trial's error, and the store
- * of models that later data sets are labelled by. One generator per fitting procedure: full.ts, reduced.ts,
- * subsample.ts; each yields after every step n so the driver can report progress.
+ * What every chunk generator shares: the keyed noise streams, recording a trial's error, the store of models that
+ * later data sets are labelled by, and the memory every chunk holds. One generator per fitting procedure (full.ts,
+ * reduced.ts, subsample.ts, random-design.ts), each listed in methods.ts; the context type lives in method.ts.
  */
 import { NumericError } from '../../core/errors.js';
-import { foldIn, STREAM } from '../../core/rng.js';
-import type { LinearKernels } from '../../kernels/linear.js';
-import type { Scratch } from '../../core/scratch.js';
-import type { ChunkResult, LinearRun } from './monte-carlo.js';
-import type { PoolPlan } from './pool-store.js';
+import { foldIn } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
+import type { ChunkContext, LinearRun } from './method.js';
+import { liveGenerations, poolPlan, type PoolPlan } from './pool-store.js';
 import { drawFullDesign, type FullDesign } from './design.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { ridgeConditionalError, ridgeConditionalSpread, type RidgePolynomials } from '../../theory/ridge.js';
 
-export interface ChunkContext {
-  run: LinearRun;
-  kernels: LinearKernels;
-  /** random design with --samples0 ≠ --samples: the kernels shaped for the real data sets */
-  realKernels?: LinearKernels;
-  root: number;
-  chunk: number;
-  first: number;
-  live: number;
-  plan: PoolPlan;
-  /** where the chunk records its trials' values (monte-carlo.ts adds them to the run's moments in chunk order) */
-  result: ChunkResult;
-  /** the run's reused buffers (a chunk's design and noise live here until the next chunk's replace them) */
-  scratch: Scratch;
-  /** ridge: E[error_n | X, w*] per trial, [trial·N + n − 1] (P11), set by the chunk once its design is drawn */
-  ridgeExpected?: Float64Array;
+/**
+ * Floats per trial (float32 units) every chunk holds whatever its method: the pool's prefix vectors and the models
+ * later steps sample from, four more vectors of d (float64, two units each), and a data set's T labels.
+ */
+export function sharedFloats(run: LinearRun): number {
+  return 2 * (liveGenerations(poolPlan(run.strategy, run.iterations)) + 4) * run.dim + 2 * run.samples;
 }
 
 /** Weights of the squared error's coordinates: the test inputs' covariance Σ = diag(spectrum), default I. */
@@ -149,7 +138,7 @@ export function recordRidgeSpread(context: ChunkContext, polynomials: RidgePolyn
  */
 export async function openFullChunk(context: ChunkContext): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
   const { run, kernels, root, first, live, plan, result } = context;
-  const { B, T, d } = kernels.shape;
+  const { B, d } = kernels.shape;
   const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (result.gramInverseSquares) {

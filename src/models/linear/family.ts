@@ -1,6 +1,6 @@
 /**
  * Fixed-design linear regression as a ModelFamily: the general path through src/loop/, beside the fast batched
- * kernels of this folder (monte-carlo.ts). One family per trial holds that trial's design X (T×d, rows N(0, I)) and
+ * kernels of src/models/linear/ (monte-carlo.ts). A test fixture: only the agreement test below runs it. One family per trial holds that trial's design X (T×d, rows N(0, I)) and
  * w* ~ N(0, I/d); a data set is T labels over rows of X, y = X w_src + ε, ε ~ N(0, σ²). A fit on a weighted pool is
  * weighted least squares with each row of part p weighing a_p/rows_p, i.e. argmin Σ_g a_g ‖y_g − Xw‖² for whole
  * generations (the fast path's estimator) and ordinary least squares on the drawn rows for a subsample.
@@ -8,7 +8,8 @@
  */
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
-import { foldIn, KeyedGenerator, STREAM, type Key } from '../../core/rng.js';
+import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
 import type { Metrics, ModelFamily, Pool } from '../model.js';
 import { linearVerifier, type LinearVerifierOptions } from './verifier.js';
 

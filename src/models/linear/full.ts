@@ -8,8 +8,9 @@
  * T noise draws of every data set it pools.
  */
 import { xtyIndex, paddedColumns } from '../../kernels/linear.js';
-import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
+import { noiseSeed, openFullChunk, recordEstimate } from './chunk.js';
 import type { FullDesign } from './design.js';
+import type { ChunkContext, LinearMethod, LinearRun } from './method.js';
 import { PoolStore } from './pool-store.js';
 
 /** Data sets whose Xᵀε one kernel call computes: every call copies X into the kernel, so it is shared by this many. */
@@ -50,6 +51,30 @@ interface ProjectedSet {
   vectors: number;
   index: number;
 }
+
+/**
+ * Floats per trial of a chunk on the real fixed design (full and subsample): X padded and trial-major, XᵀX and its
+ * inverse (float64: two units each), a span's noise and its Xᵀε (counted as twice the noise: NOISE_SPAN·4⌈d/4⌉
+ * moments, below NOISE_SPAN·T when T ≥ 4⌈d/4⌉; 4d² dominates otherwise).
+ */
+export function fullDesignFloats(run: LinearRun): number {
+  const { samples: T, dim: d } = run;
+  return 2 * T * (d + 3) + 4 * d * d + 2 * NOISE_SPAN * T;
+}
+
+/** The paper's procedure on one fixed design: whole data sets pooled with their weights, refit by refit. */
+export const fullMethod: LinearMethod = {
+  name: 'full',
+  selects: (run) => run.design !== 'random' && run.strategy.fit !== 'subsample' && run.method === 'full',
+  floatsPerTrial: fullDesignFloats,
+  widestBuffer(run) {
+    const { samples: T, dim: d } = run;
+    const T0 = run.samples0 ?? T;
+    // one normals call draws X and w*, (T + 1)·d; X padded for the Xᵀy and Gram kernels; NOISE_SPAN noise vectors
+    return Math.max((T + 1) * d, Math.max(T, T0) * paddedColumns(d), NOISE_SPAN * T, T, T0, d);
+  },
+  chunk: fullChunk,
+};
 
 export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, plan } = context;

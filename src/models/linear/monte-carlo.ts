@@ -1,5 +1,7 @@
 /**
- * The fixed-design linear-regression Monte Carlo, batched over trials on gpu.js kernels.
+ * The linear-regression Monte Carlo's driver, batched over trials on gpu.js kernels: it sizes the chunks of trials,
+ * runs them (two in flight), adds their values to the run's moments in chunk order and checkpoints after each.
+ * What a chunk does is its method's (methods.ts: one record per fitting procedure, each in its own file):
  *
  * full:    every iteration draws new labels y = X·w_src + ε on the kernel, forms Xᵀy on the kernel, pools the
  *          generations with the strategy's weights and solves the normal equations with the trial's (XᵀX)⁻¹ —
@@ -8,59 +10,19 @@
  *          Wishart model), and in that eigenbasis each generation's OLS noise z ~ N(0, σ²(XᵀX)⁻¹) as σ·λ^{-1/2}·ξ with
  *          ξ drawn on the kernel. The strategy's pooling runs unchanged. O(d) per trial-iteration instead of O(T·d).
  */
-import type { RidgePolynomials } from '../../theory/ridge.js';
 import { CheckpointMismatchError } from '../../core/errors.js';
 import { rootKey } from '../../core/rng.js';
 import { Moments } from '../../core/stats.js';
 import { Scratch } from '../../core/scratch.js';
 import { leaseLinearKernels, MAX_BUFFER, type LinearKernels } from '../../kernels/linear.js';
 import type { Backend } from '../../kernels/backend.js';
-import type { PoolStrategy } from '../../strategies/index.js';
-import { peakModels, poolPlan, PoolStore, type PoolPlan } from './pool-store.js';
-import type { ChunkContext } from './chunk.js';
-import { fullChunk, NOISE_SPAN } from './full.js';
-import { reducedChunk } from './reduced.js';
-import { randomDesignChunk } from './random-design.js';
-import { subsampleChunk } from './subsample.js';
+import { sharedFloats } from './chunk.js';
+import type { ChunkContext, ChunkResult, LinearRun } from './method.js';
+import { methodFor } from './methods.js';
+import { poolPlan } from './pool-store.js';
 
-/** The linear Monte Carlo's methods: 'full' regenerates every label and refits (the paper's procedure); 'reduced' draws the fits' sufficient statistics from their exact joint law (same distribution, far cheaper; proofs/linear-fixed-design.md). */
-export const METHODS = ['full', 'reduced'] as const;
-/** One of {@link METHODS}. */
-export type Method = (typeof METHODS)[number];
-
-export interface LinearRun {
-  strategy: PoolStrategy;
-  dim: number;
-  samples: number;
-  /** σ² */
-  noise: number;
-  iterations: number;
-  trials: number;
-  seed: number;
-  method: Method;
-  /** Σ_j b_{n,j}² per iteration, when the strategy has exact fixed-design theory: enables the conditional check */
-  noiseFactors?: readonly number[];
-  /** ridge with exact fixed-design theory: the P11 polynomials, for the design-conditional check */
-  ridgePolynomials?: RidgePolynomials;
-  /**
-   * Diagonal input covariance Σ = diag(spectrum) shared by training and test inputs (default I). OLS is affine
-   * invariant, so the error law does not depend on it (proofs/linear-variants.md#P7): the reduced method, which samples that law
-   * directly, ignores it; the full and subsample methods simulate it.
-   */
-  spectrum?: Float64Array;
-  /**
-   * Ridge penalty λ ≥ 0 (default 0): every fit solves (Σ_s a_s X_sᵀX_s + λI)ŵ = Σ_s a_s X_sᵀy_s, the penalty taken
-   * against one generation's worth of data (the pool weights sum to 1).
-   */
-  ridge?: number;
-  /** 'random': a new X for every data set (default 'fixed') */
-  design?: 'fixed' | 'random';
-  /** random design: the real data sets' size T0 and noise σ0² (default: samples, noise) */
-  samples0?: number;
-  noise0?: number;
-  /** most trials per chunk (the kernel width); results do not depend on it */
-  batch?: number;
-}
+// the run's types live in method.ts (below every method file); re-exported where their users import them
+export { METHODS, type LinearRun, type Method } from './method.js';
 
 export interface MonteCarloMoments {
   /** per iteration: the test error ‖ŵ_n − w*‖² */
@@ -89,30 +51,10 @@ export interface MonteCarloMoments {
 /** Progress callback: trial-iterations done so far out of the run's total. */
 export type Progress = (doneTrialIterations: number, totalTrialIterations: number) => void;
 
-/** The largest kernel buffer of a run, in elements per trial; every one must stay below MAX_BUFFER. */
-function widestBuffer(run: LinearRun): number {
-  const { samples: T, dim: d } = run;
-  const T0 = run.samples0 ?? T;
-  const random = run.design === 'random';
-  const fixedFull = !random && (run.method === 'full' || run.strategy.fit === 'subsample');
-  // full fixed design: one normals call draws X and w*, (T + 1)·d per trial
-  const design = random ? Math.max(T, T0) * d : fixedFull ? (T + 1) * d : d;
-  // X padded to 4⌈d/4⌉ columns for the Xᵀy and Gram kernels; NOISE_SPAN noise vectors per Xᵀy call
-  const padded = fixedFull || random ? Math.max(T, T0) * 4 * Math.ceil(d / 4) : 0;
-  const noise = fixedFull && run.strategy.fit !== 'subsample' ? NOISE_SPAN * T : T;
-  return Math.max(design, padded, noise, T, T0, run.strategy.fit === 'subsample' || random ? d * d : d);
-}
-
 export function chunkTrials(run: LinearRun): number {
-  const { samples: T, dim: d } = run;
-  const widest = widestBuffer(run);
-  const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 2 : 0; // pooled Gram prefixes
-  const subsampled = run.strategy.fit === 'subsample' ? subsampleFloats(run) : 0; // kept labels, Gram, padded X
-  // full: X padded and trial-major, XᵀX and its inverse (float64: two float32 units each), a span's noise and its Xᵀε
-  // (counted as twice the noise: NOISE_SPAN·4⌈d/4⌉ moments, below NOISE_SPAN·T when T ≥ 4⌈d/4⌉; 4d² dominates otherwise)
-  const perTrial = (run.method === 'full' ? 2 * T * (d + 3) + 4 * d * d + 2 * NOISE_SPAN * T : 2 * d) + 2 * (liveGenerations(run) + 4) * d + 2 * T + subsampled + random;
-  const byBuffer = Math.floor(MAX_BUFFER / widest);
-  const byMemory = Math.floor((64 * 2 ** 20) / perTrial); // ~256 MB of chunk state at most
+  const method = methodFor(run);
+  const byBuffer = Math.floor(MAX_BUFFER / method.widestBuffer(run));
+  const byMemory = Math.floor((64 * 2 ** 20) / floatsPerTrial(run)); // ~256 MB of chunk state at most
   // ≤ 4096 trials keeps a chunk — the unit of checkpointing — to seconds, and still ≥ 4096 kernel cells (threaded)
   const most = Math.max(1, Math.min(run.trials, byBuffer, byMemory, 4096, run.batch ?? Infinity));
   // equal chunks: the last chunk is padded to the width, so 100 trials in chunks of 83 would compute 166 (results
@@ -120,29 +62,15 @@ export function chunkTrials(run: LinearRun): number {
   return Math.ceil(run.trials / Math.ceil(run.trials / most));
 }
 
-/** Estimated peak bytes of one chunk: the CLI refuses a run whose single trial cannot fit. */
+/** Estimated peak bytes of one chunk (four per float32 unit): the CLI refuses a run whose single trial cannot fit. */
 export function chunkBytes(run: LinearRun): number {
-  const { samples: T, dim: d } = run;
-  if (widestBuffer(run) > MAX_BUFFER) return Infinity;
-  const random = run.design === 'random' ? (liveGenerations(run) + 2) * d * d * 16 : 0;
-  const subsampled = run.strategy.fit === 'subsample' ? subsampleFloats(run) * 4 : 0;
-  return chunkTrials(run) * ((run.method === 'full' ? 2 * T * (d + 3) * 4 + d * d * 16 + 2 * NOISE_SPAN * T * 4 : d * 16) + (liveGenerations(run) + 4) * d * 8 + T * 8 + subsampled + random);
+  if (methodFor(run).widestBuffer(run) > MAX_BUFFER) return Infinity;
+  return chunkTrials(run) * 4 * floatsPerTrial(run);
 }
 
-/** Floats per trial the subsample chunk adds: every data set's labels, the float64 Gram, counts and sums, X padded. */
-function subsampleFloats(run: LinearRun): number {
-  const { samples: T, dim: d } = run;
-  return T * dataSets(run) + 2 * d * d + 2 * T + T * 4 * Math.ceil(d / 4);
-}
-
-function dataSets(run: LinearRun): number {
-  return poolPlan(run.strategy, run.iterations).sources.length;
-}
-
-/** Vectors of d per trial alive at once: pool prefixes plus the models later steps still sample from. */
-function liveGenerations(run: LinearRun): number {
-  const plan = poolPlan(run.strategy, run.iterations);
-  return PoolStore.peakLive(plan) + peakModels(plan);
+/** What one trial of a chunk holds, in float32 units: its method's state and what every chunk keeps. */
+function floatsPerTrial(run: LinearRun): number {
+  return methodFor(run).floatsPerTrial(run) + sharedFloats(run);
 }
 
 /**
@@ -206,17 +134,6 @@ export interface SimulationControl {
  * in chunk order (ChunkRecord).
  */
 export const CHUNKS_IN_FLIGHT = 2;
-
-/** What a chunk records into: per iteration the error and the conditional residual, and tr((XᵀX)⁻¹) per trial. */
-export interface ChunkResult {
-  error: { add(x: number): void }[];
-  conditionalResidual: { add(x: number): void }[] | null;
-  traceGramInverse: { add(x: number): void };
-  /** tr(M²) per trial where MonteCarloMoments.gramInverseSquares is kept, else null */
-  gramInverseSquares: { add(x: number): void } | null;
-  /** per iteration, where MonteCarloMoments.ridgeSpread is kept */
-  ridgeSpread: { chi4: { add(x: number): void }[]; gauss: { add(x: number): void }[] } | null;
-}
 
 /**
  * Values kept in the order they came, to be added to a run's Moments once the chunk is done. A Float64Array holds each
@@ -334,17 +251,13 @@ async function simulateChunks(run: LinearRun, kernels: LinearKernels, realKernel
   // a chunk past 1 GiB (a few huge trials) runs alone: two would double a peak the CLI only checked for one
   const depth = Math.max(1, control.chunksInFlight ?? (chunkBytes(run) <= 2 ** 30 ? CHUNKS_IN_FLIGHT : 1));
   const slots = Array.from({ length: depth }, () => ({ scratch: new Scratch(), record: new ChunkRecord(result) }));
+  const method = methodFor(run);
   const runChunk = async (chunk: number): Promise<ChunkRecord> => {
     const { scratch, record } = slots[chunk % depth]; // chunk − depth, its last user, is committed
     const first = chunk * B;
     const live = Math.min(B, trials - first); // the last chunk is padded to B; padded trials are not counted
     const context: ChunkContext = { run, kernels, realKernels, root, chunk, first, live, plan, result: record, scratch };
-    const step =
-      run.design === 'random' ? randomDesignChunk(context)
-      : run.strategy.fit === 'subsample' ? subsampleChunk(context)
-      : run.method === 'full' ? fullChunk(context)
-      : reducedChunk(context);
-    for await (const iteration of step) {
+    for await (const iteration of method.chunk(context)) {
       done += live;
       onProgress?.(done, total);
       void iteration;

@@ -33,6 +33,11 @@ export function peakModels(plan: PoolPlan): number {
   return peak;
 }
 
+/** Vectors of d per trial alive at once: pool prefixes plus the models later steps still sample from. */
+export function liveGenerations(plan: PoolPlan): number {
+  return PoolStore.peakLive(plan) + peakModels(plan);
+}
+
 /**
  * Per-data-set vectors v_s kept as prefix sums P_s = Σ_{i≤s} v_i. Uniform contiguous pools (replace, accumulate,
  * windows) cost O(d) per trial instead of O(n·d). The weights of every step are known up front, so each prefix is

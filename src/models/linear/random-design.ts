@@ -9,10 +9,30 @@
  * Only replace has an exact closed form here: Σ_{g≤n} σ_g²·d/(T_g − d − 1).
  */
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
-import { foldIn, KeyedGenerator, normalStream, STREAM } from '../../core/rng.js';
-import { padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
-import { ModelStore, noiseSeed, recordEstimate, type ChunkContext } from './chunk.js';
-import { PoolStore } from './pool-store.js';
+import { foldIn, KeyedGenerator, normalStream } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
+import { paddedColumns, padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
+import { ModelStore, noiseSeed, recordEstimate } from './chunk.js';
+import { fullDesignFloats } from './full.js';
+import type { ChunkContext, LinearMethod } from './method.js';
+import { liveGenerations, poolPlan, PoolStore } from './pool-store.js';
+
+/** A new X per data set, under either --method (full: X drawn; reduced: Bartlett's sufficient statistics). */
+export const randomDesignMethod: LinearMethod = {
+  name: 'random-design',
+  selects: (run) => run.design === 'random',
+  // the pooled Gram prefixes, (live + 2)·d² in float64, on top of the --method's own state
+  floatsPerTrial: (run) =>
+    (run.method === 'full' ? fullDesignFloats(run) : 2 * run.dim) + (liveGenerations(poolPlan(run.strategy, run.iterations)) + 2) * run.dim * run.dim * 2,
+  widestBuffer(run) {
+    const { samples: T, dim: d } = run;
+    const T0 = run.samples0 ?? T;
+    const rows = Math.max(T, T0);
+    // a data set's X drawn in one call, then padded for the Xᵀy and Gram kernels; the d×d Grams
+    return Math.max(rows * d, rows * paddedColumns(d), T, T0, d * d);
+  },
+  chunk: randomDesignChunk,
+};
 
 export async function* randomDesignChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, root, first, live, plan, result } = context;

@@ -1,9 +1,20 @@
 /** The reduced method: the estimators sampled in XᵀX's eigenbasis, O(d) per trial-iteration (proofs P5). */
-import { foldIn, STREAM } from '../../core/rng.js';
-import { ModelStore, noiseSeed, record, recordRidgeSpread, type ChunkContext } from './chunk.js';
+import { foldIn } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
+import { ModelStore, noiseSeed, record, recordRidgeSpread } from './chunk.js';
 import { drawReducedDesign } from './design.js';
+import type { ChunkContext, LinearMethod } from './method.js';
 import { ridgeConditionalError } from '../../theory/ridge.js';
 import { PoolStore } from './pool-store.js';
+
+/** Sufficient statistics on one fixed design: whole data sets only, so not a subsampling strategy. */
+export const reducedMethod: LinearMethod = {
+  name: 'reduced',
+  selects: (run) => run.design !== 'random' && run.strategy.fit !== 'subsample' && run.method === 'reduced',
+  floatsPerTrial: (run) => 2 * run.dim,
+  widestBuffer: (run) => Math.max(run.dim, run.samples, run.samples0 ?? run.samples),
+  chunk: reducedChunk,
+};
 
 export async function* reducedChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, root, first, live, plan, result, scratch } = context;

@@ -6,9 +6,14 @@
  */
 import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
-import { DistinctSampler, foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
-import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
+import { DistinctSampler, foldIn, KeyedGenerator } from '../../core/rng.js';
+import { STREAM } from '../../core/streams.js';
+import { paddedColumns } from '../../kernels/linear.js';
+import { noiseSeed, openFullChunk, recordEstimate } from './chunk.js';
 import { trialFastestX } from './design.js';
+import { fullDesignFloats } from './full.js';
+import type { ChunkContext, LinearMethod, LinearRun } from './method.js';
+import { poolPlan } from './pool-store.js';
 
 /**
  * The minimum-norm least-squares fit when the r distinct rows drawn are at most d: they are linearly independent,
@@ -43,6 +48,26 @@ function minimumNorm(
     for (let k = 0; k < d; k++) out[k] += trialMajor[xa + k] * alpha[a];
   }
 }
+
+/** Floats per trial the subsample chunk adds: every data set's labels, the float64 Gram, counts and sums, X padded. */
+function subsampleFloats(run: LinearRun): number {
+  const { samples: T, dim: d } = run;
+  return T * poolPlan(run.strategy, run.iterations).sources.length + 2 * d * d + 2 * T + T * paddedColumns(d);
+}
+
+/** accumulate-subsample on one fixed design (it draws rows, so it always refits on the real X: --method does not apply). */
+export const subsampleMethod: LinearMethod = {
+  name: 'subsample',
+  selects: (run) => run.design !== 'random' && run.strategy.fit === 'subsample',
+  floatsPerTrial: (run) => fullDesignFloats(run) + subsampleFloats(run),
+  widestBuffer(run) {
+    const { samples: T, dim: d } = run;
+    const T0 = run.samples0 ?? T;
+    // X and w* in one normals call; X padded for the weighted Gram and Xᵀu kernels; the d×d Grams
+    return Math.max((T + 1) * d, Math.max(T, T0) * paddedColumns(d), T, T0, d * d);
+  },
+  chunk: subsampleChunk,
+};
 
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, root, first, plan } = context;

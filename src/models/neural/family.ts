@@ -15,9 +15,6 @@
 import type { ModelFamily } from '../model.js';
 import type { Weights } from './tf.js';
 
-export const NEURAL_MODELS = ['lm', 'vae', 'diffusion'] as const;
-export type NeuralModelName = (typeof NEURAL_MODELS)[number];
-
 /**
  * How much training a fit gets. 'epochs': passes over the pool (the paper's protocol, so accumulate's cost grows
  * with the pool); 'steps': a fixed number of optimiser steps whatever the pool's size (fixed compute); 'converge':
@@ -51,7 +48,8 @@ export interface NeuralModel {
 }
 
 export interface NeuralFamily<D> extends ModelFamily<NeuralModel, D> {
-  readonly name: NeuralModelName;
+  /** its name in the registry, NEURAL_FAMILIES (./index.ts) */
+  readonly name: string;
   /** what `loss` is, with its unit, e.g. 'test cross-entropy (nats/char)' */
   readonly metric: string;
   /** one honest line: the real data used, the sizes, and which experiment of the paper this scales down */

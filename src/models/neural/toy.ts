@@ -9,6 +9,7 @@
 import { NumericError, UsageError } from '../../core/errors.js';
 import type { Key } from '../../core/rng.js';
 import { foldIn } from '../../core/rng.js';
+import { STREAM_ROLES } from '../../core/streams.js';
 import type { Pool } from '../model.js';
 import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from './converge.js';
 import type { NeuralFamily, NeuralFamilyOptions, NeuralModel } from './family.js';
@@ -33,8 +34,8 @@ export interface ToySettings {
   testSamples: number;
 }
 
-/** A family whose name is not one of the paper's three (the toy); otherwise the NeuralFamily contract. */
-export type AnyNeuralFamily<D = unknown> = Omit<NeuralFamily<D>, 'name'> & { readonly name: string };
+/** Any registered family, the toy included (a name is a string: the registry, ./index.ts, lists them). */
+export type AnyNeuralFamily<D = unknown> = NeuralFamily<D>;
 
 export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeuralFamily<Float32Array>> {
   const tf = await loadTf();
@@ -64,7 +65,7 @@ export async function createToy(options: NeuralFamilyOptions): Promise<AnyNeural
     size: (data) => data.length,
     take: (data, rows) => Float32Array.from(rows, (r) => data[r]),
     async fit(whole: Pool<Float32Array>, key: Key): Promise<NeuralModel> {
-      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, 7), (d) => d.length, (d, rows) => Float32Array.from(rows, (r) => d[r])) : undefined;
+      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, STREAM_ROLES.convergeSplit), (d) => d.length, (d, rows) => Float32Array.from(rows, (r) => d[r])) : undefined;
       const pool = split?.train ?? whole;
       const failAt = Number(process.env[TOY_FAIL_ENV] ?? Infinity);
       if (pool.length >= failAt) throw new NumericError(`toy: injected failure on a pool of ${pool.length} data sets (${TOY_FAIL_ENV})`);

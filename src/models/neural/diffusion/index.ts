@@ -10,13 +10,11 @@
  */
 import { UsageError } from '../../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../../core/rng.js';
+import { STREAM_ROLES } from '../../../core/streams.js';
 import type { Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralModel, Schedule } from '../family.js';
 import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from '../converge.js';
 import { disposeWeights, loadTf, type Tf } from '../tf.js';
-
-/** Child keys of a fit's key for the converge schedule: the validation split and its noise (train uses 0 and 1). */
-const CONVERGE_SPLIT = 7;
 import { bondLengthError, ConformerDistribution } from './conformers.js';
 import { denoisingLoss, initWeights, sampleAncestral, train, type DdpmConfig } from './ddpm.js';
 import { PROPRANOLOL_MODES } from './propranolol-modes.js';
@@ -114,7 +112,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
 
     async fit(whole: Pool<Conformers>, key: Key): Promise<NeuralModel> {
       // converge: train on the pool less a validation split of it, stop when its denoising loss stops falling
-      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, CONVERGE_SPLIT), size, family.take) : undefined;
+      const split = schedule.kind === 'converge' ? holdOut(whole, foldIn(key, STREAM_ROLES.convergeSplit), size, family.take) : undefined;
       const pool = split?.train ?? whole;
       // one standardised copy of the pool; rows drawn part by weight, then uniformly within the part
       const parts = pool.filter((p) => p.weight > 0 && size(p.data) > 0);
@@ -133,7 +131,7 @@ export async function createDiffusion(sizes: DiffusionSizes, schedule: Schedule,
       const steps = schedule.kind !== 'epochs' ? schedule.amount : Math.ceil((schedule.amount * rows) / sizes.batch);
       const weights = initWeights(tfjs, sizes, foldIn(key, 0));
       const validation = split?.validation.map((p) => ({ ...p, data: standardise(p.data) }));
-      const validationKey = foldIn(key, CONVERGE_SPLIT + 1);
+      const validationKey = foldIn(key, STREAM_ROLES.convergeValidation);
       const stopper = validation && new EarlyStopping(tfjs, weights, schedule, () => weightedLoss(validation, async (d) => denoisingLoss(tfjs, weights, sizes, d, levelGrid, validationKey)));
       await train(tfjs, weights, sizes, data, (generator) => {
         const u = (1 - generator.uniform()) * mass; // [0, mass)

@@ -133,7 +133,6 @@ export function wordnetCorpus(): TextCorpus {
   const documents = ['noun', 'verb', 'adj', 'adv'].flatMap((part) => parseGlosses(readFileSync(join(dict, `data.${part}`), 'latin1')));
   const train = documents.filter((_, j) => j % 10 !== 9);
   const test = documents.filter((_, j) => j % 10 === 9);
-  const chars = (docs: string[]) => docs.reduce((sum, d) => sum + d.length, 0);
   return (wordnet = streamCorpus('wordnet', 'WordNet 3.1 glosses (definitions, not stories; lower-cased)', train, test));
 }
 

@@ -8,6 +8,7 @@
  */
 import { UsageError } from '../../../core/errors.js';
 import { foldIn, rootKey, type Key } from '../../../core/rng.js';
+import { STREAM_ROLES } from '../../../core/streams.js';
 import { EarlyStopping, holdOut, weightedLoss } from '../converge.js';
 import type { Metrics, Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralFamilyOptions, NeuralModel, Schedule } from '../family.js';
@@ -28,9 +29,6 @@ import { crossEntropy, trainTransformer, type LmData } from './train.js';
 import { parameterCountOf, type TransformerConfig } from './transformer.js';
 
 export type { LmData } from './train.js';
-
-/** Child key of a fit's key for the converge schedule's validation split (trainTransformer uses 0 and 1). */
-const CONVERGE_SPLIT = 7;
 
 export interface LmSettings extends TransformerConfig {
   /** windows per optimiser step */
@@ -235,7 +233,7 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
     async fit(pool: Pool<LmData>, key: Key): Promise<NeuralModel> {
       for (const part of pool) checkData(part.data, `pool part ${part.set}`);
       // converge: train on the pool less a validation split of it, stop when its cross-entropy stops falling
-      const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, CONVERGE_SPLIT), family.size, family.take) : undefined;
+      const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, STREAM_ROLES.convergeSplit), family.size, family.take) : undefined;
       let stopper: EarlyStopping | undefined;
       const afterStep = split && (async (step: number, weights: Weights) => {
         stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, (d) => crossEntropy(tf, s, weights, d, s.evalBatch)));

@@ -9,13 +9,11 @@
 import { UsageError } from '../../../core/errors.js';
 import * as tf from '@tensorflow/tfjs';
 import { foldIn, KeyedGenerator, sampleDistinct, type Key } from '../../../core/rng.js';
+import { STREAM_ROLES } from '../../../core/streams.js';
 import { EarlyStopping, holdOut, recordStop, stopMetrics, weightedLoss } from '../converge.js';
 import type { Pool } from '../../model.js';
 import type { NeuralFamily, NeuralFamilyFactory, NeuralFamilyOptions, NeuralModel } from '../family.js';
 import { disposeWeights, loadTf, type NeuralBackend, type Weights } from '../tf.js';
-
-/** Child key of a fit's key for the converge schedule's validation split (trainVae uses 0–2). */
-const CONVERGE_SPLIT = 7;
 import { loadImages, type ImageSource } from './images.js';
 import { decodeImages, encodeImages, loadMnist, takeImages, type ImageSet } from './mnist.js';
 import { evaluateVae, sampleVae, trainVae, type VaeConfig } from './vae.js';
@@ -94,7 +92,7 @@ export function vaeFamily(settings: VaeSettings, backend: NeuralBackend = 'wasm'
     heldOut: async (n, key) => draw(test(), n, key, 'test', name),
     async fit(pool: Pool<ImageSet>, key) {
       // converge: train on the pool less a validation split of it, stop when its −ELBO stops falling
-      const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, CONVERGE_SPLIT), (d) => d.count, takeImages) : undefined;
+      const split = schedule.kind === 'converge' ? holdOut(pool, foldIn(key, STREAM_ROLES.convergeSplit), (d) => d.count, takeImages) : undefined;
       let stopper: EarlyStopping | undefined;
       const afterStep = split && (async (step: number, weights: Weights) => {
         stopper ??= new EarlyStopping(tf, weights, schedule, () => weightedLoss(split.validation, async (d) => (await evaluateVae(weights, d, latent)).loss));

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { mainInProcess } from '../../cli/helpers.js';
+import { mainInProcess } from './helpers.js';
 
 const collapse = (...args: string[]) => mainInProcess(args);
 

@@ -11,13 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { foldIn, rootKey, STREAM } from '../../src/core/rng.js';
-import { drawReducedDesign } from '../../src/models/linear/design.js';
-import { simulateLinear, type MonteCarloMoments } from '../../src/models/linear/monte-carlo.js';
-import { parseStrategy } from '../../src/strategies/index.js';
-import { noiseFactorsNumeric } from '../../src/theory/pool-weights.js';
-import type { Moments } from '../../src/core/stats.js';
-import { sharedBackend } from '../helpers/backend.js';
+import { foldIn, rootKey } from '../../../src/core/rng.js';
+import { STREAM } from '../../../src/core/streams.js';
+import { drawReducedDesign } from '../../../src/models/linear/design.js';
+import { simulateLinear, type MonteCarloMoments } from '../../../src/models/linear/monte-carlo.js';
+import { parseStrategy } from '../../../src/strategies/index.js';
+import { noiseFactorsNumeric } from '../../../src/theory/pool-weights.js';
+import type { Moments } from '../../../src/core/stats.js';
+import { sharedBackend } from '../../helpers/backend.js';
 
 const backend = sharedBackend();
 const G = 30;

@@ -1,6 +1,7 @@
 /**
  * Monte Carlo checks of proofs/linear-fixed-design.md#P4, #P5 (the tridiagonal Wishart model) and #P6 (the design-conditional residual)
- * on the host-side design draws of src/models/linear/design.ts, plus exact per-trial identities of the reduced design.
+ * on the host-side design draws of src/models/linear/design.ts, plus exact per-trial identities of the reduced design
+ * and, for T ≤ d, the full design's (XᵀX)⁺ (the minimum-norm refit) against the Moore–Penrose conditions.
  *
  * Sizing: K events share FAMILY_FALSE_FAILURE = 1e-6 (Bonferroni). The means of tr((XᵀX)⁻¹) (skewed: at d = 3,
  * T = 20 its tail is polynomial), of tr W and of the P6 residuals are judged by finite-sample bands (proofs P12), proven
@@ -9,17 +10,18 @@
  * deterministic.
  */
 import { test } from 'node:test';
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix, pseudoInverse } from 'ml-matrix';
 import assert from 'node:assert/strict';
-import { foldIn, normalStream, rootKey, STREAM } from '../../src/core/rng.js';
-import { hostTrialNormals } from '../../src/kernels/linear.js';
-import { Moments, zStar } from '../../src/core/stats.js';
-import { chiSquareSumBand, traceMeanBand, type Band } from '../../src/verify/bounds.js';
-import { drawReducedDesign, fullDesignFromNormals, type FullDesign, type ReducedDesign } from '../../src/models/linear/design.js';
-import { accumulate } from '../../src/strategies/accumulate.js';
-import { replace } from '../../src/strategies/replace.js';
-import { sourceOf, type PoolStrategy } from '../../src/strategies/strategy.js';
-import { noiseFactorsNumeric } from '../../src/theory/pool-weights.js';
+import { foldIn, normalStream, rootKey } from '../../../src/core/rng.js';
+import { STREAM } from '../../../src/core/streams.js';
+import { hostTrialNormals } from '../../../src/kernels/linear.js';
+import { Moments, zStar } from '../../../src/core/stats.js';
+import { chiSquareSumBand, traceMeanBand, type Band } from '../../../src/verify/bounds.js';
+import { drawReducedDesign, fullDesignFromNormals, type FullDesign, type ReducedDesign } from '../../../src/models/linear/design.js';
+import { accumulate } from '../../../src/strategies/accumulate.js';
+import { replace } from '../../../src/strategies/replace.js';
+import { sourceOf, type PoolStrategy } from '../../../src/strategies/strategy.js';
+import { noiseFactorsNumeric } from '../../../src/theory/pool-weights.js';
 
 const d = 3;
 const T = 20;
@@ -222,3 +224,28 @@ for (const strategy of [replace, accumulate]) {
 test('P4–P6: this file made exactly K statistical events (the Bonferroni count behind zStar(K) and DELTA)', () => {
   assert.equal(checksMade, K);
 });
+
+// T ≤ d: (XᵀX)⁺ matches ml-matrix's SVD pseudo-inverse, whether it came from the T×T route (XXᵀ Cholesky) or the
+// eigendecomposition (exact identities, no statistical events)
+for (const [T, d] of [[5, 30], [29, 30], [12, 12]] as const) {
+  test(`(XᵀX)⁺ at T = ${T}, d = ${d}: Moore–Penrose conditions and ml-matrix's SVD pseudo-inverse`, () => {
+    const B = 4;
+    const z = hostTrialNormals(T * d + d, B, rootKey(T * 1000 + d), 0);
+    const rows = Float32Array.from(z); // the design scales z in place
+    const design = fullDesignFromNormals(z, 0, B, T, d);
+    for (let tr = 0; tr < B; tr++) {
+      const x = new Matrix(Array.from({ length: T }, (_, t) => Array.from(rows.subarray(tr * (T * d + d) + t * d, tr * (T * d + d) + t * d + d))));
+      const a = x.transpose().mmul(x);
+      const p = new Matrix(Array.from({ length: d }, (_, j) => Array.from(design.gramInverse.subarray(tr * d * d + j * d, tr * d * d + j * d + d))));
+      const scale = a.norm('frobenius');
+      const relative = (m: Matrix, want: Matrix, size: number) => m.clone().sub(want).norm('frobenius') / size;
+      assert.ok(relative(a.mmul(p).mmul(a), a, scale) < 1e-8, 'A·P·A = A');
+      assert.ok(relative(p.mmul(a).mmul(p), p, p.norm('frobenius')) < 1e-8, 'P·A·P = P');
+      assert.ok(relative(p, p.transpose(), p.norm('frobenius')) < 1e-12, 'P symmetric');
+      assert.ok(relative(p, pseudoInverse(a), p.norm('frobenius')) < 1e-6, 'P = pinv(A) by SVD');
+      let trace = 0;
+      for (let j = 0; j < d; j++) trace += p.get(j, j);
+      assert.ok(Math.abs(design.traceGramInverse[tr] - trace) <= 1e-12 * Math.abs(trace), 'tr(P)');
+    }
+  });
+}
