@@ -6,9 +6,21 @@
 import { curationOf, topCandidates } from '../loop/curation.js';
 import { parseStrategy } from '../strategies/index.js';
 import { curatedGaussianReplace, curationFactor } from '../theory/curation.js';
-import { GAUSSIAN_METRICS, gaussianTheory } from '../theory/gaussian.js';
+import { GAUSSIAN_METRICS, gaussianTheory, type Estimator } from '../theory/gaussian.js';
+
+/** The fields of a `collapse gaussian` configuration (GaussianConfig, ./gaussian.ts) the curated theory reads. */
+export interface GaussianConfig {
+  model: string;
+  strategy: string;
+  dim: number;
+  samples: number;
+  estimator: Estimator;
+  variance: 'fitted' | 'known';
+  iterations: number;
+  curate?: string;
+  verifier?: string;
+}
 import { undecided, type CollapseProfile, type ProfileEntry } from '../models/collapse-profile.js';
-import type { GaussianConfig } from './gaussian.js';
 
 /** κ of a curated configuration: the expected covariance factor of one curated generation (V2). */
 export function gaussianCurationFactor(config: GaussianConfig): number {

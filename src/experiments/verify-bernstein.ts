@@ -13,16 +13,9 @@
 import { twoSidedP } from '../core/stats.js';
 import { runCategorical, type CategoricalConfig, type CategoricalReport } from './categorical.js';
 import { runTails, type TailsConfig, type TailsReport } from './hutter.js';
-import type { CaseVerdict } from './verify.js';
+import type { BernsteinCase, CaseVerdict } from './verify-case.js';
 
-/** A verify case judged here: how many checks it adds to the run's Bonferroni split, and how to run and judge it. */
-export interface BernsteinCase {
-  kind: 'bernstein';
-  name: string;
-  checks: number;
-  /** `trials` values per mean (verify's reduced count), `bound` the run's |z| bound (its δ is the per-check share) */
-  run: (trials: number, seed: number, bound: number) => Promise<CaseVerdict>;
-}
+export type { BernsteinCase } from './verify-case.js';
 
 /** The half-width of the two-sided empirical Bernstein band: `stderr` of the mean of n values in a range R. */
 export function empiricalBernsteinBand(stderr: number, n: number, range: number, delta: number): number {

@@ -14,8 +14,7 @@ import { gaussianProfile, metricRows, validateGaussianConfig, type GaussianConfi
 import { parseStrategy } from '../strategies/index.js';
 import { curatedTraceSecondMoment } from '../theory/curation.js';
 import { buildRows } from '../verify/report.js';
-import type { BernsteinCase } from './verify-bernstein.js';
-import type { CaseVerdict } from './verify.js';
+import type { BernsteinCase, CaseVerdict } from './verify-case.js';
 
 /** Groups k = ⌈8 ln(1/δ)⌉ and half-width ε = 2√(Vk/n) of the median-of-means band: P(|MoM − mean| > ε) ≤ δ (V4). */
 export function medianOfMeansBand(variance: number, n: number, delta: number): { groups: number; band: number } {

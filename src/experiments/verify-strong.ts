@@ -6,8 +6,7 @@
 import { normalQuantile, twoSidedP } from '../core/stats.js';
 import { runStrong, type StrongConfig, type StrongReport } from './strong.js';
 import { chiSquareSumBand, type Band } from '../verify/bounds.js';
-import type { BernsteinCase } from './verify-bernstein.js';
-import type { CaseVerdict } from './verify.js';
+import type { BernsteinCase, CaseVerdict } from './verify-case.js';
 
 /** Trials per case at most: the band holds for any count, and each trial simulates every row. */
 export const STRONG_CASE_TRIALS = 5000;

@@ -24,7 +24,8 @@ import { runGaussian, type GaussianConfig, type GaussianReport } from './gaussia
 import { GAUSSIAN_METRICS, replaceDetRatioLogMoment, singleSetDepths } from '../theory/gaussian.js';
 import type { CategoricalReport } from './categorical.js';
 import type { TailsReport } from './hutter.js';
-import { categoricalCases, tailsCases, type BernsteinCase } from './verify-bernstein.js';
+import { categoricalCases, tailsCases } from './verify-bernstein.js';
+import type { BernsteinCase, CaseVerdict } from './verify-case.js';
 import { strongCases } from './verify-strong.js';
 import type { StrongReport } from './strong.js';
 import { curationCases } from './verify-curation.js';
@@ -93,23 +94,7 @@ export function builtInCases(): VerifyCase[] {
   return [...cases, ...gaussianCases(), ...categoricalCases(), ...tailsCases(), ...strongCases(), ...curationCases()];
 }
 
-/** PASS/FAIL of one verify case, with its largest |z| and the report it judged. */
-export interface CaseVerdict {
-  name: string;
-  pass: boolean;
-  /** proven cases: the largest deviation over its band (a check fails at ≥ 1); NaN for normal-approximation cases */
-  worstBandRatio: number;
-  /** largest |z| over iterations (unconditional, conditional) */
-  maxAbsZ: number;
-  maxAbsZConditional: number;
-  /** accumulate: largest mean_n / theory_1, to compare with π²/6; others: mean_N / mean_1, to compare with expectedGrowth */
-  growth: number;
-  /** theory_N / theory_1 (accumulate: π²/6, its limit) */
-  expectedGrowth: number;
-  failures: string[];
-  kind: VerifyCase['kind'];
-  report: LinearReport | GaussianReport | CategoricalReport | TailsReport | StrongReport;
-}
+export type { CaseVerdict } from './verify-case.js';
 
 /** What {@link runVerify} returns: the band, the number of checks, every verdict and the overall PASS. */
 export interface VerifyReport {

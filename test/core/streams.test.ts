@@ -19,10 +19,10 @@ test('every stream role has its own index', () => {
 
 test('the indices are those results were drawn with before the table', () => {
   assert.deepEqual(STREAM, { design: 1, noise: 2, wishart: 3, subsample: 4 });
-  assert.deepEqual(LOOP_STREAM, { trial: 16, data: 17, pool: 18, fit: 19, test: 20 });
+  assert.deepEqual(LOOP_STREAM, { trial: 16, data: 17, pool: 18, fit: 19, test: 20, curate: 22 });
   assert.deepEqual(
     { neuralGrid: STREAM_ROLES.neuralGrid, neuralTrajectory: STREAM_ROLES.neuralTrajectory, convergeSplit: STREAM_ROLES.convergeSplit, convergeValidation: STREAM_ROLES.convergeValidation },
     { neuralGrid: 21, neuralTrajectory: 1000, convergeSplit: 7, convergeValidation: 8 },
   );
-  assert.equal(Object.keys(STREAM_ROLES).length, 13); // a new role gets its own pinned value here
+  assert.equal(Object.keys(STREAM_ROLES).length, 14); // a new role gets its own pinned value here
 });

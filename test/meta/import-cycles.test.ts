@@ -22,10 +22,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ALLOWED: Readonly<Record<string, { files: number; reason: string }>> = {
   // the same two cycles before and after issue 16's move of the runs to src/experiments/ (branch s7-layout-a, merged
   // with this one): the report and verdict types belong below both files; until then the one that exists is allowed
-  'src/models/neural/seeds.ts': { files: 2, reason: 'seeds.ts takes its report types from neural/run.ts (moving to src/experiments/)' },
-  'src/verify/bernstein.ts': { files: 2, reason: 'bernstein.ts takes CaseVerdict from verify/verify.ts (moving to src/experiments/)' },
   'src/experiments/neural-seeds.ts': { files: 2, reason: 'neural-seeds.ts takes its report types from experiments/neural.ts' },
-  'src/experiments/verify-bernstein.ts': { files: 2, reason: 'verify-bernstein.ts takes CaseVerdict from experiments/verify.ts' },
 };
 
 type Graph = ReadonlyMap<string, readonly string[]>;

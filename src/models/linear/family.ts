@@ -11,13 +11,9 @@ import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
 import type { Metrics, ModelFamily, Pool } from '../model.js';
-import { linearVerifier, type LinearVerifierOptions } from './verifier.js';
+import { linearVerifier, type LinearData, type LinearVerifierOptions } from './verifier.js';
 
-/** Labels `y` of rows `rows` of X (null: every row 0..T−1 in order). */
-export interface LinearData {
-  readonly rows: readonly number[] | null;
-  readonly y: Float64Array;
-}
+export type { LinearData } from './verifier.js';
 
 export interface LinearFamilyOptions {
   dim: number;

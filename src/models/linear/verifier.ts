@@ -12,7 +12,12 @@
  * With a verifier the family reports, beside `error` = ‖ŵ − w*‖², `verifierGap` = ‖ŵ − w_v‖² and `drift` =
  * ⟨ŵ − w_v, Δ/‖Δ‖⟩ (Δ/‖Δ‖ = (1, …, 1)/√d also when b = 0), whose mean tends to 0 when ŵ tends to w_v on average.
  */
-import type { LinearData } from './family.js';
+
+/** Labels `y` of rows `rows` of X (null: every row 0..T−1 in order): the linear family's data set. */
+export interface LinearData {
+  readonly rows: readonly number[] | null;
+  readonly y: Float64Array;
+}
 
 /** The verifier of the linear family: its bias b and, for the projecting verifier, λ and the rank k of S. */
 export interface LinearVerifierOptions {
