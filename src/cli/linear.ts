@@ -10,6 +10,7 @@ import { parseOption, type OptionSpec } from '../core/schema.js';
 import { mark } from '../core/timing.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import type { MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
+import { linearProfile } from '../models/family-profiles.js';
 import { LINEAR_OPTIONS, runLinear, validateLinearConfig, type LinearConfig, type LinearReport } from '../models/linear/run.js';
 import { parseStrategy } from '../strategies/index.js';
 import { rowsToCsv } from '../verify/report.js';
@@ -198,6 +199,7 @@ export function reportHead(report: {
 export function toJson(report: LinearReport): Record<string, unknown> {
   return {
     ...reportHead(report),
+    profile: linearProfile(report.config),
     accumulateBound: report.accumulateBound,
     traceGramInverse: report.traceGramInverse,
     noIntervalReason: report.noIntervalReason,

@@ -18,6 +18,7 @@ import { inspectRun, preflightOut, RunStore, type Manifest } from '../core/run-s
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
 import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
+import { neuralProfile } from '../models/family-profiles.js';
 import { aggregateRun } from '../models/neural/seeds.js';
 import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../models/neural/run.js';
 import { Interrupted, interruptedLine, watchSignals, type InterruptSignal } from './interrupt.js';
@@ -169,6 +170,7 @@ async function execute(job: Job): Promise<number> {
     const interrupted = watch.interrupted() ?? errors.find((e): e is Interrupted => e instanceof Interrupted);
     if (interrupted) throw interrupted;
     const ordered: NeuralJson = aggregateRun(neuralGroups(config), (part) => reports.get(part) as NeuralPartReport);
+    for (const report of Object.values(ordered)) report.profile = neuralProfile(report);
     if (store) {
       store.writeJson('environment.json', environment({ backend: `tfjs-${NEURAL_BACKEND()}`, processes: width }));
       store.writeJson('results.json', ordered);

@@ -9,6 +9,7 @@ import { implausibleVerdict } from '../verify/stored.js';
 import { configFromManifest, openRun, rejectResumeConflicts } from './resume.js';
 import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
 import type { LinearReport } from '../models/linear/run.js';
+import { caseDefinitions } from '../verify/definitions.js';
 import { toJson, type CommonFlags } from './linear.js';
 import { environment, fmt, table } from './output.js';
 
@@ -17,7 +18,7 @@ export const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'trials-reduced', kind: 'int', default: 20000, min: 100, max: 10_000_000, description: 'trials per case, reduced method' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xfffff000, description: 'seed of case 0 (case i uses seed + i)' },
   { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend' },
-  { flag: 'only', kind: 'string', meta: 'text', description: 'run only the cases whose name contains this text' },
+  { flag: 'only', kind: 'string', meta: 'text', description: 'run only the cases whose name contains this text, or that check this definition of collapse (e.g. anyRiskIncrease; the profile names)' },
   { flag: 'quick', kind: 'boolean', description: 'fewer trials (full 500, reduced 5000): wider bands, same false-failure rate' },
 ];
 
@@ -46,14 +47,16 @@ export function validateVerifyConfig(raw: Record<string, unknown>): VerifyConfig
     quick,
   };
   if (raw.only !== undefined) config.only = value('only') as string;
-  const cases = builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
+  const cases = builtInCases().filter((c) => config.only === undefined || matches(c, config.only));
   if (cases.length === 0) throw new UsageError(`--only ${JSON.stringify(config.only)} matches no case; cases look like "accumulate full d=32 T=100 σ²=1"`);
   return config;
 }
 
 const pathFlag = (flag: 'out' | 'resume' | 'config', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
 
-const selected = (config: VerifyConfig): VerifyCase[] => builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
+/** --only TEXT: the case's name contains TEXT, or TEXT names a definition of collapse the case checks. */
+const matches = (c: VerifyCase, only: string) => c.name.includes(only) || (caseDefinitions(c.kind, c.name) as string[]).includes(only);
+const selected = (config: VerifyConfig): VerifyCase[] => builtInCases().filter((c) => config.only === undefined || matches(c, config.only));
 
 /** The resume check: the stored configuration (given flags must agree) and the verdicts of the first cases. */
 function checkResume(dir: string, flags: Record<string, unknown>) {
@@ -178,7 +181,7 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
     seconds: report.seconds,
     backend: (backend as Backend).name,
     backendReason: (backend as Backend).reason,
-    cases: report.cases.map((v) => ({ name: v.name, pass: v.pass, worstBandRatio: v.worstBandRatio ?? null, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: v.kind === 'linear' ? toJson(v.report as LinearReport) : v.report })),
+    cases: report.cases.map((v) => ({ name: v.name, definitions: caseDefinitions(v.kind, v.name), pass: v.pass, worstBandRatio: v.worstBandRatio ?? null, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: v.kind === 'linear' ? toJson(v.report as LinearReport) : v.report })),
   };
   if (store) {
     store.writeJson('verify.json', json);
@@ -192,11 +195,11 @@ export async function verifyCommand(flags: Record<string, unknown> & CommonFlags
       const last = v.report.iterations[v.report.iterations.length - 1];
       const bounded = 'accumulateBound' in v.report && v.report.accumulateBound !== null;
       const expectedGrowth = bounded ? 'π²/6 = 1.645' : Number.isNaN(v.expectedGrowth) ? 'no closed form' : v.expectedGrowth.toFixed(3);
-      return [v.pass ? 'PASS' : 'FAIL', v.name, fmt(last.mean), fmt(last.theory), bandText(v).replace('band ', ''), Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2), Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
+      return [v.pass ? 'PASS' : 'FAIL', v.name, caseDefinitions(v.kind, v.name).join(', '), fmt(last.mean), fmt(last.theory), bandText(v).replace('band ', ''), Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2), Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
     });
     process.stdout.write(
       '\n' +
-        table(['verdict', 'case', 'mean at n_max', 'theory', 'band', 'max|z|', 'max|z|X|', 'growth (expected)'], rows) +
+        table(['verdict', 'case', 'definitions checked', 'mean at n_max', 'theory', 'band', 'max|z|', 'max|z|X|', 'growth (expected)'], rows) +
         `\n\n${report.cases.filter((v) => v.pass).length}/${report.cases.length} cases pass; ${report.seconds.toFixed(1)} s\n` +
         claimText(report) +
         'growth: accumulate = largest mean_n / first theory (bounded by π²/6); others = mean_N / mean_1 (theory: replace N, the rest from the exact recursion)\n',

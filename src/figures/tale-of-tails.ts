@@ -163,6 +163,7 @@ export function tailsCaption(data: TailsFigureData, quick: boolean): string {
 export const taleOfTails: Figure = {
   id: 'tale-of-tails',
   title: 'Tale of tails: a cut tail turns the scaling law into a plateau; clean data bring the decay back',
+  measures: { scalingLawChange: 'the test error against training samples T: a power law or a plateau' },
   async make(context: FigureContext): Promise<FigureOutput> {
     const data = computeTails(context.quick ? QUICK_TAILS : FULL_TAILS, context);
     return { figure: buildTails(data), caption: tailsCaption(data, context.quick), data, csv: tailsCsv(data), image: { width: 1000, height: 620, scale: 2 } };
