@@ -5,7 +5,7 @@
 import { COLLAPSE_DEFINITIONS, type CollapseDefinition } from '../models/collapse-profile.js';
 
 /** Quantity (a report's `mean` or a metric name) → the definition it measures, per kind of case. */
-const MEASURES: Readonly<Record<'linear' | 'gaussian' | 'categorical' | 'tails', Readonly<Record<string, CollapseDefinition>>>> = {
+const MEASURES: Readonly<Record<'linear' | 'gaussian' | 'categorical' | 'tails' | 'chain', Readonly<Record<string, CollapseDefinition>>>> = {
   // the test error E‖ŵ_n − w*‖² per n: the population risk, whose growth and limit the two definitions are about
   linear: { mean: 'anyRiskIncrease' },
   gaussian: {
@@ -21,12 +21,17 @@ const MEASURES: Readonly<Record<'linear' | 'gaussian' | 'categorical' | 'tails',
   categorical: { mean: 'collapsingVariance', entropy: 'collapsingVariance', squaredDistance: 'anyRiskIncrease', surviving: 'tailDisappearance', tailMassLost: 'tailDisappearance' },
   // Hutter's test error against T for clean, cut and mixed data: the scaling law and its plateau
   tails: { mean: 'scalingLawChange' },
+  // Hutter's chained generations: the real mass missing from generation g's sample (proofs/tails.md#H4)
+  chain: { mean: 'tailDisappearance' },
 };
 
-/** The family of a verify case from its kind and name (the Bernstein cases are named "categorical …" and "tails …"). */
+/** The family of a verify case from its kind and name (the Bernstein cases are named "categorical …", "tails chain …" and "tails …"). */
 function family(kind: string, name: string): keyof typeof MEASURES | null {
   if (kind === 'linear' || kind === 'gaussian') return kind;
-  if (kind === 'bernstein') return name.startsWith('categorical ') ? 'categorical' : name.startsWith('tails ') ? 'tails' : null;
+  if (kind !== 'bernstein') return null;
+  if (name.startsWith('categorical ')) return 'categorical';
+  if (name.startsWith('tails chain ')) return 'chain';
+  return name.startsWith('tails ') ? 'tails' : null;
   return null;
 }
 

@@ -25,6 +25,7 @@ import * as G from '../../src/theory/gaussian.js';
 import * as C from '../../src/theory/categorical.js';
 import * as H from '../../src/theory/tails.js';
 import * as L from '../../src/theory/strategy-limits.js';
+import * as HC from '../../src/theory/tails-chain.js';
 import { fraction } from '../../src/core/fraction.js';
 
 function ratio(f: Fraction): string {
@@ -165,6 +166,8 @@ const EXAMPLES: Record<string, () => void> = {
     assert.equal(H.hutterErrorExact([fraction(1, 2), fraction(1, 2)], [fraction(1, 2), fraction(1, 2)], 2, C.RATIONAL).toFraction(), '1/4'),
   "tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction() // returns '1/2'": () =>
     assert.equal(H.tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction(), '1/2'),
+  "chainedHutterErrorExact([fraction(1, 2), fraction(1, 2)], 2, 2, RATIONAL).toFraction() // returns '3/8'": () =>
+    assert.equal(HC.chainedHutterErrorExact([fraction(1, 2), fraction(1, 2)], 2, 2, C.RATIONAL).toFraction(), '3/8'),
 };
 
 function sourceExamples(): string[] {
