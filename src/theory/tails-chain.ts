@@ -48,7 +48,7 @@ export const CHAIN_BUDGET = 4e8;
  * h ≤ 1), far below float64 rounding; so a rare context costs a few terms, not T. Null entries where the cost
  * passes CHAIN_BUDGET. The categorical family computes the same sums without the cut (singleSetSurvival, K4); the
  * tests check that both agree.
- * @source as chainedHutterErrorExact
+ * @source Hutter 2021, arXiv:2102.04074 (the model); Dohmatob et al. 2024, arXiv:2402.07043; the chain derived here (Wright–Fisher absorption, Ewens 2004, §3.1)
  * @proof proofs/tails.md#H4
  */
 export function chainedHutterErrors(p: Float64Array, samples: number, generations: readonly number[]): (number | null)[] {
@@ -91,7 +91,11 @@ export function chainedHutterErrors(p: Float64Array, samples: number, generation
   return totals;
 }
 
-/** One E_g(T) (see chainedHutterErrors), or null past its budget. */
+/**
+ * One E_g(T) (see chainedHutterErrors), or null past its budget.
+ * @source Hutter 2021, arXiv:2102.04074 (the model); Dohmatob et al. 2024, arXiv:2402.07043; the chain derived here (Wright–Fisher absorption, Ewens 2004, §3.1)
+ * @proof proofs/tails.md#H4
+ */
 export function chainedHutterError(p: Float64Array, samples: number, generations: number): number | null {
   return chainedHutterErrors(p, samples, [generations])[0];
 }
