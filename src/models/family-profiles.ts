@@ -11,7 +11,6 @@ import { strategyLimit } from '../theory/strategy-limits.js';
 import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from './collapse-profile.js';
 import type { LinearConfig } from './linear/run.js';
 import { summarise } from './neural/seeds.js';
-import type { NeuralPartReport } from './neural/run.js';
 
 /** The configurations whose risk has the exact fixed-design form F_n·σ²·d/(T − d − 1) (P1, P4). */
 const fixedDesignExact = (c: LinearConfig) => (c.design ?? 'fixed') === 'fixed' && !(c.ridge ?? 0) && c.samples >= c.dim + 2 && parseStrategy(c.strategy).fit !== 'subsample';
@@ -86,6 +85,16 @@ function noTheory(c: LinearConfig): string {
   return 'random design: only replace has a closed form (P8)';
 }
 
+/** What {@link neuralProfile} reads of a neural report (a NeuralPartReport of `collapse neural --json`). */
+export interface NeuralCurve {
+  /** the family: lm, vae, diffusion (or toy) */
+  model: string;
+  /** per generation the test loss on held-out real data (its mean over the seeds) */
+  iterations: readonly { mean: number }[];
+  /** with --seeds K > 1: every trajectory's losses, in generation order */
+  trajectories?: readonly { loss: readonly number[] }[];
+}
+
 /**
  * The collapse profile of one neural curve (a family under one strategy, K seeds). No theory exists, so the one
  * definition a run decides, anyRiskIncrease, is decided from the test loss on held-out real data: the paired
@@ -94,7 +103,7 @@ function noTheory(c: LinearConfig): string {
  * The families record no spread, mode occupancy or rare-token frequency of their samples, so those definitions are
  * not measured.
  */
-export function neuralProfile(report: NeuralPartReport): CollapseProfile {
+export function neuralProfile(report: NeuralCurve): CollapseProfile {
   const N = report.iterations.length;
   const losses = report.trajectories?.map((t) => t.loss) ?? [report.iterations.map((row) => row.mean)];
   let anyRisk: ProfileEntry;

@@ -6,7 +6,7 @@ import { captionWithDefinitions } from '../../src/figures/figure.js';
 import { COLLAPSE_DEFINITIONS } from '../../src/models/collapse-profile.js';
 import { linearProfile, neuralProfile } from '../../src/models/family-profiles.js';
 import type { LinearConfig } from '../../src/models/linear/run.js';
-import type { NeuralPartReport } from '../../src/models/neural/run.js';
+import type { NeuralCurve } from '../../src/models/family-profiles.js';
 import { caseDefinitions, quantityDefinition } from '../../src/verify/definitions.js';
 import { builtInCases } from '../../src/verify/verify.js';
 import { mainInProcess } from '../cli/helpers.js';
@@ -44,12 +44,12 @@ test('linear: every definition, decided from the exact factors F_n and the prove
   for (const name of ['catastrophicRiskIncrease', 'modeEntanglement', 'tailDisappearance', 'hallucinatedData'] as const) assert.deepEqual(verdict({}, name), [false, null, null]);
 });
 
-const neural = (losses: number[][], model = 'toy'): NeuralPartReport =>
+const neural = (losses: number[][], model = 'toy'): NeuralCurve =>
   ({
     model,
     iterations: losses[0].map((_, n) => ({ iteration: n + 1, mean: losses.reduce((a, l) => a + l[n], 0) / losses.length })),
     ...(losses.length > 1 && { trajectories: losses.map((loss, k) => ({ part: `p.seed${k + 1}`, trajectory: k, loss })) }),
-  }) as unknown as NeuralPartReport;
+  });
 
 test('neural: the test-loss increase from the paired 95% t-interval over seeds; one seed or an interval holding 0 undecided', () => {
   // differences 1, 1.1, 0.9: mean 1, s = 0.1, half-width 4.302653·0.1/√3 = 0.248 → [0.752, 1.248] above 0
