@@ -6,7 +6,7 @@
  */
 import { fraction } from '../core/fraction.js';
 import { parseStrategy } from '../strategies/index.js';
-import { intervalNoiseFactors, noiseFactors } from '../theory/pool-weights.js';
+import { noiseFactors, noiseFactorsArithmetic, noiseFactorsNumeric } from '../theory/pool-weights.js';
 import { strategyLimit } from '../theory/strategy-limits.js';
 import { notMeasurable, undecided, type CollapseProfile, type ProfileEntry } from './collapse-profile.js';
 import type { LinearConfig } from './linear/run.js';
@@ -15,14 +15,22 @@ import { summarise } from './neural/seeds.js';
 /** The configurations whose risk has the exact fixed-design form F_n·σ²·d/(T − d − 1) (P1, P4). */
 const fixedDesignExact = (c: LinearConfig) => (c.design ?? 'fixed') === 'fixed' && !(c.ridge ?? 0) && c.samples >= c.dim + 2 && parseStrategy(c.strategy).fit !== 'subsample';
 
-/** Whether F_N > F_1 = 1, decided exactly: certified float intervals first, exact rationals only where they touch 1. */
-function factorGrows(strategyName: string, N: number): { holds: boolean; factor: number } {
+/**
+ * Whether F_N > F_1 = 1, decided exactly, from the factors the run itself uses (noiseFactorsNumeric, cached per
+ * strategy: no second computation): exact rationals rounded once keep their order against 1 (rounding is monotone
+ * and 1 is a float), and where they were equal to the float 1 the rationals decide; certified intervals decide when
+ * they exclude 1. Null where an interval holds 1.
+ */
+function factorGrows(strategyName: string, N: number): { holds: boolean; factor: number } | null {
   const strategy = parseStrategy(strategyName);
-  const [lo, hi] = intervalNoiseFactors(strategy, N)[N - 1];
-  if (lo > 1) return { holds: true, factor: lo };
-  if (hi < 1) return { holds: false, factor: hi };
-  const exact = noiseFactors(strategy, N)[N - 1];
-  return { holds: exact.compare(fraction(1)) > 0, factor: (lo + hi) / 2 };
+  const factor = noiseFactorsNumeric(strategy, N)[N - 1];
+  const arithmetic = noiseFactorsArithmetic(strategy, N);
+  if (arithmetic.method === 'exact') {
+    if (factor !== 1) return { holds: factor > 1, factor };
+    return { holds: noiseFactors(strategy, N)[N - 1].compare(fraction(1)) > 0, factor };
+  }
+  const spread = 2 * arithmetic.relativeError * factor;
+  return factor - spread > 1 ? { holds: true, factor } : factor + spread < 1 ? { holds: false, factor } : null;
 }
 
 /**
@@ -47,7 +55,7 @@ export function linearProfile(config: LinearConfig): CollapseProfile {
     const grows = N >= 2 ? factorGrows(strategy.name, N) : null;
     anyRisk = grows
       ? { measurable: true, holds: grows.holds, basis: 'theory', why: `exact risk ratio risk_N/risk_1 = F_${N} ${grows.holds ? '>' : '≤'} 1 (F_${N} ≈ ${grows.factor.toPrecision(6)}; P1)` }
-      : undecided('one model: nothing to compare (run --iterations ≥ 2)');
+      : undecided(N < 2 ? 'one model: nothing to compare (run --iterations ≥ 2)' : `F_${N} is within its certified interval's width of 1`);
   } else if (randomReplace) {
     anyRisk = N >= 2
       ? { measurable: true, holds: true, basis: 'theory', why: 'random-design replace: risk_n = σ0²d/(T0−d−1) + (n−1)σ²d/(T−d−1) grows with n (P8)' }
