@@ -95,3 +95,12 @@ test('collapse verify --only scalingLawChange runs the one case that checks it, 
   assert.deepEqual(json.cases.map((c) => c.definitions), [['scalingLawChange']]);
   assert.match(json.cases[0].name, /^tails hutter/);
 });
+
+test('collapse linear --json carries the profile', async () => {
+  const run = await mainInProcess(['linear', '--strategy', 'fresh:0.5', '--trials', '100', '--iterations', '3', '--method', 'reduced', '--backend', 'cpu', '--json']);
+  assert.equal(run.code, 0, run.stderr);
+  const { profile } = JSON.parse(run.stdout) as { profile: Record<string, { holds: boolean | null; basis: string | null }> };
+  assert.deepEqual(Object.keys(profile), [...COLLAPSE_DEFINITIONS]);
+  // fresh:1/2: F_3 = 11/16 < 1, bounded by 2/3
+  assert.deepEqual([profile.anyRiskIncrease.holds, profile.divergingRisk.holds, profile.divergingRisk.basis], [false, false, 'theory']);
+});
