@@ -48,6 +48,8 @@ export {
 export { collisionProbabilities, replaceCollision, anchoredSurvival, fixationTimeApproximation, RATIONAL, FLOAT, type Arithmetic } from './theory/categorical.js';
 export { trainingDistribution, hutterErrorExact, hutterError, tailPlateau, mixedErrorBound, type TailSource } from './theory/tails.js';
 export { freshLimit, augmentLimit, strategyLimit, optimiseLimit, type StrategyLimit, type LimitOptimum } from './theory/strategy-limits.js';
+export { chainedHutterError, chainedHutterErrors, chainedHutterErrorExact } from './theory/tails-chain.js';
+export { optimiseWeights, type WeightsOptimum } from './theory/weights-optimum.js';
 
 // ---- Monte Carlo entry points ----
 export { runLinear, validateLinearConfig, hasTheory, LINEAR_OPTIONS, type LinearConfig, type LinearReport } from './experiments/linear.js';
@@ -64,6 +66,8 @@ export {
 export { runStrong, validateStrongConfig, type StrongConfig, type StrongReport, type StrongScalingRow, type StrongChainRow, type StrongBandInputs } from './experiments/strong.js';
 export { strongCases, judgeStrong } from './experiments/verify-strong.js';
 export { COLLAPSE_DEFINITIONS, type CollapseDefinition, type CollapseProfile, type ProfileEntry } from './models/collapse-profile.js';
+export { linearProfile, neuralProfile, type NeuralCurve } from './experiments/profiles.js';
+export { caseDefinitions } from './verify/definitions.js';
 export { selectBackend, BACKENDS, type Backend, type BackendName, type BackendRequest, type GpuKernel, type KernelActivity } from './kernels/backend.js';
 
 // ---- model families and the generation loop ----

@@ -10,6 +10,7 @@ import { mark } from '../core/timing.js';
 import { LINEAR_OPTIONS, runLinear, validateLinearConfig, type LinearConfig, type LinearReport } from '../experiments/linear.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import type { MonteCarloCheckpoint } from '../models/linear/monte-carlo.js';
+import { linearProfile } from '../experiments/profiles.js';
 import { parseStrategy } from '../strategies/index.js';
 import { rowsToCsv } from '../verify/report.js';
 import { describeProgress, linearCheckpointState } from './linear-checkpoint.js';
@@ -88,6 +89,7 @@ export function reportHead(report: {
 export function toJson(report: LinearReport): Record<string, unknown> {
   return {
     ...reportHead(report),
+    profile: linearProfile(report.config),
     accumulateBound: report.accumulateBound,
     traceGramInverse: report.traceGramInverse,
     noIntervalReason: report.noIntervalReason,

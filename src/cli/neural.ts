@@ -18,6 +18,7 @@ import { parseOption, type OptionSpec } from '../core/schema.js';
 import { buildNeuralFigure, neuralFigureCsv } from '../figures/neural-collapse.js';
 import { resolveNeuralBackend, resumeNeuralBackend, storedNeuralBackend, type ResolvedNeuralBackend } from '../models/neural/backend.js';
 import { checkEvery, DEFAULT_PATIENCE } from '../models/neural/converge.js';
+import { neuralProfile } from '../experiments/profiles.js';
 import { aggregateRun } from '../experiments/neural-seeds.js';
 import { checkDataFiles, NEURAL_OPTIONS, neuralGroups, neuralParts, parseStrategyList, partDirName, validateNeuralConfig, type NeuralConfig, type NeuralPart, type NeuralPartReport } from '../experiments/neural.js';
 import { Interrupted, type InterruptSignal } from './interrupt.js';
@@ -168,6 +169,7 @@ async function runParts({ config, store, signal, quiet, backend }: RunContext<Ne
     const interrupted = (signal.aborted ? (signal.reason as Interrupted) : undefined) ?? errors.find((e): e is Interrupted => e instanceof Interrupted);
     if (interrupted) throw interrupted;
     const ordered: NeuralJson = aggregateRun(neuralGroups(config), (part) => reports.get(part) as NeuralPartReport);
+    for (const report of Object.values(ordered)) report.profile = neuralProfile(report);
     return { ordered, width, seconds: (performance.now() - started) / 1000 };
   } finally {
     signal.removeEventListener('abort', stop);

@@ -9,6 +9,7 @@ import { parseOption, type OptionSpec } from '../core/schema.js';
 import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
 import { errorCoefficients } from '../theory/pool-weights.js';
 import { optimiseLimit, strategyLimit, type LimitOptimum } from '../theory/strategy-limits.js';
+import { DEFAULT_RANGE, optimiseWeights } from '../theory/weights-optimum.js';
 import { fmt, table } from './output.js';
 
 /** Exact rationals get slow beyond this (O(n³) big-rational operations; accumulate at 200: ~2 s here). */
@@ -21,7 +22,8 @@ const OPTIMISABLE: Readonly<Record<string, string>> = { fresh: 'fresh:p', augmen
 export const THEORY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'strategy', kind: 'string', meta: 'strategy', description: `the strategy (${STRATEGY_FORMS.join(', ')}); with --optimize NAME, write NAME as its argument (fresh:p)` },
   { flag: 'iterations', kind: 'int', default: 10, min: 1, max: MAX_ITERATIONS, description: 'models n = 1 … N' },
-  { flag: 'optimize', kind: 'string', meta: 'name', description: `minimise the limit over the strategy's parameter NAME (${Object.values(OPTIMISABLE).join(', ')})` },
+  { flag: 'optimize', kind: 'string', meta: 'name', description: `minimise the limit over the strategy's parameter NAME (${Object.values(OPTIMISABLE).join(', ')}), or F_N over a free name of a weights: expression (weights:exp(-(n-i)/a) --optimize a)` },
+  { flag: 'range', kind: 'string', meta: 'lo:hi', description: `with --optimize on a weights: expression: the parameter's range searched (default ${DEFAULT_RANGE.join(':')})` },
   { flag: 'json', kind: 'boolean', description: 'print one JSON object instead of the table' },
   { flag: 'debug', kind: 'boolean', description: 'print stack traces of internal errors' },
 ];
@@ -52,7 +54,11 @@ function optimisedFamily(strategy: string, parameter: string): string {
   return head;
 }
 
-export function computeTheory(strategyText: string, iterations: number, optimize?: string): TheoryResult {
+export function computeTheory(strategyText: string, iterations: number, optimize?: string, range?: string): TheoryResult {
+  if (range !== undefined && (optimize === undefined || !strategyText.startsWith('weights:'))) {
+    throw new UsageError(`--range applies to --optimize on a weights: expression; got --strategy ${strategyText}${optimize === undefined ? ' without --optimize' : ''}`);
+  }
+  if (optimize !== undefined && strategyText.startsWith('weights:')) return weightsOptimum(strategyText, iterations, optimize, range);
   if (optimize !== undefined) {
     const head = optimisedFamily(strategyText, optimize);
     const optimum = optimiseLimit(head, optimize, iterations) as LimitOptimum;
@@ -94,6 +100,28 @@ export function computeTheory(strategyText: string, iterations: number, optimize
   };
 }
 
+/** --optimize NAME on weights:<expr>: the minimiser of F_N at the horizon N (proofs/strategy-limits.md#L5). */
+function weightsOptimum(strategyText: string, iterations: number, parameter: string, range?: string): TheoryResult {
+  const bounds = range === undefined ? DEFAULT_RANGE : range.split(':');
+  if (bounds.length !== 2 || !bounds.every((b) => /^-?\d+(\.\d+)?(e-?\d+)?$/.test(b))) throw new UsageError(`--range must be LO:HI, two decimals; got ${JSON.stringify(range)}`);
+  const optimum = optimiseWeights(strategyText.slice('weights:'.length), parameter, iterations, [bounds[0], bounds[1]]);
+  const factors = optimum.factors(iterations);
+  return {
+    json: {
+      strategy: strategyText,
+      iterations: factors.map((f, n) => ({ iteration: n + 1, factor: f.value, factorExact: f.exact })),
+      limit: null,
+      optimum: { parameter: optimum.parameter, value: optimum.value, limit: null },
+    },
+    notes: [
+      `optimum at the horizon N = ${iterations} (no limit is derived for weights: expressions): ${optimum.statement} (proofs/strategy-limits.md#L5)`,
+      `${parameter}* ≈ ${optimum.value.toPrecision(10)}; weights from functions without rational values (exp, …) are their float64 values, taken as exact rationals: the bracket is for F_N so computed`,
+      `factors below: ${parameter} = ${optimum.value.toPrecision(12)}`,
+    ],
+    coefficients: null,
+  };
+}
+
 /** fresh:p's Gaussian counterpart (G10), in m: the numbers of the fixed point with p put in. */
 function gaussianNote(name: string): string[] {
   if (!name.startsWith('fresh:')) return [];
@@ -113,7 +141,8 @@ export async function theoryCommand(flags: Record<string, unknown>): Promise<num
   const strategy = parseOption(spec('strategy'), flags.strategy) as string;
   const iterations = (flags.iterations === undefined ? 10 : parseOption(spec('iterations'), flags.iterations)) as number;
   const optimize = flags.optimize === undefined ? undefined : (parseOption(spec('optimize'), flags.optimize) as string);
-  const result = computeTheory(strategy, iterations, optimize);
+  const range = flags.range === undefined ? undefined : (parseOption(spec('range'), flags.range) as string);
+  const result = computeTheory(strategy, iterations, optimize, range);
   if (flags.json) {
     process.stdout.write(JSON.stringify(result.json) + '\n');
     return 0;

@@ -9,13 +9,14 @@ import { BACKENDS, selectBackend, type Backend, type BackendRequest } from '../k
 import { toJson } from './linear.js';
 import { fmt, table } from './output.js';
 import { runCommand, type CommonFlags } from './run-command.js';
+import { caseDefinitions } from '../verify/definitions.js';
 
 export const VERIFY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'trials-full', kind: 'int', default: 2000, min: 100, max: 10_000_000, description: 'trials per case, full method' },
   { flag: 'trials-reduced', kind: 'int', default: 20000, min: 100, max: 10_000_000, description: 'trials per case, reduced method' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xfffff000, description: 'seed of case 0 (case i uses seed + i)' },
   { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend' },
-  { flag: 'only', kind: 'string', meta: 'text', description: 'run only the cases whose name contains this text' },
+  { flag: 'only', kind: 'string', meta: 'text', description: 'run only the cases whose name contains this text, or that check this definition of collapse (e.g. anyRiskIncrease; the profile names)' },
   { flag: 'quick', kind: 'boolean', description: 'fewer trials (full 500, reduced 5000): wider bands, same false-failure rate' },
 ];
 
@@ -44,12 +45,14 @@ export function validateVerifyConfig(raw: Record<string, unknown>): VerifyConfig
     quick,
   };
   if (raw.only !== undefined) config.only = value('only') as string;
-  const cases = builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
+  const cases = builtInCases().filter((c) => config.only === undefined || matches(c, config.only));
   if (cases.length === 0) throw new UsageError(`--only ${JSON.stringify(config.only)} matches no case; cases look like "accumulate full d=32 T=100 σ²=1"`);
   return config;
 }
 
-const selected = (config: VerifyConfig): VerifyCase[] => builtInCases().filter((c) => config.only === undefined || c.name.includes(config.only));
+/** --only TEXT: the case's name contains TEXT, or TEXT names a definition of collapse the case checks. */
+const matches = (c: VerifyCase, only: string) => c.name.includes(only) || (caseDefinitions(c.kind, c.name) as string[]).includes(only);
+const selected = (config: VerifyConfig): VerifyCase[] => builtInCases().filter((c) => config.only === undefined || matches(c, config.only));
 
 /** The resume check: the verdicts of the first cases, each one this run could have given. */
 function checkState(config: VerifyConfig, checkpoint: { state: unknown } | null, dir: string) {
@@ -104,7 +107,7 @@ function verifyJson(report: VerifyReport, backend: Backend) {
     seconds: report.seconds,
     backend: backend.name,
     backendReason: backend.reason,
-    cases: report.cases.map((v) => ({ name: v.name, pass: v.pass, worstBandRatio: v.worstBandRatio ?? null, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: v.kind === 'linear' ? toJson(v.report as LinearReport) : v.report })),
+    cases: report.cases.map((v) => ({ name: v.name, definitions: caseDefinitions(v.kind, v.name), pass: v.pass, worstBandRatio: v.worstBandRatio ?? null, maxAbsZ: v.maxAbsZ, maxAbsZConditional: v.maxAbsZConditional, growth: v.growth, expectedGrowth: v.expectedGrowth, failures: v.failures, run: v.kind === 'linear' ? toJson(v.report as LinearReport) : v.report })),
   };
 }
 
@@ -168,11 +171,11 @@ function printVerify(report: VerifyReport, json: ReturnType<typeof verifyJson>, 
       const last = v.report.iterations[v.report.iterations.length - 1];
       const bounded = 'accumulateBound' in v.report && v.report.accumulateBound !== null;
       const expectedGrowth = bounded ? 'π²/6 = 1.645' : Number.isNaN(v.expectedGrowth) ? 'no closed form' : v.expectedGrowth.toFixed(3);
-      return [v.pass ? 'PASS' : 'FAIL', v.name, fmt(last.mean), fmt(last.theory), bandText(v).replace('band ', ''), Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2), Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
+      return [v.pass ? 'PASS' : 'FAIL', v.name, caseDefinitions(v.kind, v.name).join(', '), fmt(last.mean), fmt(last.theory), bandText(v).replace('band ', ''), Number.isNaN(v.maxAbsZ) ? '—' : v.maxAbsZ.toFixed(2), Number.isNaN(v.maxAbsZConditional) ? '—' : v.maxAbsZConditional.toFixed(2), `${v.growth.toFixed(3)} (${expectedGrowth})`];
     });
     process.stdout.write(
       '\n' +
-        table(['verdict', 'case', 'mean at n_max', 'theory', 'band', 'max|z|', 'max|z|X|', 'growth (expected)'], rows) +
+        table(['verdict', 'case', 'definitions checked', 'mean at n_max', 'theory', 'band', 'max|z|', 'max|z|X|', 'growth (expected)'], rows) +
         `\n\n${report.cases.filter((v) => v.pass).length}/${report.cases.length} cases pass; ${report.seconds.toFixed(1)} s\n` +
         claimText(report) +
         'growth: accumulate = largest mean_n / first theory (bounded by π²/6); others = mean_N / mean_1 (theory: replace N, the rest from the exact recursion)\n',

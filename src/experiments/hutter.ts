@@ -10,6 +10,7 @@ import { FLOAT } from '../theory/categorical.js';
 import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
 import { zipf } from '../models/categorical/distribution.js';
 import { searchCumulative } from '../models/categorical/distribution.js';
+import { chainRows } from './hutter-chain.js';
 import type { IterationRow } from '../verify/report.js';
 
 /** Hutter's model (Dohmatob et al. 2024): K contexts with Zipf(β) probabilities, training sizes T and training sources (clean, cut at rank k, mixed). */
@@ -21,6 +22,8 @@ export interface TailsConfig {
   /** the training sizes T, one row each */
   sizes: readonly number[];
   sources: readonly TailSource[];
+  /** chained generations g (./chain.ts, proofs/tails.md#H4): one curve per g, at the same sizes */
+  chain?: readonly number[];
   trials: number;
   seed: number;
 }
@@ -29,7 +32,7 @@ export interface TailsConfig {
 export interface TailsRow extends IterationRow {
   /** T, training samples */
   samples: number;
-  /** 'clean', 'cut k=…', 'mix k=… π=…' */
+  /** 'clean', 'cut k=…', 'mix k=… π=…', 'chain g=…' */
   curve: string;
 }
 
@@ -81,5 +84,6 @@ export function runTails(config: TailsConfig): TailsReport {
       rows.push({ iteration: rows.length + 1, samples: T, curve: sourceLabel(source), mean, stderr, ci95: [mean - Z95 * stderr, mean + Z95 * stderr], theory, z: (mean - theory) / stderr, zConditional: null });
     });
   });
+  if (config.chain?.length) rows.push(...chainRows(p, config.chain, config.sizes, config.trials, root, rows.length + 1));
   return { config, seconds: (performance.now() - started) / 1000, iterations: rows };
 }

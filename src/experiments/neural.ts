@@ -18,6 +18,7 @@ import { didYouMean } from '../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../loop/checkpoint.js';
 import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../loop/generation-loop.js';
 import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
+import type { CollapseProfile } from '../models/collapse-profile.js';
 import type { Metrics } from '../models/model.js';
 import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from '../models/neural/family.js';
 import { neuralFactory, neuralModelNames, neuralStreamKey, TOY_ENV } from '../models/neural/index.js';
@@ -377,6 +378,8 @@ export interface NeuralPartReport {
   pairedDifference?: PairedDifference;
   /** simple models' test losses on the same test set (fit on generation 1's real data); means over the seeds */
   baselines?: Baselines;
+  /** the collapse definitions this curve decides (src/experiments/profiles.ts); set on the aggregated report */
+  profile?: CollapseProfile;
 }
 
 export interface PartControl {

@@ -70,15 +70,25 @@ export const TAILS_CASE: Omit<TailsConfig, 'trials' | 'seed'> = {
   sources: [{ kind: 'clean' }, { kind: 'cut', k: 50 }, { kind: 'mix', k: 50, share: 0.2 }],
 };
 
-/** Hutter's model (clean, cut and mixed training data) as a verify case: every cell's error, in [0, 1], against its exact sum. */
+/** Chained generations of Hutter's model (proofs/tails.md#H4), on TAILS_CASE's contexts and sizes. */
+export const TAILS_CHAIN: readonly number[] = [2, 5];
+
+/** Hutter's model (clean, cut and mixed training data; and chained generations) as verify cases: every cell's error, in [0, 1], against its exact sum. */
 export function tailsCases(): BernsteinCase[] {
   const name = `tails hutter zipf(${TAILS_CASE.zipf}) K=${TAILS_CASE.contexts} clean/cut/mix`;
+  const chainName = `tails chain hutter zipf(${TAILS_CASE.zipf}) K=${TAILS_CASE.contexts} g=${TAILS_CHAIN.join(',')}`;
   return [
     {
       kind: 'bernstein',
       name,
       checks: TAILS_CASE.sizes.length * TAILS_CASE.sources.length,
       run: async (trials, seed, bound) => judgeBounded(name, runTails({ ...TAILS_CASE, trials, seed }), bound, () => 1, trials),
+    },
+    {
+      kind: 'bernstein',
+      name: chainName,
+      checks: TAILS_CASE.sizes.length * TAILS_CHAIN.length,
+      run: async (trials, seed, bound) => judgeBounded(chainName, runTails({ ...TAILS_CASE, sources: [], chain: TAILS_CHAIN, trials, seed }), bound, () => 1, trials),
     },
   ];
 }

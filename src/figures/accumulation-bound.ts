@@ -197,6 +197,7 @@ export function boundFigure(choose: (quick: boolean) => BoundSettings = (quick) 
   return {
     id: 'accumulation-bound',
     title: 'The accumulation bound: every strategy against π²/6',
+    measures: { anyRiskIncrease: 'the test error over the first model\'s', divergingRisk: 'each strategy against the bound π²/6' },
     async make(context: FigureContext): Promise<FigureOutput> {
       const data = await computeBound(choose(context.quick), context);
       return { figure: buildBound(data), caption: boundCaption(data, context.quick), data, csv: boundCsv(data), image: { width: 1000, height: 620, scale: 2 } };

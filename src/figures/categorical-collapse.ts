@@ -139,6 +139,7 @@ export function categoricalCaption(data: CategoricalFigureData, quick: boolean):
 export const categoricalCollapse: Figure = {
   id: 'categorical-collapse',
   title: 'Categorical resampling: replace collapses to one token and loses the tail; keeping real data stops it',
+  measures: { collapsingVariance: 'the collision probability E Σ pᵢ², one minus the diversity', tailDisappearance: 'the share of outcomes still produced' },
   async make(context: FigureContext): Promise<FigureOutput> {
     const data = await computeCategorical(context.quick ? QUICK_CATEGORICAL : FULL_CATEGORICAL, context);
     return { figure: buildCategorical(data), caption: categoricalCaption(data, context.quick), data, csv: categoricalCsv(data), image: { width: 1200, height: 560, scale: 2 } };

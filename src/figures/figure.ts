@@ -4,6 +4,7 @@
  * functions exported by each figure's module, so tests check them without a browser or a Monte Carlo.
  */
 import type { Backend } from '../kernels/backend.js';
+import type { CollapseDefinition } from '../models/collapse-profile.js';
 
 /** A Plotly trace or layout: plain JSON (plotly.js has no types installed; the browser validates it). */
 export type PlotlyObject = Record<string, unknown>;
@@ -61,6 +62,16 @@ export interface Figure {
   readonly title: string;
   /** Computes the data and the figure, or says why it is skipped (e.g. no neural run to read). */
   make(context: FigureContext): Promise<FigureOutput | Skipped>;
+  /** which definitions of collapse (src/models/collapse-profile.ts) the plotted quantities measure: definition → quantity */
+  readonly measures?: Readonly<Partial<Record<CollapseDefinition, string>>>;
+}
+
+/** The caption the gallery shows: the figure's own, then which definitions of collapse its quantities measure. */
+export function captionWithDefinitions(figure: Figure, caption: string): string {
+  const entries = Object.entries(figure.measures ?? {});
+  if (entries.length === 0) return caption;
+  const named = entries.map(([definition, quantity]) => `${definition} (${quantity})`).join('; ');
+  return `${caption} Definitions of collapse measured (Schaeffer et al. 2025, the \`profile\` names): ${named}.`;
 }
 
 /** Whether a figure returned a reason to skip instead of an output. */

@@ -13,7 +13,7 @@ import { canonicalJson, CHECKPOINT_FILE, preflightOut, RunStore, type Checkpoint
 import { environment } from '../core/environment.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { launchChromium, plotlyBundlePath, renderImages, type Rendered } from './browser.js';
-import { isSkipped, type Figure, type FigureContext, type FigureOutput } from './figure.js';
+import { captionWithDefinitions, isSkipped, type Figure, type FigureContext, type FigureOutput } from './figure.js';
 import { figureHtml, galleryHtml, PLOTLY_FILE, type GalleryEntry } from './render.js';
 
 export interface GalleryOptions {
@@ -210,20 +210,21 @@ async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<
       continue;
     }
     const rendered = images.get(figure.id);
+    const caption = captionWithDefinitions(figure, output.caption);
     const names: string[] = [];
     const put = (name: string, content: string | Uint8Array) => {
       files.set(name, content);
       names.push(name);
     };
-    put(`${figure.id}.html`, figureHtml({ id: figure.id, title: figure.title, caption: output.caption, command: options.command, figure: output.figure, image: output.image, images: Boolean(rendered) }));
-    put(`${figure.id}.json`, JSON.stringify({ id: figure.id, title: figure.title, caption: output.caption, command: options.command, quick: options.quick, seed: options.seed, data: output.data }, null, 1) + '\n');
+    put(`${figure.id}.html`, figureHtml({ id: figure.id, title: figure.title, caption, command: options.command, figure: output.figure, image: output.image, images: Boolean(rendered) }));
+    put(`${figure.id}.json`, JSON.stringify({ id: figure.id, title: figure.title, caption, command: options.command, quick: options.quick, seed: options.seed, data: output.data }, null, 1) + '\n');
     put(`${figure.id}.csv`, output.csv);
     if (rendered) {
       put(`${figure.id}.png`, rendered.png);
       put(`${figure.id}.svg`, rendered.svg);
       put(`${figure.id}.pdf`, rendered.pdf);
     }
-    entries.push({ id: figure.id, title: figure.title, caption: output.caption, command: options.command, images: Boolean(rendered), image: output.image, seconds });
+    entries.push({ id: figure.id, title: figure.title, caption, command: options.command, images: Boolean(rendered), image: output.image, seconds });
     reports.push({ id: figure.id, title: figure.title, seconds, files: names, traces: output.figure.data.length });
   }
   const seconds = (performance.now() - started) / 1000;

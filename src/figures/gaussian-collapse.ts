@@ -180,6 +180,7 @@ export function gaussianCaption(data: GaussianFigureData, quick: boolean): strin
 export const gaussianCollapse: Figure = {
   id: 'gaussian-collapse',
   title: 'Gaussian fitting: replace collapses the variance, accumulate does not',
+  measures: { collapsingVariance: 'the fitted variance over the true variance' },
   async make(context: FigureContext): Promise<FigureOutput> {
     const data = await computeGaussian(context.quick ? QUICK_GAUSSIAN : FULL_GAUSSIAN, context);
     return { figure: buildGaussian(data), caption: gaussianCaption(data, context.quick), data, csv: gaussianCsv(data), image: { width: 1100, height: 760, scale: 2 } };

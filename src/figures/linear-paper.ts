@@ -272,6 +272,7 @@ export function linearPaperFigure(choose: (quick: boolean) => LinearPaperSetting
   return {
     id: 'linear-paper',
     title: 'Linear regression: replace vs accumulate (the paper\'s figure)',
+    measures: { anyRiskIncrease: 'the test error ‖ŵₙ − w*‖² per model', divergingRisk: 'its linear growth under replace against the bounded accumulate' },
     async make(context: FigureContext): Promise<FigureOutput> {
       const data = await computeLinearPaper(choose(context.quick), context);
       return {

@@ -122,6 +122,7 @@ export function readNeuralResults(dir: string): NeuralPartReport[] | Skipped {
 export const neuralCollapse: Figure = {
   id: 'neural-collapse',
   title: 'Neural models: replace degrades the test loss, accumulate does not',
+  measures: { anyRiskIncrease: 'the test loss on held-out real data per generation' },
   async make(context: FigureContext): Promise<FigureOutput | Skipped> {
     const dir = resolve(process.env[NEURAL_RUN_ENV] ?? join(context.root, 'neural-run'));
     const reports = readNeuralResults(dir);

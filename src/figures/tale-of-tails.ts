@@ -8,6 +8,7 @@ import { zipf } from '../models/categorical/distribution.js';
 import { runTails, sourceLabel, type TailsRow } from '../experiments/hutter.js';
 import { FLOAT } from '../theory/categorical.js';
 import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
+import { chainedHutterErrors, chainLabel } from '../theory/tails-chain.js';
 import type { Figure, FigureContext, FigureOutput, PlotlyFigure, PlotlyObject } from './figure.js';
 import { CATEGORICAL, colour, LINE_STYLES, POINT_STYLE } from './palette.js';
 import { AXIS_STYLE, interval, lineStyleKey, logAxis, toCsv } from './plotly.js';
@@ -49,12 +50,20 @@ const SOURCES: TailSource[] = [
   { kind: 'mix', k: 100, share: 0.3 },
 ];
 
+/** Chained generations g drawn beside the sources (proofs/tails.md#H4): each trains on the previous one's sample. */
+export const CHAIN_GENERATIONS: readonly number[] = [4, 40];
+/** Chains: exact sums cost O(gT² + KT), so their curves stop at this T (and where the sums' budget ends). */
+const CHAIN_MAX_SAMPLES = 1000;
+
 export function computeTails(settings: TailsFigureSettings, context: Pick<FigureContext, 'seed'>): TailsFigureData {
   const p = zipf(settings.contexts, settings.zipf).probabilities;
   const grid: number[] = [];
   for (let e = 1; e <= Math.log10(settings.maxSamples) + 1e-9; e += 0.125) grid.push(Math.round(10 ** e));
   const seed = context.seed + 3000;
   const report = runTails({ contexts: settings.contexts, zipf: settings.zipf, sizes: settings.monteCarloSizes, sources: SOURCES, trials: settings.trials, seed });
+  const chainSizes = settings.monteCarloSizes.filter((T) => T <= CHAIN_MAX_SAMPLES);
+  const chained = runTails({ contexts: settings.contexts, zipf: settings.zipf, sizes: chainSizes, sources: [], chain: CHAIN_GENERATIONS, trials: settings.trials, seed: seed + 1 });
+  const chainGrid = grid.filter((T, i) => T <= CHAIN_MAX_SAMPLES && i % 2 === 0);
   const curves = SOURCES.map((source) => {
     const q = Float64Array.from(trainingDistribution(Array.from(p), source, FLOAT));
     const label = sourceLabel(source);
@@ -64,6 +73,12 @@ export function computeTails(settings: TailsFigureSettings, context: Pick<Figure
       monteCarlo: report.iterations.filter((r) => r.curve === label),
       plateau: source.kind === 'cut' ? p.slice(source.k).reduce((s, x) => s + x, 0) : null,
     };
+  });
+  const chainExact = chainGrid.map((T) => chainedHutterErrors(p, T, CHAIN_GENERATIONS));
+  CHAIN_GENERATIONS.forEach((g, k) => {
+    const label = chainLabel(g);
+    const exact = chainGrid.flatMap((T, i): [number, number][] => (chainExact[i][k] === null ? [] : [[T, chainExact[i][k] as number]]));
+    curves.push({ label, exact, monteCarlo: chained.iterations.filter((r) => r.curve === label), plateau: null });
   });
   return { settings, command: `Monte Carlo: ${settings.trials} training sets per point, seed ${seed}`, curves };
 }
@@ -154,6 +169,7 @@ export function tailsCaption(data: TailsFigureData, quick: boolean): string {
   const parts = [
     `Hutter's model (Hutter 2021): K = ${s.contexts.toLocaleString('en')} contexts with p_i ∝ i^−${s.zipf}, deterministic answers; a model errs on every context absent from its T training samples drawn from q.`,
     'Dashed lines: the exact error E(T; q) = Σ_i p_i (1 − q_i)^T (proofs/tails.md#H1). Clean data (q = p) fall as a power law; data whose tail is cut at rank k (q = p restricted to the top k, as a generating model that never produces rare contexts) level off at the plateau Σ_{i>k} p_i (dash-dotted, H2); mixing a clean share π back in removes the plateau, and the decay returns delayed to about πT samples (H3) — Dohmatob et al. 2024\'s "tale of tails".',
+    `Chained generations (chain g=${CHAIN_GENERATIONS.join(', g=')}): generation 1 trains on T clean samples, each next generation on T samples drawn from the previous generation's sample, and model g errs on the contexts missing from its own; dashed: the exact error, the categorical family's lost real mass under replace with m = T (H4), drawn up to T = ${CHAIN_MAX_SAMPLES} where its sums are affordable. Each generation loses rare contexts for good, so the power law is pushed to larger T (by about g/2, a branching-process approximation, not plotted).`,
     `Open circles: Monte Carlo of the error given the training set, with 95% intervals as bars (${data.command}); the intervals reach at most ±${widestInterval(data)}% of the mean, so a bar shorter than its circle hides inside it; at small T, before a training set reaches the cut, the curves coincide and their circles lie on one another.`,
   ];
   if (quick) parts.push(`--quick: K = ${s.contexts.toLocaleString('en')} and ${s.trials} training sets per point instead of ${FULL_TAILS.contexts.toLocaleString('en')} and ${FULL_TAILS.trials}.`);
@@ -163,6 +179,7 @@ export function tailsCaption(data: TailsFigureData, quick: boolean): string {
 export const taleOfTails: Figure = {
   id: 'tale-of-tails',
   title: 'Tale of tails: a cut tail turns the scaling law into a plateau; clean data bring the decay back',
+  measures: { scalingLawChange: 'the test error against training samples T: a power law or a plateau' },
   async make(context: FigureContext): Promise<FigureOutput> {
     const data = computeTails(context.quick ? QUICK_TAILS : FULL_TAILS, context);
     return { figure: buildTails(data), caption: tailsCaption(data, context.quick), data, csv: tailsCsv(data), image: { width: 1000, height: 620, scale: 2 } };

@@ -3,7 +3,8 @@
  * collapse in use. A family that can decide a definition for a run reports it under the stable name below (`profile`
  * in `--json`); one that cannot says so (measurable: false) and why. A verdict comes from exact theory or a proved
  * bound, never from a threshold picked here: where a definition needs one (what risk is "catastrophic"), the profile
- * says it is not measured.
+ * says it is not measured. Families without theory (neural) decide from a 95% interval over independent runs, and
+ * mark the verdict basis 'measurement' (a statistical verdict, an approximation the entry states).
  */
 
 /** The eight definitions, in the paper's order, by stable name. */
@@ -26,8 +27,8 @@ export interface ProfileEntry {
   measurable: boolean;
   /** the verdict for this run: true (it collapses in this sense), false, or null (measurable in general, undecided here) */
   holds: boolean | null;
-  /** what decided it: exact theory, a proved bound, or nothing */
-  basis: 'theory' | 'bound' | null;
+  /** what decided it: exact theory, a proved bound, a 95% interval over independent runs (measurement), or nothing */
+  basis: 'theory' | 'bound' | 'measurement' | null;
   /** one line: the quantity and the proof, or why not */
   why: string;
 }
@@ -35,5 +36,7 @@ export interface ProfileEntry {
 /** A run's verdict on every definition of collapse (the `profile` field of `--json`). */
 export type CollapseProfile = Record<CollapseDefinition, ProfileEntry>;
 
+/** An entry for a definition the family cannot decide at all, with the reason. */
 export const notMeasurable = (why: string): ProfileEntry => ({ measurable: false, holds: null, basis: null, why });
+/** An entry for a definition the family can measure in general but this run does not decide, with the reason. */
 export const undecided = (why: string): ProfileEntry => ({ measurable: true, holds: null, basis: null, why });

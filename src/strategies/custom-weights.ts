@@ -8,17 +8,21 @@ const ECHO = 80;
 /** Normalised weights kept per strategy (all pools up to n ≈ 450). */
 const CACHED = 100_000;
 
-/** Custom pool weights a(n, i) over generations i = 1..n, from a math expression, normalised per fit. */
-export function customWeights(argument: string): PoolStrategy {
+/**
+ * Custom pool weights a(n, i) over generations i = 1..n, from a math expression, normalised per fit; `parameters`
+ * binds the expression's free names to decimal values (`collapse theory --optimize`), and the name says them.
+ */
+export function customWeights(argument: string, parameters: Readonly<Record<string, string>> = {}): PoolStrategy {
   const shown = argument.length > ECHO ? `${argument.slice(0, ECHO)}…` : argument;
   const usage = (why: string) => new UsageError(`--strategy weights:<expr> ${why}; got ${JSON.stringify(`weights:${shown}`)}`);
-  const weight = compileWeights(argument, usage);
+  const weight = compileWeights(argument, usage, parameters);
+  const bound = Object.entries(parameters).map(([name, value]) => `${name} = ${value}`).join(', ');
   // a weighting is a fixed function of n (the whitelist admits nothing random), so a pool computed (by the check
   // before the run, the plan, the theory) is kept; at most CACHED weights, as big rationals can take KBs each
   const pools = new Map<number, Fraction[]>();
   let cached = 0;
   return {
-    name: `weights:${argument}`,
+    name: bound ? `weights:${argument} with ${bound}` : `weights:${argument}`,
     description: `custom pool weights a(n, i) = ${argument} over generations i ≤ n, normalised per fit`,
     source: 'user-defined weighting of generations (generalises replace, accumulate and windows)',
     poolWeights(n: number): Fraction[] {

@@ -256,8 +256,12 @@ function build(node: MathNode, depth: number, refuse: (why: string) => UsageErro
   }
 }
 
-/** Parse and check weights:<argument>; the result gives a(n, i) as an exact rational, or throws a one-line UsageError. */
-export function compileWeights(argument: string, usage: (why: string) => UsageError): (n: number, i: number) => Fraction {
+/**
+ * Parse and check weights:<argument>; the result gives a(n, i) as an exact rational, or throws a one-line UsageError.
+ * `parameters` binds free names to decimal values (exact: the parser keeps decimals exact), so `collapse theory
+ * --optimize a` can evaluate weights:exp(-(n-i)/a) at chosen a; without them a free name is an error.
+ */
+export function compileWeights(argument: string, usage: (why: string) => UsageError, parameters: Readonly<Record<string, string>> = {}): (n: number, i: number) => Fraction {
   if (argument.length > MAX_EXPRESSION_LENGTH) throw usage(`is longer than ${MAX_EXPRESSION_LENGTH} characters`);
   let node: MathNode;
   try {
@@ -265,6 +269,14 @@ export function compileWeights(argument: string, usage: (why: string) => UsageEr
   } catch (error) {
     if (error instanceof RangeError) throw usage('is nested too deeply to parse');
     throw usage(`needs an expression in n and i that mathjs can parse (${(error as Error).message.split('\n')[0].slice(0, 200)})`);
+  }
+  if (Object.keys(parameters).length > 0) {
+    const { parser } = mathjs();
+    node = node.transform((child) =>
+      child.type === 'SymbolNode' && Object.hasOwn(parameters, (child as MathNode & { name: string }).name)
+        ? new parser.ConstantNode(parser.bignumber(parameters[(child as MathNode & { name: string }).name]))
+        : child,
+    );
   }
   const evaluate = build(node, 0, usage);
   return (n, i) => {

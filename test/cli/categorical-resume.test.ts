@@ -50,9 +50,10 @@ test('verify runs the bounded-value cases (categorical, Hutter) through the CLI 
   assert.equal(run.code, 0, run.stderr);
   const json = JSON.parse(run.stdout);
   assert.equal(json.pass, true);
-  assert.equal(json.cases.length, 1);
-  assert.equal(json.checks, 9);
-  assert.equal(json.cases[0].run.iterations.length, 9);
+  // Hutter's clean/cut/mix case (3 sources × 3 sizes) and the chained generations (2 chains × 3 sizes, H4)
+  assert.deepEqual(json.cases.map((c: { definitions: string[] }) => c.definitions), [['scalingLawChange'], ['tailDisappearance']]);
+  assert.equal(json.checks, 9 + 6);
+  assert.deepEqual(json.cases.map((c: { run: { iterations: unknown[] } }) => c.run.iterations.length), [9, 6]);
 });
 
 test('a sweep runs categorical cells (src/sweep/commands.ts) and collects them into one table', async () => {

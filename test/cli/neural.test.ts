@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { readSealed } from '../../src/core/atomic-file.js';
+import { COLLAPSE_DEFINITIONS, type CollapseProfile } from '../../src/models/collapse-profile.js';
 import { lockHolder } from '../../src/core/lock.js';
 import { isOneLineError, mainInProcess, snapshot, sleep, waitFor, type Outcome } from './helpers.js';
 
@@ -35,7 +36,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return { child, done };
 }
 
-type Results = Record<string, { iterations: { iteration: number; mean: number; stderr: null; theory: null; metrics: Record<string, number> }[]; model: string; strategy: string; backend: string }>;
+type Results = Record<string, { iterations: { iteration: number; mean: number; stderr: null; theory: null; metrics: Record<string, number> }[]; model: string; strategy: string; backend: string; profile: CollapseProfile }>;
 const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
 const numbers = (r: Results) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.iterations.map((row) => row.metrics)]));
 const partDone = (dir: string, part: string) => {
@@ -116,6 +117,13 @@ test('JSON: one object keyed by part, each with the shape of the other commands;
   // replace and accumulate share the trajectory key: the same real data and first model
   assert.equal(reference['toy-replace'].iterations[0].mean, reference['toy-accumulate'].iterations[0].mean);
   assert.notEqual(reference['toy-replace'].iterations[2].mean, reference['toy-accumulate'].iterations[2].mean);
+  // the collapse profile: every definition named; one seed gives no interval, so the loss increase is undecided
+  for (const report of Object.values(reference)) {
+    assert.deepEqual(Object.keys(report.profile), [...COLLAPSE_DEFINITIONS]);
+    assert.deepEqual([report.profile.anyRiskIncrease.measurable, report.profile.anyRiskIncrease.holds], [true, null]);
+    assert.match(report.profile.anyRiskIncrease.why, /one trajectory/);
+    assert.equal(report.profile.divergingRisk.measurable, false);
+  }
 });
 
 test('text output: the loss of each strategy side by side, the stand-in, the schedule; --out writes the figure data', async () => {
@@ -311,6 +319,16 @@ test('--seeds 3: mean, s/√3 and the t interval (t₀.₉₇₅,₂ = 4.302653)
   const d = [0, 1, 2].map((k) => r['toy-replace'].trajectories[k].loss[2] - r['toy-accumulate'].trajectories[k].loss[2]);
   assert.ok(Math.abs(difference.iterations[2].mean - (d[0] + d[1] + d[2]) / 3) <= 1e-12);
   assert.equal(r['toy-accumulate'].pairedDifference, undefined);
+  // the profile's loss increase: the t interval of loss_3 − loss_1 paired over the 3 seeds decides it
+  for (const report of Object.values(r)) {
+    const diffs = report.trajectories.map((t) => t.loss[2] - t.loss[0]);
+    const mean = (diffs[0] + diffs[1] + diffs[2]) / 3;
+    const half = 4.302653 * Math.sqrt(diffs.reduce((a, x) => a + (x - mean) ** 2, 0) / 2 / 3);
+    const entry = report.profile.anyRiskIncrease;
+    assert.equal(entry.holds, mean - half > 0 ? true : mean + half < 0 ? false : null);
+    assert.equal(entry.basis, entry.holds === null ? null : 'measurement');
+    assert.match(entry.why, /paired over 3 seeds/);
+  }
 });
 
 test('--seeds in two processes, SIGKILLed and resumed: every trajectory resumes bit-identically; the text shows ± and the paired difference', async () => {

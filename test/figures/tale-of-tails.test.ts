@@ -16,12 +16,19 @@ test('tale-of-tails: log–log, exact lines with Monte Carlo markers, a plateau 
   assert.equal(all.length - traces.length, 3, 'a key: circles Monte Carlo, dashed exact, dash-dot plateau');
   assert.equal((layout.xaxis as { type: string }).type, 'log');
   assert.equal((layout.yaxis as { type: string }).type, 'log');
-  assert.equal(traces.length, 5 * 2 + 2); // five curves × (line, markers) + two cut plateaus
+  assert.equal(traces.length, 7 * 2 + 2); // five sources and two chains × (line, markers) + two cut plateaus
   const byLabel = Object.fromEntries(data.curves.map((c) => [c.label, c]));
   const last = (label: string) => byLabel[label].exact[byLabel[label].exact.length - 1][1];
   const plateau = byLabel['cut k=100'].plateau as number;
   assert.ok(Math.abs(last('cut k=100') - plateau) < 1e-6 * plateau, 'the cut curve sits on its plateau at T = 10⁶');
   assert.ok(last('clean') < plateau / 10 && last('mix k=100 π=0.1') < plateau / 2, 'clean data and the mix fall below it');
-  assert.equal(tailsCsv(data).trim().split('\n').length, 1 + 5 * (data.curves[0].exact.length + 2));
+  assert.equal(tailsCsv(data).trim().split('\n').length, 1 + data.curves.reduce((n, c) => n + c.exact.length + c.monteCarlo.length, 0));
+  // H4: chained generations lose contexts for good: at every T the deeper chain errs more, and g = 4 more than clean
+  const at = (label: string, T: number) => byLabel[label].exact.find((e) => e[0] === T)?.[1] as number;
+  const chainT = byLabel['chain g=4'].exact.map((e) => e[0]);
+  assert.ok(chainT.length >= 5 && Math.max(...chainT) === 1000);
+  for (const T of chainT) assert.ok(at('chain g=40', T) > at('chain g=4', T) && at('chain g=4', T) > at('clean', T), `T=${T}`);
+  assert.deepEqual(byLabel['chain g=40'].monteCarlo.map((r) => r.samples), [10, 100]);
+  assert.match(tailsCaption(data, false), /chain g=4, g=40.*\(H4\)/);
   assert.match(tailsCaption(data, true), /--quick/);
 });

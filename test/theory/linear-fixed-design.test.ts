@@ -26,6 +26,7 @@ import * as C from '../../src/theory/categorical.js';
 import * as H from '../../src/theory/tails.js';
 import * as L from '../../src/theory/strategy-limits.js';
 import * as S from '../../src/theory/strong-collapse.js';
+import * as HC from '../../src/theory/tails-chain.js';
 import { fraction } from '../../src/core/fraction.js';
 
 function ratio(f: Fraction): string {
@@ -172,6 +173,8 @@ const EXAMPLES: Record<string, () => void> = {
     assert.deepEqual(S.strongChainPolynomials(accumulate, 2, 'mixed', C.RATIONAL).shift[1].map(String), ['0', '0.5', '0.5']),
   "tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction() // returns '1/2'": () =>
     assert.equal(H.tailPlateau([fraction(1, 2), fraction(1, 3), fraction(1, 6)], 1).toFraction(), '1/2'),
+  "chainedHutterErrorExact([fraction(1, 2), fraction(1, 2)], 2, 2, RATIONAL).toFraction() // returns '3/8'": () =>
+    assert.equal(HC.chainedHutterErrorExact([fraction(1, 2), fraction(1, 2)], 2, 2, C.RATIONAL).toFraction(), '3/8'),
 };
 
 function sourceExamples(): string[] {
