@@ -7,7 +7,15 @@ import { foldIn, KeyedGenerator, type Key } from '../core/rng.js';
 import { Moments, Z95 } from '../core/stats.js';
 import { chainedHutterErrors, chainLabel } from '../theory/tails-chain.js';
 import { searchCumulative } from '../models/categorical/distribution.js';
-import type { TailsRow } from './hutter.js';
+
+/** One (source, T) cell: the Monte Carlo test error against the exact E(T; q) = Σ pᵢ(1 − qᵢ)^T (proofs/tails.md H1). */
+export interface TailsRow extends IterationRow {
+  /** T, training samples */
+  samples: number;
+  /** 'clean', 'cut k=…', 'mix k=… π=…', 'chain g=…' */
+  curve: string;
+}
+import type { IterationRow } from '../verify/report.js';
 
 /** Child key of the run's root for the chain cells (apart from the sources' 0, 1, 2, …). */
 const CHAIN_STREAM = 1 << 20;

@@ -10,7 +10,7 @@ import { FLOAT } from '../theory/categorical.js';
 import { hutterError, trainingDistribution, type TailSource } from '../theory/tails.js';
 import { zipf } from '../models/categorical/distribution.js';
 import { searchCumulative } from '../models/categorical/distribution.js';
-import { chainRows } from './hutter-chain.js';
+import { chainRows, type TailsRow } from './hutter-chain.js';
 import type { IterationRow } from '../verify/report.js';
 
 /** Hutter's model (Dohmatob et al. 2024): K contexts with Zipf(β) probabilities, training sizes T and training sources (clean, cut at rank k, mixed). */
@@ -28,13 +28,7 @@ export interface TailsConfig {
   seed: number;
 }
 
-/** One (source, T) cell: the Monte Carlo test error against the exact E(T; q) = Σ pᵢ(1 − qᵢ)^T (proofs/tails.md H1). */
-export interface TailsRow extends IterationRow {
-  /** T, training samples */
-  samples: number;
-  /** 'clean', 'cut k=…', 'mix k=… π=…', 'chain g=…' */
-  curve: string;
-}
+export type { TailsRow } from './hutter-chain.js';
 
 /** Every (source, T) cell of a {@link runTails} run, with its configuration. */
 export interface TailsReport {
