@@ -71,3 +71,27 @@ export async function measureCeilings(backend: Backend, smoke: boolean): Promise
   const flops = 2 * n ** 3;
   return { matmulGflops: flops / blockedSeconds / 1e9, naiveMatmulGflops: flops / naiveSeconds / 1e9, matmulSize: n, drawsPerSecond: (rows * B) / drawSeconds };
 }
+
+/** The grid's own kernels at its heaviest shape, timed as the runs call them (bench:grid). */
+export interface GridCeilings {
+  /** the block Gram (LinearKernels.weightedGram, its float64 unpacking included) with every row drawn once, useful GFLOP/s: B·T·d(d+1) flops per call */
+  gramGflops: number;
+  /** normal draws per second of LinearKernels.trialNormals at the design's shape (T·d + d rows per trial) */
+  designDrawsPerSecond: number;
+  shape: { B: number; T: number; d: number };
+}
+
+export async function measureGridCeilings(backend: Backend, shape: { B: number; T: number; d: number }, smoke: boolean): Promise<GridCeilings> {
+  const { B, T, d } = shape;
+  const kernels = createLinearKernels(backend, shape);
+  const dp = 4 * Math.ceil(d / 4);
+  const X = new Float32Array(B * T * dp).map((_, i) => (i % dp < d ? (((i * 7919) % 101) - 50) / 50 : 0));
+  const counts = new Float32Array(B * T).fill(1);
+  const repeats = smoke ? 1 : 3;
+  const gramSeconds = await best(() => kernels.weightedGram(X, counts), repeats);
+  const rows = T * d + d;
+  const draws = new Float32Array(B * rows);
+  const drawSeconds = await best(() => kernels.trialNormals(rows, 7, 0, draws), repeats);
+  kernels.release();
+  return { gramGflops: (B * T * d * (d + 1)) / gramSeconds / 1e9, designDrawsPerSecond: (B * rows) / drawSeconds, shape };
+}
