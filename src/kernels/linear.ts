@@ -222,9 +222,10 @@ export interface LinearKernels {
   xtyQuads(Xpadded: Float32Array, Y: Float32Array, vectors: number, out?: Float32Array): Promise<Float32Array>;
   /**
    * Σ_t c[t]·x_t x_tᵀ per trial from padded trial-major X (padTrialMajor) and c [trial·T + t]; float64 out,
-   * trial-major [trial·d² + j·d + k], both triangles filled
+   * trial-major [trial·d² + j·d + k], both triangles filled; written into `out` (B·d² values) when given: a fresh
+   * output per call costs page faults (~1 ms per MB on these VMs)
    */
-  weightedGram(Xpadded: Float32Array, c: Float32Array): Promise<Float64Array>;
+  weightedGram(Xpadded: Float32Array, c: Float32Array, out?: Float64Array): Promise<Float64Array>;
   /** Free the compiled kernels and their memory. */
   release(): void;
   /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
@@ -266,6 +267,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
   let xty: GpuKernel | undefined;
   const xtyKernels = new Map<number, GpuKernel>(); // XTY_QUADS by the number of vectors per call
   const normalKernels = new Map<number, GpuKernel>();
+  const gramCells: Float32Array[] = []; // the block Gram's raw results, one buffer per call in flight, reused
   return {
     backend,
     shape,
@@ -326,7 +328,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
       }
       return kernel.into(out ?? new Float32Array(B * vectors * dp), 0, Xpadded, Y);
     },
-    async weightedGram(Xpadded, c) {
+    async weightedGram(Xpadded, c, given) {
       if (!weightedGram) {
         weightedGram = backend.createKernel(BLOCK_GRAM, {
           label: 'block Gram',
@@ -336,9 +338,9 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
         });
         compiled.push(weightedGram);
       }
-      const cells = await weightedGram(Xpadded, c, pairs.JQ, pairs.KQ); // [((trial·P + p)·4 + lane)·4 + n]
       const P = pairs.JQ.length;
-      const out = new Float64Array(B * d * d);
+      const cells = await weightedGram.into(gramCells.pop() ?? new Float32Array(B * P * 16), 0, Xpadded, c, pairs.JQ, pairs.KQ); // [((trial·P + p)·4 + lane)·4 + n]
+      const out = given ?? new Float64Array(B * d * d);
       for (let tr = 0; tr < B; tr++) {
         const g = tr * d * d;
         for (let p = 0; p < P; p++) {
@@ -356,6 +358,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
           }
         }
       }
+      gramCells.push(cells);
       return out;
     },
     kernelClasses() {
