@@ -9,6 +9,7 @@ import { choleskySolve } from '../../core/linalg.js';
 import { DistinctSampler, foldIn, KeyedGenerator, STREAM } from '../../core/rng.js';
 import { noiseSeed, openFullChunk, recordEstimate, type ChunkContext } from './chunk.js';
 import { trialFastestX } from './design.js';
+import { createSubsampleGram } from '../../kernels/subsample-gram.js';
 import { choleskyInPlaceBlocked, rowInnerProducts } from './subsample-solve.js';
 
 /**
@@ -71,53 +72,61 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const solution = new Float64Array(d);
   const subsampleKey = foldIn(root, STREAM.subsample);
   let work: MinimumNormWork | undefined; // made on the first minimum-norm fit (T² floats: rare when T > d)
-  for (let n = 1; n <= run.iterations; n++) {
-    for (const s of plan.added[n - 1]) {
-      labels.push(await kernels.drawTrialLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
-    }
-    const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
-    counts.fill(0);
-    summed.fill(0);
-    for (let tr = 0; tr < B; tr++) {
-      const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
-      for (const index of sampler.draw(pool.length * T, T, generator)) {
-        const t = index % T;
-        counts[tr * T + t] += 1;
-        summed[tr * T + t] += labels[pool[(index - t) / T]][tr * T + t];
+  // webasm: the block Gram as hand-written wasm with X loaded once per chunk (the same numbers as weightedGram)
+  const fastGram = interpolating ? null : createSubsampleGram(kernels.backend, kernels.shape);
+  fastGram?.load(design.Xpadded);
+  try {
+    for (let n = 1; n <= run.iterations; n++) {
+      for (const s of plan.added[n - 1]) {
+        labels.push(await kernels.drawTrialLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
       }
-    }
-    const estimate = models.buffer();
-    if (interpolating) {
-      // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
+      const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
+      counts.fill(0);
+      summed.fill(0);
       for (let tr = 0; tr < B; tr++) {
-        minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
+        const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
+        for (const index of sampler.draw(pool.length * T, T, generator)) {
+          const t = index % T;
+          counts[tr * T + t] += 1;
+          summed[tr * T + t] += labels[pool[(index - t) / T]][tr * T + t];
+        }
+      }
+      const estimate = models.buffer();
+      if (interpolating) {
+        // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
+        for (let tr = 0; tr < B; tr++) {
+          minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
+          recordEstimate(context, n, tr, solution, design, weight, estimate);
+        }
+        models.settle(n, estimate);
+        yield n;
+        continue;
+      }
+      if (fastGram) await fastGram.gram(counts, gramAll);
+      else await kernels.weightedGram(design.Xpadded, counts, gramAll);
+      const rhs = await kernels.xty(design.Xpadded, summed); // [trial·d + j]
+      for (let tr = 0; tr < B; tr++) {
+        lower.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
+        for (let j = 0; j < d; j++) lower[j * d + j] += ridge;
+        let solved = false;
+        let largest = 0;
+        for (let j = 0; j < d; j++) largest = Math.max(largest, lower[j * d + j]);
+        // the Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to
+        // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
+        if (choleskyInPlaceBlocked(lower, d, 1e-5 * largest)) {
+          // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
+          for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
+          choleskySolve(lower, d, solution);
+          solved = true;
+        }
+        // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
+        if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
         recordEstimate(context, n, tr, solution, design, weight, estimate);
       }
       models.settle(n, estimate);
       yield n;
-      continue;
     }
-    await kernels.weightedGram(design.Xpadded, counts, gramAll);
-    const rhs = await kernels.xty(design.Xpadded, summed); // [trial·d + j]
-    for (let tr = 0; tr < B; tr++) {
-      lower.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
-      for (let j = 0; j < d; j++) lower[j * d + j] += ridge;
-      let solved = false;
-      let largest = 0;
-      for (let j = 0; j < d; j++) largest = Math.max(largest, lower[j * d + j]);
-      // the Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to
-      // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
-      if (choleskyInPlaceBlocked(lower, d, 1e-5 * largest)) {
-        // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
-        for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
-        choleskySolve(lower, d, solution);
-        solved = true;
-      }
-      // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
-      if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
-      recordEstimate(context, n, tr, solution, design, weight, estimate);
-    }
-    models.settle(n, estimate);
-    yield n;
+  } finally {
+    fastGram?.release();
   }
 }
