@@ -1,6 +1,7 @@
 /** The machine's ceilings on one backend, measured in the same run as the benchmark they normalise. */
 import type { Backend } from '../src/kernels/backend.js';
 import { createLinearKernels } from '../src/kernels/linear.js';
+import { createSubsampleGram } from '../src/kernels/subsample-gram.js';
 
 export interface Ceilings {
   /** square matmul kernel on this backend, four rows of C per cell (register-blocked like the Gram kernels), GFLOP/s */
@@ -76,6 +77,8 @@ export async function measureCeilings(backend: Backend, smoke: boolean): Promise
 export interface GridCeilings {
   /** the block Gram (LinearKernels.weightedGram, its float64 unpacking included) with every row drawn once, useful GFLOP/s: B·T·d(d+1) flops per call */
   gramGflops: number;
+  /** the same Gram by the hand-written wasm kernel the subsample runs use on webasm (subsample-gram.ts); null elsewhere */
+  wasmGramGflops: number | null;
   /** normal draws per second of LinearKernels.trialNormals at the design's shape (T·d + d rows per trial) */
   designDrawsPerSecond: number;
   shape: { B: number; T: number; d: number };
@@ -88,10 +91,16 @@ export async function measureGridCeilings(backend: Backend, shape: { B: number; 
   const X = new Float32Array(B * T * dp).map((_, i) => (i % dp < d ? (((i * 7919) % 101) - 50) / 50 : 0));
   const counts = new Float32Array(B * T).fill(1);
   const repeats = smoke ? 1 : 3;
-  const gramSeconds = await best(() => kernels.weightedGram(X, counts), repeats);
+  const out = new Float64Array(B * d * d);
+  const gramSeconds = await best(() => kernels.weightedGram(X, counts, out), repeats);
+  const wasm = createSubsampleGram(backend, shape);
+  wasm?.load(X);
+  const wasmSeconds = wasm ? await best(() => wasm.gram(counts, out), repeats) : null;
+  wasm?.release();
   const rows = T * d + d;
   const draws = new Float32Array(B * rows);
   const drawSeconds = await best(() => kernels.trialNormals(rows, 7, 0, draws), repeats);
   kernels.release();
-  return { gramGflops: (B * T * d * (d + 1)) / gramSeconds / 1e9, designDrawsPerSecond: (B * rows) / drawSeconds, shape };
+  const flops = B * T * d * (d + 1);
+  return { gramGflops: flops / gramSeconds / 1e9, wasmGramGflops: wasmSeconds === null ? null : flops / wasmSeconds / 1e9, designDrawsPerSecond: (B * rows) / drawSeconds, shape };
 }
