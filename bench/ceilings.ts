@@ -41,14 +41,24 @@ const BLOCKED = `function(a, b) {
 
 /** The fastest of `repeats` timed calls after one untimed call, in seconds. */
 async function best(f: () => Promise<unknown>, repeats: number): Promise<number> {
+  return (await timed(f, repeats)).seconds;
+}
+
+/**
+ * The fastest wall time of `repeats` calls after one untimed call, and the process's CPU seconds per call (all
+ * threads, averaged): on a machine shared with other work the CPU time is the steadier of the two.
+ */
+export async function timed(f: () => Promise<unknown>, repeats: number): Promise<{ seconds: number; cpuSeconds: number }> {
   await f();
   let fastest = Infinity;
+  const cpuStarted = process.cpuUsage();
   for (let r = 0; r < repeats; r++) {
     const started = performance.now();
     await f();
     fastest = Math.min(fastest, (performance.now() - started) / 1000);
   }
-  return fastest;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { seconds: fastest, cpuSeconds: (cpu.user + cpu.system) / 1e6 / repeats };
 }
 
 export async function measureCeilings(backend: Backend, smoke: boolean): Promise<Ceilings> {
@@ -81,6 +91,9 @@ export interface GridCeilings {
   wasmGramGflops: number | null;
   /** normal draws per second of LinearKernels.trialNormals at the design's shape (T·d + d rows per trial) */
   designDrawsPerSecond: number;
+  /** per CPU second (process, all threads) instead of per wall second: the wasm Gram (else gpu.js's) and the design's draws */
+  gramGflopsPerCpuSecond: number;
+  drawsPerCpuSecond: number;
   shape: { B: number; T: number; d: number };
 }
 
@@ -95,12 +108,20 @@ export async function measureGridCeilings(backend: Backend, shape: { B: number; 
   const gramSeconds = await best(() => kernels.weightedGram(X, counts, out), repeats);
   const wasm = createSubsampleGram(backend, shape);
   wasm?.load(X);
-  const wasmSeconds = wasm ? await best(() => wasm.gram(counts, out), repeats) : null;
+  const wasmTimes = wasm ? await timed(() => wasm.gram(counts, out), repeats) : null;
+  const gpuTimes = await timed(() => kernels.weightedGram(X, counts, out), repeats);
   wasm?.release();
   const rows = T * d + d;
   const draws = new Float32Array(B * rows);
-  const drawSeconds = await best(() => kernels.trialNormals(rows, 7, 0, draws), repeats);
+  const drawTimes = await timed(() => kernels.trialNormals(rows, 7, 0, draws), repeats);
   kernels.release();
   const flops = B * T * d * (d + 1);
-  return { gramGflops: flops / gramSeconds / 1e9, wasmGramGflops: wasmSeconds === null ? null : flops / wasmSeconds / 1e9, designDrawsPerSecond: (B * rows) / drawSeconds, shape };
+  return {
+    gramGflops: flops / gramSeconds / 1e9,
+    wasmGramGflops: wasmTimes === null ? null : flops / wasmTimes.seconds / 1e9,
+    designDrawsPerSecond: (B * rows) / drawTimes.seconds,
+    gramGflopsPerCpuSecond: flops / (wasmTimes ?? gpuTimes).cpuSeconds / 1e9,
+    drawsPerCpuSecond: (B * rows) / drawTimes.cpuSeconds,
+    shape,
+  };
 }

@@ -110,11 +110,15 @@ const slowest = [...cells].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
 // the fastest Gram kernel here: the wasm one where the subsample runs use it (webasm), else gpu.js's block Gram
 const gramCeiling = ceilings.grid.wasmGramGflops ?? ceilings.grid.gramGflops;
 /** What a set of cells did in `wall` seconds, against the ceilings measured above. */
-const reached = (work: CellWork, wall: number) => {
+const reached = (work: CellWork, wall: number, cpuSeconds: number) => {
   const gflops = (work.kernelFlops + work.hostFlops) / wall / 1e9;
   return {
     ...work,
+    cpuSeconds,
     gflops,
+    // per CPU second against the Gram's and the draws' per CPU second: what the machine's load changes least
+    cpuFractionOfGram: (work.kernelFlops + work.hostFlops) / cpuSeconds / 1e9 / ceilings.grid.gramGflopsPerCpuSecond,
+    cpuFractionOfDraws: work.normalDraws / cpuSeconds / ceilings.grid.drawsPerCpuSecond,
     fractionOfMatmul: gflops / ceilings.matmulGflops,
     fractionOfGram: gflops / gramCeiling,
     gramFractionOfGram: work.gramFlops / wall / 1e9 / gramCeiling,
@@ -123,8 +127,8 @@ const reached = (work: CellWork, wall: number) => {
   };
 };
 const work = {
-  total: reached(addWork(cells.map((c) => c.work)), seconds),
-  byStrategy: Object.fromEntries(STRATEGIES.map((s) => [s, reached(addWork(cells.filter((c) => c.strategy === s).map((c) => c.work)), byStrategy[s])])),
+  total: reached(addWork(cells.map((c) => c.work)), seconds, Object.values(cpuByStrategy).reduce((a, b) => a + b, 0)),
+  byStrategy: Object.fromEntries(STRATEGIES.map((s) => [s, reached(addWork(cells.filter((c) => c.strategy === s).map((c) => c.work)), byStrategy[s], cpuByStrategy[s])])),
 };
 const load = { before: loadBefore, after: loadAfter };
 const summary = { backend: backend.name, cellsAtOnce, seeds: SEEDS, iterations: ITERATIONS, strategies: STRATEGIES, dims: DIMS, samples: SAMPLES, refits, seconds, byStrategy, cpuByStrategy, ceilings, work, load, cells };
@@ -160,12 +164,14 @@ function workLines(): string[] {
     `  ${''.padEnd(21)} ${w.gflops.toFixed(2)} GFLOP/s = ${pct(w.fractionOfMatmul)} of the matmul ceiling, ${pct(w.fractionOfGram)} of the Gram's` +
       (w.gramFlops > 0 ? ` (the Gram alone ${pct(w.gramFractionOfGram)})` : '') +
       `; ${(w.drawsPerSecond / 1e6).toFixed(1)} M draws/s = ${pct(w.fractionOfDraws)} of the draw ceiling`,
+    `  ${''.padEnd(21)} per CPU second (${w.cpuSeconds.toFixed(1)} s): ${pct(w.cpuFractionOfGram)} of the Gram's flops, ${pct(w.cpuFractionOfDraws)} of the draws' per CPU second`,
   ];
   return [
     `ceilings (same process, before the grid): blocked matmul ${ceilings.matmulSize}³ ${ceilings.matmulGflops.toFixed(2)} GFLOP/s; ` +
       `block Gram at B=${grid.shape.B} T=${grid.shape.T} d=${grid.shape.d}, every row drawn: gpu.js ${grid.gramGflops.toFixed(2)} GFLOP/s` +
       (grid.wasmGramGflops === null ? ';' : `, wasm (what the runs use) ${grid.wasmGramGflops.toFixed(2)} GFLOP/s;`),
-    `  normal draws ${(ceilings.drawsPerSecond / 1e6).toFixed(0)} M/s (${(grid.designDrawsPerSecond / 1e6).toFixed(0)} M/s at the design's shape, T·d + d rows per trial)`,
+    `  normal draws ${(ceilings.drawsPerSecond / 1e6).toFixed(0)} M/s (${(grid.designDrawsPerSecond / 1e6).toFixed(0)} M/s at the design's shape, T·d + d rows per trial);`,
+    `  per CPU second: the Gram ${grid.gramGflopsPerCpuSecond.toFixed(2)} GFLOP, the design's draws ${(grid.drawsPerCpuSecond / 1e6).toFixed(0)} M`,
     'work (analytic, leading terms only: bench/grid-work.ts) and the fraction of the ceilings reached:',
     ...Object.entries(work.byStrategy).flatMap(([s, w]) => row(s, w)),
     ...row('whole grid', work.total),
