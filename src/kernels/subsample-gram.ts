@@ -25,6 +25,12 @@ export interface SubsampleGram {
 }
 
 const PAGE = 65536;
+
+/** The slice of WebAssembly used here (Node's lib types lack it under the build's tsconfig, as in wasm-cache.ts). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike };
+}
 let entries = 0;
 
 /**
@@ -45,11 +51,13 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
   const outOffset = align(cOffset + B * T * 4);
   const bytes = outOffset + B * P * 64;
   const pages = Math.ceil(bytes / PAGE);
-  let module: WebAssembly.Module;
-  let memory: WebAssembly.Memory;
+  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
+  if (!wasm) return null;
+  let module: object;
+  let memory: { buffer: ArrayBufferLike };
   try {
-    module = new WebAssembly.Module(assemble({ T, dp, P, pages, xOffset, cOffset, outOffset, pairOffset, rowBytes: T * dp * 4 }));
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    module = new wasm.Module(assemble({ T, dp, P, pages, xOffset, cOffset, outOffset, pairOffset, rowBytes: T * dp * 4 }));
+    memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
   } catch {
     return null; // no SIMD or no threads in this engine
   }
@@ -112,7 +120,7 @@ interface Layout {
  * The module: imports env.memory (shared), exports run(start, end, seed) computing cells start … end − 1, the
  * interface gpu.js's worker pool calls (seed unused).
  */
-function assemble(L: Layout): Uint8Array<ArrayBuffer> {
+function assemble(L: Layout): Uint8Array {
   const code: number[] = [];
   const op = (...b: number[]) => code.push(...b);
   const i32 = (v: number) => op(0x41, ...sleb(v));
