@@ -82,7 +82,7 @@ export interface Backend<N extends string = BackendName> {
   readonly inKernelRandom: boolean;
   /** webgpu on a software fallback adapter (e.g. Mesa's lavapipe): its description; correct, but not a GPU */
   readonly software?: string;
-  /** webasm: the worker pool its kernels share (hand-written wasm kernels dispatch to it too, see subsample-gram.ts) */
+  /** webasm: the worker pool its kernels share (hand-written wasm kernels dispatch to it too, see subsample-gram.ts) @internal */
   readonly workerPool?: WorkerPool;
   /**
    * A kernel whose every call resolves to one flat Float32Array, row-major over the output ([z][y][x], and the
