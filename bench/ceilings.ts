@@ -1,6 +1,7 @@
 /** The machine's ceilings on one backend, measured in the same run as the benchmark they normalise. */
 import type { Backend } from '../src/kernels/backend.js';
 import { createLinearKernels } from '../src/kernels/linear.js';
+import { createSubsampleGram } from '../src/kernels/subsample-gram.js';
 
 export interface Ceilings {
   /** square matmul kernel on this backend, four rows of C per cell (register-blocked like the Gram kernels), GFLOP/s */
@@ -40,14 +41,24 @@ const BLOCKED = `function(a, b) {
 
 /** The fastest of `repeats` timed calls after one untimed call, in seconds. */
 async function best(f: () => Promise<unknown>, repeats: number): Promise<number> {
+  return (await timed(f, repeats)).seconds;
+}
+
+/**
+ * The fastest wall time of `repeats` calls after one untimed call, and the process's CPU seconds per call (all
+ * threads, averaged): on a machine shared with other work the CPU time is the steadier of the two.
+ */
+export async function timed(f: () => Promise<unknown>, repeats: number): Promise<{ seconds: number; cpuSeconds: number }> {
   await f();
   let fastest = Infinity;
+  const cpuStarted = process.cpuUsage();
   for (let r = 0; r < repeats; r++) {
     const started = performance.now();
     await f();
     fastest = Math.min(fastest, (performance.now() - started) / 1000);
   }
-  return fastest;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { seconds: fastest, cpuSeconds: (cpu.user + cpu.system) / 1e6 / repeats };
 }
 
 export async function measureCeilings(backend: Backend, smoke: boolean): Promise<Ceilings> {
@@ -70,4 +81,47 @@ export async function measureCeilings(backend: Backend, smoke: boolean): Promise
   kernels.release();
   const flops = 2 * n ** 3;
   return { matmulGflops: flops / blockedSeconds / 1e9, naiveMatmulGflops: flops / naiveSeconds / 1e9, matmulSize: n, drawsPerSecond: (rows * B) / drawSeconds };
+}
+
+/** The grid's own kernels at its heaviest shape, timed as the runs call them (bench:grid). */
+export interface GridCeilings {
+  /** the block Gram (LinearKernels.weightedGram, its float64 unpacking included) with every row drawn once, useful GFLOP/s: B·T·d(d+1) flops per call */
+  gramGflops: number;
+  /** the same Gram by the hand-written wasm kernel the subsample runs use on webasm (subsample-gram.ts); null elsewhere */
+  wasmGramGflops: number | null;
+  /** normal draws per second of LinearKernels.trialNormals at the design's shape (T·d + d rows per trial) */
+  designDrawsPerSecond: number;
+  /** per CPU second (process, all threads) instead of per wall second: the wasm Gram (else gpu.js's) and the design's draws */
+  gramGflopsPerCpuSecond: number;
+  drawsPerCpuSecond: number;
+  shape: { B: number; T: number; d: number };
+}
+
+export async function measureGridCeilings(backend: Backend, shape: { B: number; T: number; d: number }, smoke: boolean): Promise<GridCeilings> {
+  const { B, T, d } = shape;
+  const kernels = createLinearKernels(backend, shape);
+  const dp = 4 * Math.ceil(d / 4);
+  const X = new Float32Array(B * T * dp).map((_, i) => (i % dp < d ? (((i * 7919) % 101) - 50) / 50 : 0));
+  const counts = new Float32Array(B * T).fill(1);
+  const repeats = smoke ? 1 : 3;
+  const out = new Float64Array(B * d * d);
+  const gramSeconds = await best(() => kernels.weightedGram(X, counts, out), repeats);
+  const wasm = createSubsampleGram(backend, shape);
+  wasm?.load(X);
+  const wasmTimes = wasm ? await timed(() => wasm.gram(counts, out), repeats) : null;
+  const gpuTimes = await timed(() => kernels.weightedGram(X, counts, out), repeats);
+  wasm?.release();
+  const rows = T * d + d;
+  const draws = new Float32Array(B * rows);
+  const drawTimes = await timed(() => kernels.trialNormals(rows, 7, 0, draws), repeats);
+  kernels.release();
+  const flops = B * T * d * (d + 1);
+  return {
+    gramGflops: flops / gramSeconds / 1e9,
+    wasmGramGflops: wasmTimes === null ? null : flops / wasmTimes.seconds / 1e9,
+    designDrawsPerSecond: (B * rows) / drawTimes.seconds,
+    gramGflopsPerCpuSecond: flops / (wasmTimes ?? gpuTimes).cpuSeconds / 1e9,
+    drawsPerCpuSecond: (B * rows) / drawTimes.cpuSeconds,
+    shape,
+  };
 }

@@ -82,6 +82,8 @@ export interface Backend<N extends string = BackendName> {
   readonly inKernelRandom: boolean;
   /** webgpu on a software fallback adapter (e.g. Mesa's lavapipe): its description; correct, but not a GPU */
   readonly software?: string;
+  /** webasm: the worker pool its kernels share (hand-written wasm kernels dispatch to it too, see subsample-gram.ts) @internal */
+  readonly workerPool?: WorkerPool;
   /**
    * A kernel whose every call resolves to one flat Float32Array, row-major over the output ([z][y][x], and the
    * components of an Array(n) return innermost): gpu.js would shape it into nested rows of subarrays, one object per
@@ -254,6 +256,7 @@ export function gpuJsBackend<N extends string>(
     activity,
     reason,
     inKernelRandom: options.inKernelRandom,
+    workerPool: pool,
     software: options.software,
     createKernel(source, settings) {
       const { label, ...gpuSettings } = settings; // label: ours, for COLLAPSE_TIMING; gpu.js never sees it

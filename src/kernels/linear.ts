@@ -153,6 +153,40 @@ const BLOCK_GRAM = `function(X, c, JQ, KQ) {
   return [s0, s1, s2, s3];
 }`;
 
+/** The lower block triangle's (j-block, k-block) pairs of the block Gram, JQ ≥ KQ, in the order its cells come out. */
+export function blockPairs(d: number): { JQ: Float32Array; KQ: Float32Array } {
+  const blocks = paddedColumns(d) / 4;
+  const pairs = { JQ: new Float32Array((blocks * (blocks + 1)) / 2), KQ: new Float32Array((blocks * (blocks + 1)) / 2) };
+  for (let j = 0, p = 0; j < blocks; j++) for (let k = 0; k <= j; k++, p++) [pairs.JQ[p], pairs.KQ[p]] = [j, k];
+  return pairs;
+}
+
+/**
+ * The block Gram's cells [((trial·P + p)·4 + lane)·4 + n] (k = 4·KQ[p] + lane, j = 4·JQ[p] + n) as float64
+ * [trial·d² + j·d + k], both triangles filled, into `out` when given.
+ */
+export function unpackBlockGram(cells: Float32Array, pairs: { JQ: Float32Array; KQ: Float32Array }, B: number, d: number, out: Float64Array = new Float64Array(B * d * d)): Float64Array {
+  const P = pairs.JQ.length;
+  for (let tr = 0; tr < B; tr++) {
+    const g = tr * d * d;
+    for (let p = 0; p < P; p++) {
+      for (let lane = 0; lane < 4; lane++) {
+        const k = pairs.KQ[p] * 4 + lane;
+        if (k >= d) break;
+        const cell = ((tr * P + p) * 4 + lane) * 4;
+        for (let n = 0; n < 4; n++) {
+          const j = pairs.JQ[p] * 4 + n;
+          if (j < k || j >= d) continue;
+          const v = cells[cell + n];
+          out[g + j * d + k] = v;
+          out[g + k * d + j] = v;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Columns of the padded trial-major X the block Gram reads. */
 export const paddedColumns = (d: number): number => 4 * Math.ceil(d / 4);
 
@@ -222,9 +256,10 @@ export interface LinearKernels {
   xtyQuads(Xpadded: Float32Array, Y: Float32Array, vectors: number, out?: Float32Array): Promise<Float32Array>;
   /**
    * Σ_t c[t]·x_t x_tᵀ per trial from padded trial-major X (padTrialMajor) and c [trial·T + t]; float64 out,
-   * trial-major [trial·d² + j·d + k], both triangles filled
+   * trial-major [trial·d² + j·d + k], both triangles filled; written into `out` (B·d² values) when given: a fresh
+   * output per call costs page faults (~1 ms per MB on these VMs)
    */
-  weightedGram(Xpadded: Float32Array, c: Float32Array): Promise<Float64Array>;
+  weightedGram(Xpadded: Float32Array, c: Float32Array, out?: Float64Array): Promise<Float64Array>;
   /** Free the compiled kernels and their memory. */
   release(): void;
   /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
@@ -256,14 +291,12 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
   const labels = make(LABELS, T, { label: 'labels' });
   let labelsRandom: GpuKernel | undefined;
   let weightedGram: GpuKernel | undefined;
-  // the lower block triangle's (j-block, k-block) pairs, JQ ≥ KQ, in the order the block Gram's rows come out
-  const blocks = paddedColumns(d) / 4;
-  const pairs = { JQ: new Float32Array((blocks * (blocks + 1)) / 2), KQ: new Float32Array((blocks * (blocks + 1)) / 2) };
-  for (let j = 0, p = 0; j < blocks; j++) for (let k = 0; k <= j; k++, p++) [pairs.JQ[p], pairs.KQ[p]] = [j, k];
+  const pairs = blockPairs(d);
   const dp = paddedColumns(d);
   let xty: GpuKernel | undefined;
   const xtyKernels = new Map<number, GpuKernel>(); // XTY_QUADS by the number of vectors per call
   const normalKernels = new Map<number, GpuKernel>();
+  const gramCells: Float32Array[] = []; // the block Gram's raw results, one buffer per call in flight, reused
   return {
     backend,
     shape,
@@ -324,7 +357,7 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
       }
       return kernel.into(out ?? new Float32Array(B * vectors * dp), 0, Xpadded, Y);
     },
-    async weightedGram(Xpadded, c) {
+    async weightedGram(Xpadded, c, given) {
       if (!weightedGram) {
         weightedGram = backend.createKernel(BLOCK_GRAM, {
           label: 'block Gram',
@@ -334,26 +367,10 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
         });
         compiled.push(weightedGram);
       }
-      const cells = await weightedGram(Xpadded, c, pairs.JQ, pairs.KQ); // [((trial·P + p)·4 + lane)·4 + n]
       const P = pairs.JQ.length;
-      const out = new Float64Array(B * d * d);
-      for (let tr = 0; tr < B; tr++) {
-        const g = tr * d * d;
-        for (let p = 0; p < P; p++) {
-          for (let lane = 0; lane < 4; lane++) {
-            const k = pairs.KQ[p] * 4 + lane;
-            if (k >= d) break;
-            const cell = ((tr * P + p) * 4 + lane) * 4;
-            for (let n = 0; n < 4; n++) {
-              const j = pairs.JQ[p] * 4 + n;
-              if (j < k || j >= d) continue;
-              const v = cells[cell + n];
-              out[g + j * d + k] = v;
-              out[g + k * d + j] = v;
-            }
-          }
-        }
-      }
+      const cells = await weightedGram.into(gramCells.pop() ?? new Float32Array(B * P * 16), 0, Xpadded, c, pairs.JQ, pairs.KQ); // [((trial·P + p)·4 + lane)·4 + n]
+      const out = unpackBlockGram(cells, pairs, B, d, given);
+      gramCells.push(cells);
       return out;
     },
     kernelClasses() {

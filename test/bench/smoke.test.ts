@@ -33,9 +33,11 @@ test('throughput bench --backends: only the backends named; an unknown one is a 
 test('scaling bench (smoke) and paper-grid bench (smoke) run', () => {
   const scaling = bench('scaling.bench.ts') as { rows: { trialIterationsPerSecond: number }[] };
   assert.ok(scaling.rows.length > 0 && scaling.rows.every((r) => r.trialIterationsPerSecond > 0));
-  const grid = bench('paper-grid.bench.ts') as { cells: unknown[]; refits: number };
+  const grid = bench('paper-grid.bench.ts') as { cells: unknown[]; refits: number; work: { total: { kernelFlops: number; fractionOfMatmul: number; fractionOfDraws: number } }; ceilings: { grid: { gramGflops: number } } };
   assert.equal(grid.cells.length, 2 * 2 * 1 * 3);
   assert.ok(grid.refits > 0);
+  assert.ok(grid.work.total.kernelFlops > 0 && grid.work.total.fractionOfMatmul > 0 && grid.work.total.fractionOfDraws > 0, JSON.stringify(grid.work));
+  assert.ok(grid.ceilings.grid.gramGflops > 0);
 });
 
 test('startup bench (smoke): whole-process times, the numpy ratio where numpy runs, phases and compile per kernel shape', () => {

@@ -5,15 +5,17 @@
  * the kernels. No closed form exists: the driver reports Monte Carlo only.
  */
 import { NumericError } from '../../core/errors.js';
-import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
+import { choleskySolve } from '../../core/linalg.js';
 import { DistinctSampler, foldIn, KeyedGenerator } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
 import { paddedColumns } from '../../kernels/linear.js';
+import { createSubsampleGram } from '../../kernels/subsample-gram.js';
 import { noiseSeed, openFullChunk, recordEstimate } from './chunk.js';
 import { trialFastestX } from './design.js';
 import { fullDesignFloats } from './full.js';
 import type { ChunkContext, LinearMethod, LinearRun } from './method.js';
 import { poolPlan } from './pool-store.js';
+import { choleskyInPlaceBlocked, rowInnerProducts } from './subsample-solve.js';
 
 /**
  * The minimum-norm least-squares fit when the r distinct rows drawn are at most d: they are linearly independent,
@@ -22,25 +24,21 @@ import { poolPlan } from './pool-store.js';
  */
 function minimumNorm(
   trialMajor: Float32Array, rowsPerTrial: number, counts: Float32Array, summed: Float32Array, T: number, d: number, tr: number, out: Float64Array,
+  work: MinimumNormWork,
 ): void {
-  const rows: number[] = [];
-  for (let t = 0; t < T; t++) if (counts[tr * T + t] > 0) rows.push(t);
-  const r = rows.length;
+  const rows = work.rows;
+  let r = 0;
+  for (let t = 0; t < T; t++) if (counts[tr * T + t] > 0) rows[r++] = t;
   const x = (row: number) => tr * rowsPerTrial + row * d; // offset of X[row, 0] of this trial
-  const kernel = new Float64Array(r * r);
-  const alpha = new Float64Array(r);
+  const drawn = work.drawn; // the drawn rows in float64, contiguous
+  const kernel = work.kernel.subarray(0, r * r);
+  const alpha = work.alpha.subarray(0, r);
   for (let a = 0; a < r; a++) {
     alpha[a] = summed[tr * T + rows[a]] / counts[tr * T + rows[a]];
-    const xa = x(rows[a]);
-    for (let b = 0; b <= a; b++) {
-      const xb = x(rows[b]);
-      let s = 0;
-      for (let k = 0; k < d; k++) s += trialMajor[xa + k] * trialMajor[xb + k];
-      kernel[a * r + b] = s;
-      kernel[b * r + a] = s;
-    }
+    drawn.set(trialMajor.subarray(x(rows[a]), x(rows[a]) + d), a * d);
   }
-  if (!choleskyInPlace(kernel, r)) throw new NumericError(`the subsampled rows are linearly dependent (trial ${tr})`);
+  rowInnerProducts(drawn, r, d, kernel);
+  if (!choleskyInPlaceBlocked(kernel, r)) throw new NumericError(`the subsampled rows are linearly dependent (trial ${tr})`);
   choleskySolve(kernel, r, alpha);
   out.fill(0);
   for (let a = 0; a < r; a++) {
@@ -69,6 +67,20 @@ export const subsampleMethod: LinearMethod = {
   chunk: subsampleChunk,
 };
 
+/** minimumNorm's buffers, reused across its calls (fresh ones per call kept the garbage collector busy). */
+class MinimumNormWork {
+  readonly rows: Int32Array;
+  readonly drawn: Float64Array;
+  readonly kernel: Float64Array;
+  readonly alpha: Float64Array;
+  constructor(T: number, d: number) {
+    this.rows = new Int32Array(T);
+    this.drawn = new Float64Array(T * d);
+    this.kernel = new Float64Array(T * T);
+    this.alpha = new Float64Array(T);
+  }
+}
+
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, root, first, plan } = context;
   const { B, T, d } = kernels.shape;
@@ -80,58 +92,66 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const X = trialFastestX(design, T, d); // the labels kernel's layout
   const summed = new Float32Array(T * B);
   const sampler = new DistinctSampler();
-  const gram = new Float64Array(d * d);
+  const gramAll = new Float64Array(B * d * d); // every trial's Gram, reused by the generations
   const lower = new Float64Array(d * d);
   const solution = new Float64Array(d);
   const subsampleKey = foldIn(root, STREAM.subsample);
-  for (let n = 1; n <= run.iterations; n++) {
-    for (const s of plan.added[n - 1]) {
-      labels.push(await kernels.drawTrialLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
-    }
-    const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
-    counts.fill(0);
-    summed.fill(0);
-    for (let tr = 0; tr < B; tr++) {
-      const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
-      for (const index of sampler.draw(pool.length * T, T, generator)) {
-        const t = index % T;
-        counts[tr * T + t] += 1;
-        summed[tr * T + t] += labels[pool[(index - t) / T]][tr * T + t];
+  let work: MinimumNormWork | undefined; // made on the first minimum-norm fit (T² floats: rare when T > d)
+  // webasm: the block Gram as hand-written wasm with X loaded once per chunk (the same numbers as weightedGram)
+  const fastGram = interpolating ? null : createSubsampleGram(kernels.backend, kernels.shape);
+  fastGram?.load(design.Xpadded);
+  try {
+    for (let n = 1; n <= run.iterations; n++) {
+      for (const s of plan.added[n - 1]) {
+        labels.push(await kernels.drawTrialLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
       }
-    }
-    const estimate = models.buffer();
-    if (interpolating) {
-      // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
+      const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
+      counts.fill(0);
+      summed.fill(0);
       for (let tr = 0; tr < B; tr++) {
-        minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution);
+        const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
+        for (const index of sampler.draw(pool.length * T, T, generator)) {
+          const t = index % T;
+          counts[tr * T + t] += 1;
+          summed[tr * T + t] += labels[pool[(index - t) / T]][tr * T + t];
+        }
+      }
+      const estimate = models.buffer();
+      if (interpolating) {
+        // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
+        for (let tr = 0; tr < B; tr++) {
+          minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
+          recordEstimate(context, n, tr, solution, design, weight, estimate);
+        }
+        models.settle(n, estimate);
+        yield n;
+        continue;
+      }
+      if (fastGram) await fastGram.gram(counts, gramAll);
+      else await kernels.weightedGram(design.Xpadded, counts, gramAll);
+      const rhs = await kernels.xty(design.Xpadded, summed); // [trial·d + j]
+      for (let tr = 0; tr < B; tr++) {
+        lower.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
+        for (let j = 0; j < d; j++) lower[j * d + j] += ridge;
+        let solved = false;
+        let largest = 0;
+        for (let j = 0; j < d; j++) largest = Math.max(largest, lower[j * d + j]);
+        // the Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to
+        // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
+        if (choleskyInPlaceBlocked(lower, d, 1e-5 * largest)) {
+          // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
+          for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
+          choleskySolve(lower, d, solution);
+          solved = true;
+        }
+        // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
+        if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
         recordEstimate(context, n, tr, solution, design, weight, estimate);
       }
       models.settle(n, estimate);
       yield n;
-      continue;
     }
-    const gramAll = await kernels.weightedGram(design.Xpadded, counts);
-    const rhs = await kernels.xty(design.Xpadded, summed); // [trial·d + j]
-    for (let tr = 0; tr < B; tr++) {
-      gram.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
-      for (let j = 0; j < d; j++) gram[j * d + j] += ridge;
-      lower.set(gram);
-      let solved = false;
-      let largest = 0;
-      for (let j = 0; j < d; j++) largest = Math.max(largest, gram[j * d + j]);
-      // the Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to
-      // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
-      if (choleskyInPlace(lower, d, 1e-5 * largest)) {
-        // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
-        for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
-        choleskySolve(lower, d, solution);
-        solved = true;
-      }
-      // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
-      if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution);
-      recordEstimate(context, n, tr, solution, design, weight, estimate);
-    }
-    models.settle(n, estimate);
-    yield n;
+  } finally {
+    fastGram?.release();
   }
 }
