@@ -9,6 +9,8 @@ import { GAUSSIAN_OPTIONS, validateGaussianConfig } from '../experiments/gaussia
 import { LINEAR_OPTIONS, validateLinearConfig } from '../experiments/linear.js';
 import { LOOP_OPTIONS, validateLoopConfig } from '../experiments/external.js';
 import { NEURAL_OPTIONS, validateNeuralConfig } from '../experiments/neural.js';
+import { STRONG_OPTIONS, validateStrongConfig } from '../experiments/strong.js';
+import { CURATE_OPTIONS, validateCurateConfig } from '../experiments/curate.js';
 
 export interface SweepCommand {
   readonly name: string;
@@ -24,4 +26,6 @@ export const SWEEP_COMMANDS: readonly SweepCommand[] = [
   { name: 'categorical', options: CATEGORICAL_OPTIONS, resolve: (raw) => ({ ...validateCategoricalConfig(raw) }), resumable: true },
   { name: 'neural', options: NEURAL_OPTIONS, resolve: (raw) => ({ ...validateNeuralConfig(raw) }), resumable: true },
   { name: 'loop', options: LOOP_OPTIONS, resolve: (raw) => ({ ...validateLoopConfig(raw) }), resumable: true },
+  { name: 'strong', options: STRONG_OPTIONS, resolve: (raw) => ({ ...validateStrongConfig(raw) }), resumable: true },
+  { name: 'curate', options: CURATE_OPTIONS, resolve: (raw) => ({ ...validateCurateConfig(raw) }), resumable: true },
 ];

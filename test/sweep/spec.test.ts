@@ -64,7 +64,7 @@ const BAD: [unknown, string, RegExp][] = [
   ['{', '.json', /: not valid JSON \(/],
   ['a: [', '.yaml', /: not valid YAML \(/],
   [[1, 2], '.json', /must hold a mapping .*; got a list/],
-  [{ command: 'linaer' }, '.json', /command must be one of linear, gaussian, categorical, neural, loop; got "linaer" \(did you mean 'linear'\?\)/],
+  [{ command: 'linaer' }, '.json', /command must be one of linear, gaussian, categorical, neural, loop, strong, curate; got "linaer" \(did you mean 'linear'\?\)/],
   [{ command: 'linear', gird: {} }, '.json', /unknown key "gird" \(did you mean 'grid'\?\)/],
   [{ command: 'linear', base: { dimm: 3 } }, '.json', /base\.dimm: unknown option "dimm" of collapse linear \(did you mean 'dim'\?\)/],
   [{ command: 'linear', base: { out: 'x' } }, '.json', /base\.out: out is set by the sweep for each cell/],
