@@ -1,13 +1,16 @@
-/** `collapse figures`: the figure gallery (HTML, PNG, SVG, CSV, JSON and index.html) in one directory. */
+/**
+ * `collapse figures`: the figure gallery (HTML, PNG, SVG, CSV, JSON and index.html) in one directory (default
+ * figures/), run directory, checkpoints and --resume as every command (src/cli/run-command.ts).
+ */
+import { rmSync } from 'node:fs';
 import { echo, UsageError } from '../core/errors.js';
-import { readManifest } from '../core/run-store.js';
+import { CHECKPOINT_FILE, readManifest } from '../core/run-store.js';
 import { parseOption, type OptionSpec } from '../core/schema.js';
 import { didYouMean } from '../core/suggest.js';
 import { BACKENDS, type BackendRequest } from '../kernels/backend.js';
-import { makeGallery } from '../figures/gallery.js';
+import { galleryConfig, galleryResume, makeGallery, type GalleryReport, type GalleryResume } from '../figures/gallery.js';
 import { FIGURES, type Figure } from '../figures/index.js';
-import type { CommonFlags } from './run-command.js';
-import { Interrupted, interruptedLine, watchSignals } from './interrupt.js';
+import { runCommand, type CommonFlags } from './run-command.js';
 import { table } from './output.js';
 import { rejectResumeConflicts } from './resume.js';
 
@@ -48,12 +51,29 @@ export function figuresCommandLine(flags: Record<string, unknown>): string {
   return words.join(' ');
 }
 
-/** --resume DIR: the options from DIR's manifest; a flag given beside it must say the same. */
-function resumedOptions(flags: Record<string, unknown>, dir: string): { quick: boolean; seed: number; backend: BackendRequest; figures: readonly Figure[] } {
+/** What a gallery's manifest.json records (src/figures/gallery.ts galleryConfig) and a resume must match. */
+interface GalleryConfig {
+  quick: boolean;
+  seed: number;
+  backend: BackendRequest;
+  figures: string[];
+  images: boolean;
+}
+
+const figuresNamed = (ids: readonly string[]) => FIGURES.filter((f) => ids.includes(f.id));
+
+/** The configuration from flags, or (a stored manifest, checked by resumedOptions first) from its figure ids. */
+function validateFigures(raw: Record<string, unknown>): GalleryConfig {
+  const figures = Array.isArray(raw.figures) ? figuresNamed(raw.figures.map(String)) : selectFigures(raw.only === undefined ? undefined : (option(raw, 'only') as string));
+  return galleryConfig({ quick: Boolean(raw.quick), seed: option(raw, 'seed') as number, backend: option(raw, 'backend') as BackendRequest, figures }) as unknown as GalleryConfig;
+}
+
+/** --resume DIR: DIR's manifest must describe a gallery; a flag given beside it must say the same. */
+function resumedOptions(flags: Record<string, unknown>, dir: string): void {
   rejectResumeConflicts(flags, dir);
   const stored = readManifest(dir, 'figures').config as { quick?: unknown; seed?: unknown; backend?: unknown; figures?: unknown };
   const ids = Array.isArray(stored.figures) ? stored.figures.map(String) : [];
-  const figures = FIGURES.filter((f) => ids.includes(f.id));
+  const figures = figuresNamed(ids);
   if (typeof stored.quick !== 'boolean' || typeof stored.seed !== 'number' || typeof stored.backend !== 'string' || figures.length !== ids.length) {
     throw new UsageError(`--resume ${dir}: its manifest.json does not describe a gallery this version of collapse makes; start afresh`);
   }
@@ -66,50 +86,52 @@ function resumedOptions(flags: Record<string, unknown>, dir: string): { quick: b
   differs('seed', stored.seed);
   differs('backend', stored.backend);
   differs('only', ids.join(','));
-  return { quick: stored.quick, seed: stored.seed, backend: stored.backend as BackendRequest, figures };
 }
 
-export async function figuresCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
+export function figuresCommand(flags: Record<string, unknown> & CommonFlags): Promise<number> {
   const resume = flags.resume === undefined ? undefined : String(parseOption({ flag: 'resume', kind: 'string', meta: 'dir', description: '' }, flags.resume));
-  const settings = resume
-    ? resumedOptions(flags, resume)
-    : {
-        quick: Boolean(flags.quick),
-        seed: option(flags, 'seed') as number,
-        backend: option(flags, 'backend') as BackendRequest,
-        figures: selectFigures(flags.only === undefined ? undefined : (option(flags, 'only') as string)),
-      };
-  const { quick, seed, backend, figures } = settings;
-  const out = resume ?? (flags.out as string | undefined) ?? DEFAULT_FIGURES_DIR;
+  // the gallery's own checks of --resume with their messages; its flags, all checked, then stay out of runCommand's
+  if (resume !== undefined) resumedOptions(flags, resume);
   const verbose = !flags.quiet && !flags.json && process.stderr.isTTY === true;
-  const watch = watchSignals();
-  let report: Awaited<ReturnType<typeof makeGallery>>;
-  try {
-    report = await makeGallery({
-      out,
-      force: Boolean(flags.force),
-      quick,
-      seed,
-      backend,
-      figures,
-      resume: resume !== undefined,
-      signal: watch.signal,
-      command: figuresCommandLine(resume ? { quick, seed, backend, only: figures.map((f) => f.id).join(','), out } : flags),
-      log: (line) => {
-        if (verbose) process.stderr.write(`collapse figures: ${line}\n`);
+  return runCommand<GalleryConfig, GalleryResume | undefined, GalleryReport>(
+    {
+      name: 'figures',
+      options: FIGURES_OPTIONS,
+      validate: validateFigures,
+      writeConfig: false,
+      checkState: (config, checkpoint, dir) => galleryResume(checkpoint, config.figures, dir),
+      // a figure selects the backend when it needs one (and the checkpoint records it), so the manifest names none
+      backend: () => ({ name: null, reason: null }),
+      run: ({ config, dir, store, resumed, signal }) => {
+        const { quick, seed, backend } = config;
+        const out = dir as string; // always a directory: --out defaults to figures/
+        return makeGallery(
+          {
+            out,
+            quick,
+            seed,
+            backend,
+            figures: figuresNamed(config.figures),
+            signal,
+            command: figuresCommandLine(resume ? { quick, seed, backend, only: config.figures.join(','), out } : flags),
+            log: (line) => {
+              if (verbose) process.stderr.write(`collapse figures: ${line}\n`);
+            },
+          },
+          store!,
+          resumed,
+        );
       },
-    });
-  } catch (error) {
-    if (error instanceof Interrupted) {
-      process.stderr.write(interruptedLine('figures', out) + '\n');
-      return error.exitCode;
-    }
-    throw error;
-  } finally {
-    watch.dispose();
-  }
+      write: (_report, store) => rmSync(store.path(CHECKPOINT_FILE), { force: true }), // every figure is in the pages now
+      print: (report, { config, dir }) => print(report, config.quick, dir as string, Boolean(flags.json)),
+    },
+    resume !== undefined ? { resume, quiet: flags.quiet, json: flags.json } : { ...flags, out: flags.out ?? DEFAULT_FIGURES_DIR },
+  );
+}
+
+function print(report: GalleryReport, quick: boolean, out: string, json: boolean): number {
   if (report.imagesSkipped) process.stderr.write(`collapse figures: PNG, SVG and PDF skipped: ${report.imagesSkipped}; wrote HTML, JSON and CSV\n`);
-  if (flags.json) {
+  if (json) {
     process.stdout.write(JSON.stringify(report) + '\n');
     return 0;
   }

@@ -35,10 +35,13 @@ export interface CommonFlags {
 /** A path flag's value (a non-empty string), or a one-line UsageError naming the flag. */
 export const pathFlag = (flag: 'out' | 'config' | 'resume', value: unknown) => parseOption({ flag, kind: 'string', meta: 'path', description: '' }, value) as string;
 
-/** The backend a run records in its manifest (and keeps when resumed); `destroy` when it holds resources. */
+/**
+ * The backend a run records in its manifest (and keeps when resumed); `destroy` when it holds resources. A null name:
+ * the run chooses one later, if it needs one (`figures`).
+ */
 export interface RunBackend {
-  name: string;
-  reason: string;
+  name: string | null;
+  reason: string | null;
   destroy?: () => Promise<void>;
 }
 

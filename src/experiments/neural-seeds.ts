@@ -9,23 +9,13 @@
  */
 import { summarise, type SeedSummary } from '../core/stats.js';
 import type { Metrics } from '../models/model.js';
-import type { NeuralIterationRow, NeuralPartReport, PartGroup } from './neural.js';
+import type { NeuralIterationRow, NeuralPartReport, PairedDifference, PartGroup, TrajectoryLosses } from './neural-report.js';
 
 // the t interval lives in core/stats.ts (sweep collect uses the same one)
 export { summarise, tQuantile975, type SeedSummary } from '../core/stats.js';
+export type { PairedDifference, TrajectoryLosses } from './neural-report.js';
 
-/** The per-seed losses of one trajectory, for the record (results.json keeps every seed's curve). */
-export interface TrajectoryLosses {
-  part: string;
-  trajectory: number;
-  loss: number[];
-}
 
-/** replace − accumulate per generation over the paired seeds. */
-export interface PairedDifference {
-  minus: string;
-  iterations: ({ iteration: number } & SeedSummary)[];
-}
 
 /**
  * One report for K trajectories of one (family, strategy, schedule): iterations[].mean/stderr/ci95 summarise the

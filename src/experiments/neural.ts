@@ -18,17 +18,19 @@ import { didYouMean } from '../core/suggest.js';
 import { TrajectoryCheckpoints, type TrajectoryCodec } from '../loop/checkpoint.js';
 import { LOOP_STREAM, loopPlan, runTrajectory, type TrajectoryState } from '../loop/generation-loop.js';
 import { checkPoolWeights, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
-import type { CollapseProfile } from '../models/collapse-profile.js';
 import type { Metrics } from '../models/model.js';
-import type { Baselines, NeuralFamilyOptions, NeuralModel, Schedule } from '../models/neural/family.js';
+import type { NeuralFamilyOptions, NeuralModel, Schedule } from '../models/neural/family.js';
 import { neuralFactory, neuralModelNames, neuralStreamKey, TOY_ENV } from '../models/neural/index.js';
-import { NEURAL_BACKEND_OPTION, parseNeuralBackend, type NeuralBackendRequest, type ResolvedNeuralBackend } from '../models/neural/backend.js';
-import type { PairedDifference, TrajectoryLosses } from './neural-seeds.js';
+import { NEURAL_BACKEND_OPTION, parseNeuralBackend, type ResolvedNeuralBackend } from '../models/neural/backend.js';
+import type { NeuralConfig, NeuralIterationRow, NeuralPart, NeuralPartReport, PartGroup } from './neural-report.js';
 import type { WeightArrays } from '../models/neural/tf.js';
 
 /** tf.ts, imported when a part runs (it loads tfjs, ~1 s): other commands never pay for it. */
 type TfModule = typeof import('../models/neural/tf.js');
 import type { AnyNeuralFamily } from '../models/neural/toy.js';
+
+// the run's shapes live in ./neural-report.ts (below ./neural-seeds.ts too); named from here as before
+export type { NeuralConfig, NeuralIterationRow, NeuralPart, NeuralPartReport, PartGroup } from './neural-report.js';
 
 /** Size flags, each for one family (refused with another --model): the network the family builds. */
 export const SIZE_FLAGS = [
@@ -65,55 +67,6 @@ export const NEURAL_OPTIONS: readonly OptionSpec[] = [
   ...DATA_FLAGS.map(({ flag, meta, description }): OptionSpec => ({ flag, kind: 'string', meta, description })),
   NEURAL_BACKEND_OPTION,
 ];
-
-
-/** The resolved configuration (flag names as keys, as in --config files and manifest.json). */
-export interface NeuralConfig {
-  model: string[];
-  strategy: string[];
-  iterations: number;
-  temperature?: number;
-  schedule?: string;
-  samples?: number;
-  'test-samples'?: number;
-  seed: number;
-  seeds: number;
-  quick: boolean;
-  width?: number;
-  layers?: number;
-  heads?: number;
-  context?: number;
-  hidden?: number;
-  latent?: number;
-  'ddpm-width'?: number;
-  'ddpm-steps'?: number;
-  corpus?: string;
-  images?: string;
-  conformers?: string;
-  /** --backend as given (wasm, webgpu, cpu, auto); the backend that ran is in the manifest and every report */
-  backend?: NeuralBackendRequest;
-}
-
-/** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
-export interface NeuralPart extends Omit<NeuralConfig, 'model' | 'strategy' | 'seeds' | 'schedule'> {
-  /** `${model}-${strategy}`, then `.${schedule}` when several are compared, `.seed${k}` when --seeds > 1: sub-directory name */
-  part: string;
-  model: string;
-  strategy: string;
-  /** one schedule (undefined: the family's default) */
-  schedule?: string;
-  /** k of --seeds K (absent when K = 1) */
-  trajectory?: number;
-}
-
-/** Which trajectories are one curve: `${model}-${strategy}`, with `.${schedule}` when several schedules run (results.json's keys). */
-export interface PartGroup {
-  id: string;
-  model: string;
-  strategy: string;
-  schedule?: string;
-  parts: NeuralPart[];
-}
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -344,42 +297,6 @@ export function matchedSteps(family: Pick<AnyNeuralFamily, 'schedule' | 'setting
   const batch = Number(family.settings.batch);
   if (!(samples > 0 && batch > 0)) throw new Error('a family with an epochs schedule must state samples and batch in its settings');
   return Math.max(1, Math.ceil((amount * samples) / batch));
-}
-
-export interface NeuralIterationRow {
-  iteration: number;
-  /** the test loss on held-out real data (lower is better); with --seeds K its mean over the K trajectories */
-  mean: number;
-  /** over the seeds: s/√K and mean ± t_{0.975,K−1}·s/√K (null with one seed) */
-  stderr: number | null;
-  ci95: [number, number] | null;
-  theory: null;
-  z: null;
-  metrics: Metrics;
-}
-
-/** One part's result: the JSON shape of the other commands ({ config, backend, seconds, iterations }) plus labels. */
-export interface NeuralPartReport {
-  config: NeuralPart;
-  backend: string;
-  backendReason: string;
-  seconds: number;
-  model: string;
-  strategy: string;
-  metric: string;
-  standIn: string;
-  schedule: Schedule;
-  settings: Readonly<Record<string, number | string | boolean>>;
-  iterations: NeuralIterationRow[];
-  /** --seeds K > 1: K, and every trajectory's losses */
-  seeds?: number;
-  trajectories?: TrajectoryLosses[];
-  /** on replace's report when accumulate ran beside it: replace − accumulate, paired seed by seed */
-  pairedDifference?: PairedDifference;
-  /** simple models' test losses on the same test set (fit on generation 1's real data); means over the seeds */
-  baselines?: Baselines;
-  /** the collapse definitions this curve decides (src/experiments/profiles.ts); set on the aggregated report */
-  profile?: CollapseProfile;
 }
 
 export interface PartControl {

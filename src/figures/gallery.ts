@@ -1,15 +1,16 @@
 /**
  * Make a gallery: compute every figure, render PNG/SVG/PDF in headless Chromium when it is here, then write the pages,
- * the data, the images, plotly.min.js and index.html into one run directory (src/core/run-store.ts: lock, one
- * atomic write per file, manifest.json marked complete last). The directory is opened first (with --force an old
- * gallery is cleared then) and every figure computed is checkpointed, so an interrupted gallery resumes with the
- * figures it had (--resume DIR); the pages themselves are written only when every figure is there.
+ * the data, the images, plotly.min.js and index.html into one run directory. The directory is the caller's, already
+ * opened (src/core/run-store.ts: lock, one atomic write per file, manifest.json marked complete last; `collapse
+ * figures` opens it through src/cli/run-command.ts): every figure computed is checkpointed into it, so an interrupted
+ * gallery resumes with the figures it had (--resume DIR, checked by {@link galleryResume}); the pages themselves are
+ * written only when every figure is there.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
 import { plausibleNumber } from '../core/stats.js';
-import { canonicalJson, CHECKPOINT_FILE, preflightOut, RunStore, type Checkpoint, type Manifest } from '../core/run-store.js';
+import { CHECKPOINT_FILE, type Checkpoint } from '../core/run-store.js';
 import { environment } from '../core/environment.js';
 import { selectBackend, type Backend, type BackendRequest } from '../kernels/backend.js';
 import { launchChromium, plotlyBundlePath, renderImages, type Rendered } from './browser.js';
@@ -17,8 +18,8 @@ import { captionWithDefinitions, isSkipped, type Figure, type FigureContext, typ
 import { figureHtml, galleryHtml, PLOTLY_FILE, type GalleryEntry } from './render.js';
 
 export interface GalleryOptions {
+  /** the run directory, as the report names it */
   out: string;
-  force: boolean;
   quick: boolean;
   seed: number;
   backend: BackendRequest;
@@ -30,14 +31,24 @@ export interface GalleryOptions {
   /** the repository root (default: the one holding this package) */
   root?: string;
   log?: (line: string) => void;
-  /** continue the interrupted gallery in `out` (its manifest must hold this configuration) */
-  resume?: boolean;
-  /** checked before each figure: an aborted gallery is marked interrupted and throws signal.reason */
+  /** checked before each figure: an aborted gallery throws signal.reason (its checkpoint has every figure made) */
   signal?: AbortSignal;
 }
 
+/** Where a gallery keeps its checkpoint and writes its files: an opened run directory (a RunStore is one). */
+export interface GallerySink {
+  saveCheckpoint(state: unknown, elapsedSeconds: number): void;
+  writeText(name: string, content: string | Uint8Array): void;
+}
+
+/** What a resumed gallery continues with: the figures made before the interruption, and the backend they ran on. */
+export interface GalleryResume {
+  done: Map<string, DoneFigure>;
+  backend: string | null;
+}
+
 /** A figure as checkpointed: its output, or why it was skipped, and what it took. */
-interface DoneFigure {
+export interface DoneFigure {
   output?: FigureOutput;
   skipped?: string;
   seconds: number;
@@ -92,49 +103,32 @@ export interface GalleryReport {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Open the gallery's run directory: a new one, or (resume) the interrupted one with the figures it had made. */
-function openGallery(options: GalleryOptions): { store: RunStore; done: Map<string, DoneFigure>; backend: string | null } {
-  const config = galleryConfig(options);
-  if (!options.resume) {
-    const store = RunStore.create(options.out, options.force, { command: 'figures', config, seed: options.seed, backend: null, backendReason: null });
-    return { store, done: new Map(), backend: null };
-  }
-  const check = (manifest: Manifest, checkpoint: Checkpoint<unknown> | null) => {
-    if (canonicalJson(manifest.config) !== canonicalJson(config)) {
-      throw new UsageError(`--resume ${options.out}: the gallery there was started with other options (${canonicalJson(manifest.config)}); drop the flags that differ`);
-    }
-    const figures = (checkpoint?.state as { figures?: Record<string, DoneFigure> } | null)?.figures ?? {};
-    const known = new Set(options.figures.map((f) => f.id));
-    if (typeof figures !== 'object' || figures === null || !Object.entries(figures).every(([id, f]) => known.has(id) && plausibleDoneFigure(f))) {
-      throw new UsageError(`--resume ${options.out}: its ${CHECKPOINT_FILE} does not fit the gallery in its manifest.json; nothing was changed`);
-    }
-    // the backend the figures made before the interruption ran on (this segment may select none)
-    const backend = (checkpoint?.state as { backend?: unknown } | null)?.backend ?? null;
-    if (backend !== null && typeof backend !== 'string') throw new UsageError(`--resume ${options.out}: its ${CHECKPOINT_FILE} does not fit the gallery in its manifest.json; nothing was changed`);
-    const done = new Map(Object.entries(figures));
-    return { resumedFrom: `${done.size} of ${options.figures.length} figures made`, checked: { done, backend } };
-  };
-  const { store, checked } = RunStore.resume(options.out, 'figures', check);
-  return { store, ...checked };
+/**
+ * The checkpoint of an interrupted gallery (null if none was written), checked before a resume trusts it: entries of
+ * the gallery's own figures only, each {@link plausibleDoneFigure}, and the backend they ran on. Throws a one-line
+ * UsageError naming `dir` otherwise.
+ */
+export function galleryResume(checkpoint: Checkpoint<unknown> | null, figures: readonly string[], dir: string): { resumedFrom: string; checked: GalleryResume } {
+  const unfit = () => new UsageError(`--resume ${dir}: its ${CHECKPOINT_FILE} does not fit the gallery in its manifest.json; nothing was changed`);
+  const stored = (checkpoint?.state as { figures?: Record<string, DoneFigure> } | null)?.figures ?? {};
+  const known = new Set(figures);
+  if (typeof stored !== 'object' || stored === null || !Object.entries(stored).every(([id, f]) => known.has(id) && plausibleDoneFigure(f))) throw unfit();
+  // the backend the figures made before the interruption ran on (this segment may select none)
+  const backend = (checkpoint?.state as { backend?: unknown } | null)?.backend ?? null;
+  if (backend !== null && typeof backend !== 'string') throw unfit();
+  const done = new Map(Object.entries(stored));
+  return { resumedFrom: `${done.size} of ${figures.length} figures made`, checked: { done, backend } };
 }
 
-export async function makeGallery(options: GalleryOptions): Promise<GalleryReport> {
-  const log = options.log ?? (() => undefined);
-  if (!options.resume) preflightOut(options.out, options.force); // refuse before any work
-  const { store, done, backend } = openGallery(options);
-  try {
-    const report = await buildGallery(options, store, done, backend, log);
-    rmSync(store.path(CHECKPOINT_FILE), { force: true }); // every figure is in the pages now
-    store.finish('complete');
-    return report;
-  } catch (error) {
-    const interrupted = options.signal?.aborted === true && error === options.signal.reason;
-    store.finish(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error instanceof Error ? error.message : String(error));
-    throw error;
-  }
+/**
+ * Make the gallery into `sink` (an opened run directory), continuing `resumed` (the figures an interrupted gallery
+ * had made) when given. The caller marks the directory complete (and drops its checkpoint) or failed.
+ */
+export function makeGallery(options: GalleryOptions, sink: GallerySink, resumed?: GalleryResume): Promise<GalleryReport> {
+  return buildGallery(options, sink, resumed?.done ?? new Map(), resumed?.backend ?? null, options.log ?? (() => undefined));
 }
 
-async function buildGallery(options: GalleryOptions, store: RunStore, done: Map<string, DoneFigure>, priorBackend: string | null, log: (line: string) => void): Promise<GalleryReport> {
+async function buildGallery(options: GalleryOptions, store: GallerySink, done: Map<string, DoneFigure>, priorBackend: string | null, log: (line: string) => void): Promise<GalleryReport> {
   const started = performance.now();
   const held: { backend: Backend | null } = { backend: null };
   const backendName = () => held.backend?.name ?? priorBackend;

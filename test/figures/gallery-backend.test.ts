@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { makeGallery } from '../../src/figures/gallery.js';
+import { makeGalleryInDir } from '../helpers/gallery.js';
 import type { Figure, FigureOutput } from '../../src/figures/figure.js';
 
 const output = (id: string): FigureOutput => ({ figure: { data: [{ y: [1] }], layout: {} }, caption: id, data: { id }, csv: 'x\n1\n', image: { width: 10, height: 10, scale: 1 } });
@@ -22,8 +22,8 @@ test('figures made on a backend before an interruption keep it in the resumed ga
   };
   const hostOnly: Figure = { id: 'host-only', title: 'needs no backend', make: async () => output('host-only') };
   const options = { out, force: false, quick: true, seed: 0, backend: 'cpu' as const, figures: [onBackend, hostOnly], command: 'test', images: false, root: process.cwd() };
-  await assert.rejects(makeGallery({ ...options, signal: controller.signal }), /stop after the first figure/);
-  const report = await makeGallery({ ...options, resume: true });
+  await assert.rejects(makeGalleryInDir({ ...options, signal: controller.signal }), /stop after the first figure/);
+  const report = await makeGalleryInDir({ ...options, resume: true });
   assert.equal(report.backend, 'cpu');
   const written = JSON.parse(readFileSync(join(out, 'gallery.json'), 'utf8'));
   assert.equal(written.backend, 'cpu');

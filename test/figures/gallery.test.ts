@@ -15,7 +15,8 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { boundFigure } from '../../src/figures/accumulation-bound.js';
 import { chromiumPath, launchChromium, plotlyBundlePath, pngSize } from '../../src/figures/browser.js';
-import { makeGallery, type GalleryReport } from '../../src/figures/gallery.js';
+import type { GalleryReport } from '../../src/figures/gallery.js';
+import { makeGalleryInDir } from '../helpers/gallery.js';
 import { kernelThroughput } from '../../src/figures/kernel-throughput.js';
 import { linearPaperFigure } from '../../src/figures/linear-paper.js';
 
@@ -40,7 +41,7 @@ function sizeOf(id: string): { width: number; height: number } {
 }
 
 before(async () => {
-  report = await makeGallery({ out: dir, force: false, quick: true, seed: 5, backend: 'auto', figures: FIGS, command: 'npx collapse figures --quick (test)' });
+  report = await makeGalleryInDir({ out: dir, force: false, quick: true, seed: 5, backend: 'auto', figures: FIGS, command: 'npx collapse figures --quick (test)' });
   if (!noChromium) {
     const launched = await launchChromium();
     if ('reason' in launched) throw new Error(launched.reason);
@@ -74,12 +75,12 @@ test('the gallery holds every file of every figure, plotly.min.js and index.html
 });
 
 test('an existing gallery is refused without --force, replaced whole with it', async () => {
-  await assert.rejects(makeGallery({ out: dir, force: false, quick: true, seed: 0, backend: 'auto', figures: [], command: 'x' }), /exists and is not empty; pass --force/);
+  await assert.rejects(makeGalleryInDir({ out: dir, force: false, quick: true, seed: 0, backend: 'auto', figures: [], command: 'x' }), /exists and is not empty; pass --force/);
   const other = join(base, 'replaced');
   const options = { out: other, quick: true, seed: 0, backend: 'auto' as const, command: 'x', images: false };
-  await makeGallery({ ...options, force: false, figures: [kernelThroughput] });
+  await makeGalleryInDir({ ...options, force: false, figures: [kernelThroughput] });
   assert.ok(existsSync(join(other, 'kernel-throughput.html')));
-  await makeGallery({ ...options, force: true, figures: [] });
+  await makeGalleryInDir({ ...options, force: true, figures: [] });
   assert.deepEqual(readdirSync(other).sort(), ['gallery.json', 'index.html', 'manifest.json', 'plotly.min.js']);
   assert.deepEqual(readdirSync(base).filter((f) => f.startsWith('.')), [], 'no staging leftovers');
 });

@@ -14,17 +14,6 @@ import ts from 'typescript';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/**
- * Cycles this test may not fix itself, each turned into a `todo` with its reason. Key: a file of the cycle; the
- * cycle is allowed while it has at most `files` files (so it cannot grow unseen). Delete an entry once its cycle is
- * gone (its test then reports the entry as stale).
- */
-const ALLOWED: Readonly<Record<string, { files: number; reason: string }>> = {
-  // the same two cycles before and after issue 16's move of the runs to src/experiments/ (branch s7-layout-a, merged
-  // with this one): the report and verdict types belong below both files; until then the one that exists is allowed
-  'src/experiments/neural-seeds.ts': { files: 2, reason: 'neural-seeds.ts takes its report types from experiments/neural.ts' },
-};
-
 type Graph = ReadonlyMap<string, readonly string[]>;
 
 /** Repository-relative path with forward slashes. */
@@ -98,11 +87,6 @@ function describe(graph: Graph, component: readonly string[]): string {
   return component.flatMap((v) => (graph.get(v) ?? []).filter((w) => inside.has(w)).map((w) => `  ${v} → ${w}`)).join('\n');
 }
 
-const allowance = (component: readonly string[]) => {
-  const key = component.find((file) => ALLOWED[file]);
-  return key && component.length <= ALLOWED[key].files ? { key, ...ALLOWED[key] } : undefined;
-};
-
 test('the cycle finder finds a cycle, a self-import, and nothing in a layered graph', () => {
   const graph = new Map([
     ['a', ['b']],
@@ -126,18 +110,6 @@ test('the import graph of src/ is read (type-only and re-export edges included)'
   assert.ok(graph.size > 100);
 });
 
-test('src/ has no import cycles (outside the allow-list)', () => {
-  const cyclic = found.filter((component) => !allowance(component));
-  assert.equal(cyclic.length, 0, `import cycles in src/ (move the shared types below both files):\n${cyclic.map((c) => describe(graph, c)).join('\n\n')}`);
+test('src/ has no import cycles', () => {
+  assert.equal(found.length, 0, `import cycles in src/ (move the shared types below both files):\n${found.map((c) => describe(graph, c)).join('\n\n')}`);
 });
-
-for (const component of found) {
-  const allowed = allowance(component);
-  if (allowed) test(`allowed cycle through ${allowed.key}`, { todo: allowed.reason }, () => assert.fail(describe(graph, component)));
-}
-
-for (const key of Object.keys(ALLOWED)) {
-  if (!found.some((component) => allowance(component)?.key === key)) {
-    test(`allow-list entry ${key}`, { todo: 'stale: no cycle runs through it any more; delete the entry' }, () => assert.fail(`${key} is in no import cycle`));
-  }
-}
