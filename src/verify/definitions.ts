@@ -5,7 +5,7 @@
 import { COLLAPSE_DEFINITIONS, type CollapseDefinition } from '../models/collapse-profile.js';
 
 /** Quantity (a report's `mean` or a metric name) → the definition it measures, per kind of case. */
-const MEASURES: Readonly<Record<'linear' | 'gaussian' | 'categorical' | 'tails' | 'chain', Readonly<Record<string, CollapseDefinition>>>> = {
+const MEASURES: Readonly<Record<'linear' | 'gaussian' | 'categorical' | 'tails' | 'chain' | 'strong' | 'curated', Readonly<Record<string, CollapseDefinition>>>> = {
   // the test error E‖ŵ_n − w*‖² per n: the population risk, whose growth and limit the two definitions are about
   linear: { mean: 'anyRiskIncrease' },
   gaussian: {
@@ -23,16 +23,21 @@ const MEASURES: Readonly<Record<'linear' | 'gaussian' | 'categorical' | 'tails' 
   tails: { mean: 'scalingLawChange' },
   // Hutter's chained generations: the real mass missing from generation g's sample (proofs/tails.md#H4)
   chain: { mean: 'tailDisappearance' },
+  // strong model collapse: the error against n stops at a floor (the scaling table), and along the chain
+  strong: { scaling: 'scalingLawChange', mean: 'anyRiskIncrease' },
+  // a curated Gaussian chain: E tr Σ̂_n / tr Σ₀ under the verifier's selection (proofs/curation.md V3)
+  curated: { mean: 'collapsingVariance' },
 };
 
-/** The family of a verify case from its kind and name (the Bernstein cases are named "categorical …", "tails chain …" and "tails …"). */
+/** The family of a verify case from its kind and name (the Bernstein-style cases are named "categorical …", "tails chain …", "tails …", "strong …" and "gaussian curated …"). */
 function family(kind: string, name: string): keyof typeof MEASURES | null {
   if (kind === 'linear' || kind === 'gaussian') return kind;
   if (kind !== 'bernstein') return null;
   if (name.startsWith('categorical ')) return 'categorical';
   if (name.startsWith('tails chain ')) return 'chain';
+  if (name.startsWith('strong ')) return 'strong';
+  if (name.startsWith('gaussian curated ')) return 'curated';
   return name.startsWith('tails ') ? 'tails' : null;
-  return null;
 }
 
 /** Every definition the case's checked quantities measure, in the paper's order (empty for an unknown case). */

@@ -11,7 +11,7 @@ import { readSealed } from '../../src/core/atomic-file.js';
 import { collapseAsync, collapseSync, isOneLineError, waitFor } from './helpers.js';
 
 // the six Gaussian cases at the smallest trial count: each takes well under a second
-const RUN = ['verify', '--only', 'gaussian', '--trials-reduced', '300', '--seed', '5'];
+const RUN = ['verify', '--only', 'gaussian', '--trials-reduced', '300', '--seed', '5']; // the 6 closed-form Gaussian cases and the 2 curated ones
 const root = mkdtempSync(join(tmpdir(), 'collapse-verify-resume-'));
 
 /** verify.json without timings: what a case found, not how long it took */
@@ -44,7 +44,7 @@ test('verify killed with SIGKILL after some cases and resumed gives the uninterr
   assert.deepStrictEqual(verdicts(dir), reference);
   const manifest = readSealed(join(dir, 'manifest.json')) as { status: string; segments: { resumedFrom?: string }[] };
   assert.equal(manifest.status, 'complete');
-  assert.match(manifest.segments[1].resumedFrom ?? '', /^case \d of 6$/);
+  assert.match(manifest.segments[1].resumedFrom ?? '', /^case \d of 8$/);
 });
 
 test('verify stopped with SIGINT says how to resume, exits 130, and resumes to the same verdicts', async () => {

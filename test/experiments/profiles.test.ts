@@ -70,7 +70,9 @@ test('verify names the definitions its cases check; --only accepts a definition 
   const cases = builtInCases();
   for (const c of cases) assert.ok(caseDefinitions(c.kind, c.name).length > 0, c.name);
   const byDefinition = (d: string) => cases.filter((c) => (caseDefinitions(c.kind, c.name) as string[]).includes(d)).map((c) => c.kind);
-  assert.ok(byDefinition('scalingLawChange').length === 1, 'the tails case');
+  const scaling = cases.filter((c) => (caseDefinitions(c.kind, c.name) as string[]).includes('scalingLawChange')).map((c) => c.name.split(' ')[0]);
+  assert.deepEqual([...new Set(scaling)].sort(), ['strong', 'tails'], 'the tails case (clean/cut/mix) and the strong-collapse floors');
+  assert.ok(caseDefinitions('bernstein', 'gaussian curated top:0.5 likelihood replace mle d=1 m=50').includes('collapsingVariance'));
   assert.ok(byDefinition('tailDisappearance').every((k) => k === 'bernstein'));
   assert.ok(byDefinition('anyRiskIncrease').includes('linear'));
   assert.equal(quantityDefinition('gaussian', 'gaussian replace', 'w2Squared'), 'anyRiskIncrease');
@@ -88,12 +90,13 @@ test('figure captions name the definitions their quantities measure', () => {
   assert.ok(tails && captionWithDefinitions(tails, '').includes('scalingLawChange'));
 });
 
-test('collapse verify --only scalingLawChange runs the one case that checks it, and its JSON names the definition', async () => {
+test('collapse verify --only scalingLawChange runs the cases that check it, and its JSON names the definition', async () => {
   const run = await mainInProcess(['verify', '--only', 'scalingLawChange', '--quick', '--json', '--backend', 'cpu']);
   assert.equal(run.code, 0, run.stderr);
   const json = JSON.parse(run.stdout) as { cases: { name: string; definitions: string[] }[] };
-  assert.deepEqual(json.cases.map((c) => c.definitions), [['scalingLawChange']]);
-  assert.match(json.cases[0].name, /^tails hutter/);
+  // Hutter's clean/cut/mix case, and the two strong-collapse cases (their floors in n; their chains' risk)
+  assert.deepEqual(json.cases.map((c) => c.name.split(' ')[0]), ['tails', 'strong', 'strong']);
+  assert.deepEqual(json.cases.map((c) => c.definitions), [['scalingLawChange'], ['anyRiskIncrease', 'scalingLawChange'], ['anyRiskIncrease', 'scalingLawChange']]);
 });
 
 test('collapse linear --json carries the profile', async () => {
