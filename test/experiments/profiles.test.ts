@@ -75,10 +75,10 @@ const lm = (rare: number[][]): NeuralCurve => ({
 });
 
 test('neural lm: tail disappearance from the paired 95% t-interval of rareMass_N − rareMass_1; one seed undecided', () => {
-  // differences −0.03, −0.04, −0.02: mean −0.03, s = 0.01, half-width 4.302653·0.01/√3 = 0.0248 → [−0.0548, −0.0052]
+  // differences −0.03, −0.04, −0.02: mean −0.03, s = 0.01, half-width 4.302653·0.01/√3 = 0.024841 → [−0.054841, −0.005159]
   const lost = neuralProfile(lm([[0.1, 0.08, 0.07], [0.1, 0.07, 0.06], [0.09, 0.08, 0.07]])).tailDisappearance;
   assert.deepEqual([lost.measurable, lost.holds, lost.basis], [true, true, 'measurement']);
-  assert.match(lost.why, /^metrics\.rareMass .* at n = 3 minus n = 1, paired over 3 seeds: -0\.03000, 95% t-interval \[-0\.05484, -0\.005162\] \(approximate/);
+  assert.match(lost.why, /^metrics\.rareMass .* at n = 3 minus n = 1, paired over 3 seeds: -0\.03000, 95% t-interval \[-0\.05484, -0\.005159\] \(approximate/);
   const kept = neuralProfile(lm([[0.1, 0.13], [0.1, 0.14], [0.09, 0.11]])).tailDisappearance;
   assert.deepEqual([kept.holds, kept.basis], [false, 'measurement']);
   // differences −0.03, +0.03, 0: the interval holds 0
