@@ -99,6 +99,8 @@ export interface TrajectoryLosses {
   part: string;
   trajectory: number;
   loss: number[];
+  /** the lm: metrics.rareMass per generation (the profile's tailDisappearance pairs it over the seeds) */
+  rareMass?: number[];
 }
 
 /** replace − accumulate per generation over the paired seeds. */

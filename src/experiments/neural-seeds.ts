@@ -43,7 +43,12 @@ export function aggregateTrajectories(reports: readonly NeuralPartReport[], id: 
     seconds: reports.reduce((sum, r) => sum + r.seconds, 0),
     iterations,
     seeds: reports.length,
-    trajectories: reports.map((r) => ({ part: r.config.part, trajectory: r.config.trajectory ?? 0, loss: r.iterations.map((row) => row.mean) })),
+    trajectories: reports.map((r) => ({
+      part: r.config.part,
+      trajectory: r.config.trajectory ?? 0,
+      loss: r.iterations.map((row) => row.mean),
+      ...(r.iterations.every((row) => row.metrics.rareMass !== undefined) && { rareMass: r.iterations.map((row) => row.metrics.rareMass) }),
+    })),
   };
 }
 

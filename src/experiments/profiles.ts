@@ -97,40 +97,52 @@ function noTheory(c: LinearConfig): string {
 export interface NeuralCurve {
   /** the family: lm, vae, diffusion (or toy) */
   model: string;
-  /** per generation the test loss on held-out real data (its mean over the seeds) */
-  iterations: readonly { mean: number }[];
-  /** with --seeds K > 1: every trajectory's losses, in generation order */
-  trajectories?: readonly { loss: readonly number[] }[];
+  /** per generation the test loss on held-out real data (its mean over the seeds), and the other metrics (means) */
+  iterations: readonly { mean: number; metrics?: Readonly<Record<string, number>> }[];
+  /** with --seeds K > 1: every trajectory's losses (and the lm's rareMass), in generation order */
+  trajectories?: readonly { loss: readonly number[]; rareMass?: readonly number[] }[];
 }
 
 /**
- * The collapse profile of one neural curve (a family under one strategy, K seeds). No theory exists, so the one
- * definition a run decides, anyRiskIncrease, is decided from the test loss on held-out real data: the paired
- * differences loss_N − loss_1 over the K trajectories give a 95% Student-t interval (an approximation for K small,
- * src/models/neural/seeds.ts); holds when it lies above 0, fails when below 0, undecided when it holds 0 or K = 1.
- * The families record no spread, mode occupancy or rare-token frequency of their samples, so those definitions are
- * not measured.
+ * Whether a per-generation series moves from n = 1 to n = N, from K paired series (one per seed): the differences
+ * x_N − x_1 give a 95% Student-t interval (approximate for K small: normal per-seed values assumed). `up` says
+ * whether the definition holds when the interval lies above 0 (loss) or below 0 (rare mass lost).
+ */
+function pairedChange(series: readonly (readonly number[])[], N: number, what: string, up: boolean): ProfileEntry {
+  if (N < 2) return undecided('one generation: nothing to compare (run --iterations ≥ 2)');
+  if (series.length < 2) return undecided(`one trajectory: ${what} ${series[0][0].toPrecision(4)} at n = 1, ${series[0][N - 1].toPrecision(4)} at n = ${N}, no interval (run --seeds K ≥ 2)`);
+  const diff = summarise(series.map((x) => x[N - 1] - x[0]));
+  const [lo, hi] = diff.ci95 as [number, number];
+  const interval = `${what} at n = ${N} minus n = 1, paired over ${series.length} seeds: ${diff.mean.toPrecision(4)}, 95% t-interval [${lo.toPrecision(4)}, ${hi.toPrecision(4)}] (approximate: normal per-seed values assumed)`;
+  return lo > 0 || hi < 0 ? { measurable: true, holds: up ? lo > 0 : hi < 0, basis: 'measurement', why: interval } : undecided(`${interval} holds 0`);
+}
+
+/**
+ * The collapse profile of one neural curve (a family under one strategy, K seeds). No theory exists, so every
+ * verdict is a paired 95% Student-t interval of x_N − x_1 over the K trajectories (an approximation for K small,
+ * src/experiments/neural-seeds.ts): anyRiskIncrease from the test loss on held-out real data (holds when the
+ * interval lies above 0), and for the lm tailDisappearance from metrics.rareMass, the share of a generation's
+ * synthetic character bigrams in the real text's rare set (src/models/neural/lm/tails.ts; holds when the interval
+ * lies below 0, fails above). Undecided when the interval holds 0 or K = 1. The families record no spread or mode
+ * occupancy of their samples, so those definitions are not measured.
  */
 export function neuralProfile(report: NeuralCurve): CollapseProfile {
   const N = report.iterations.length;
   const losses = report.trajectories?.map((t) => t.loss) ?? [report.iterations.map((row) => row.mean)];
-  let anyRisk: ProfileEntry;
-  if (N < 2) anyRisk = undecided('one generation: nothing to compare (run --iterations ≥ 2)');
-  else if (losses.length < 2) anyRisk = undecided(`one trajectory: loss ${losses[0][0].toPrecision(4)} at n = 1, ${losses[0][N - 1].toPrecision(4)} at n = ${N}, no interval (run --seeds K ≥ 2)`);
-  else {
-    const diff = summarise(losses.map((loss) => loss[N - 1] - loss[0]));
-    const [lo, hi] = diff.ci95 as [number, number];
-    const interval = `test loss at n = ${N} minus n = 1, paired over ${losses.length} seeds: ${diff.mean.toPrecision(4)}, 95% t-interval [${lo.toPrecision(4)}, ${hi.toPrecision(4)}] (approximate: normal per-seed losses assumed)`;
-    anyRisk = lo > 0 || hi < 0 ? { measurable: true, holds: lo > 0, basis: 'measurement', why: interval } : undecided(`${interval} holds 0`);
-  }
+  const rare = report.trajectories
+    ? report.trajectories.every((t) => t.rareMass) ? report.trajectories.map((t) => t.rareMass as readonly number[]) : undefined
+    : report.iterations.every((row) => row.metrics?.rareMass !== undefined) ? [report.iterations.map((row) => row.metrics?.rareMass as number)] : undefined;
+  const tail = rare
+    ? pairedChange(rare, N, 'metrics.rareMass (synthetic bigrams in the real rarest 10%)', false)
+    : notMeasurable(report.model === 'lm' ? 'this corpus gives no rare set (no finite training text, or its rarest bigram already holds over 10% of it)' : `the ${report.model} family records no tail statistic of its samples`);
   return {
     catastrophicRiskIncrease: notMeasurable('needs a level of loss that makes a model useless; the study must set it (the family\'s baselines are under baselines)'),
-    anyRiskIncrease: anyRisk,
+    anyRiskIncrease: pairedChange(losses, N, 'test loss', true),
     divergingRisk: notMeasurable('a finite run of trained networks cannot show a limit, and no theory gives one'),
     scalingLawChange: notMeasurable('needs runs over several data sizes (--samples)'),
     collapsingVariance: notMeasurable(`the ${report.model} family records no spread or diversity of its samples`),
     modeEntanglement: notMeasurable(report.model === 'diffusion' ? 'samples are not assigned to the conformer modes' : `the ${report.model} family tracks no modes`),
-    tailDisappearance: notMeasurable(report.model === 'lm' ? 'the lm records no rare-character frequencies of its samples' : `the ${report.model} family records no tail statistic`),
+    tailDisappearance: tail,
     hallucinatedData:
       report.model === 'diffusion'
         ? undecided('metrics.bondLengthError measures implausible geometry (means over seeds only: no interval per seed is kept)')

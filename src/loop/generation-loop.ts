@@ -6,7 +6,8 @@
  *        source 0: the real distribution (family.real), source k ≥ 1: model k (family.sample);
  *     2. pool: form model n's training pool from the data sets so far with the strategy's poolWeights(n);
  *     3. fit:  model n = family.fit(pool);
- *     4. evaluate: metrics of model n against the real distribution and held-out real data.
+ *     4. evaluate: metrics of model n against the real distribution and held-out real data (and, where the family
+ *        has drawnMetrics, statistics of the data sets step n drew).
  *
  * How weights become samples (every data set has exactly m items):
  *
@@ -192,6 +193,7 @@ export async function runTrajectory<P, D>(
   const curateKey = foldIn(key, LOOP_STREAM.curate);
   try {
     for (let n = start + 1; n <= iterations; n++) {
+      const drawn: { data: D; source: number }[] = [];
       for (const s of plan.added[n - 1]) {
         const source = plan.sources[s - 1];
         const setKey = foldIn(dataKey, s);
@@ -200,6 +202,7 @@ export async function runTrajectory<P, D>(
           source === 0 ? await family.real(m, setKey)
           : config.curation ? await curate(family, generator, m, config.curation, foldIn(curateKey, s))
           : await family.sample(generator, m, setKey);
+        drawn.push({ data: sets[s - 1] as D, source });
       }
       for (const [k, old] of models) {
         if (plan.lastModelUse[k] <= n) {
@@ -212,7 +215,8 @@ export async function runTrajectory<P, D>(
       sets.forEach((_, s) => {
         if (plan.lastSetUse[s] <= n) sets[s] = undefined;
       });
-      metrics.push(await family.evaluate(model, test));
+      const evaluated = await family.evaluate(model, test);
+      metrics.push(family.drawnMetrics ? { ...evaluated, ...family.drawnMetrics(drawn) } : evaluated);
       await control.onModel?.(model, n);
       if (plan.lastModelUse[n] > n) models.set(n, model);
       else release(model);

@@ -43,6 +43,11 @@ export interface ModelFamily<P, D> {
   sample(params: P, n: number, key: Key): Promise<D>;
   /** Metrics of a fitted model against the real distribution, using held-out real data `test` where it needs data. */
   evaluate(params: P, test: D): Promise<Metrics>;
+  /**
+   * Metrics of the data sets step n drew (each with its source: 0 real, k model k), merged after evaluate's into
+   * model n's metrics: statistics of a generation's synthetic data (the LM's rareMass). Absent: none.
+   */
+  drawnMetrics?(drawn: readonly { data: D; source: number }[]): Metrics;
   /** Items in a data set. */
   size(data: D): number;
   /** The items at `rows` (indices into `data`, repeats allowed), as a new data set: subsampled pools. */

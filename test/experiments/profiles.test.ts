@@ -63,7 +63,33 @@ test('neural: the test-loss increase from the paired 95% t-interval over seeds; 
   const p = neuralProfile(neural([[2, 3]], 'lm'));
   assert.deepEqual(Object.keys(p), [...COLLAPSE_DEFINITIONS]);
   for (const name of COLLAPSE_DEFINITIONS.filter((d) => d !== 'anyRiskIncrease')) assert.equal(p[name].measurable, false, name);
-  assert.match(p.tailDisappearance.why, /rare-character/);
+  assert.match(p.tailDisappearance.why, /no rare set/);
+  assert.match(neuralProfile(neural([[2, 3]], 'vae')).tailDisappearance.why, /the vae family records no tail statistic/);
+});
+
+/** K seeds of the lm with their losses flat and their rareMass series as given. */
+const lm = (rare: number[][]): NeuralCurve => ({
+  model: 'lm',
+  iterations: rare[0].map((_, n) => ({ mean: 2, metrics: { loss: 2, rareMass: rare.reduce((a, r) => a + r[n], 0) / rare.length } })),
+  ...(rare.length > 1 && { trajectories: rare.map((rareMass) => ({ loss: rareMass.map(() => 2), rareMass })) }),
+});
+
+test('neural lm: tail disappearance from the paired 95% t-interval of rareMass_N − rareMass_1; one seed undecided', () => {
+  // differences −0.03, −0.04, −0.02: mean −0.03, s = 0.01, half-width 4.302653·0.01/√3 = 0.024841 → [−0.054841, −0.005159]
+  const lost = neuralProfile(lm([[0.1, 0.08, 0.07], [0.1, 0.07, 0.06], [0.09, 0.08, 0.07]])).tailDisappearance;
+  assert.deepEqual([lost.measurable, lost.holds, lost.basis], [true, true, 'measurement']);
+  assert.match(lost.why, /^metrics\.rareMass .* at n = 3 minus n = 1, paired over 3 seeds: -0\.03000, 95% t-interval \[-0\.05484, -0\.005159\] \(approximate/);
+  const kept = neuralProfile(lm([[0.1, 0.13], [0.1, 0.14], [0.09, 0.11]])).tailDisappearance;
+  assert.deepEqual([kept.holds, kept.basis], [false, 'measurement']);
+  // differences −0.03, +0.03, 0: the interval holds 0
+  const straddle = neuralProfile(lm([[0.1, 0.07], [0.1, 0.13], [0.1, 0.1]])).tailDisappearance;
+  assert.deepEqual([straddle.measurable, straddle.holds, straddle.basis], [true, null, null]);
+  assert.match(straddle.why, /holds 0$/);
+  const one = neuralProfile(lm([[0.1, 0.05]])).tailDisappearance;
+  assert.deepEqual([one.measurable, one.holds], [true, null]);
+  assert.match(one.why, /one trajectory: metrics\.rareMass .* 0\.1000 at n = 1, 0\.05000 at n = 2, no interval \(run --seeds K ≥ 2\)/);
+  // the loss is flat in every seed: its differences are all 0, an interval [0, 0] that holds 0
+  assert.equal(neuralProfile(lm([[0.1, 0.08], [0.1, 0.07]])).anyRiskIncrease.holds, null);
 });
 
 test('verify names the definitions its cases check; --only accepts a definition name', () => {

@@ -188,3 +188,24 @@ test('runTrials: a non-finite metric is a NumericError naming the metric, genera
     (error: Error) => error.name === 'NumericError' && /loss is NaN at generation 1 of trial 0 \(replace\)/.test(error.message),
   );
 });
+
+test('loop: drawnMetrics sees exactly the data sets step n drew, with their sources, merged after evaluate\'s metrics', async () => {
+  for (const name of ['replace', 'accumulate', 'fresh:0.5', 'window:2']) {
+    const strategy = parseStrategy(name);
+    const plan = dataPlan(strategy, 4);
+    const { family } = tracerFamily(plan);
+    const seen: { sets: number[]; sources: number[] }[] = [];
+    const withDrawn: ModelFamily<Tracer, Item[]> = {
+      ...family,
+      drawnMetrics: (drawn) => {
+        seen.push({ sets: drawn.map((d) => d.data[0].set), sources: drawn.map((d) => d.source) });
+        return { drawn: drawn.length, model: -1 };
+      },
+    };
+    const metrics = await runTrajectory(withDrawn, { strategy, iterations: 4, samples: 3, testSamples: 0 }, rootKey(1));
+    assert.deepEqual(seen.map((s) => s.sets), plan.added.map((sets) => [...sets]), name);
+    assert.deepEqual(seen.map((s) => s.sources), plan.added.map((sets) => sets.map((s) => plan.sources[s - 1])), name);
+    // drawnMetrics' names come after (and over) evaluate's
+    assert.deepEqual(metrics, plan.added.map((sets) => ({ model: -1, drawn: sets.length })), name);
+  }
+});

@@ -25,6 +25,7 @@ function textSource(data: string | undefined): TextCorpus {
 import { storyGrammar } from './stories.js';
 import { sampleSequences } from './sampler.js';
 import { ngramLosses } from './ngram.js';
+import { rareBigrams, rareMass } from './tails.js';
 import { crossEntropy, trainTransformer, type LmData } from './train.js';
 import { parameterCountOf, type TransformerConfig } from './transformer.js';
 
@@ -191,6 +192,9 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
     if (data.length !== length) throw new UsageError(`lm: ${what} has windows of ${data.length} tokens; this model needs ${length}`);
   };
   const parameters = parameterCountOf(s);
+  // the real training text's rare bigrams (tails.ts), where the source is a finite corpus: rareMass per generation
+  const tail = 'train' in corpus ? rareBigrams((corpus as TextCorpus).train.tokens, s.vocab) : undefined;
+  const measured = tail && tail.size > 0 ? tail : undefined;
 
   const family: NeuralFamily<LmData> = {
     name: 'lm',
@@ -219,6 +223,7 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
       scheduleAmount: schedule.amount,
       backend: tf.getBackend(),
       ...(floor !== undefined && { entropyFloor: floor }),
+      ...(tail && { rareQuantile: tail.quantile, rareBigrams: tail.size, rareRealMass: tail.realMass }),
     },
     schedule,
 
@@ -264,6 +269,14 @@ export async function createLm(options: NeuralFamilyOptions, overrides: LmOverri
         ...(record?.bestStep !== undefined && { bestStep: record.bestStep, validationLoss: record.validationLoss as number }),
       };
     },
+
+    // rareMass: the share of a generation's synthetic bigrams in the real rare set (at n = 1, of its real data set)
+    ...(measured && {
+      drawnMetrics(drawn: readonly { data: LmData; source: number }[]): Metrics {
+        const synthetic = drawn.filter((d) => d.source > 0);
+        return { rareMass: rareMass((synthetic.length > 0 ? synthetic : drawn).map((d) => d.data), measured) };
+      },
+    }),
 
     size: (data) => data.items,
 
