@@ -12,6 +12,16 @@ import { readSealed } from '../../src/core/atomic-file.js';
 import { BIN, sleep } from '../cli/helpers.js';
 
 export { BIN, sleep };
+
+/** `promise`, or `late` once `ms` have passed; the timer is cleared at once and never holds the test process open. */
+export function orAfter<T>(promise: Promise<T>, ms: number, late: string): Promise<T | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const HAVE_REDIS = existsSync(REDIS_SERVER);
 const ROOT = new URL('../../', import.meta.url).pathname;

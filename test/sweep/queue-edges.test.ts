@@ -19,7 +19,7 @@ import { Redis } from 'ioredis';
 import { jobData } from '../../src/sweep/job.js';
 import { loadSweep } from '../../src/sweep/spec.js';
 import { isOneLineError } from '../cli/helpers.js';
-import { cellDirs, collapse, ensureBuilt, HAVE_REDIS, jobCounts, manifestOf, REDIS_SERVER, sleep, startRedis, stopAll, until } from './helpers.js';
+import { cellDirs, collapse, ensureBuilt, HAVE_REDIS, jobCounts, manifestOf, REDIS_SERVER, orAfter, sleep, startRedis, stopAll, until } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'collapse-queue-edges-'));
 const TINY = { command: 'linear', base: { dim: 3, samples: 12, iterations: 2, trials: 1024, method: 'full', backend: 'webasm', strategy: 'replace' }, seeds: [1], attempts: 3, backoff: 0, timeout: 300 };
@@ -119,7 +119,7 @@ describe('queue edges', { skip, concurrency: 1 }, () => {
     const file = sweepFile('replica', TINY);
     for (const args of [['worker'], ['sweep', 'run', file, '--out', join(root, 'replica'), '--detach']]) {
       const run = collapse([...args, '--queue', replica.url]);
-      const code = await Promise.race([run.exited, sleep(30_000).then(() => 'still running after 30 s')]);
+      const code = await orAfter(run.exited, 30_000, 'still running after 30 s');
       assert.equal(code, 2, run.output());
       assert.ok(isOneLineError(run.output()), run.output());
       assert.match(run.output(), new RegExp(`is a read-only replica of 127\\.0\\.0\\.1:${primary.port}; point --queue at the primary; (no worker started|nothing was enqueued)\\n$`));
@@ -134,7 +134,7 @@ describe('queue edges', { skip, concurrency: 1 }, () => {
     } finally {
       admin.disconnect();
     }
-    const code = await Promise.race([worker.exited, sleep(30_000).then(() => 'still running 30 s after becoming a replica')]);
+    const code = await orAfter(worker.exited, 30_000, 'still running 30 s after becoming a replica');
     assert.equal(code, 2, worker.output());
     assert.match(worker.output(), new RegExp(`\\ncollapse: --queue ${demoted.url.replace(/\./g, '\\.')}: Redis at 127\\.0\\.0\\.1:${demoted.port} has become a read-only replica; point --queue at the primary\\n$`));
   });
@@ -147,7 +147,7 @@ describe('queue edges', { skip, concurrency: 1 }, () => {
     await sleep(1500); // the old worker then hung on a single Ctrl-C (its close waited for Redis forever)
     const sent = Date.now();
     worker.child.kill('SIGINT');
-    const code = await Promise.race([worker.exited, sleep(10_000).then(() => 'still running 10 s after one SIGINT')]);
+    const code = await orAfter(worker.exited, 10_000, 'still running 10 s after one SIGINT');
     assert.equal(code, 130, worker.output());
     assert.ok(Date.now() - sent < 10_000);
     assert.match(worker.output(), /worker: Redis at 127\.0\.0\.1:\d+ does not answer; stopping without it/);
@@ -171,7 +171,7 @@ describe('queue edges', { skip, concurrency: 1 }, () => {
       await until(() => manifestOf(first)?.status === 'complete', 'the first cell to complete', 120_000);
       await sleep(2500);
       await redis.start();
-      assert.equal(await Promise.race([sweep.exited, sleep(150_000).then(() => 'still waiting')]), 0, sweep.output());
+      assert.equal(await orAfter(sweep.exited, 150_000, 'still waiting'), 0, sweep.output());
       assert.match(sweep.output(), /sweep down-(true|false): 2 cells: 2 run, 0 already complete, 0 failed\n/);
       if (!appendOnly) {
         assert.match(sweep.output(), /the job of cell [0-9a-f]{16} vanished from the queue before the cell was complete \(Redis restarted without appendonly\?\); queued it again/);
