@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { rootKey } from '../core/rng.js';
-import { parseOption, type OptionSpec } from '../core/schema.js';
+import { parseOption, type ConfigOf, type OptionSpec } from '../core/schema.js';
 import { Moments, Z95 } from '../core/stats.js';
 import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions, type TrialSummary } from '../loop/generation-loop.js';
 import { checkPoolWeights, dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
@@ -19,30 +19,10 @@ import { curatedGaussianTheory, curatedProfile, curatedTheoryText } from './gaus
 /** The families of `collapse gaussian --model`: 'gaussian' fits N(μ̂, Σ̂); 'kde' a Gaussian kernel density estimate. */
 export const GAUSSIAN_MODELS = ['gaussian', 'kde'] as const;
 
-/** One `collapse gaussian` configuration, field for flag; {@link validateGaussianConfig} fills the defaults and checks it. */
-export interface GaussianConfig {
-  model: (typeof GAUSSIAN_MODELS)[number];
-  strategy: string;
-  dim: number;
-  samples: number;
-  estimator: Estimator;
-  /** 'fitted' (default): fit mean and covariance; 'known': fit the mean only, Σ̂ = Σ₀ */
-  variance: 'fitted' | 'known';
-  iterations: number;
-  trials: number;
-  seed: number;
-  /** kde only: kernel bandwidth h (default Silverman's rule for m real items) */
-  bandwidth?: number;
-  /** kde only: held-out real items per trial for the test log-likelihood */
-  testSamples?: number;
-  /** the curation rule (src/loop/curation.ts) and its verifier; absent: no curation */
-  curate?: string;
-  verifier?: string;
-}
-
 const DEFAULT_TRIALS = { gaussian: 10_000, kde: 200 } as const;
 
-export const GAUSSIAN_OPTIONS: readonly OptionSpec[] = [
+/** The options of `collapse gaussian`: one declaration for the flags, --help, validation and {@link GaussianConfig}. */
+export const GAUSSIAN_OPTIONS = [
   { flag: 'model', kind: 'enum', default: 'gaussian', choices: GAUSSIAN_MODELS, description: 'gaussian: fit N(μ̂, Σ̂); kde: Gaussian kernel density estimate (Monte Carlo only)' },
   { flag: 'strategy', kind: 'string', default: 'accumulate', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'dim', kind: 'int', default: 1, min: 1, max: 64, description: 'd, dimension of the data' },
@@ -55,7 +35,19 @@ export const GAUSSIAN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'bandwidth', kind: 'number', above: 0, max: 1e6, description: 'kde: kernel bandwidth h (default Silverman\'s rule (4/((d+2)m))^(1/(d+4)))' },
   { flag: 'test-samples', kind: 'int', min: 1, max: 100_000, description: 'kde: held-out real items per trial for the test log-likelihood (default 200)' },
   ...curationOptions(GAUSSIAN_VERIFIERS),
-];
+] as const satisfies readonly OptionSpec[];
+
+/**
+ * One `collapse gaussian` configuration, field for flag (docs/cli.md), derived from {@link GAUSSIAN_OPTIONS}, but
+ * `trials` is always set (its default depends on --model) and --test-samples is the field `testSamples` (kde only:
+ * held-out real items per trial for the test log-likelihood). `variance` 'fitted' fits mean and covariance, 'known'
+ * the mean only (Σ̂ = Σ₀); `bandwidth` (kde only) defaults to Silverman's rule; `curate` and `verifier` absent: no
+ * curation. {@link validateGaussianConfig} fills the defaults and checks it.
+ */
+export type GaussianConfig = Omit<ConfigOf<typeof GAUSSIAN_OPTIONS>, 'trials' | 'test-samples'> & {
+  trials: number;
+  testSamples?: number;
+};
 
 /** Values kept for medians (trials × iterations doubles) and items held at once per trial, at most. */
 export const KEPT_VALUES_LIMIT = 20_000_000;

@@ -105,12 +105,15 @@ export async function curate<P, D>(family: ModelFamily<P, D>, model: P, m: numbe
   return family.take(family.concat(rounds), Array.from(round, (r, i) => r * m + i));
 }
 
-/** `--curate` and `--verifier` for a command whose family has the given verifiers (the first is the default). */
-export function curationOptions(verifiers: readonly string[]): OptionSpec[] {
+/**
+ * `--curate` and `--verifier` for a command whose family has the given verifiers (the first is the default); a const
+ * tuple, so a command's option set keeps the flags' literal types for its derived configuration (ConfigOf).
+ */
+export function curationOptions(verifiers: readonly string[]) {
   return [
     { flag: 'curate', kind: 'string', meta: 'rule', description: `filter each synthetic set by a verifier: ${CURATION_FORMS.join(' or ')} (kept set refilled to m)` },
     { flag: 'verifier', kind: 'string', meta: 'name', description: `the verifier --curate scores with: ${verifiers.join(', ')} (default ${verifiers[0]})` },
-  ];
+  ] as const satisfies readonly OptionSpec[];
 }
 
 /**
