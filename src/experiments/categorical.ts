@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { rootKey } from '../core/rng.js';
-import { parseOption, type OptionSpec } from '../core/schema.js';
+import { parseOption, type ConfigOf, type OptionSpec } from '../core/schema.js';
 import type { Moments } from '../core/stats.js';
 import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../loop/generation-loop.js';
 import { dataPlan, parseStrategy, STRATEGY_FORMS } from '../strategies/index.js';
@@ -18,26 +18,8 @@ import { categoricalFamily, CATEGORICAL_METRICS, CATEGORICAL_VERIFIERS } from '.
 import { curationOf, curationOptions, validateCuration } from '../loop/curation.js';
 import { firstModelOnly } from '../models/categorical/curation.js';
 
-/** One `collapse categorical` configuration, field for flag (docs/cli.md); {@link validateCategoricalConfig} fills the defaults. */
-export interface CategoricalConfig {
-  strategy: string;
-  /** K, outcomes */
-  categories: number;
-  /** β of the synthetic Zipf distribution, or null with --counts */
-  zipf: number | null;
-  /** a real corpus of counts, or null for synthetic Zipf */
-  counts: 'subtlex' | null;
-  /** m, items per data set */
-  samples: number;
-  iterations: number;
-  trials: number;
-  seed: number;
-  /** the curation rule (src/loop/curation.ts) and its verifier; absent: no curation */
-  curate?: string;
-  verifier?: string;
-}
-
-export const CATEGORICAL_OPTIONS: readonly OptionSpec[] = [
+/** The options of `collapse categorical`: one declaration for the flags, --help, validation and {@link CategoricalConfig}. */
+export const CATEGORICAL_OPTIONS = [
   { flag: 'strategy', kind: 'string', default: 'replace', meta: 'strategy', description: `how generation n's training pool is formed: ${STRATEGY_FORMS.join(', ')}` },
   { flag: 'categories', kind: 'int', min: 2, max: 1_000_000, description: `K, outcomes (default 100; with --counts subtlex the top K words, default all ${SUBTLEX_WORDS.toLocaleString('en')})` },
   { flag: 'zipf', kind: 'number', above: 0, inclusive: true, max: 10, description: 'β of the real distribution π_i ∝ i^−β (default 1; 0 is uniform)' },
@@ -47,7 +29,19 @@ export const CATEGORICAL_OPTIONS: readonly OptionSpec[] = [
   { flag: 'trials', kind: 'int', default: 10_000, min: 2, max: 10_000_000, description: 'Monte Carlo trials' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
   ...curationOptions(CATEGORICAL_VERIFIERS),
-];
+] as const satisfies readonly OptionSpec[];
+
+/**
+ * One `collapse categorical` configuration, field for flag (docs/cli.md), derived from {@link CATEGORICAL_OPTIONS},
+ * but with the fields that {@link validateCategoricalConfig} always sets: `categories` (K, outcomes), `zipf` (β of the
+ * synthetic Zipf distribution, or null with --counts) and `counts` (a real corpus of counts, or null for synthetic
+ * Zipf). `curate` and `verifier` absent: no curation.
+ */
+export type CategoricalConfig = Omit<ConfigOf<typeof CATEGORICAL_OPTIONS>, 'categories' | 'zipf' | 'counts'> & {
+  categories: number;
+  zipf: number | null;
+  counts: 'subtlex' | null;
+};
 
 /** Items held at once per trial, at most (data sets × m). */
 export const CATEGORICAL_ITEMS_LIMIT = 50_000_000;
