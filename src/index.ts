@@ -63,7 +63,7 @@ export {
   teacherRows, strongBiasFactor, strongCollapseError, strongCollapseAsymptotic, strongChainPolynomials, strongChainExpectation, strongChainConditional,
   strongChainApproximation, evaluatePolynomial, type StrongChain, type StrongChainPolynomials, type StrongConditional, type StrongError,
 } from './theory/strong-collapse.js';
-export { runStrong, validateStrongConfig, type StrongConfig, type StrongReport, type StrongScalingRow, type StrongChainRow, type StrongBandInputs } from './experiments/strong.js';
+export { runStrong, validateStrongConfig, STRONG_OPTIONS, type StrongConfig, type StrongReport, type StrongScalingRow, type StrongChainRow, type StrongBandInputs } from './experiments/strong.js';
 export { strongCases, judgeStrong } from './experiments/verify-strong.js';
 export { COLLAPSE_DEFINITIONS, type CollapseDefinition, type CollapseProfile, type ProfileEntry } from './models/collapse-profile.js';
 export { linearProfile, neuralProfile, type NeuralCurve } from './experiments/profiles.js';

@@ -11,7 +11,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { foldIn, KeyedGenerator, rootKey } from '../core/rng.js';
-import { parseOption, type OptionSpec } from '../core/schema.js';
+import { parseOption, type ConfigOf, type OptionSpec } from '../core/schema.js';
 import { Moments, plausibleMoments, plausibleNumber, Z95 } from '../core/stats.js';
 import { choleskyInPlace, choleskySolve, gram } from '../core/linalg.js';
 import { HOST_BACKEND, type TrialOptions, type TrialsCheckpoint } from '../loop/generation-loop.js';
@@ -24,27 +24,8 @@ import {
 } from '../theory/strong-collapse.js';
 import type { IterationRow } from '../verify/report.js';
 
-/** One `collapse strong` configuration, field for flag; {@link validateStrongConfig} fills the defaults. */
-export interface StrongConfig {
-  strategy: string;
-  chain: StrongChain;
-  dim: number;
-  /** σ², the label noise of every row */
-  noise: number;
-  /** ‖Δ‖, the teacher's shift */
-  shift: number;
-  /** p₂, the share of rows labelled by the teacher (n₂ = round(p₂n)); keys are the flag names (--config, --resume) */
-  'teacher-share': number;
-  /** n of the chain */
-  samples: number;
-  /** the n of the scaling table */
-  sizes: number[];
-  iterations: number;
-  trials: number;
-  seed: number;
-}
-
-export const STRONG_OPTIONS: readonly OptionSpec[] = [
+/** The options of `collapse strong`: one declaration for the flags, --help, validation and {@link StrongConfig}. */
+export const STRONG_OPTIONS = [
   { flag: 'teacher-share', kind: 'number', default: 0.2, above: 0, inclusive: true, max: 1, description: 'p₂, the share of rows labelled by the shifted teacher w* + Δ' },
   { flag: 'shift', kind: 'number', default: 1, above: 0, inclusive: true, max: 1e6, description: '‖Δ‖, the teacher\'s shift' },
   { flag: 'dim', kind: 'int', default: 5, min: 1, max: 64, description: 'd, features' },
@@ -56,7 +37,16 @@ export const STRONG_OPTIONS: readonly OptionSpec[] = [
   { flag: 'iterations', kind: 'int', default: 10, min: 1, max: 200, description: 'models in the chain' },
   { flag: 'trials', kind: 'int', default: 1000, min: 2, max: 10_000_000, description: 'Monte Carlo trials (designs)' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
-];
+] as const satisfies readonly OptionSpec[];
+
+/**
+ * One `collapse strong` configuration, field for flag (keys are the flag names, e.g. 'teacher-share': --config,
+ * --resume), derived from {@link STRONG_OPTIONS}, but `sizes` (the n of the scaling table) is the parsed list of
+ * --sizes. `noise` is σ², the label noise of every row; `shift` ‖Δ‖, the teacher's shift; 'teacher-share' p₂, the
+ * share of rows labelled by the teacher (n₂ = round(p₂n)); `samples` the n of the chain.
+ * {@link validateStrongConfig} fills the defaults.
+ */
+export type StrongConfig = Omit<ConfigOf<typeof STRONG_OPTIONS>, 'sizes'> & { sizes: number[] };
 
 /** Rows × d numbers drawn per trial, at most: keeps one trial under a second. */
 export const STRONG_WORK_LIMIT = 20_000_000;
