@@ -11,7 +11,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { rootKey } from '../core/rng.js';
-import { parseOption, type OptionSpec } from '../core/schema.js';
+import { parseOption, type ConfigOf, type OptionSpec } from '../core/schema.js';
 import type { Moments } from '../core/stats.js';
 import { parseCurationRule } from '../loop/curation.js';
 import { HOST_BACKEND, runTrials, type LoopConfig, type TrialOptions } from '../loop/generation-loop.js';
@@ -23,26 +23,8 @@ import { metricRows, type GaussianIterationRow } from './gaussian.js';
 import { linearFamily } from '../models/linear/family.js';
 import { LINEAR_VERIFIERS } from '../models/linear/verifier.js';
 
-/** One `collapse curate` configuration, field for flag. */
-export interface CurateConfig {
-  verifier: (typeof LINEAR_VERIFIERS)[number];
-  /** residual only: the rule threshold:τ (τ ≤ 0: keep rows with |residual| ≤ −τ) */
-  curate: string | null;
-  /** project only: λ ∈ (0, 1] */
-  strength: number;
-  /** project only: k, the verifier's subspace is the first k coordinates (default d) */
-  rank: number;
-  /** b = ‖w_v − w*‖ */
-  bias: number;
-  dim: number;
-  samples: number;
-  noise: number;
-  iterations: number;
-  trials: number;
-  seed: number;
-}
-
-export const CURATE_OPTIONS: readonly OptionSpec[] = [
+/** The options of `collapse curate`: one declaration for the flags, --help, validation and {@link CurateConfig}. */
+export const CURATE_OPTIONS = [
   { flag: 'verifier', kind: 'enum', default: 'project', choices: LINEAR_VERIFIERS, description: 'project: replace a share λ of the fit in a subspace; residual: filter rows' },
   { flag: 'curate', kind: 'string', meta: 'rule', description: 'residual: threshold:−τ keeps rows with |y − xᵀw_v| ≤ τ (labels redrawn until they pass)' },
   { flag: 'strength', kind: 'number', default: 0.5, above: 0, max: 1, description: 'project: λ, the share of the subspace component replaced' },
@@ -54,7 +36,15 @@ export const CURATE_OPTIONS: readonly OptionSpec[] = [
   { flag: 'iterations', kind: 'int', default: 20, min: 1, max: 1000, description: 'model-fitting iterations n' },
   { flag: 'trials', kind: 'int', default: 2000, min: 2, max: 10_000_000, description: 'Monte Carlo trials' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff, description: 'seed of every random stream' },
-];
+] as const satisfies readonly OptionSpec[];
+
+/**
+ * One `collapse curate` configuration, field for flag, derived from {@link CURATE_OPTIONS}, but with the fields that
+ * validation always sets: `curate` (residual only: the rule threshold:τ, τ ≤ 0 keeping rows with |residual| ≤ −τ;
+ * null without --curate) and `rank` (project only: k, the verifier's subspace is the first k coordinates; default d).
+ * `strength` is λ ∈ (0, 1] (project only); `bias` b = ‖w_v − w*‖.
+ */
+export type CurateConfig = Omit<ConfigOf<typeof CURATE_OPTIONS>, 'curate' | 'rank'> & { curate: string | null; rank: number };
 
 /** Apply defaults and check every field and the cross-field rules; throws a one-line UsageError. */
 export function validateCurateConfig(raw: Record<string, unknown>): CurateConfig {
