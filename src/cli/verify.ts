@@ -1,7 +1,7 @@
 /** `collapse verify`: the built-in grid, theory vs Monte Carlo, PASS/FAIL; exit 4 on any failure. */
 import { environment } from '../core/environment.js';
 import { EXIT, UsageError } from '../core/errors.js';
-import { parseOption, type OptionSpec } from '../core/schema.js';
+import { parseOption, type ConfigOf, type OptionSpec } from '../core/schema.js';
 import type { LinearReport } from '../experiments/linear.js';
 import { builtInCases, runVerify, type CaseVerdict, type VerifyCase, type VerifyReport } from '../experiments/verify.js';
 import { implausibleVerdict } from '../experiments/verify-stored.js';
@@ -11,24 +11,21 @@ import { fmt, table } from './output.js';
 import { runCommand, type CommonFlags } from './run-command.js';
 import { caseDefinitions } from '../verify/definitions.js';
 
-export const VERIFY_OPTIONS: readonly OptionSpec[] = [
+/** The options of `collapse verify`: one declaration for the flags, --help, validation and {@link VerifyConfig}. */
+export const VERIFY_OPTIONS = [
   { flag: 'trials-full', kind: 'int', default: 2000, min: 100, max: 10_000_000, description: 'trials per case, full method' },
   { flag: 'trials-reduced', kind: 'int', default: 20000, min: 100, max: 10_000_000, description: 'trials per case, reduced method' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xfffff000, description: 'seed of case 0 (case i uses seed + i)' },
   { flag: 'backend', kind: 'enum', default: 'auto', choices: ['auto', ...BACKENDS], description: 'gpu.js backend' },
   { flag: 'only', kind: 'string', meta: 'text', description: 'run only the cases whose name contains this text, or that check this definition of collapse (e.g. anyRiskIncrease; the profile names)' },
   { flag: 'quick', kind: 'boolean', description: 'fewer trials (full 500, reduced 5000): wider bands, same false-failure rate' },
-];
+] as const satisfies readonly OptionSpec[];
 
-/** The resolved configuration of a verify run (flag names as keys, as in --config files and manifest.json). */
-export interface VerifyConfig {
-  'trials-full': number;
-  'trials-reduced': number;
-  seed: number;
-  backend: BackendRequest;
-  only?: string;
-  quick: boolean;
-}
+/**
+ * The resolved configuration of a verify run (flag names as keys, as in --config files and manifest.json), derived
+ * from {@link VERIFY_OPTIONS}, but `quick` is always set (false without --quick).
+ */
+export type VerifyConfig = Omit<ConfigOf<typeof VERIFY_OPTIONS>, 'quick'> & { quick: boolean };
 
 /** Defaults and checks for every verify option; --quick lowers the trials that were not given. */
 export function validateVerifyConfig(raw: Record<string, unknown>): VerifyConfig {
