@@ -95,7 +95,7 @@ export { TrajectoryCheckpoints, type StoredTrajectory, type BlobRef } from './lo
 export { externalFamily, type ExternalFamily, type ExternalModel, type ExternalData } from './models/external/family.js';
 export { loadSpec, fillCommand, COMMANDS, type ExternalSpec, type CommandName } from './models/external/spec.js';
 export { ExternalCommandError, runCommand } from './models/external/process.js';
-export { runExternalLoop, validateLoopConfig, loadLoopSpec, LOOP_FAMILIES, type ExternalLoopConfig, type LoopReport, type LoopControl, type LoopState, type LoopStrategyReport } from './experiments/external.js';
+export { runExternalLoop, validateLoopConfig, loadLoopSpec, LOOP_FAMILIES, LOOP_OPTIONS, type ExternalLoopConfig, type LoopReport, type LoopControl, type LoopState, type LoopStrategyReport } from './experiments/external.js';
 
 // ---- keys, statistics, errors ----
 export { rootKey, foldIn, KeyedGenerator, normalStream, fillNormal, sampleDistinct, type Key } from './core/rng.js';

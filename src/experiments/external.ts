@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { rootKey } from '../core/rng.js';
 import type { RunStore } from '../core/run-store.js';
-import { parseOption, type OptionSpec } from '../core/schema.js';
+import { parseOption, type ConfigOf, type OptionSpec } from '../core/schema.js';
 import { Moments } from '../core/stats.js';
 import { checkStoredTrajectory, plausibleMetrics, TrajectoryCheckpoints } from '../loop/checkpoint.js';
 import { loopPlan, runTrajectory } from '../loop/generation-loop.js';
@@ -25,8 +25,8 @@ import { loadSpec, type ExternalSpec } from '../models/external/spec.js';
 /** The families `collapse loop` runs: so far the external-process family. */
 export const LOOP_FAMILIES = ['external'] as const;
 
-/** The options of `collapse loop`. */
-export const LOOP_OPTIONS: readonly OptionSpec[] = [
+/** The options of `collapse loop`: one declaration for the flags, --help, validation and {@link ExternalLoopConfig}. */
+export const LOOP_OPTIONS = [
   { flag: 'family', kind: 'enum', default: 'external', choices: LOOP_FAMILIES, description: 'external: a program in any language, named by --spec' },
   { flag: 'spec', kind: 'string', meta: 'file', description: 'the external family: a JSON or YAML file naming its real, fit, sample and evaluate commands (docs/your-own-model.md)' },
   { flag: 'strategy', kind: 'string', default: 'replace,accumulate', meta: 'strategies', description: `comma-separated strategies (${STRATEGY_FORMS.join(', ')}), one set of trajectories each` },
@@ -35,19 +35,13 @@ export const LOOP_OPTIONS: readonly OptionSpec[] = [
   { flag: 'test-samples', kind: 'int', default: 1000, min: 1, max: 10_000_000, description: 'held-out real items per trajectory, passed to every evaluate' },
   { flag: 'seeds', kind: 'int', default: 5, min: 1, max: 10_000, description: 'trajectories per strategy: seeds seed, seed + 1, …' },
   { flag: 'seed', kind: 'int', default: 0, min: 0, max: 0xffffffff - 10_000, description: 'the first seed' },
-];
+] as const satisfies readonly OptionSpec[];
 
-/** One `collapse loop` configuration; keys are the flag names. */
-export interface ExternalLoopConfig {
-  family: (typeof LOOP_FAMILIES)[number];
-  spec: string;
-  strategy: string[];
-  iterations: number;
-  samples: number;
-  'test-samples': number;
-  seeds: number;
-  seed: number;
-}
+/**
+ * One `collapse loop` configuration; keys are the flag names. Derived from {@link LOOP_OPTIONS}, but `spec` is
+ * required (validation refuses a run without it) and `strategy` is the parsed list of canonical strategy names.
+ */
+export type ExternalLoopConfig = Omit<ConfigOf<typeof LOOP_OPTIONS>, 'spec' | 'strategy'> & { spec: string; strategy: string[] };
 
 /** Defaults applied and every field checked; a one-line UsageError otherwise. The spec file is read by the run. */
 export function validateLoopConfig(raw: Record<string, unknown>): ExternalLoopConfig {
