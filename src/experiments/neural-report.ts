@@ -6,35 +6,11 @@
 import type { SeedSummary } from '../core/stats.js';
 import type { CollapseProfile } from '../models/collapse-profile.js';
 import type { Metrics } from '../models/model.js';
-import type { NeuralBackendRequest } from '../models/neural/backend.js';
 import type { Baselines, Schedule } from '../models/neural/family.js';
+import type { NeuralConfig } from './neural-options.js';
 
-/** The resolved configuration (flag names as keys, as in --config files and manifest.json). */
-export interface NeuralConfig {
-  model: string[];
-  strategy: string[];
-  iterations: number;
-  temperature?: number;
-  schedule?: string;
-  samples?: number;
-  'test-samples'?: number;
-  seed: number;
-  seeds: number;
-  quick: boolean;
-  width?: number;
-  layers?: number;
-  heads?: number;
-  context?: number;
-  hidden?: number;
-  latent?: number;
-  'ddpm-width'?: number;
-  'ddpm-steps'?: number;
-  corpus?: string;
-  images?: string;
-  conformers?: string;
-  /** --backend as given (wasm, webgpu, cpu, auto); the backend that ran is in the manifest and every report */
-  backend?: NeuralBackendRequest;
-}
+// the configuration type is derived from the options' declaration
+export type { NeuralConfig } from './neural-options.js';
 
 /** One trajectory: a family under one strategy (the unit a child process runs and a sub-run directory holds). */
 export interface NeuralPart extends Omit<NeuralConfig, 'model' | 'strategy' | 'seeds' | 'schedule'> {

@@ -27,12 +27,12 @@ export const NEURAL_BACKEND_REQUESTS: readonly NeuralBackendRequest[] = ['wasm',
 export const NEURAL_BACKEND_ENV = 'COLLAPSE_NEURAL_BACKEND';
 
 /** `--backend` of `collapse neural` (and of neural sweep cells and --config files). */
-export const NEURAL_BACKEND_OPTION: OptionSpec = {
+export const NEURAL_BACKEND_OPTION = {
   flag: 'backend',
   kind: 'string',
   meta: 'name',
   description: 'tfjs backend: wasm (default), webgpu, cpu, or auto (webgpu where a hardware adapter answers, else wasm)',
-};
+} as const satisfies OptionSpec;
 
 /** A backend chosen, and why (recorded beside the results). */
 export interface ResolvedNeuralBackend {
