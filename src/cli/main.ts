@@ -45,14 +45,14 @@ type Handler = (flags: Record<string, unknown>) => Promise<number>;
  * The commands, each loaded only when it runs: a command's module pulls in its whole stack (tfjs for neural, Plotly
  * and the browser for figures, BullMQ for sweeps), and every short `collapse linear` paid for all of them.
  */
-interface CommandEntry {
+export interface CommandEntry {
   name: string;
   summary: string;
   features?: Features;
   load(): Promise<{ specs: readonly OptionSpec[]; handler: Handler }>;
 }
 
-const COMMANDS: readonly CommandEntry[] = [
+export const COMMANDS: readonly CommandEntry[] = [
   { name: 'linear', summary: 'Monte Carlo of fixed-design linear regression under a strategy, against its closed form', features: { config: true, resume: true }, load: () => import('./linear.js').then((m) => ({ specs: m.LINEAR_OPTIONS, handler: m.linearCommand })) },
   { name: 'gaussian', summary: 'recursive Gaussian fitting (or --model kde) under a strategy, through the generation loop, against its closed forms', features: { config: true, resume: true }, load: () => import('./gaussian.js').then((m) => ({ specs: m.GAUSSIAN_OPTIONS, handler: m.gaussianCommand })) },
   { name: 'categorical', summary: 'categorical (token) resampling — Zipf or SUBTLEX-US word counts — under a strategy, through the generation loop, against its exact collision probability', features: { config: true, resume: true }, load: () => import('./categorical.js').then((m) => ({ specs: m.CATEGORICAL_OPTIONS, handler: m.categoricalCommand })) },
