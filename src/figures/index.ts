@@ -3,6 +3,7 @@ import { accumulationBound } from './accumulation-bound.js';
 import { categoricalCollapse } from './categorical-collapse.js';
 import { curation } from './curation.js';
 import type { Figure } from './figure.js';
+import { freshOptimumFigure } from './fresh-optimum.js';
 import { gaussianCollapse } from './gaussian-collapse.js';
 import { kernelThroughput } from './kernel-throughput.js';
 import { linearPaper } from './linear-paper.js';
@@ -18,6 +19,7 @@ export type { Figure, FigureContext, FigureOutput, PlotlyFigure } from './figure
 export const FIGURES: readonly Figure[] = [
   linearPaper,
   accumulationBound,
+  freshOptimumFigure,
   gaussianCollapse,
   neuralCollapse,
   lmSizeTemperature,

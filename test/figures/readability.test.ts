@@ -23,6 +23,7 @@ import { buildSweepFigure, sweepLines, type CollectedTable } from '../../src/fig
 import { cellGroups } from '../../src/sweep/groups.js';
 import { buildTails, tailsCaption, type TailsFigureData } from '../../src/figures/tale-of-tails.js';
 import { buildStrong, type StrongFigureData } from '../../src/figures/strong-collapse.js';
+import { buildFresh, freshGrid, freshOptimum, QUICK_FRESH, type FreshOptimumData } from '../../src/figures/fresh-optimum.js';
 import type { NeuralPartReport } from '../../src/experiments/neural.js';
 import type { IterationRow } from '../../src/verify/report.js';
 
@@ -224,6 +225,12 @@ function curationData(): CurationFigureData {
   };
 }
 
+function freshData(): FreshOptimumData {
+  const settings = { ...QUICK_FRESH, grid: 40, shares: [0.5, 1], trials: 10 };
+  const point = (share: number, ratio: number) => ({ share, command: 'x', backend: 'cpu', trials: 10, row: { iteration: 20, mean: ratio, stderr: ratio / 50, ci95: [ratio * 0.96, ratio * 1.04] as [number, number], theory: ratio, z: 0, zConditional: 0 } });
+  return { settings, firstError: 1, grid: freshGrid(40, settings.horizons), optimum: freshOptimum(), points: [point(0.5, 2 / 3), point(1, 1)] };
+}
+
 const FIGURES: Record<string, () => PlotlyFigure> = {
   curation: () => buildCuration(curationData()),
   'linear-paper': () => buildLinearPaper(paper()),
@@ -236,6 +243,7 @@ const FIGURES: Record<string, () => PlotlyFigure> = {
   'categorical-collapse': () => buildCategorical(categorical()),
   'tale-of-tails': () => buildTails(tails()),
   'strong-collapse': () => buildStrong(strong()),
+  'fresh-optimum': () => buildFresh(freshData()),
 };
 
 // ---- helpers ----
