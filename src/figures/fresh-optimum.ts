@@ -152,7 +152,7 @@ export function buildFresh(data: FreshOptimumData): PlotlyFigure {
       yaxis: { type: 'linear', range: Y_RANGE, title: { text: 'E‖ŵₙ − w*‖² / E₁' }, ...AXIS_STYLE },
       legend: { title: { text: 'model n (colour)' }, itemsizing: 'constant', itemwidth: 60, tracegroupgap: 4 },
       annotations: [
-        { text: `p* = 1/φ ≈ ${data.optimum.p.toFixed(3)}, L = 1/φ ≈ ${data.optimum.limit.toFixed(3)}`, x: data.optimum.p, y: data.optimum.limit, xanchor: 'left', yanchor: 'top', ax: 40, ay: 30, showarrow: true, arrowcolor: NEUTRAL.ink, font: { size: 12 } },
+        { text: `p* = 1/φ ≈ ${data.optimum.p.toFixed(3)}, L = 1/φ ≈ ${data.optimum.limit.toFixed(3)}`, x: data.optimum.p, y: data.optimum.limit, xanchor: 'left', yanchor: 'bottom', ax: 30, ay: -120, showarrow: true, arrowcolor: NEUTRAL.ink, font: { size: 12 } },
       ],
       margin: { l: 80, r: 20, t: 70, b: 60 },
       plot_bgcolor: 'white',
