@@ -55,7 +55,7 @@ export { optimiseWeights, type WeightsOptimum } from './theory/weights-optimum.j
 export { runLinear, validateLinearConfig, hasTheory, LINEAR_OPTIONS, type LinearConfig, type LinearReport } from './experiments/linear.js';
 export type { ConfigOf, Defaulted, OptionValue, OptionSpec, IntOption, NumberOption, EnumOption, StringOption, BooleanOption } from './core/schema.js';
 export { METHODS, type Method, type Progress, type SimulationControl, type MonteCarloCheckpoint, type MomentsState, SumMax, type SumMaxState } from './models/linear/monte-carlo.js';
-export { runGaussian, validateGaussianConfig, GAUSSIAN_MODELS, GAUSSIAN_OPTIONS, type GaussianConfig, type GaussianReport, type HostRunReport, type GaussianIterationRow, type GaussianRunOptions, type MetricRow } from './experiments/gaussian.js';
+export { runGaussian, validateGaussianConfig, GAUSSIAN_MODELS, GAUSSIAN_OPTIONS, type GaussianConfig, type GaussianReport, type HostRunHeader, type HostRunReport, type GaussianIterationRow, type GaussianRunOptions, type MetricRow } from './experiments/gaussian.js';
 export { runCategorical, validateCategoricalConfig, CATEGORICAL_OPTIONS, categoricalTheory, realDistribution, type CategoricalConfig, type CategoricalReport, type CategoricalRunOptions } from './experiments/categorical.js';
 export type { RealDistribution } from './models/categorical/distribution.js';
 export { runTails, type TailsConfig, type TailsReport, type TailsRow } from './experiments/hutter.js';

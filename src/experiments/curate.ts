@@ -19,7 +19,7 @@ import { parseStrategy } from '../strategies/index.js';
 import { FLOAT } from '../theory/categorical.js';
 import { projectingError, projectingLimit, thresholdGapApproximation } from '../theory/curation.js';
 import { buildRows } from '../verify/report.js';
-import { metricRows, type GaussianIterationRow } from './gaussian.js';
+import { metricRows, type GaussianIterationRow, type HostRunHeader } from './gaussian.js';
 import { linearFamily } from '../models/linear/family.js';
 import { LINEAR_VERIFIERS } from '../models/linear/verifier.js';
 
@@ -72,14 +72,7 @@ export function validateCurateConfig(raw: Record<string, unknown>): CurateConfig
 }
 
 /** What `collapse curate` prints: per n the error ‖ŵ_n − w*‖² (iterations[].mean) and `metrics` (verifierGap, drift), each with its exact theory or null. */
-export interface CurateReport {
-  config: CurateConfig;
-  backend: 'host';
-  backendReason: string;
-  seconds: number;
-  trialIterationsPerSecond: number;
-  theoryFormula: string;
-  hasTheory: boolean;
+export interface CurateReport extends HostRunHeader<CurateConfig> {
   /** the knowledge centre and the limits: exact, or an approximation that says so */
   limits: { name: string; value: number | null; formula: string; exact: boolean }[];
   iterations: GaussianIterationRow[];

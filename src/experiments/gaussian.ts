@@ -112,12 +112,11 @@ export interface GaussianIterationRow extends IterationRow {
   metrics: Record<string, MetricRow>;
 }
 
-/** What {@link runGaussian} returns: per iteration the trace ratio E tr Σ̂_n/tr Σ₀ (mean, theory, z) and every other metric as a {@link MetricRow}. */
 /**
- * The report of a host family run through the generation loop (`gaussian`, `categorical`): its configuration, the
- * host backend, timing, what the rows' theory is, the collapse profile and one row per iteration.
+ * What every host Monte Carlo report starts with (`gaussian`, `categorical`, `strong`, `curate`): its configuration,
+ * the host backend, timing, and what the rows' theory is.
  */
-export interface HostRunReport<Config> {
+export interface HostRunHeader<Config> {
   config: Config;
   backend: 'host';
   backendReason: string;
@@ -126,6 +125,14 @@ export interface HostRunReport<Config> {
   /** what iterations[].mean and .theory are, and where the theory comes from or why there is none */
   theoryFormula: string;
   hasTheory: boolean;
+}
+
+/**
+ * The report of a host family run through the generation loop (`gaussian`, `categorical`): the header, the collapse
+ * profile and one row per iteration (the trace ratio E tr Σ̂_n/tr Σ₀ or the family's own, every other metric as a
+ * {@link MetricRow}).
+ */
+export interface HostRunReport<Config> extends HostRunHeader<Config> {
   /** Schaeffer et al. 2025's eight definitions of collapse, decided from exact theory (or proved bounds) only */
   profile: CollapseProfile;
   iterations: GaussianIterationRow[];

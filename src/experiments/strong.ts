@@ -23,6 +23,7 @@ import {
   strongCollapseError, teacherRows, type StrongChain, type StrongChainPolynomials,
 } from '../theory/strong-collapse.js';
 import type { IterationRow } from '../verify/report.js';
+import type { HostRunHeader } from './gaussian.js';
 
 /** The options of `collapse strong`: one declaration for the flags, --help, validation and {@link StrongConfig}. */
 export const STRONG_OPTIONS = [
@@ -131,14 +132,7 @@ export interface StrongBandInputs {
 }
 
 /** What `collapse strong` prints. */
-export interface StrongReport {
-  config: StrongConfig;
-  backend: 'host';
-  backendReason: string;
-  seconds: number;
-  trialIterationsPerSecond: number;
-  theoryFormula: string;
-  hasTheory: boolean;
+export interface StrongReport extends HostRunHeader<StrongConfig> {
   scaling: StrongScalingRow[];
   iterations: StrongChainRow[];
   bandInputs: StrongBandInputs;

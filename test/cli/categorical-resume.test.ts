@@ -4,18 +4,16 @@
  * refused with one line. Also the theory command's JSON through the built CLI.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readSealed } from '../../src/core/atomic-file.js';
-import { collapseAsync, collapseSync, isOneLineError, waitFor } from './helpers.js';
+import { collapseAsync, collapseSync, isOneLineError, waitFor, trialsDone } from './helpers.js';
 
 const RUN = ['categorical', '--strategy', 'accumulate', '--categories', '40', '--zipf', '1.1', '--samples', '30', '--iterations', '10', '--trials', '6000', '--seed', '2', '--quiet'];
 const root = mkdtempSync(join(tmpdir(), 'collapse-categorical-resume-'));
 const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).iterations;
-const trialsDone = (dir: string) =>
-  existsSync(join(dir, 'checkpoint.json')) ? (readSealed(join(dir, 'checkpoint.json')) as { state: { trialsDone: number } }).state.trialsDone : 0;
 
 test('categorical killed with SIGKILL and resumed ends bit-identical; a changed option is refused', async () => {
   const reference = join(root, 'reference');

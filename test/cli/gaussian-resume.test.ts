@@ -8,14 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { readSealed } from '../../src/core/atomic-file.js';
-import { collapseAsync, collapseSync, isOneLineError, sleep, waitFor } from './helpers.js';
+import { collapseAsync, collapseSync, isOneLineError, sleep, waitFor, trialsDone } from './helpers.js';
 
 const RUN = ['gaussian', '--strategy', 'accumulate', '--dim', '2', '--samples', '30', '--iterations', '12', '--trials', '6000', '--seed', '4', '--quiet'];
 const OFTEN = { COLLAPSE_CHECKPOINT_INTERVAL_MS: '20' };
 const root = mkdtempSync(join(tmpdir(), 'collapse-gaussian-resume-'));
 const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).iterations;
-const trialsDone = (dir: string) =>
-  existsSync(join(dir, 'checkpoint.json')) ? (readSealed(join(dir, 'checkpoint.json')) as { state: { trialsDone: number } }).state.trialsDone : 0;
 
 let reference: unknown;
 before(() => {

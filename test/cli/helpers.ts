@@ -65,6 +65,10 @@ export function snapshot(dir: string): Record<string, string> {
 }
 
 /** A one-line usage error as the CLI promises it: `collapse: …`, no stack trace. */
+/** Trials a trials command's run directory has checkpointed (0 before its first checkpoint). */
+export const trialsDone = (dir: string): number =>
+  existsSync(join(dir, 'checkpoint.json')) ? (readSealed(join(dir, 'checkpoint.json')) as { state: { trialsDone: number } }).state.trialsDone : 0;
+
 export function isOneLineError(stderr: string): boolean {
   return stderr.endsWith('\n') && stderr.trim().split('\n').length === 1 && stderr.startsWith('collapse: ') && !/\bat .*\.(js|ts):\d+/.test(stderr);
 }

@@ -3,13 +3,13 @@
  * bad input, and a run killed with SIGKILL and continued with --resume ends bit-identical to one never interrupted.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readSealed } from '../../src/core/atomic-file.js';
 import { strongCollapseError } from '../../src/theory/strong-collapse.js';
-import { collapseAsync, collapseSync, isOneLineError, mainInProcess, tamper, waitFor } from './helpers.js';
+import { collapseAsync, collapseSync, isOneLineError, mainInProcess, tamper, waitFor, trialsDone } from './helpers.js';
 
 test('collapse strong --json: a scaling row per n with the exact S2 theory, a chain row per model, approximations marked', async () => {
   const run = await mainInProcess(['strong', '--dim', '2', '--sizes', '5,40', '--samples', '10', '--iterations', '3', '--trials', '50', '--teacher-share', '0.25', '--shift', '2', '--json']);
@@ -49,8 +49,6 @@ test('collapse strong: bad input is one line on stderr and exit 2', async () => 
 const RUN = ['strong', '--dim', '3', '--sizes', '10,100', '--samples', '30', '--iterations', '6', '--trials', '3000', '--seed', '3', '--quiet'];
 const root = mkdtempSync(join(tmpdir(), 'collapse-strong-resume-'));
 const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
-const trialsDone = (dir: string) =>
-  existsSync(join(dir, 'checkpoint.json')) ? (readSealed(join(dir, 'checkpoint.json')) as { state: { trialsDone: number } }).state.trialsDone : 0;
 
 test('collapse strong killed with SIGKILL and resumed ends bit-identical; a changed option is refused with one line', async () => {
   const reference = join(root, 'reference');
