@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { createLinearKernels, padTrialMajor, type LinearShape } from '../../src/kernels/linear.js';
 import { createSubsampleGram } from '../../src/kernels/subsample-gram.js';
+import { choleskySolve } from '../../src/core/linalg.js';
+import { choleskyInPlaceBlocked } from '../../src/models/linear/subsample-solve.js';
 import { backendOrSkip } from '../helpers/backend.js';
 
 function random(n: number, seed: number): Float32Array {
@@ -47,6 +49,51 @@ test('the wasm block Gram equals the gpu.js block Gram bit for bit (webasm)', as
     fast.release();
     kernels.release();
   }
+});
+
+test('the wasm fit equals the host fit bit for bit: Xᵀu, the ridge, the Cholesky factor, the solves and the failed pivots (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  // odd and even d (the factor's odd first columns and pairs), d ≥ 9 (its blocks of eight), odd T (XTY's odd row),
+  // B below the pool's size, trials with fewer distinct rows than d (a pivot fails: status 0)
+  const shapes: LinearShape[] = [{ B: 9, T: 31, d: 5 }, { B: 4, T: 40, d: 13 }, { B: 1, T: 7, d: 1 }, { B: 6, T: 101, d: 32 }, { B: 3, T: 30, d: 18 }];
+  let failures = 0;
+  for (const [i, shape] of shapes.entries()) {
+    const { B, T, d } = shape;
+    const kernels = createLinearKernels(backend, shape);
+    const fast = createSubsampleGram(backend, shape);
+    assert.ok(fast, 'webasm makes the wasm kernel');
+    const Xpadded = padTrialMajor(random(B * (T * d + d), 40 + i), B, T, d, T * d + d);
+    fast.load(Xpadded);
+    for (const [ridge, seed] of [[0, 1], [0.75, 2], [0, 3]] as const) {
+      const c = counts(B * T, 60 + 3 * i + seed);
+      if (seed === 3) for (let tr = 0; tr < B; tr += 2) for (let t = Math.min(d - 1, T); t < T; t++) c[tr * T + t] = 0; // < d rows
+      const u = random(B * T, 80 + 3 * i + seed);
+      fast.counts.set(c);
+      fast.summed.set(u);
+      const { solutions, solved } = await fast.fit(ridge, 1e-5);
+      const gram = await kernels.weightedGram(Xpadded, c);
+      const rhs = await kernels.xty(Xpadded, u);
+      const dp = 4 * Math.ceil(d / 4);
+      for (let tr = 0; tr < B; tr++) {
+        const lower = gram.slice(tr * d * d, (tr + 1) * d * d);
+        let largest = 0;
+        for (let j = 0; j < d; j++) largest = Math.max(largest, (lower[j * d + j] += ridge));
+        const ok = choleskyInPlaceBlocked(lower, d, 1e-5 * largest);
+        assert.equal(solved[tr], ok ? 1 : 0, `B=${B} T=${T} d=${d} ridge=${ridge} trial ${tr}: status`);
+        if (!ok) {
+          failures++;
+          continue;
+        }
+        const want = Float64Array.from(rhs.subarray(tr * d, (tr + 1) * d));
+        choleskySolve(lower, d, want);
+        for (let j = 0; j < d; j++) assert.ok(Object.is(solutions[tr * dp + j], want[j]), `B=${B} T=${T} d=${d} ridge=${ridge} trial ${tr} entry ${j}: ${solutions[tr * dp + j]} ≠ ${want[j]}`);
+      }
+    }
+    fast.release();
+    kernels.release();
+  }
+  assert.ok(failures > 0, 'some trials had fewer distinct rows than d');
 });
 
 test('off webasm there is no wasm block Gram: the caller keeps the gpu.js kernel', async (t) => {

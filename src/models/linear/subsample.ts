@@ -47,6 +47,12 @@ function minimumNorm(
   }
 }
 
+/**
+ * The Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to float32
+ * rounding, so Cholesky pivots below this fraction of the largest diagonal entry are treated as zero.
+ */
+const PIVOT_FLOOR = 1e-5;
+
 /** Floats per trial the subsample chunk adds: every data set's labels, the float64 Gram, counts and sums, X padded. */
 function subsampleFloats(run: LinearRun): number {
   const { samples: T, dim: d } = run;
@@ -86,20 +92,23 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { B, T, d } = kernels.shape;
   const { design, weight, sigma, models } = await openFullChunk(context);
   const labels: Float32Array[] = []; // labels[s − 1][trial·T + t]: every data set's labels are kept, they may be drawn again
-  const counts = new Float32Array(T * B); // [trial·T + t], the kernels' trial-major layout, like summed
   const ridge = run.ridge ?? 0;
   const interpolating = T <= d && ridge === 0;
   const X = trialFastestX(design, T, d); // the labels kernel's layout
-  const summed = new Float32Array(T * B);
+  // webasm: the block Gram, Xᵀu and the fits as hand-written wasm on the workers, X loaded once per chunk (the same
+  // numbers as weightedGram, xty and the host solve below)
+  const fast = interpolating ? null : createSubsampleGram(kernels.backend, kernels.shape);
+  fast?.load(design.Xpadded);
+  // [trial·T + t], the kernels' trial-major layout; in the wasm kernel's memory where it runs
+  const counts = fast?.counts ?? new Float32Array(T * B);
+  const summed = fast?.summed ?? new Float32Array(T * B);
   const sampler = new DistinctSampler();
   const gramAll = new Float64Array(B * d * d); // every trial's Gram, reused by the generations
   const lower = new Float64Array(d * d);
   const solution = new Float64Array(d);
   const subsampleKey = foldIn(root, STREAM.subsample);
   let work: MinimumNormWork | undefined; // made on the first minimum-norm fit (T² floats: rare when T > d)
-  // webasm: the block Gram as hand-written wasm with X loaded once per chunk (the same numbers as weightedGram)
-  const fastGram = interpolating ? null : createSubsampleGram(kernels.backend, kernels.shape);
-  fastGram?.load(design.Xpadded);
+  const dp = paddedColumns(d);
   try {
     for (let n = 1; n <= run.iterations; n++) {
       for (const s of plan.added[n - 1]) {
@@ -127,8 +136,20 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
         yield n;
         continue;
       }
-      if (fastGram) await fastGram.gram(counts, gramAll);
-      else await kernels.weightedGram(design.Xpadded, counts, gramAll);
+      if (fast) {
+        const { solutions, solved } = await fast.fit(ridge, PIVOT_FLOOR);
+        for (let tr = 0; tr < B; tr++) {
+          if (solved[tr]) recordEstimate(context, n, tr, solutions.subarray(tr * dp, tr * dp + d), design, weight, estimate);
+          else {
+            minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
+            recordEstimate(context, n, tr, solution, design, weight, estimate);
+          }
+        }
+        models.settle(n, estimate);
+        yield n;
+        continue;
+      }
+      await kernels.weightedGram(design.Xpadded, counts, gramAll);
       const rhs = await kernels.xty(design.Xpadded, summed); // [trial·d + j]
       for (let tr = 0; tr < B; tr++) {
         lower.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
@@ -136,9 +157,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
         let solved = false;
         let largest = 0;
         for (let j = 0; j < d; j++) largest = Math.max(largest, lower[j * d + j]);
-        // the Gram comes from a float32 kernel: a subsample with fewer than d distinct rows is singular only up to
-        // float32 rounding, so pivots below ~1e-5 of the largest diagonal are treated as zero
-        if (choleskyInPlaceBlocked(lower, d, 1e-5 * largest)) {
+        if (choleskyInPlaceBlocked(lower, d, PIVOT_FLOOR * largest)) {
           // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
           for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
           choleskySolve(lower, d, solution);
@@ -152,6 +171,6 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
       yield n;
     }
   } finally {
-    fastGram?.release();
+    fast?.release();
   }
 }

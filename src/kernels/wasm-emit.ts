@@ -1,0 +1,214 @@
+/**
+ * A small WebAssembly binary emitter for the hand-written kernels (subsample-gram.ts, subsample-fit-wasm.ts): the
+ * instructions they use, named, and a module of several functions over one imported shared memory, exporting `run`
+ * — the interface gpu.js's webasm worker pool calls. No text format and no toolchain: the kernels' shapes are
+ * constants baked into the code, so each chunk assembles its own module in microseconds.
+ */
+
+/** Value types. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+
+/** SIMD opcodes (after the 0xfd prefix) the kernels use. */
+export const SIMD = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  shuffle: 0x0d,
+  f32x4Splat: 0x13,
+  f64x2Splat: 0x14,
+  f32x4ExtractLane: 0x1f,
+  load64Zero: 0x5d,
+  f64x2PromoteLowF32x4: 0x5f,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+  f64x2Sub: 0xf1,
+  f64x2Mul: 0xf2,
+  f64x2Div: 0xf3,
+} as const;
+
+/** One function's instructions, appended in order; every method returns the builder so code reads top to bottom. */
+export class Code {
+  readonly bytes: number[] = [];
+  op(...b: number[]): this {
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+  i32(value: number): this {
+    return this.op(0x41, ...sleb(value));
+  }
+  f64(value: number): this {
+    return this.op(0x44, ...new Uint8Array(new Float64Array([value]).buffer));
+  }
+  get(local: number): this {
+    return this.op(0x20, local);
+  }
+  set(local: number): this {
+    return this.op(0x21, local);
+  }
+  tee(local: number): this {
+    return this.op(0x22, local);
+  }
+  /** Memory access with a constant byte offset; `align` is log2 of the natural alignment. */
+  mem(opcode: number, align: number, offset = 0): this {
+    return this.op(opcode, align, ...uleb(offset));
+  }
+  i32Load(offset = 0): this {
+    return this.mem(0x28, 2, offset);
+  }
+  i32Store(offset = 0): this {
+    return this.mem(0x36, 2, offset);
+  }
+  f32Load(offset = 0): this {
+    return this.mem(0x2a, 2, offset);
+  }
+  f32Store(offset = 0): this {
+    return this.mem(0x38, 2, offset);
+  }
+  f64Load(offset = 0): this {
+    return this.mem(0x2b, 3, offset);
+  }
+  f64Store(offset = 0): this {
+    return this.mem(0x39, 3, offset);
+  }
+  simd(opcode: number, ...immediates: number[]): this {
+    return this.op(0xfd, ...uleb(opcode), ...immediates);
+  }
+  simdMem(opcode: number, align: number, offset = 0): this {
+    return this.simd(opcode, align, ...uleb(offset));
+  }
+  v128Load(offset = 0): this {
+    return this.simdMem(SIMD.load, 4, offset);
+  }
+  v128Store(offset = 0): this {
+    return this.simdMem(SIMD.store, 4, offset);
+  }
+  v128Zero(): this {
+    return this.simd(SIMD.const, ...new Array<number>(16).fill(0));
+  }
+  /** local += step (i32) */
+  addTo(local: number, step: number): this {
+    return this.get(local).i32(step).op(0x6a).set(local);
+  }
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c, depth);
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, depth);
+  }
+  call(fn: number): this {
+    return this.op(0x10, ...uleb(fn));
+  }
+  return(): this {
+    return this.op(0x0f);
+  }
+  /**
+   * `while (local < limit) { body; }` with `limit` a local (unsigned compare); inside the body, br(1) continues and
+   * br(2) breaks.
+   */
+  whileBelow(local: number, limit: number, body: (code: this) => void): this {
+    this.block().loop().get(local).get(limit).op(0x4f).brIf(1); // i32.ge_u: done
+    body(this);
+    return this.br(0).end().end();
+  }
+}
+
+/** i32 opcodes used by name. */
+export const OP = {
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32LtU: 0x49,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32DivU: 0x6e,
+  i32And: 0x71,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  f32Gt: 0x5e,
+  f64Gt: 0x64,
+  f64Sqrt: 0x9f,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+  f64Div: 0xa3,
+  f64Max: 0xa5,
+} as const;
+
+export interface WasmFunction {
+  params: number[];
+  results: number[];
+  /** types of the locals after the parameters */
+  locals: number[];
+  code: Code;
+}
+
+/**
+ * A module importing `env.memory` (shared, `pages` 64 KiB pages, fixed size) with `functions` (indices in order),
+ * exporting function 0 as `run`.
+ */
+export function wasmModule(pages: number, functions: WasmFunction[]): Uint8Array {
+  const types = functions.map((f) => [0x60, ...uleb(f.params.length), ...f.params, ...uleb(f.results.length), ...f.results]);
+  const bodies = functions.map((f) => {
+    const groups: number[][] = [];
+    for (const type of f.locals) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === type) last[0]++;
+      else groups.push([1, type]);
+    }
+    const body = [...uleb(groups.length), ...groups.flatMap(([count, type]) => [...uleb(count), type]), ...f.code.bytes, 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
+  const name = (s: string) => [...uleb(s.length), ...[...s].map((ch) => ch.charCodeAt(0))];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [...uleb(types.length), ...types.flat()]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(pages)]),
+    ...section(3, [...uleb(functions.length), ...functions.map((_, i) => uleb(i)).flat()]),
+    ...section(7, [1, ...name('run'), 0x00, 0]),
+    ...section(10, [...uleb(bodies.length), ...bodies.flat()]),
+  ]);
+}
+
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
