@@ -17,6 +17,7 @@
 import type { Backend } from './gpu-backend.js';
 import { blockPairs, paddedColumns, unpackBlockGram, type LinearShape } from './linear.js';
 import { fitFunction, PIVOT_FLOOR_AT, RIDGE_AT, xtuFunction, type FitLayout } from './subsample-fit-wasm.js';
+import { columnsOf, labelsFunction, paddedRows, SIGMA_AT, type LabelsLayout } from './subsample-labels-wasm.js';
 import { Code, I32, OP, SIMD, V128, wasmModule, type WasmFunction } from './wasm-emit.js';
 
 /** One chunk's block Gram and fits: X loaded once, then one call per generation. release() frees its workers' copies. */
@@ -28,6 +29,12 @@ export interface SubsampleGram {
   /** where fit() reads the multiplicities c and the summed labels u, [trial·T + t]: the kernel's memory, write them here */
   readonly counts: Float32Array;
   readonly summed: Float32Array;
+  /**
+   * One data set's labels y = Xw + σz [trial·T + t], the numbers of LinearKernels.drawTrialLabels: `drawNoise` fills
+   * its argument with z as trialNormals(T, seed, first) draws it (the stream drawTrialLabels draws in-kernel), `w`
+   * is the model [k·B + trial]. A new array.
+   */
+  labels(w: Float32Array, sigma: number, drawNoise: (z: Float32Array) => Promise<unknown>): Promise<Float32Array>;
   /**
    * Per trial, on the workers: the Gram of `counts` plus `ridge` on its diagonal, its Cholesky factor (a pivot not
    * above `pivotFloor` × the largest diagonal entry fails the trial), Xᵀ`summed`, and the least-squares solution —
@@ -69,14 +76,19 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
   const solOffset = align(outOffset + B * P * 64);
   const statusOffset = align(solOffset + B * dp * 8);
   const scratchOffset = align(statusOffset + B * 4);
-  const pages = Math.ceil((scratchOffset + tasks * dp * dp * 8) / PAGE);
+  const xcOffset = align(scratchOffset + tasks * dp * dp * 8);
+  const wOffset = align(xcOffset + B * d * paddedRows(T) * 4);
+  const zOffset = align(wOffset + B * d * 4);
+  const yOffset = align(zOffset + B * T * 4 + 16);
+  const pages = Math.ceil((yOffset + B * T * 4) / PAGE);
   const layout: FitLayout = { T, d, dp, P, pairOffset, xOffset, uOffset, outOffset, solOffset, statusOffset, scratchOffset };
+  const labelsLayout: LabelsLayout = { B, T, d, xcOffset, wOffset, zOffset, yOffset };
   const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm) return null;
   let module: object;
   let memory: { buffer: ArrayBufferLike };
   try {
-    module = new wasm.Module(wasmModule(pages, [runFunction(P, statusOffset), cellFunction({ T, dp, P, xOffset, cOffset, outOffset, pairOffset }), xtuFunction(layout), fitFunction(layout)]));
+    module = new wasm.Module(wasmModule(pages, [runFunction(P, statusOffset), cellFunction({ T, dp, P, xOffset, cOffset, outOffset, pairOffset }), xtuFunction(layout), fitFunction(layout), labelsFunction(labelsLayout)]));
     memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
   } catch {
     return null; // no SIMD or no threads in this engine
@@ -88,6 +100,11 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
   }
   const header = new Int32Array(memory.buffer, 0, 2);
   const parameters = new Float64Array(memory.buffer, 0, 3);
+  const sigmaF32 = new Float32Array(memory.buffer, SIGMA_AT, 1);
+  const Xc = new Float32Array(memory.buffer, xcOffset, B * d * paddedRows(T));
+  const model = new Float32Array(memory.buffer, wOffset, B * d);
+  const noise = new Float32Array(memory.buffer, zOffset, B * T);
+  const labels = new Float32Array(memory.buffer, yOffset, B * T);
   const X = new Float32Array(memory.buffer, xOffset, B * T * dp);
   const counts = new Float32Array(memory.buffer, cOffset, B * T);
   const summed = new Float32Array(memory.buffer, uOffset, B * T);
@@ -110,6 +127,17 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
     summed,
     load(Xpadded) {
       X.set(Xpadded);
+      columnsOf(Xpadded, B, T, d, dp, Xc);
+    },
+    labels(w, sigma, drawNoise) {
+      return queued(async () => {
+        header[0] = 2;
+        sigmaF32[0] = sigma;
+        model.set(w);
+        await drawNoise(noise);
+        await pool.dispatch(entry as unknown as { id: number }, ranges);
+        return labels.slice();
+      });
     },
     gram(c, out) {
       return queued(async () => {
@@ -140,18 +168,22 @@ const align = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
  * run(start, end, task), what the worker pool calls: trials start … end − 1, each its block Gram's cells, then (mode
- * 1) its Xᵀu and fit, the status stored.
+ * 1) its Xᵀu and fit, the status stored; or (mode 2) its labels.
  */
 function runFunction(P: number, statusOffset: number): WasmFunction {
   const [TR, C, CEND, MODE] = [3, 4, 5, 6];
   const c = new Code();
   c.i32(0).i32Load(0).set(MODE).get(0).set(TR);
   c.whileBelow(TR, 1, () => {
+    c.get(MODE).i32(2).op(OP.i32Eq).if();
+    c.get(TR).call(4);
+    c.else();
     c.get(TR).i32(P).op(OP.i32Mul).tee(C).i32(P).op(OP.i32Add).set(CEND);
     c.whileBelow(C, CEND, () => c.get(C).call(1).addTo(C, 1));
     c.get(MODE).if();
     c.get(TR).call(2);
     c.get(TR).i32(4).op(OP.i32Mul).i32(statusOffset).op(OP.i32Add).get(TR).get(2).call(3).i32Store();
+    c.end();
     c.end();
     c.addTo(TR, 1);
   });

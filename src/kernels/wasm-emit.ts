@@ -102,6 +102,9 @@ export class Code {
   if(): this {
     return this.op(0x04, 0x40);
   }
+  else(): this {
+    return this.op(0x05);
+  }
   end(): this {
     return this.op(0x0b);
   }

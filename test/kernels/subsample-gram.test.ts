@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
-import { createLinearKernels, padTrialMajor, type LinearShape } from '../../src/kernels/linear.js';
+import { createLinearKernels, padTrialMajor, toTrialFastest, type LinearShape } from '../../src/kernels/linear.js';
 import { createSubsampleGram } from '../../src/kernels/subsample-gram.js';
 import { choleskySolve } from '../../src/core/linalg.js';
 import { choleskyInPlaceBlocked } from '../../src/models/linear/subsample-solve.js';
@@ -71,7 +71,9 @@ test('the wasm fit equals the host fit bit for bit: Xᵀu, the ridge, the Choles
       const u = random(B * T, 80 + 3 * i + seed);
       fast.counts.set(c);
       fast.summed.set(u);
-      const { solutions, solved } = await fast.fit(ridge, 1e-5);
+      const fitted = await fast.fit(ridge, 1e-5);
+      const solutions: Float64Array = fitted.solutions;
+      const solved: Int32Array = fitted.solved;
       const gram = await kernels.weightedGram(Xpadded, c);
       const rhs = await kernels.xty(Xpadded, u);
       const dp = 4 * Math.ceil(d / 4);
@@ -80,7 +82,7 @@ test('the wasm fit equals the host fit bit for bit: Xᵀu, the ridge, the Choles
         let largest = 0;
         for (let j = 0; j < d; j++) largest = Math.max(largest, (lower[j * d + j] += ridge));
         const ok = choleskyInPlaceBlocked(lower, d, 1e-5 * largest);
-        assert.equal(solved[tr], ok ? 1 : 0, `B=${B} T=${T} d=${d} ridge=${ridge} trial ${tr}: status`);
+        assert.equal(solved[tr] === 1, ok, `B=${B} T=${T} d=${d} ridge=${ridge} trial ${tr}: status`);
         if (!ok) {
           failures++;
           continue;
@@ -94,6 +96,32 @@ test('the wasm fit equals the host fit bit for bit: Xᵀu, the ridge, the Choles
     kernels.release();
   }
   assert.ok(failures > 0, 'some trials had fewer distinct rows than d');
+});
+
+test('the wasm labels equal the gpu.js labels with their in-kernel noise bit for bit (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  // T not a multiple of 4 (a trial's last rows alone), B odd (a worker's range ends inside a block), chunks that do
+  // not start at trial 0 (the stream's offset), σ that float32 rounds
+  const shapes: LinearShape[] = [{ B: 7, T: 31, d: 5 }, { B: 4, T: 40, d: 13 }, { B: 1, T: 7, d: 1 }, { B: 5, T: 102, d: 32 }];
+  for (const [i, shape] of shapes.entries()) {
+    const { B, T, d } = shape;
+    const kernels = createLinearKernels(backend, shape);
+    const fast = createSubsampleGram(backend, shape);
+    assert.ok(fast, 'webasm makes the wasm kernel');
+    const trialMajor = random(B * (T * d + d), 70 + i);
+    fast.load(padTrialMajor(trialMajor, B, T, d, T * d + d));
+    const X = toTrialFastest(trialMajor, B, T * d + d).subarray(0, T * d * B);
+    for (const [sigma, seed, first] of [[Math.sqrt(0.1), 11, 0], [1, 12, 3], [Math.sqrt(10), 13, 17]] as const) {
+      const w = random(B * d, 90 + seed + i);
+      const want = await kernels.drawTrialLabels(X, w, sigma, seed, first);
+      const got: Float32Array = await fast.labels(w, sigma, (z) => kernels.trialNormals(T, seed, first, z));
+      assert.equal(got.length, B * T);
+      for (let e = 0; e < want.length; e++) assert.ok(Object.is(got[e], want[e]), `B=${B} T=${T} d=${d} σ=${sigma} first=${first} label ${e}: ${got[e]} ≠ ${want[e]}`);
+    }
+    fast.release();
+    kernels.release();
+  }
 });
 
 test('off webasm there is no wasm block Gram: the caller keeps the gpu.js kernel', async (t) => {

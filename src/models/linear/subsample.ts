@@ -94,11 +94,11 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const labels: Float32Array[] = []; // labels[s − 1][trial·T + t]: every data set's labels are kept, they may be drawn again
   const ridge = run.ridge ?? 0;
   const interpolating = T <= d && ridge === 0;
-  const X = trialFastestX(design, T, d); // the labels kernel's layout
-  // webasm: the block Gram, Xᵀu and the fits as hand-written wasm on the workers, X loaded once per chunk (the same
-  // numbers as weightedGram, xty and the host solve below)
-  const fast = interpolating ? null : createSubsampleGram(kernels.backend, kernels.shape);
+  // webasm: the labels, block Gram, Xᵀu and the fits as hand-written wasm on the workers, X loaded once per chunk
+  // (the same numbers as drawTrialLabels, weightedGram, xty and the host solve below)
+  const fast = createSubsampleGram(kernels.backend, kernels.shape);
   fast?.load(design.Xpadded);
+  const X = fast ? null : trialFastestX(design, T, d); // the labels kernel's layout
   // [trial·T + t], the kernels' trial-major layout; in the wasm kernel's memory where it runs
   const counts = fast?.counts ?? new Float32Array(T * B);
   const summed = fast?.summed ?? new Float32Array(T * B);
@@ -112,7 +112,9 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   try {
     for (let n = 1; n <= run.iterations; n++) {
       for (const s of plan.added[n - 1]) {
-        labels.push(await kernels.drawTrialLabels(X, models.get(plan.sources[s - 1]), sigma, noiseSeed(root, s), first));
+        const model = models.get(plan.sources[s - 1]);
+        const seed = noiseSeed(root, s);
+        labels.push(await (fast ? fast.labels(model, sigma, (z) => kernels.trialNormals(T, seed, first, z)) : kernels.drawTrialLabels(X as Float32Array, model, sigma, seed, first)));
       }
       const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
       counts.fill(0);
@@ -136,7 +138,7 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
         yield n;
         continue;
       }
-      if (fast) {
+      if (fast && !interpolating) {
         const { solutions, solved } = await fast.fit(ridge, PIVOT_FLOOR);
         for (let tr = 0; tr < B; tr++) {
           if (solved[tr]) recordEstimate(context, n, tr, solutions.subarray(tr * dp, tr * dp + d), design, weight, estimate);
