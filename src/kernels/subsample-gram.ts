@@ -80,7 +80,9 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
   const wOffset = align(xcOffset + B * d * paddedRows(T) * 4);
   const zOffset = align(wOffset + B * d * 4);
   const yOffset = align(zOffset + B * T * 4 + 16);
-  const pages = Math.ceil((yOffset + B * T * 4) / PAGE);
+  const listOffset = align(yOffset + B * T * 4);
+  const pages = Math.ceil((listOffset + tasks * T * 4) / PAGE);
+  const cellLayout: CellLayout = { T, dp, P, xOffset, cOffset, outOffset, pairOffset, listOffset };
   const layout: FitLayout = { T, d, dp, P, pairOffset, xOffset, uOffset, outOffset, solOffset, statusOffset, scratchOffset };
   const labelsLayout: LabelsLayout = { B, T, d, xcOffset, wOffset, zOffset, yOffset };
   const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
@@ -88,7 +90,7 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
   let module: object;
   let memory: { buffer: ArrayBufferLike };
   try {
-    module = new wasm.Module(wasmModule(pages, [runFunction(P, statusOffset), cellFunction({ T, dp, P, xOffset, cOffset, outOffset, pairOffset }), xtuFunction(layout), fitFunction(layout), labelsFunction(labelsLayout)]));
+    module = new wasm.Module(wasmModule(pages, [runFunction(cellLayout, statusOffset), cellFunction(cellLayout), xtuFunction(layout), fitFunction(layout), labelsFunction(labelsLayout)]));
     memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
   } catch {
     return null; // no SIMD or no threads in this engine
@@ -170,16 +172,26 @@ const align = (n: number): number => Math.ceil(n / 16) * 16;
  * run(start, end, task), what the worker pool calls: trials start … end − 1, each its block Gram's cells, then (mode
  * 1) its Xᵀu and fit, the status stored; or (mode 2) its labels.
  */
-function runFunction(P: number, statusOffset: number): WasmFunction {
-  const [TR, C, CEND, MODE] = [3, 4, 5, 6];
+function runFunction(L: CellLayout, statusOffset: number): WasmFunction {
+  const [TR, C, CEND, MODE, LIST, LP, CB, T4, TEND] = [3, 4, 5, 6, 7, 8, 9, 10, 11];
   const c = new Code();
   c.i32(0).i32Load(0).set(MODE).get(0).set(TR);
+  c.get(2).i32(L.T * 4).op(OP.i32Mul).i32(L.listOffset).op(OP.i32Add).set(LIST).i32(L.T * 4).set(TEND);
   c.whileBelow(TR, 1, () => {
     c.get(MODE).i32(2).op(OP.i32Eq).if();
     c.get(TR).call(4);
     c.else();
-    c.get(TR).i32(P).op(OP.i32Mul).tee(C).i32(P).op(OP.i32Add).set(CEND);
-    c.whileBelow(C, CEND, () => c.get(C).call(1).addTo(C, 1));
+    // the rows this trial's subsample drew (c > 0), as byte offsets t·4, without a branch per row: every cell then
+    // walks them with no test, where a test per row and cell mispredicted on the random pattern
+    c.get(TR).i32(L.T * 4).op(OP.i32Mul).i32(L.cOffset).op(OP.i32Add).set(CB);
+    c.get(LIST).set(LP).i32(0).set(T4);
+    c.whileBelow(T4, TEND, () => {
+      c.get(LP).get(T4).i32Store();
+      c.get(LP).get(CB).get(T4).op(OP.i32Add).f32Load().op(0x43, 0, 0, 0, 0).op(OP.f32Gt).i32(2).op(OP.i32Shl).op(OP.i32Add).set(LP);
+      c.addTo(T4, 4);
+    });
+    c.get(TR).i32(L.P).op(OP.i32Mul).tee(C).i32(L.P).op(OP.i32Add).set(CEND);
+    c.whileBelow(C, CEND, () => c.get(C).get(LIST).get(LP).call(1).addTo(C, 1));
     c.get(MODE).if();
     c.get(TR).call(2);
     c.get(TR).i32(4).op(OP.i32Mul).i32(statusOffset).op(OP.i32Add).get(TR).get(2).call(3).i32Store();
@@ -187,11 +199,13 @@ function runFunction(P: number, statusOffset: number): WasmFunction {
     c.end();
     c.addTo(TR, 1);
   });
-  return { params: [I32, I32, I32], results: [], locals: [I32, I32, I32, I32], code: c };
+  return { params: [I32, I32, I32], results: [], locals: new Array<number>(9).fill(I32), code: c };
 }
 
 interface CellLayout {
   T: number;
+  /** per task T i32: the drawn rows of the trial at hand */
+  listOffset: number;
   dp: number;
   P: number;
   xOffset: number;
@@ -200,12 +214,16 @@ interface CellLayout {
   pairOffset: number;
 }
 
-/** cell(index): one (trial, block pair) of the block Gram, BLOCK_GRAM's arithmetic, into the cells. */
+/**
+ * cell(index, list, listEnd): one (trial, block pair) of the block Gram over the drawn rows listed, BLOCK_GRAM's
+ * arithmetic in its order (t ascending, rows with c = 0 skipped), into the cells.
+ */
 function cellFunction(L: CellLayout): WasmFunction {
   const c = new Code();
   const rowBytes = L.T * L.dp * 4;
-  // locals: 0 cell (param); 1 tr, 2 p, 3 xk, 4 xj, 5 cp, 6 cEnd, 7 o (i32); 8 w (f32); 9–12 s0…s3, 13 v (v128)
-  const [CELL, TR, PP, XK, XJ, CP, CEND, O, W, S, V] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13];
+  // locals: 0 cell, 1 list, 2 listEnd (params); 3 tr, 4 p, 5 xk, 6 xj, 7 cb, 8 lp, 9 o, 10 t4, 11 xo (i32); 12 w (f32);
+  // 13–16 s0…s3, 17 v (v128)
+  const [CELL, LIST, LEND, TR, PP, XK, XJ, CB, LP, O, T4, XO, W, S, V] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17];
   // tr = cell / P, p = cell − tr·P
   c.get(CELL).i32(L.P).op(OP.i32DivU).set(TR);
   c.get(CELL).get(TR).i32(L.P).op(OP.i32Mul).op(OP.i32Sub).set(PP);
@@ -213,25 +231,24 @@ function cellFunction(L: CellLayout): WasmFunction {
   c.get(TR).i32(rowBytes).op(OP.i32Mul).i32(L.xOffset).op(OP.i32Add).set(XJ);
   c.get(XJ).get(PP).i32(8).op(OP.i32Mul).i32Load(L.pairOffset + 4).op(OP.i32Add).set(XK);
   c.get(XJ).get(PP).i32(8).op(OP.i32Mul).i32Load(L.pairOffset).op(OP.i32Add).set(XJ);
-  // cp = cOffset + tr·T·4, cEnd = cp + T·4
-  c.get(TR).i32(L.T * 4).op(OP.i32Mul).i32(L.cOffset).op(OP.i32Add).tee(CP).i32(L.T * 4).op(OP.i32Add).set(CEND);
+  c.get(TR).i32(L.T * 4).op(OP.i32Mul).i32(L.cOffset).op(OP.i32Add).set(CB);
   for (let n = 0; n < 4; n++) c.v128Zero().set(S + n);
-  c.loop(); // rows
-  c.block(); // skip
-  c.get(CP).f32Load(0).tee(W).op(0x43, 0, 0, 0, 0).op(OP.f32Gt).op(OP.i32Eqz).brIf(0); // rows not drawn add nothing, as BLOCK_GRAM skips them
-  c.get(W).simd(SIMD.f32x4Splat).get(XK).v128Load(0).simd(SIMD.f32x4Mul).set(V); // v = c·X[t, k…k+3], rounded to float32
-  for (let n = 0; n < 4; n++) {
-    // s_n + v·X[t, j + n]
-    c.get(S + n).get(V).get(XJ).simdMem(SIMD.load32Splat, 2, 4 * n).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(S + n);
-  }
-  c.end(); // skip
-  c.addTo(XK, L.dp * 4).addTo(XJ, L.dp * 4);
-  c.get(CP).i32(4).op(OP.i32Add).tee(CP).get(CEND).op(OP.i32LtU).brIf(0);
-  c.end(); // rows
+  c.get(LIST).set(LP);
+  c.whileBelow(LP, LEND, () => {
+    c.get(LP).i32Load().tee(T4).i32(L.dp).op(OP.i32Mul).set(XO); // row t: X at t·dp·4, c at t·4
+    c.get(CB).get(T4).op(OP.i32Add).f32Load().set(W);
+    c.get(W).simd(SIMD.f32x4Splat).get(XK).get(XO).op(OP.i32Add).v128Load(0).simd(SIMD.f32x4Mul).set(V); // v = c·X[t, k…k+3], rounded to float32
+    c.get(XJ).get(XO).op(OP.i32Add).set(XO);
+    for (let n = 0; n < 4; n++) {
+      // s_n + v·X[t, j + n]
+      c.get(S + n).get(V).get(XO).simdMem(SIMD.load32Splat, 2, 4 * n).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(S + n);
+    }
+    c.addTo(LP, 4);
+  });
   // cells[((cell·4 + lane)·4 + n] = s_n[lane]
   c.get(CELL).i32(64).op(OP.i32Mul).i32(L.outOffset).op(OP.i32Add).set(O);
   for (let lane = 0; lane < 4; lane++) {
     for (let n = 0; n < 4; n++) c.get(O).get(S + n).simd(SIMD.f32x4ExtractLane, lane).f32Store((lane * 4 + n) * 4);
   }
-  return { params: [I32], results: [], locals: [I32, I32, I32, I32, I32, I32, I32, 0x7d, V128, V128, V128, V128, V128], code: c };
+  return { params: [I32, I32, I32], results: [], locals: [...new Array<number>(9).fill(I32), 0x7d, V128, V128, V128, V128, V128], code: c };
 }
