@@ -58,18 +58,9 @@ export class KeyedGenerator {
   private spare = NaN;
 
   constructor(key: Key) {
-    let x = key >>> 0;
-    const splitmix = () => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-      z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-      return (z ^ (z >>> 15)) >>> 0;
-    };
-    this.s0 = splitmix();
-    this.s1 = splitmix();
-    this.s2 = splitmix();
-    this.s3 = splitmix();
+    const state = new Uint32Array(4);
+    xoshiroState(key, state, 0);
+    [this.s0, this.s1, this.s2, this.s3] = state;
   }
 
   /** The next 32 random bits of xoshiro128**. */
@@ -126,6 +117,21 @@ export class KeyedGenerator {
   /** χ²(k) = 2·Gamma(k/2). */
   chisquare(k: number): number {
     return 2 * this.gamma(k / 2);
+  }
+}
+
+/**
+ * The four state words a KeyedGenerator for `key` starts from (splitmix32 of the key), into out[at…at + 3]: for
+ * kernels that run the same stream outside JavaScript (the subsample's wasm sampler).
+ */
+export function xoshiroState(key: Key, out: Uint32Array, at: number): void {
+  let x = key >>> 0;
+  for (let i = 0; i < 4; i++) {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+    out[at + i] = (z ^ (z >>> 15)) >>> 0;
   }
 }
 

@@ -17,35 +17,56 @@
 import type { Backend } from './gpu-backend.js';
 import { blockPairs, paddedColumns, unpackBlockGram, type LinearShape } from './linear.js';
 import { fitFunction, PIVOT_FLOOR_AT, RIDGE_AT, xtuFunction, type FitLayout } from './subsample-fit-wasm.js';
-import { columnsOf, labelsFunction, paddedRows, SIGMA_AT, type LabelsLayout } from './subsample-labels-wasm.js';
+import { columnsOf, LABELS_AT, labelsFunction, paddedRows, SIGMA_AT, type LabelsLayout } from './subsample-labels-wasm.js';
+import { POOL_COUNT_AT, sampleFunction, type SampleLayout } from './subsample-sample-wasm.js';
+import { xoshiroState } from '../core/rng.js';
 import { Code, I32, OP, SIMD, V128, wasmModule, type WasmFunction } from './wasm-emit.js';
 
-/** One chunk's block Gram and fits: X loaded once, then one call per generation. release() frees its workers' copies. */
+/** One chunk's subsample kernel: X loaded once, then a few calls per generation. release() frees its workers' copies. */
 export interface SubsampleGram {
   /** padded trial-major X (padTrialMajor), B·T·dp values, kept for the calls that follow */
   load(Xpadded: Float32Array): void;
   /** Σ_t c[t]·x_t x_tᵀ per trial, float64 [trial·d² + j·d + k], both triangles filled, into `out` */
   gram(c: Float32Array, out: Float64Array): Promise<Float64Array>;
-  /** where fit() reads the multiplicities c and the summed labels u, [trial·T + t]: the kernel's memory, write them here */
+  /** the multiplicities c and summed labels u, [trial·T + t], in the kernel's memory: fit() draws them or reads them */
   readonly counts: Float32Array;
   readonly summed: Float32Array;
   /**
-   * One data set's labels y = Xw + σz [trial·T + t], the numbers of LinearKernels.drawTrialLabels: `drawNoise` fills
-   * its argument with z as trialNormals(T, seed, first) draws it (the stream drawTrialLabels draws in-kernel), `w`
-   * is the model [k·B + trial]. A new array.
+   * The next data set's labels y = Xw + σz [trial·T + t], kept in the kernel for the draws (at most `dataSets`):
+   * the numbers of LinearKernels.drawTrialLabels. `drawNoise` fills its argument with z as trialNormals(T, seed,
+   * first) draws it (the stream drawTrialLabels draws in-kernel); `w` is the model [k·B + trial]. Returns a view.
    */
   labels(w: Float32Array, sigma: number, drawNoise: (z: Float32Array) => Promise<unknown>): Promise<Float32Array>;
   /**
-   * Per trial, on the workers: the Gram of `counts` plus `ridge` on its diagonal, its Cholesky factor (a pivot not
-   * above `pivotFloor` × the largest diagonal entry fails the trial), Xᵀ`summed`, and the least-squares solution —
-   * the numbers of weightedGram, xty, choleskyInPlaceBlocked and choleskySolve. solutions[trial·dp + j] (dp =
-   * paddedColumns(d)), solved[trial] 1 or 0; views valid until the next call.
+   * Per trial, on the workers. With `pool` and `keys`: draw the subsample — T of the pooled data sets' rows
+   * without replacement (`pool`: indices of kept data sets, in labels() order), with the stream KeyedGenerator(
+   * keys(trial)) and DistinctSampler's algorithm — into counts and summed; else they are read as written. Then,
+   * unless `solve` is false: the Gram of counts plus `ridge` on its diagonal, its Cholesky factor (a pivot not above
+   * `pivotFloor` × the largest diagonal entry fails the trial), Xᵀsummed and the least-squares solution — the numbers
+   * of weightedGram, xty, choleskyInPlaceBlocked and choleskySolve. solutions[trial·dp + j] (dp = paddedColumns(d)),
+   * solved[trial] 1 or 0; views valid until the next call.
    */
-  fit(ridge: number, pivotFloor: number): Promise<{ solutions: Float64Array; solved: Int32Array }>;
+  fit(options: FitOptions): Promise<{ solutions: Float64Array; solved: Int32Array }>;
   release(): void;
 }
 
+export interface FitOptions {
+  ridge: number;
+  pivotFloor: number;
+  pool?: readonly number[];
+  keys?: (trial: number) => number;
+  /** false: only draw (the caller fits, e.g. minimum-norm) */
+  solve?: boolean;
+}
+
 const PAGE = 65536;
+/** What run() does per trial, bits of the header's mode word. */
+const SAMPLE = 1;
+const GRAM = 2;
+const FIT = 4;
+const LABELS = 8;
+/** Shared wasm memory is capped at 4 GiB; beyond this the caller's host path runs instead (the same numbers). */
+const MAX_BYTES = 2 ** 31;
 
 /** The slice of WebAssembly used here (Node's lib types lack it under the build's tsconfig, as in wasm-cache.ts). */
 interface Wasm {
@@ -55,10 +76,11 @@ interface Wasm {
 let entries = 0;
 
 /**
- * The wasm kernel for this shape on `backend`'s worker pool, or null where it cannot run (not webasm, no pool, no
- * wasm SIMD or shared memory): the caller then uses LinearKernels.weightedGram, which gives the same numbers.
+ * The wasm kernel for this shape on `backend`'s worker pool, keeping up to `dataSets` data sets' labels, or null
+ * where it cannot run (not webasm, no pool, no wasm SIMD or shared memory, too large): the caller then uses
+ * LinearKernels and the host, which give the same numbers.
  */
-export function createSubsampleGram(backend: Backend, shape: LinearShape): SubsampleGram | null {
+export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSets = 0): SubsampleGram | null {
   const pool = backend.workerPool;
   if (backend.name !== 'webasm' || !pool || typeof SharedArrayBuffer === 'undefined') return null;
   const { B, T, d } = shape;
@@ -66,56 +88,77 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
   const pairs = blockPairs(d);
   const P = pairs.JQ.length;
   const tasks = Math.max(1, Math.min(pool.size, B));
-  // memory, 16-byte aligned: a header (mode, ridge, pivot floor), the pair table (i32 byte offsets of the j and k
-  // blocks in a row), X, c, u, the cells, the solutions, the status words, each task's factor
-  const pairOffset = 32;
-  const xOffset = align(pairOffset + P * 8);
-  const cOffset = align(xOffset + B * T * dp * 4);
-  const uOffset = align(cOffset + B * T * 4);
-  const outOffset = align(uOffset + B * T * 4);
-  const solOffset = align(outOffset + B * P * 64);
-  const statusOffset = align(solOffset + B * dp * 8);
-  const scratchOffset = align(statusOffset + B * 4);
-  const xcOffset = align(scratchOffset + tasks * dp * dp * 8);
-  const wOffset = align(xcOffset + B * d * paddedRows(T) * 4);
-  const zOffset = align(wOffset + B * d * 4);
-  const yOffset = align(zOffset + B * T * 4 + 16);
-  const listOffset = align(yOffset + B * T * 4);
-  const pages = Math.ceil((listOffset + tasks * T * 4) / PAGE);
+  // memory, 16-byte aligned: the header (mode, ridge, pivot floor, σ, pool size, labels' destination), the pair
+  // table (i32 byte offsets of the j and k blocks in a row), then each region below
+  const pairOffset = 48;
+  let end = pairOffset + P * 8;
+  const region = (bytes: number) => {
+    const at = align(end);
+    end = at + bytes;
+    return at;
+  };
+  const xOffset = region(B * T * dp * 4);
+  const cOffset = region(B * T * 4);
+  const uOffset = region(B * T * 4);
+  const outOffset = region(B * P * 64);
+  const solOffset = region(B * dp * 8);
+  const statusOffset = region(B * 4);
+  const scratchOffset = region(tasks * dp * dp * 8);
+  const xcOffset = region(B * d * paddedRows(T) * 4);
+  const wOffset = region(B * d * 4);
+  const zOffset = region(B * T * 4 + 16);
+  const listOffset = region(tasks * T * 4);
+  const labelsOffset = region(dataSets * B * T * 4);
+  const poolOffset = region(dataSets * 4);
+  const keysOffset = region(B * 16);
+  const stampBytes = dataSets * T * 4;
+  const stampsOffset = region(tasks * stampBytes);
+  const epochsOffset = region(tasks * 4);
+  if (end > MAX_BYTES) return null;
+  const pages = Math.ceil(end / PAGE);
   const cellLayout: CellLayout = { T, dp, P, xOffset, cOffset, outOffset, pairOffset, listOffset };
-  const layout: FitLayout = { T, d, dp, P, pairOffset, xOffset, uOffset, outOffset, solOffset, statusOffset, scratchOffset };
-  const labelsLayout: LabelsLayout = { B, T, d, xcOffset, wOffset, zOffset, yOffset };
+  const fitLayout: FitLayout = { T, d, dp, P, pairOffset, xOffset, uOffset, outOffset, solOffset, statusOffset, scratchOffset };
+  const labelsLayout: LabelsLayout = { B, T, d, xcOffset, wOffset, zOffset };
+  const sampleLayout: SampleLayout = { T, cOffset, uOffset, keysOffset, poolOffset, stampsOffset, stampBytes, epochsOffset };
   const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm) return null;
   let module: object;
   let memory: { buffer: ArrayBufferLike };
   try {
-    module = new wasm.Module(wasmModule(pages, [runFunction(cellLayout, statusOffset), cellFunction(cellLayout), xtuFunction(layout), fitFunction(layout), labelsFunction(labelsLayout)]));
+    const functions = [runFunction(cellLayout, statusOffset), cellFunction(cellLayout), xtuFunction(fitLayout), fitFunction(fitLayout), labelsFunction(labelsLayout), sampleFunction(sampleLayout)];
+    module = new wasm.Module(wasmModule(pages, functions));
     memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
   } catch {
-    return null; // no SIMD or no threads in this engine
+    return null; // no SIMD or no threads in this engine, or no memory this large
   }
-  const table = new Int32Array(memory.buffer, pairOffset, P * 2);
+  const buffer = memory.buffer;
+  const table = new Int32Array(buffer, pairOffset, P * 2);
   for (let p = 0; p < P; p++) {
     table[2 * p] = pairs.JQ[p] * 16;
     table[2 * p + 1] = pairs.KQ[p] * 16;
   }
-  const header = new Int32Array(memory.buffer, 0, 2);
-  const parameters = new Float64Array(memory.buffer, 0, 3);
-  const sigmaF32 = new Float32Array(memory.buffer, SIGMA_AT, 1);
-  const Xc = new Float32Array(memory.buffer, xcOffset, B * d * paddedRows(T));
-  const model = new Float32Array(memory.buffer, wOffset, B * d);
-  const noise = new Float32Array(memory.buffer, zOffset, B * T);
-  const labels = new Float32Array(memory.buffer, yOffset, B * T);
-  const X = new Float32Array(memory.buffer, xOffset, B * T * dp);
-  const counts = new Float32Array(memory.buffer, cOffset, B * T);
-  const summed = new Float32Array(memory.buffer, uOffset, B * T);
-  const cells = new Float32Array(memory.buffer, outOffset, B * P * 16);
-  const solutions = new Float64Array(memory.buffer, solOffset, B * dp);
-  const solved = new Int32Array(memory.buffer, statusOffset, B);
+  const header = new Int32Array(buffer, 0, 12);
+  const parameters = new Float64Array(buffer, 0, 3);
+  const sigmaF32 = new Float32Array(buffer, SIGMA_AT, 1);
+  const X = new Float32Array(buffer, xOffset, B * T * dp);
+  const Xc = new Float32Array(buffer, xcOffset, B * d * paddedRows(T));
+  const model = new Float32Array(buffer, wOffset, B * d);
+  const noise = new Float32Array(buffer, zOffset, B * T);
+  const counts = new Float32Array(buffer, cOffset, B * T);
+  const summed = new Float32Array(buffer, uOffset, B * T);
+  const cells = new Float32Array(buffer, outOffset, B * P * 16);
+  const solutions = new Float64Array(buffer, solOffset, B * dp);
+  const solved = new Int32Array(buffer, statusOffset, B);
+  const pooled = new Int32Array(buffer, poolOffset, dataSets);
+  const keys = new Uint32Array(buffer, keysOffset, B * 4);
   const entry = { id: `collapse-subsample-gram-${++entries}`, module, memory, mathImports: [] as string[], sizeX: 1 };
   // contiguous ranges of trials, one per task (trials cost alike); the task's index picks its scratch
   const ranges = Array.from({ length: tasks }, (_, w) => ({ start: Math.floor((w * B) / tasks), end: Math.floor(((w + 1) * B) / tasks), seed: w }));
+  const run = (mode: number) => {
+    header[0] = mode;
+    return pool.dispatch(entry as unknown as { id: number }, ranges);
+  };
+  let stored = 0;
   let tail: Promise<unknown> = Promise.resolve();
   let released = false;
   // calls queue: one set of weights and cells in the memory at a time
@@ -131,30 +174,39 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape): Subsa
       X.set(Xpadded);
       columnsOf(Xpadded, B, T, d, dp, Xc);
     },
-    labels(w, sigma, drawNoise) {
-      return queued(async () => {
-        header[0] = 2;
-        sigmaF32[0] = sigma;
-        model.set(w);
-        await drawNoise(noise);
-        await pool.dispatch(entry as unknown as { id: number }, ranges);
-        return labels.slice();
-      });
-    },
     gram(c, out) {
       return queued(async () => {
         counts.set(c);
-        header[0] = 0;
-        await pool.dispatch(entry as unknown as { id: number }, ranges);
+        await run(GRAM);
         return unpackBlockGram(cells, pairs, B, d, out);
       });
     },
-    fit(ridge, pivotFloor) {
+    labels(w, sigma, drawNoise) {
       return queued(async () => {
-        header[0] = 1;
+        if (stored >= dataSets) throw new Error(`subsample kernel: room for ${dataSets} data sets' labels, all used`);
+        const at = labelsOffset + stored * B * T * 4;
+        stored += 1;
+        header[LABELS_AT / 4] = at;
+        sigmaF32[0] = sigma;
+        model.set(w);
+        await drawNoise(noise);
+        await run(LABELS);
+        return new Float32Array(buffer, at, B * T);
+      });
+    },
+    fit({ ridge, pivotFloor, pool: kept, keys: keyOf, solve = true }) {
+      return queued(async () => {
+        let mode = solve ? GRAM | FIT : 0;
+        if (kept && keyOf) {
+          if (kept.some((s) => !(s >= 0 && s < stored))) throw new Error(`subsample kernel: the pool names a data set not stored (${stored} are)`);
+          pooled.set(kept.map((s) => labelsOffset + s * B * T * 4));
+          header[POOL_COUNT_AT / 4] = kept.length;
+          for (let tr = 0; tr < B; tr++) xoshiroState(keyOf(tr), keys, 4 * tr);
+          mode |= SAMPLE;
+        }
         parameters[RIDGE_AT / 8] = ridge;
         parameters[PIVOT_FLOOR_AT / 8] = pivotFloor;
-        await pool.dispatch(entry as unknown as { id: number }, ranges);
+        await run(mode);
         return { solutions, solved };
       });
     },
@@ -169,34 +221,40 @@ const noop = (): void => undefined;
 const align = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
- * run(start, end, task), what the worker pool calls: trials start … end − 1, each its block Gram's cells, then (mode
- * 1) its Xᵀu and fit, the status stored; or (mode 2) its labels.
+ * run(start, end, task), what the worker pool calls, for trials start … end − 1 as the header's mode says: the
+ * labels (LABELS); or the subsample drawn (SAMPLE), the block Gram's cells (GRAM), Xᵀu and the fit with its status
+ * (FIT).
  */
 function runFunction(L: CellLayout, statusOffset: number): WasmFunction {
   const [TR, C, CEND, MODE, LIST, LP, CB, T4, TEND] = [3, 4, 5, 6, 7, 8, 9, 10, 11];
   const c = new Code();
+  const when = (bit: number, body: () => void) => {
+    c.get(MODE).i32(bit).op(OP.i32And).if();
+    body();
+    c.end();
+  };
   c.i32(0).i32Load(0).set(MODE).get(0).set(TR);
   c.get(2).i32(L.T * 4).op(OP.i32Mul).i32(L.listOffset).op(OP.i32Add).set(LIST).i32(L.T * 4).set(TEND);
   c.whileBelow(TR, 1, () => {
-    c.get(MODE).i32(2).op(OP.i32Eq).if();
-    c.get(TR).call(4);
-    c.else();
-    // the rows this trial's subsample drew (c > 0), as byte offsets t·4, without a branch per row: every cell then
-    // walks them with no test, where a test per row and cell mispredicted on the random pattern
-    c.get(TR).i32(L.T * 4).op(OP.i32Mul).i32(L.cOffset).op(OP.i32Add).set(CB);
-    c.get(LIST).set(LP).i32(0).set(T4);
-    c.whileBelow(T4, TEND, () => {
-      c.get(LP).get(T4).i32Store();
-      c.get(LP).get(CB).get(T4).op(OP.i32Add).f32Load().op(0x43, 0, 0, 0, 0).op(OP.f32Gt).i32(2).op(OP.i32Shl).op(OP.i32Add).set(LP);
-      c.addTo(T4, 4);
+    when(LABELS, () => c.get(TR).call(4));
+    when(SAMPLE, () => c.get(TR).get(2).call(5));
+    when(GRAM, () => {
+      // the rows this trial's subsample drew (c > 0), as byte offsets t·4, without a branch per row: every cell
+      // then walks them with no test
+      c.get(TR).i32(L.T * 4).op(OP.i32Mul).i32(L.cOffset).op(OP.i32Add).set(CB);
+      c.get(LIST).set(LP).i32(0).set(T4);
+      c.whileBelow(T4, TEND, () => {
+        c.get(LP).get(T4).i32Store();
+        c.get(LP).get(CB).get(T4).op(OP.i32Add).f32Load().f32(0).op(OP.f32Gt).i32(2).op(OP.i32Shl).op(OP.i32Add).set(LP);
+        c.addTo(T4, 4);
+      });
+      c.get(TR).i32(L.P).op(OP.i32Mul).tee(C).i32(L.P).op(OP.i32Add).set(CEND);
+      c.whileBelow(C, CEND, () => c.get(C).get(LIST).get(LP).call(1).addTo(C, 1));
     });
-    c.get(TR).i32(L.P).op(OP.i32Mul).tee(C).i32(L.P).op(OP.i32Add).set(CEND);
-    c.whileBelow(C, CEND, () => c.get(C).get(LIST).get(LP).call(1).addTo(C, 1));
-    c.get(MODE).if();
-    c.get(TR).call(2);
-    c.get(TR).i32(4).op(OP.i32Mul).i32(statusOffset).op(OP.i32Add).get(TR).get(2).call(3).i32Store();
-    c.end();
-    c.end();
+    when(FIT, () => {
+      c.get(TR).call(2);
+      c.get(TR).i32(4).op(OP.i32Mul).i32(statusOffset).op(OP.i32Add).get(TR).get(2).call(3).i32Store();
+    });
     c.addTo(TR, 1);
   });
   return { params: [I32, I32, I32], results: [], locals: new Array<number>(9).fill(I32), code: c };

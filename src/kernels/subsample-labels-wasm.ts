@@ -18,12 +18,12 @@ export interface LabelsLayout {
   wOffset: number;
   /** the noise, [trial·T + t], 16 bytes of slack after it */
   zOffset: number;
-  /** the labels, [trial·T + t] */
-  yOffset: number;
 }
 
 /** σ as float32 in the header. */
 export const SIGMA_AT = 24;
+/** Where the labels go ([trial·T + t] from there), a byte offset in the header. */
+export const LABELS_AT = 32;
 
 /** Rows of a column of Xc. */
 export const paddedRows = (T: number): number => 4 * Math.ceil(T / 4);
@@ -33,8 +33,8 @@ export function labelsFunction(L: LabelsLayout): WasmFunction {
   const { B, T, d } = L;
   const Tp = paddedRows(T);
   const full = T >> 2; // blocks of four rows all inside the trial
-  const [Q, LIMQ, XA, WA, WEND, ZY] = [1, 2, 3, 4, 5, 6];
-  const [S, SIG] = [7, 8];
+  const [Q, LIMQ, XA, WA, WEND, ZY, YA] = [1, 2, 3, 4, 5, 6, 7];
+  const [S, SIG] = [8, 9];
   const c = new Code();
   c.i32(0).f32Load(SIGMA_AT).simd(SIMD.f32x4Splat).set(SIG);
   const block = (lanes: number) => {
@@ -48,9 +48,10 @@ export function labelsFunction(L: LabelsLayout): WasmFunction {
     });
     c.get(0).i32(T).op(OP.i32Mul).get(Q).i32(4).op(OP.i32Mul).op(OP.i32Add).i32(4).op(OP.i32Mul).set(ZY); // byte offset of [trial·T + 4q]
     c.get(S).get(SIG).get(ZY).v128Load(L.zOffset).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(S);
-    if (lanes === 4) c.get(ZY).get(S).v128Store(L.yOffset);
+    c.i32(0).i32Load(LABELS_AT).get(ZY).op(OP.i32Add).set(YA);
+    if (lanes === 4) c.get(YA).get(S).v128Store(0);
     // the last rows of a trial alone: the next trial's labels may be another worker's
-    else for (let lane = 0; lane < lanes; lane++) c.get(ZY).get(S).simd(SIMD.f32x4ExtractLane, lane).f32Store(L.yOffset + 4 * lane);
+    else for (let lane = 0; lane < lanes; lane++) c.get(YA).get(S).simd(SIMD.f32x4ExtractLane, lane).f32Store(4 * lane);
   };
   c.i32(0).set(Q).i32(full).set(LIMQ);
   c.whileBelow(Q, LIMQ, () => {
@@ -58,7 +59,7 @@ export function labelsFunction(L: LabelsLayout): WasmFunction {
     c.addTo(Q, 1);
   });
   if (T % 4 !== 0) block(T % 4);
-  return { params: [I32], results: [], locals: [I32, I32, I32, I32, I32, I32, V128, V128], code: c };
+  return { params: [I32], results: [], locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128], code: c };
 }
 
 /** Xc from the padded trial-major X [(trial·T + t)·dp + k], into `out`. */

@@ -40,6 +40,9 @@ export class Code {
   i32(value: number): this {
     return this.op(0x41, ...sleb(value));
   }
+  f32(value: number): this {
+    return this.op(0x43, ...new Uint8Array(new Float32Array([value]).buffer));
+  }
   f64(value: number): this {
     return this.op(0x44, ...new Uint8Array(new Float64Array([value]).buffer));
   }
@@ -141,9 +144,17 @@ export const OP = {
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32DivU: 0x6e,
+  i32RemU: 0x70,
   i32And: 0x71,
+  i32Xor: 0x73,
   i32Shl: 0x74,
   i32ShrU: 0x76,
+  i32Rotl: 0x77,
+  select: 0x1b,
+  f32Add: 0x92,
+  f64Floor: 0x9c,
+  i32TruncF64U: 0xab,
+  f64ConvertI32U: 0xb8,
   f32Gt: 0x5e,
   f64Gt: 0x64,
   f64Sqrt: 0x9f,

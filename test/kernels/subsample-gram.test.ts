@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fillNormal, rootKey } from '../../src/core/rng.js';
+import { DistinctSampler, fillNormal, foldIn, KeyedGenerator, rootKey } from '../../src/core/rng.js';
 import { createLinearKernels, padTrialMajor, toTrialFastest, type LinearShape } from '../../src/kernels/linear.js';
 import { createSubsampleGram } from '../../src/kernels/subsample-gram.js';
 import { choleskySolve } from '../../src/core/linalg.js';
@@ -71,7 +71,7 @@ test('the wasm fit equals the host fit bit for bit: Xᵀu, the ridge, the Choles
       const u = random(B * T, 80 + 3 * i + seed);
       fast.counts.set(c);
       fast.summed.set(u);
-      const fitted = await fast.fit(ridge, 1e-5);
+      const fitted = await fast.fit({ ridge, pivotFloor: 1e-5 });
       const solutions: Float64Array = fitted.solutions;
       const solved: Int32Array = fitted.solved;
       const gram = await kernels.weightedGram(Xpadded, c);
@@ -107,7 +107,7 @@ test('the wasm labels equal the gpu.js labels with their in-kernel noise bit for
   for (const [i, shape] of shapes.entries()) {
     const { B, T, d } = shape;
     const kernels = createLinearKernels(backend, shape);
-    const fast = createSubsampleGram(backend, shape);
+    const fast = createSubsampleGram(backend, shape, 3);
     assert.ok(fast, 'webasm makes the wasm kernel');
     const trialMajor = random(B * (T * d + d), 70 + i);
     fast.load(padTrialMajor(trialMajor, B, T, d, T * d + d));
@@ -119,6 +119,45 @@ test('the wasm labels equal the gpu.js labels with their in-kernel noise bit for
       assert.equal(got.length, B * T);
       for (let e = 0; e < want.length; e++) assert.ok(Object.is(got[e], want[e]), `B=${B} T=${T} d=${d} σ=${sigma} first=${first} label ${e}: ${got[e]} ≠ ${want[e]}`);
     }
+    fast.release();
+    kernels.release();
+  }
+});
+
+test('the wasm draw equals the host draw bit for bit: the same rows, multiplicities and float32 label sums (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  for (const [i, shape] of ([{ B: 7, T: 31, d: 5 }, { B: 3, T: 100, d: 2 }, { B: 1, T: 9, d: 1 }] as LinearShape[]).entries()) {
+    const { B, T, d } = shape;
+    const kernels = createLinearKernels(backend, shape);
+    const sets = 5;
+    const fast = createSubsampleGram(backend, shape, sets);
+    assert.ok(fast, 'webasm makes the wasm kernel');
+    const trialMajor = random(B * (T * d + d), 100 + i);
+    fast.load(padTrialMajor(trialMajor, B, T, d, T * d + d));
+    const labels: Float32Array[] = [];
+    for (let s = 0; s < sets; s++) labels.push((await fast.labels(random(B * d, 110 + s), 0.7, (z) => kernels.trialNormals(T, 120 + s, 0, z))).slice());
+    // pools as the strategies make them (one set, all, a gap), and repeated draws (each a fresh Floyd stamp)
+    for (const [g, pool] of [[0], [0, 1, 2, 3, 4], [1, 3, 4], [0, 1, 2, 3, 4]].entries()) {
+      const key = (tr: number) => foldIn(foldIn(rootKey(9), g), 5 + tr);
+      await fast.fit({ ridge: 0, pivotFloor: 1e-5, pool, keys: key, solve: false });
+      const sampler = new DistinctSampler();
+      for (let tr = 0; tr < B; tr++) {
+        const counts = new Float32Array(T);
+        const summed = new Float32Array(T);
+        for (const index of sampler.draw(pool.length * T, T, new KeyedGenerator(key(tr)))) {
+          const row = index % T;
+          counts[row] += 1;
+          summed[row] += labels[pool[(index - row) / T]][tr * T + row];
+        }
+        for (let row = 0; row < T; row++) {
+          assert.equal(fast.counts[tr * T + row], counts[row], `B=${B} T=${T} pool ${pool} trial ${tr} row ${row}: count`);
+          assert.ok(Object.is(fast.summed[tr * T + row], summed[row]), `B=${B} T=${T} pool ${pool} trial ${tr} row ${row}: ${fast.summed[tr * T + row]} ≠ ${summed[row]}`);
+        }
+      }
+    }
+    await assert.rejects(fast.fit({ ridge: 0, pivotFloor: 1e-5, pool: [sets], keys: () => 1 }), /not stored/);
+    await assert.rejects(fast.labels(random(B * d, 1), 1, (z) => kernels.trialNormals(T, 1, 0, z)), /all used/);
     fast.release();
     kernels.release();
   }

@@ -9,9 +9,9 @@ import { choleskySolve } from '../../core/linalg.js';
 import { DistinctSampler, foldIn, KeyedGenerator } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
 import { paddedColumns } from '../../kernels/linear.js';
-import { createSubsampleGram } from '../../kernels/subsample-gram.js';
+import { createSubsampleGram, type FitOptions } from '../../kernels/subsample-gram.js';
 import { noiseSeed, openFullChunk, recordEstimate } from './chunk.js';
-import { trialFastestX } from './design.js';
+import { trialFastestX, type FullDesign } from './design.js';
 import { fullDesignFloats } from './full.js';
 import type { ChunkContext, LinearMethod, LinearRun } from './method.js';
 import { poolPlan } from './pool-store.js';
@@ -91,20 +91,15 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
   const { run, kernels, root, first, plan } = context;
   const { B, T, d } = kernels.shape;
   const { design, weight, sigma, models } = await openFullChunk(context);
-  const labels: Float32Array[] = []; // labels[s − 1][trial·T + t]: every data set's labels are kept, they may be drawn again
   const ridge = run.ridge ?? 0;
   const interpolating = T <= d && ridge === 0;
-  // webasm: the labels, block Gram, Xᵀu and the fits as hand-written wasm on the workers, X loaded once per chunk
-  // (the same numbers as drawTrialLabels, weightedGram, xty and the host solve below)
-  const fast = createSubsampleGram(kernels.backend, kernels.shape);
+  // webasm: the labels, the draws, the block Gram, Xᵀu and the fits as hand-written wasm on the workers, X and the
+  // labels kept in the kernel for the chunk; elsewhere the kernels and the host below, with the same numbers
+  const fast = createSubsampleGram(kernels.backend, kernels.shape, plan.sources.length);
   fast?.load(design.Xpadded);
-  const X = fast ? null : trialFastestX(design, T, d); // the labels kernel's layout
-  // [trial·T + t], the kernels' trial-major layout; in the wasm kernel's memory where it runs
-  const counts = fast?.counts ?? new Float32Array(T * B);
-  const summed = fast?.summed ?? new Float32Array(T * B);
-  const sampler = new DistinctSampler();
-  const gramAll = new Float64Array(B * d * d); // every trial's Gram, reused by the generations
-  const lower = new Float64Array(d * d);
+  const host = fast ? null : new HostSubsample(context, design);
+  const counts = fast?.counts ?? (host as HostSubsample).counts;
+  const summed = fast?.summed ?? (host as HostSubsample).summed;
   const solution = new Float64Array(d);
   const subsampleKey = foldIn(root, STREAM.subsample);
   let work: MinimumNormWork | undefined; // made on the first minimum-norm fit (T² floats: rare when T > d)
@@ -114,59 +109,23 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
       for (const s of plan.added[n - 1]) {
         const model = models.get(plan.sources[s - 1]);
         const seed = noiseSeed(root, s);
-        labels.push(await (fast ? fast.labels(model, sigma, (z) => kernels.trialNormals(T, seed, first, z)) : kernels.drawTrialLabels(X as Float32Array, model, sigma, seed, first)));
+        if (fast) await fast.labels(model, sigma, (z) => kernels.trialNormals(T, seed, first, z));
+        else await (host as HostSubsample).addLabels(model, sigma, seed);
       }
       const pool = plan.weights[n - 1].flatMap((w, s) => (w > 0 ? [s] : []));
-      counts.fill(0);
-      summed.fill(0);
-      for (let tr = 0; tr < B; tr++) {
-        const generator = new KeyedGenerator(foldIn(foldIn(subsampleKey, n), first + tr));
-        for (const index of sampler.draw(pool.length * T, T, generator)) {
-          const t = index % T;
-          counts[tr * T + t] += 1;
-          summed[tr * T + t] += labels[pool[(index - t) / T]][tr * T + t];
-        }
-      }
+      const generation = foldIn(subsampleKey, n);
+      const keys = (tr: number) => foldIn(generation, first + tr);
+      // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
+      const options = { ridge, pivotFloor: PIVOT_FLOOR, pool, keys, solve: !interpolating };
+      const { solutions, solved } = await (fast ? fast.fit(options) : (host as HostSubsample).fit(options));
       const estimate = models.buffer();
-      if (interpolating) {
-        // T ≤ d without ridge: at most d distinct rows, so least squares interpolates them; no Gram is needed
-        for (let tr = 0; tr < B; tr++) {
-          minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
-          recordEstimate(context, n, tr, solution, design, weight, estimate);
-        }
-        models.settle(n, estimate);
-        yield n;
-        continue;
-      }
-      if (fast && !interpolating) {
-        const { solutions, solved } = await fast.fit(ridge, PIVOT_FLOOR);
-        for (let tr = 0; tr < B; tr++) {
-          if (solved[tr]) recordEstimate(context, n, tr, solutions.subarray(tr * dp, tr * dp + d), design, weight, estimate);
-          else {
-            minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
-            recordEstimate(context, n, tr, solution, design, weight, estimate);
-          }
-        }
-        models.settle(n, estimate);
-        yield n;
-        continue;
-      }
-      await kernels.weightedGram(design.Xpadded, counts, gramAll);
-      const rhs = await kernels.xty(design.Xpadded, summed); // [trial·d + j]
       for (let tr = 0; tr < B; tr++) {
-        lower.set(gramAll.subarray(tr * d * d, (tr + 1) * d * d));
-        for (let j = 0; j < d; j++) lower[j * d + j] += ridge;
-        let solved = false;
-        let largest = 0;
-        for (let j = 0; j < d; j++) largest = Math.max(largest, lower[j * d + j]);
-        if (choleskyInPlaceBlocked(lower, d, PIVOT_FLOOR * largest)) {
-          // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
-          for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
-          choleskySolve(lower, d, solution);
-          solved = true;
+        if (!interpolating && solved[tr]) {
+          recordEstimate(context, n, tr, solutions.subarray(tr * dp, tr * dp + d), design, weight, estimate);
+          continue;
         }
         // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
-        if (!solved) minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
+        minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
         recordEstimate(context, n, tr, solution, design, weight, estimate);
       }
       models.settle(n, estimate);
@@ -174,5 +133,70 @@ export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<num
     }
   } finally {
     fast?.release();
+  }
+}
+
+/**
+ * The subsample's draws and fits off webasm (cpu, webgpu): the gpu.js kernels for the labels, the block Gram and
+ * Xᵀu, the draws and the factorisation on the host. The same numbers as the wasm kernel's (subsample-gram.ts).
+ */
+class HostSubsample {
+  readonly counts: Float32Array;
+  readonly summed: Float32Array;
+  private readonly labels: Float32Array[] = []; // labels[s][trial·T + t]: every data set's labels are kept, they may be drawn again
+  private readonly X: Float32Array;
+  private readonly sampler = new DistinctSampler();
+  private readonly gramAll: Float64Array; // every trial's Gram, reused by the generations
+  private readonly lower: Float64Array;
+  private readonly solutions: Float64Array;
+  private readonly solved: Int32Array;
+  constructor(
+    private readonly context: ChunkContext,
+    private readonly design: FullDesign,
+  ) {
+    const { B, T, d } = context.kernels.shape;
+    this.X = trialFastestX(design, T, d); // the labels kernel's layout
+    this.counts = new Float32Array(T * B); // [trial·T + t], the kernels' trial-major layout
+    this.summed = new Float32Array(T * B);
+    this.gramAll = new Float64Array(B * d * d);
+    this.lower = new Float64Array(d * d);
+    this.solutions = new Float64Array(B * paddedColumns(d));
+    this.solved = new Int32Array(B);
+  }
+
+  async addLabels(model: Float32Array, sigma: number, seed: number): Promise<void> {
+    this.labels.push(await this.context.kernels.drawTrialLabels(this.X, model, sigma, seed, this.context.first));
+  }
+
+  async fit({ ridge, pivotFloor, pool, keys, solve }: Required<FitOptions>): Promise<{ solutions: Float64Array; solved: Int32Array }> {
+    const { kernels } = this.context;
+    const { B, T, d } = kernels.shape;
+    const { counts, summed, labels, lower, solutions, solved } = this;
+    const dp = paddedColumns(d);
+    counts.fill(0);
+    summed.fill(0);
+    for (let tr = 0; tr < B; tr++) {
+      for (const index of this.sampler.draw(pool.length * T, T, new KeyedGenerator(keys(tr)))) {
+        const t = index % T;
+        counts[tr * T + t] += 1;
+        summed[tr * T + t] += labels[pool[(index - t) / T]][tr * T + t];
+      }
+    }
+    if (!solve) return { solutions, solved };
+    await kernels.weightedGram(this.design.Xpadded, counts, this.gramAll);
+    const rhs = await kernels.xty(this.design.Xpadded, summed); // [trial·d + j]
+    for (let tr = 0; tr < B; tr++) {
+      lower.set(this.gramAll.subarray(tr * d * d, (tr + 1) * d * d));
+      for (let j = 0; j < d; j++) lower[j * d + j] += ridge;
+      let largest = 0;
+      for (let j = 0; j < d; j++) largest = Math.max(largest, lower[j * d + j]);
+      solved[tr] = choleskyInPlaceBlocked(lower, d, pivotFloor * largest) ? 1 : 0;
+      if (!solved[tr]) continue;
+      // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
+      const solution = solutions.subarray(tr * dp, tr * dp + d);
+      for (let j = 0; j < d; j++) solution[j] = rhs[tr * d + j];
+      choleskySolve(lower, d, solution);
+    }
+    return { solutions, solved };
   }
 }
