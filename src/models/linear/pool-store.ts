@@ -101,6 +101,18 @@ export class PoolStore {
     this.prefix.set(this.sets, next);
   }
 
+  /**
+   * Step n's pool when it is the contiguous equal-weight range that ends at the prefix the next push creates (replace,
+   * accumulate, window:k, each on its newest data set): the range's low prefix, null when that is P_0 (all zeros, and
+   * (P − 0)·a is P·a exactly), and the weight. The caller then forms (P_new − lo)·scale in the pass that pushes
+   * (pushWith), the same float64 operations as pooled(n, out) after the push, and calls release(n). Otherwise null.
+   */
+  rangeEndingAtNext(n: number): { lo: Float64Array | null; scale: number } | null {
+    const range = this.plan.ranges[n - 1];
+    if (!range || range.last !== this.sets + 1) return null;
+    return { lo: range.first === 1 ? null : this.get(range.first - 1), scale: this.plan.weights[n - 1][range.first - 1] };
+  }
+
   /** Σ_s a_{n,s} v_s into `out`; then releases the prefixes no later step reads. */
   pooled(n: number, out: Float64Array): void {
     const weights = this.plan.weights[n - 1];
@@ -120,7 +132,13 @@ export class PoolStore {
         for (let i = 0; i < this.size; i++) out[i] += a * (hi[i] - lo[i]);
       }
     }
-    for (const [s, buffer] of [...this.prefix]) {
+    this.release(n);
+  }
+
+  /** Release the prefixes no step after n reads, for reuse by later pushes (pooled(n, out) calls it itself). */
+  release(n: number): void {
+    for (const [s, buffer] of this.prefix) {
+      // deleting the entry being visited is safe in a Map iteration
       if (s < this.sets && this.lastUse[s] <= n) {
         this.prefix.delete(s);
         this.free.push(buffer);

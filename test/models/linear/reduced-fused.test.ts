@@ -1,0 +1,115 @@
+/**
+ * The reduced chunk's one-pass step (push, pool and ‖e‖² fused; ξ drawn one data set ahead) against the procedure it
+ * replaced, written out plainly here: every prefix P_s = P_{s−1} + v_s kept, the pool formed from them afterwards
+ * ((P_last − P_{first−1})·a for a contiguous equal-weight range, else Σ_s a_s·(P_s − P_{s−1}) onto 0), then each trial's
+ * ‖e‖² summed j = 0, 1, … onto 0. The recorded errors must be the same float64 numbers, bit for bit, for strategies
+ * whose pools are ranges ending at the newest data set (fused), ranges of two new data sets (fresh), and weights
+ * that are no range (weights:, augment: the unfused path), with and without ridge, over two chunks (the second
+ * padded), on webasm and cpu.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { foldIn, rootKey } from '../../../src/core/rng.js';
+import { Scratch } from '../../../src/core/scratch.js';
+import { STREAM } from '../../../src/core/streams.js';
+import { createLinearKernels, type LinearKernels } from '../../../src/kernels/linear.js';
+import { noiseSeed } from '../../../src/models/linear/chunk.js';
+import { drawReducedDesign } from '../../../src/models/linear/design.js';
+import type { ChunkContext, LinearRun } from '../../../src/models/linear/method.js';
+import { poolPlan, type PoolPlan } from '../../../src/models/linear/pool-store.js';
+import { reducedChunk } from '../../../src/models/linear/reduced.js';
+import { parseStrategy } from '../../../src/strategies/index.js';
+import { backendOrSkip } from '../../helpers/backend.js';
+
+const d = 3;
+const T = 9;
+const N = 6;
+const B = 64;
+const trials = 114; // two chunks, the second with 50 live trials and 14 padded
+
+/** The errors the chunk records, [n − 1][trial]. */
+async function chunkErrors(run: LinearRun, kernels: LinearKernels, plan: PoolPlan, chunk: number): Promise<number[][]> {
+  const error = Array.from({ length: N }, () => [] as number[]);
+  const first = chunk * B;
+  const context: ChunkContext = {
+    run, kernels, root: rootKey(run.seed), chunk, first, live: Math.min(B, trials - first), plan, scratch: new Scratch(),
+    result: { error: error.map((values) => ({ add: (x: number) => values.push(x) })), conditionalResidual: null, traceGramInverse: { add: () => undefined }, gramInverseSquares: null, ridgeSpread: null },
+  };
+  for await (const n of reducedChunk(context)) void n;
+  return error;
+}
+
+/** The same errors by the stored-prefix procedure, one trial at a time. */
+async function referenceErrors(run: LinearRun, kernels: LinearKernels, plan: PoolPlan, chunk: number): Promise<number[][]> {
+  const root = rootKey(run.seed);
+  const first = chunk * B;
+  const live = Math.min(B, trials - first);
+  const ridge = run.ridge ?? 0;
+  const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d, ridge);
+  const sigma = Math.sqrt(run.noise);
+  const xi = new Map<number, Float32Array>();
+  for (const s of plan.added.flat()) xi.set(s, (await kernels.trialNormals(d, noiseSeed(root, s), first)).slice());
+  const error = Array.from({ length: N }, () => [] as number[]);
+  for (let tr = 0; tr < live; tr++) {
+    const models = new Map<number, Float64Array>([[0, new Float64Array(d)]]);
+    const prefix: Float64Array[] = [new Float64Array(d)];
+    for (let n = 1; n <= N; n++) {
+      for (const s of plan.added[n - 1]) {
+        const parent = models.get(plan.sources[s - 1]) as Float64Array;
+        const noise = xi.get(s) as Float32Array;
+        const next = new Float64Array(d);
+        for (let j = 0; j < d; j++) {
+          const i = j * B + tr;
+          const v = design.shrink && design.wStar
+            ? design.shrink[i] * parent[j] + (design.shrink[i] - 1) * design.wStar[i] + sigma * design.noiseScale[i] * noise[tr * d + j]
+            : parent[j] + sigma * design.noiseScale[i] * noise[tr * d + j];
+          next[j] = prefix[s - 1][j] + v;
+        }
+        prefix[s] = next;
+      }
+      const weights = plan.weights[n - 1];
+      const range = plan.ranges[n - 1];
+      const e = new Float64Array(d);
+      for (let j = 0; j < d; j++) {
+        if (range) {
+          e[j] = (prefix[range.last][j] - prefix[range.first - 1][j]) * weights[range.first - 1];
+        } else {
+          for (let s = 1; s <= weights.length; s++) if (weights[s - 1] !== 0) e[j] += weights[s - 1] * (prefix[s][j] - prefix[s - 1][j]);
+        }
+      }
+      let squared = 0;
+      for (let j = 0; j < d; j++) squared += e[j] ** 2;
+      error[n - 1].push(squared);
+      models.set(n, e);
+    }
+  }
+  return error;
+}
+
+for (const backendName of ['webasm', 'cpu'] as const) {
+  test(`${backendName}: the fused, prefetched reduced chunk records the stored-prefix procedure's errors bit for bit`, async (t) => {
+    const backend = await backendOrSkip(backendName, t);
+    if (!backend) return;
+    const kernels = createLinearKernels(backend, { B, T, d });
+    try {
+      for (const name of ['accumulate', 'replace', 'window:3', 'fresh:0.5', 'augment:2', 'weights:2^(i-n)']) {
+        for (const ridge of [0, 0.7]) {
+          const strategy = parseStrategy(name);
+          const run: LinearRun = { strategy, dim: d, samples: T, noise: 1.3, iterations: N, trials, seed: 17, method: 'reduced', ridge };
+          const plan = poolPlan(strategy, N);
+          for (const chunk of [0, 1]) {
+            const got = await chunkErrors(run, kernels, plan, chunk);
+            const want = await referenceErrors(run, kernels, plan, chunk);
+            assert.equal(got[N - 1].length, Math.min(B, trials - chunk * B));
+            for (let n = 0; n < N; n++) {
+              assert.ok(want[n].every((x) => x > 0 && Number.isFinite(x)), `${name} λ=${ridge}: the reference errors are positive`);
+              assert.deepEqual(got[n], want[n], `${name} λ=${ridge}, chunk ${chunk}, iteration ${n + 1}`);
+            }
+          }
+        }
+      }
+    } finally {
+      kernels.release();
+    }
+  });
+}
