@@ -1,8 +1,7 @@
 /** The reduced method: the estimators sampled in XᵀX's eigenbasis, O(d) per trial-iteration (proofs P5). */
-import { foldIn } from '../../core/rng.js';
-import { STREAM } from '../../core/streams.js';
 import { ModelStore, noiseSeed, record, recordRidgeSpread } from './chunk.js';
-import { drawReducedDesign, type ReducedDesign } from './design.js';
+import type { ReducedDesign } from './design.js';
+import { reducedDesignFor } from './wishart-thread.js';
 import type { ChunkContext, LinearMethod } from './method.js';
 import { ridgeConditionalError } from '../../theory/ridge.js';
 import { PoolStore } from './pool-store.js';
@@ -21,7 +20,7 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
   const noise = prefetchedNoise(context, d); // the first draw runs while the host draws the spectra
-  const design = drawReducedDesign(foldIn(root, STREAM.wishart), first, B, T, d, run.ridge ?? 0);
+  const design = await reducedDesignFor(context); // drawn ahead on another thread where the run has several chunks
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (result.gramInverseSquares) {
     // tr((XᵀX)⁻²) = Σ_j 1/μ_j² (noiseScale = μ^−½ without ridge); the reduced error is isotropic in law (P7)

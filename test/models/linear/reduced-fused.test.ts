@@ -4,8 +4,8 @@
  * ((P_last − P_{first−1})·a for a contiguous equal-weight range, else Σ_s a_s·(P_s − P_{s−1}) onto 0), then each trial's
  * ‖e‖² summed j = 0, 1, … onto 0. The recorded errors must be the same float64 numbers, bit for bit, for strategies
  * whose pools are ranges ending at the newest data set (fused), ranges of two new data sets (fresh), and weights
- * that are no range (weights:, augment: the unfused path), with and without ridge, over two chunks (the second
- * padded), on webasm and cpu.
+ * that are no range (weights:, augment: the unfused path), with and without ridge, over five chunks (the last
+ * padded; the Wishart spectra of chunks after the first drawn on their own thread), on webasm and cpu.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,6 +18,7 @@ import { drawReducedDesign } from '../../../src/models/linear/design.js';
 import type { ChunkContext, LinearRun } from '../../../src/models/linear/method.js';
 import { poolPlan, type PoolPlan } from '../../../src/models/linear/pool-store.js';
 import { reducedChunk } from '../../../src/models/linear/reduced.js';
+import { spectraFromThread } from '../../../src/models/linear/wishart-thread.js';
 import { parseStrategy } from '../../../src/strategies/index.js';
 import { backendOrSkip } from '../../helpers/backend.js';
 
@@ -25,7 +26,7 @@ const d = 3;
 const T = 9;
 const N = 6;
 const B = 64;
-const trials = 114; // two chunks, the second with 50 live trials and 14 padded
+const trials = 306; // five chunks, the last with 50 live trials and 14 padded; from the second on their spectra come from the thread
 
 /** The errors the chunk records, [n − 1][trial]. */
 async function chunkErrors(run: LinearRun, kernels: LinearKernels, plan: PoolPlan, chunk: number): Promise<number[][]> {
@@ -91,13 +92,14 @@ for (const backendName of ['webasm', 'cpu'] as const) {
     const backend = await backendOrSkip(backendName, t);
     if (!backend) return;
     const kernels = createLinearKernels(backend, { B, T, d });
+    const threadBefore = spectraFromThread();
     try {
       for (const name of ['accumulate', 'replace', 'window:3', 'fresh:0.5', 'augment:2', 'weights:2^(i-n)']) {
         for (const ridge of [0, 0.7]) {
           const strategy = parseStrategy(name);
           const run: LinearRun = { strategy, dim: d, samples: T, noise: 1.3, iterations: N, trials, seed: 17, method: 'reduced', ridge };
           const plan = poolPlan(strategy, N);
-          for (const chunk of [0, 1]) {
+          for (let chunk = 0; chunk * B < trials; chunk++) {
             const got = await chunkErrors(run, kernels, plan, chunk);
             const want = await referenceErrors(run, kernels, plan, chunk);
             assert.equal(got[N - 1].length, Math.min(B, trials - chunk * B));
@@ -108,6 +110,8 @@ for (const backendName of ['webasm', 'cpu'] as const) {
           }
         }
       }
+      // chunks 1–4 of each of the 12 runs took theirs from the thread (wishart-thread.ts), not drawn here
+      assert.equal(spectraFromThread() - threadBefore, 12 * 4);
     } finally {
       kernels.release();
     }
