@@ -9,7 +9,8 @@
 import { Worker } from 'node:worker_threads';
 import { foldIn } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
-import { drawReducedDesign, type ReducedDesign } from './design.js';
+import type { ReducedDesign } from './design.js';
+import { drawReducedDesign } from './wishart.js';
 import type { ChunkContext } from './method.js';
 import type { PoolPlan } from './pool-store.js';
 
@@ -26,8 +27,11 @@ export interface SpectrumRequest {
 
 /** Chunks whose spectra are requested ahead of the one starting (two are in flight: the thread keeps ahead of both). */
 const AHEAD = 2;
-/** Runs of fewer chunks draw on the main thread: starting the thread (tens of ms of CPU) would not pay for itself. */
-const MIN_CHUNKS = 4;
+/**
+ * Runs of one or two chunks (both start at once) draw on the main thread: the thread's start, ~0.1 s of CPU (a Node
+ * isolate and its modules), would come too late to help them.
+ */
+const MIN_CHUNKS = 3;
 
 /** Per run (its plan object is its own): the highest chunk started, and the spectra requested for later chunks. */
 interface RunAhead {

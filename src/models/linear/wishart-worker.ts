@@ -4,7 +4,7 @@
  * without a copy. A failure is reported, not thrown: the chunk then draws its spectra itself and meets the error there.
  */
 import { parentPort } from 'node:worker_threads';
-import { drawReducedDesign } from './design.js';
+import { drawReducedDesign } from './wishart.js';
 import type { SpectrumRequest } from './wishart-thread.js';
 
 parentPort?.on('message', ({ id, key, first, B, T, d, ridge }: SpectrumRequest) => {
