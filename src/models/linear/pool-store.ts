@@ -50,11 +50,16 @@ export class PoolStore {
   private readonly lastUse: number[];
   private sets = 0;
 
+  /**
+   * `allocate` gives the store its vectors (default: fresh ones); the reduced method passes its chunk slot's reused
+   * buffers, since fresh memory costs a page fault per 4 KiB on first touch (core/scratch.ts). P_0 is zeroed here.
+   */
   constructor(
     private readonly size: number,
     private readonly plan: PoolPlan,
+    private readonly allocate: () => Float64Array = () => new Float64Array(size),
   ) {
-    this.prefix.set(0, new Float64Array(size));
+    this.prefix.set(0, this.allocate().fill(0));
     this.lastUse = PoolStore.lastUses(plan);
   }
 
@@ -95,7 +100,7 @@ export class PoolStore {
    */
   pushWith(write: (next: Float64Array, last: Float64Array) => void): void {
     const last = this.prefix.get(this.sets) as Float64Array;
-    const next = this.free.pop() ?? new Float64Array(this.size);
+    const next = this.free.pop() ?? this.allocate();
     write(next, last);
     this.sets += 1;
     this.prefix.set(this.sets, next);

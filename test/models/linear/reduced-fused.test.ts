@@ -28,12 +28,12 @@ const N = 6;
 const B = 64;
 const trials = 306; // five chunks, the last with 50 live trials and 14 padded; from the second on their spectra come from the thread
 
-/** The errors the chunk records, [n − 1][trial]. */
-async function chunkErrors(run: LinearRun, kernels: LinearKernels, plan: PoolPlan, chunk: number): Promise<number[][]> {
+/** The errors the chunk records, [n − 1][trial], its buffers in `scratch` (a chunk slot's, reused). */
+async function chunkErrors(run: LinearRun, kernels: LinearKernels, plan: PoolPlan, chunk: number, scratch: Scratch): Promise<number[][]> {
   const error = Array.from({ length: N }, () => [] as number[]);
   const first = chunk * B;
   const context: ChunkContext = {
-    run, kernels, root: rootKey(run.seed), chunk, first, live: Math.min(B, trials - first), plan, scratch: new Scratch(),
+    run, kernels, root: rootKey(run.seed), chunk, first, live: Math.min(B, trials - first), plan, scratch,
     result: { error: error.map((values) => ({ add: (x: number) => values.push(x) })), conditionalResidual: null, traceGramInverse: { add: () => undefined }, gramInverseSquares: null, ridgeSpread: null },
   };
   for await (const n of reducedChunk(context)) void n;
@@ -93,6 +93,7 @@ for (const backendName of ['webasm', 'cpu'] as const) {
     if (!backend) return;
     const kernels = createLinearKernels(backend, { B, T, d });
     const threadBefore = spectraFromThread();
+    const scratch = new Scratch(); // one for every chunk and run: each finds the vectors its predecessor left
     try {
       for (const name of ['accumulate', 'replace', 'window:3', 'fresh:0.5', 'augment:2', 'weights:2^(i-n)']) {
         for (const ridge of [0, 0.7]) {
@@ -100,7 +101,7 @@ for (const backendName of ['webasm', 'cpu'] as const) {
           const run: LinearRun = { strategy, dim: d, samples: T, noise: 1.3, iterations: N, trials, seed: 17, method: 'reduced', ridge };
           const plan = poolPlan(strategy, N);
           for (let chunk = 0; chunk * B < trials; chunk++) {
-            const got = await chunkErrors(run, kernels, plan, chunk);
+            const got = await chunkErrors(run, kernels, plan, chunk, scratch);
             const want = await referenceErrors(run, kernels, plan, chunk);
             assert.equal(got[N - 1].length, Math.min(B, trials - chunk * B));
             for (let n = 0; n < N; n++) {
