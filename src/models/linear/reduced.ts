@@ -4,7 +4,8 @@ import type { ReducedDesign } from './design.js';
 import { reducedDesignFor } from './wishart-thread.js';
 import type { ChunkContext, LinearMethod } from './method.js';
 import { ridgeConditionalError } from '../../theory/ridge.js';
-import { PoolStore } from './pool-store.js';
+import { liveGenerations, PoolStore, type PoolPlan } from './pool-store.js';
+import { StepArena } from './reduced-wasm.js';
 
 /** Sufficient statistics on one fixed design: whole data sets only, so not a subsampling strategy. */
 export const reducedMethod: LinearMethod = {
@@ -19,7 +20,15 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
   const { run, kernels, root, first, live, plan, result, scratch } = context;
   const { B, T, d } = kernels.shape;
   const sigma = Math.sqrt(run.noise);
-  const noise = prefetchedNoise(context, d); // the first draw runs while the host draws the spectra
+  // the chunk's vectors: in its slot's wasm arena, where the fused step runs in wasm (reduced-wasm.ts), else in the
+  // slot's scratch; either way reused by the slot's next chunk, since fresh memory costs ~1.6 MB of page faults per
+  // chunk at d = 10 (~4 ms). Every vector is written in full before it is read.
+  const arena = StepArena.forChunk(scratch, arenaBytes(plan, B, d));
+  let vectors = 0;
+  const reused = (): Float64Array => (arena ? arena.float64(B * d) : scratch.float64(`reduced vector ${vectors++}`, B * d));
+  // the second ξ buffer fits in what sharedFloats counts for a data set's T > d labels, which this method never holds
+  const xiBuffers = arena ? [arena.float32(B * d), arena.float32(B * d)] : [scratch.float32('xi', B * d), scratch.float32('xi ahead', B * d)];
+  const noise = prefetchedNoise(context, d, xiBuffers); // the first draw runs while the host draws the spectra
   const design = await reducedDesignFor(context); // drawn ahead on another thread where the run has several chunks
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (result.gramInverseSquares) {
@@ -46,13 +55,20 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
     }
     context.ridgeExpected = expected;
   }
-  // the vectors live in the chunk slot's scratch, reused by its next chunk: fresh ones cost ~1.6 MB of page faults
-  // per chunk at d = 10 (~4 ms, a tenth of its main-thread time); each is written in full before it is read
-  let vectors = 0;
-  const reused = (): Float64Array => context.scratch.float64(`reduced vector ${vectors++}`, B * d);
   const store = new PoolStore(B * d, plan, reused);
   const errors = new ModelStore<Float64Array>(plan, reused().fill(0), reused); // e_k; e_0 = 0
-  const squared = new Float64Array(B);
+  const squared = arena ? arena.float64(B) : new Float64Array(B);
+  const copy = (source: Float64Array): Float64Array => {
+    const target = reused();
+    target.set(source);
+    return target;
+  };
+  const inArena = arena && {
+    ns: copy(design.noiseScale),
+    shrink: design.shrink && copy(design.shrink),
+    wStar: design.wStar && copy(design.wStar),
+    zero: reused().fill(0), // lo where the pool starts at P_0: (P − 0)·a = P·a exactly
+  };
   for (let n = 1; n <= run.iterations; n++) {
     const e = errors.buffer();
     const added = plan.added[n - 1];
@@ -66,7 +82,10 @@ export async function* reducedChunk(context: ChunkContext): AsyncGenerator<numbe
       const step: NoiseStep = { B, d, sigma, design, parent, xi };
       // the data set's contribution v_s added straight onto the prefix sums (PoolStore.pushWith): the same float64
       // value as storing v_s first and adding it, one pass over the vectors fewer
-      store.pushWith(fused ? (next, last) => pushPoolSquare(step, next, last, fused.lo, fused.scale, e, squared) : (next, last) => push(step, next, last));
+      store.pushWith(fused ? (next, last) => {
+        const inWasm = inArena && arena.step({ next, last, parent, xi, e, sq: squared, lo: fused.lo ?? inArena.zero, ...inArena }, B, d, sigma, fused.scale);
+        if (!inWasm) pushPoolSquare(step, next, last, fused.lo, fused.scale, e, squared);
+      } : (next, last) => push(step, next, last));
       pooled = fused !== null;
     }
     if (pooled) {
@@ -155,13 +174,10 @@ function pushPoolSquare(step: NoiseStep, next: Float64Array, last: Float64Array,
 /**
  * ξ of each data set, drawn one data set ahead: the noise does not depend on the models, so the next data set's
  * kernel call runs on the worker threads while the host pools this one. Two buffers: a draw lands in the one whose
- * data set is done. next(s) must be called for the data sets in the order plan.added lists them.
+ * data set is done (`buffers`, two of B·d). next(s) must be called for the data sets in the order plan.added lists them.
  */
-function prefetchedNoise({ kernels, root, first, plan, scratch }: ChunkContext, d: number): { next(s: number): Promise<Float32Array> } {
-  const { B } = kernels.shape;
+function prefetchedNoise({ kernels, root, first, plan }: ChunkContext, d: number, buffers: Float32Array[]): { next(s: number): Promise<Float32Array> } {
   const order = plan.added.flat();
-  // the second buffer fits in what sharedFloats counts for a data set's T > d labels, which this method never holds
-  const buffers = [scratch.float32('xi', B * d), scratch.float32('xi ahead', B * d)];
   const draw = (k: number): Promise<Float32Array> => {
     const pending = kernels.trialNormals(d, noiseSeed(root, order[k]), first, buffers[k % 2]);
     pending.catch(noop); // awaited by next(); a chunk that fails first must not leave it unhandled
@@ -181,3 +197,13 @@ function prefetchedNoise({ kernels, root, first, plan, scratch }: ChunkContext, 
 }
 
 const noop = (): void => undefined;
+
+/**
+ * Bytes of a chunk's arena: the prefixes and models alive at once (liveGenerations) and the model being fitted, the
+ * design's noiseScale, shrink and w* and a zero vector (float64, B·d each), ‖e‖² per trial, and two ξ buffers
+ * (float32), each rounded up to 16 bytes. A vector beyond it would be an ordinary array (the step then runs in JS).
+ */
+function arenaBytes(plan: PoolPlan, B: number, d: number): number {
+  const round = (bytes: number): number => (bytes + 15) & ~15;
+  return (liveGenerations(plan) + 1 + 4) * round(8 * B * d) + round(8 * B) + 2 * round(4 * B * d);
+}

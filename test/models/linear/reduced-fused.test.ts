@@ -19,6 +19,7 @@ import type { ChunkContext, LinearRun } from '../../../src/models/linear/method.
 import { poolPlan, type PoolPlan } from '../../../src/models/linear/pool-store.js';
 import { reducedChunk } from '../../../src/models/linear/reduced.js';
 import { spectraFromThread } from '../../../src/models/linear/wishart-thread.js';
+import { StepArena } from '../../../src/models/linear/reduced-wasm.js';
 import { parseStrategy } from '../../../src/strategies/index.js';
 import { backendOrSkip } from '../../helpers/backend.js';
 
@@ -87,13 +88,15 @@ async function referenceErrors(run: LinearRun, kernels: LinearKernels, plan: Poo
   return error;
 }
 
-for (const backendName of ['webasm', 'cpu'] as const) {
-  test(`${backendName}: the fused, prefetched reduced chunk records the stored-prefix procedure's errors bit for bit`, async (t) => {
+for (const [backendName, wasm] of [['webasm', true], ['cpu', true], ['webasm', false]] as const) {
+  test(`${backendName}, step in ${wasm ? 'wasm' : 'JavaScript'}: the fused, prefetched reduced chunk records the stored-prefix procedure's errors bit for bit`, async (t) => {
     const backend = await backendOrSkip(backendName, t);
     if (!backend) return;
     const kernels = createLinearKernels(backend, { B, T, d });
     const threadBefore = spectraFromThread();
+    const wasmBefore = StepArena.steps;
     const scratch = new Scratch(); // one for every chunk and run: each finds the vectors its predecessor left
+    StepArena.enabled = wasm;
     try {
       for (const name of ['accumulate', 'replace', 'window:3', 'fresh:0.5', 'augment:2', 'weights:2^(i-n)']) {
         for (const ridge of [0, 0.7]) {
@@ -113,7 +116,11 @@ for (const backendName of ['webasm', 'cpu'] as const) {
       }
       // chunks 1–4 of each of the 12 runs took theirs from the thread (wishart-thread.ts), not drawn here
       assert.equal(spectraFromThread() - threadBefore, 12 * 4);
+      // the fused steps (accumulate, replace, window:3, fresh:0.5: N each, plus augment's and weights:'s first, with and
+      // without ridge, five chunks) ran in wasm, or none did
+      assert.equal(StepArena.steps - wasmBefore, wasm ? 2 * 5 * (4 * N + 2) : 0);
     } finally {
+      StepArena.enabled = true;
       kernels.release();
     }
   });
