@@ -10,7 +10,7 @@ import { Scratch } from '../../core/scratch.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 // the reduced method's spectra live in wishart.ts, which its spectrum thread loads without this file's imports
-export { drawReducedDesign } from './wishart.js';
+export { drawReducedDesign, type ReducedDesign } from './wishart.js';
 
 export interface ChunkDesign {
   /** trials in the chunk (the kernel width B) */
@@ -30,22 +30,6 @@ export interface FullDesign extends ChunkDesign {
   gram: Float64Array;
   /** the same X and w* trial-major, [trial·(T·d + d) + row]: X row-major, then w* (for kernels that read by trial) */
   trialMajor: Float32Array;
-}
-
-export interface ReducedDesign extends ChunkDesign {
-  /**
-   * λ_j^{-1/2} for the eigenvalues λ_j of XᵀX, layout [j·B + trial], float64. In XᵀX's eigenbasis the OLS noise of a
-   * generation has independent coordinates z_j = σ·λ_j^{-1/2}·ξ_j, and ‖e‖² is rotation invariant.
-   */
-  noiseScale: Float64Array;
-  /**
-   * Ridge only (λ > 0): the shrinkage m_j = μ_j/(μ_j + λ) per coordinate and w* in the eigenbasis, layout
-   * [j·B + trial]. A ridge fit maps a source model w to m·w + (m − 1)·… see reduced.ts; with λ = 0, m = 1.
-   */
-  shrink?: Float64Array;
-  wStar?: Float64Array;
-  /** ridge only: the eigenvalues μ_j of XᵀX, layout [j·B + trial] (for the P11 conditional check) */
-  eigenvalues?: Float64Array;
 }
 
 /**

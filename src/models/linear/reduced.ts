@@ -1,6 +1,6 @@
 /** The reduced method: the estimators sampled in XᵀX's eigenbasis, O(d) per trial-iteration (proofs P5). */
 import { ModelStore, noiseSeed, record, recordRidgeSpread } from './chunk.js';
-import type { ReducedDesign } from './design.js';
+import type { ReducedDesign } from './wishart.js';
 import { reducedDesignFor } from './wishart-thread.js';
 import type { ChunkContext, LinearMethod } from './method.js';
 import { ridgeConditionalError } from '../../theory/ridge.js';

@@ -9,8 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { foldIn } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
-import type { ReducedDesign } from './design.js';
-import { drawReducedDesign } from './wishart.js';
+import { drawReducedDesign, type ReducedDesign } from './wishart.js';
 import type { ChunkContext } from './method.js';
 import type { PoolPlan } from './pool-store.js';
 

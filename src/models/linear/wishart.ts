@@ -5,7 +5,27 @@
 import { NumericError } from '../../core/errors.js';
 import { tridiagonalEigenvalues } from '../../core/linalg.js';
 import { foldIn, KeyedGenerator, type Key } from '../../core/rng.js';
-import type { ReducedDesign } from './design.js';
+
+/** The reduced method's design of a chunk (a design.ts ChunkDesign: B and the traces, then its eigenbasis). */
+export interface ReducedDesign {
+  /** trials in the chunk (the kernel width B) */
+  B: number;
+  /** tr((XᵀX)⁻¹) per trial (with ridge: tr((XᵀX + λI)⁻¹)), float64 */
+  traceGramInverse: Float64Array;
+  /**
+   * λ_j^{-1/2} for the eigenvalues λ_j of XᵀX, layout [j·B + trial], float64. In XᵀX's eigenbasis the OLS noise of a
+   * generation has independent coordinates z_j = σ·λ_j^{-1/2}·ξ_j, and ‖e‖² is rotation invariant.
+   */
+  noiseScale: Float64Array;
+  /**
+   * Ridge only (λ > 0): the shrinkage m_j = μ_j/(μ_j + λ) per coordinate and w* in the eigenbasis, layout
+   * [j·B + trial]. A ridge fit maps a source model w to m·w + (m − 1)·… see reduced.ts; with λ = 0, m = 1.
+   */
+  shrink?: Float64Array;
+  wStar?: Float64Array;
+  /** ridge only: the eigenvalues μ_j of XᵀX, layout [j·B + trial] (for the P11 conditional check) */
+  eigenvalues?: Float64Array;
+}
 
 /**
  * The eigenvalues of XᵀX ~ Wishart_d(T, I) without X: they are those of BBᵀ for the lower-bidiagonal B with
