@@ -1,8 +1,9 @@
 /**
  * The reduced method's one-pass step (reduced.ts pushPoolSquare) as a small hand-written wasm function over an arena
  * of the chunk's vectors. V8 compiles the JavaScript loop, with its eight typed arrays, to ~5 ns an entry whether the
- * vectors are in cache or not (measured at d = 10, B = 4,000); the wasm loop does the same entries in a fraction of
- * that. The arithmetic is the JavaScript's, operation for operation and in its order: wasm's f64 add, sub and mul are
+ * vectors are in cache or not; the wasm loop takes ~3 (micro-benchmark at d = 10, B = 4,000, eight sets of vectors
+ * in turn: 28–32 against 51–52 ns per trial-iteration; trial by trial instead of row by row was slower in both,
+ * 35 and 95). The arithmetic is the JavaScript's, operation for operation and in its order: wasm's f64 add, sub and mul are
  * IEEE binary64 with round to nearest and no fused multiply-add, f32 → f64 is exact, and x·x is what V8 gives for
  * x ** 2 (fdlibm's pow returns x·x for y = 2). So the results are the same bit for bit (test/models/linear/
  * reduced-fused.test.ts compares them).
