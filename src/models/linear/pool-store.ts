@@ -50,11 +50,16 @@ export class PoolStore {
   private readonly lastUse: number[];
   private sets = 0;
 
+  /**
+   * `allocate` gives the store its vectors (default: fresh ones); the reduced method passes its chunk slot's reused
+   * buffers, since fresh memory costs a page fault per 4 KiB on first touch (core/scratch.ts). P_0 is zeroed here.
+   */
   constructor(
     private readonly size: number,
     private readonly plan: PoolPlan,
+    private readonly allocate: () => Float64Array = () => new Float64Array(size),
   ) {
-    this.prefix.set(0, new Float64Array(size));
+    this.prefix.set(0, this.allocate().fill(0));
     this.lastUse = PoolStore.lastUses(plan);
   }
 
@@ -95,10 +100,22 @@ export class PoolStore {
    */
   pushWith(write: (next: Float64Array, last: Float64Array) => void): void {
     const last = this.prefix.get(this.sets) as Float64Array;
-    const next = this.free.pop() ?? new Float64Array(this.size);
+    const next = this.free.pop() ?? this.allocate();
     write(next, last);
     this.sets += 1;
     this.prefix.set(this.sets, next);
+  }
+
+  /**
+   * Step n's pool when it is the contiguous equal-weight range that ends at the prefix the next push creates (replace,
+   * accumulate, window:k, each on its newest data set): the range's low prefix, null when that is P_0 (all zeros, and
+   * (P − 0)·a is P·a exactly), and the weight. The caller then forms (P_new − lo)·scale in the pass that pushes
+   * (pushWith), the same float64 operations as pooled(n, out) after the push, and calls release(n). Otherwise null.
+   */
+  rangeEndingAtNext(n: number): { lo: Float64Array | null; scale: number } | null {
+    const range = this.plan.ranges[n - 1];
+    if (!range || range.last !== this.sets + 1) return null;
+    return { lo: range.first === 1 ? null : this.get(range.first - 1), scale: this.plan.weights[n - 1][range.first - 1] };
   }
 
   /** Σ_s a_{n,s} v_s into `out`; then releases the prefixes no later step reads. */
@@ -120,7 +137,13 @@ export class PoolStore {
         for (let i = 0; i < this.size; i++) out[i] += a * (hi[i] - lo[i]);
       }
     }
-    for (const [s, buffer] of [...this.prefix]) {
+    this.release(n);
+  }
+
+  /** Release the prefixes no step after n reads, for reuse by later pushes (pooled(n, out) calls it itself). */
+  release(n: number): void {
+    for (const [s, buffer] of this.prefix) {
+      // deleting the entry being visited is safe in a Map iteration
       if (s < this.sets && this.lastUse[s] <= n) {
         this.prefix.delete(s);
         this.free.push(buffer);
