@@ -173,11 +173,21 @@ export interface WasmFunction {
   code: Code;
 }
 
+/** The imported memory's limits: shared ones need a maximum (the worker pool's kernels); a main-thread one may grow. */
+export interface MemoryLimits {
+  pages: number;
+  maximum?: number;
+  shared?: boolean;
+}
+
 /**
- * A module importing `env.memory` (shared, `pages` 64 KiB pages, fixed size) with `functions` (indices in order),
- * exporting function 0 as `run`.
+ * A module importing `env.memory` (a fixed, shared memory of `memory` pages when a number) with `functions` (indices
+ * in order), exporting function 0 as `exportName` (`run`: the interface gpu.js's webasm worker pool calls).
  */
-export function wasmModule(pages: number, functions: WasmFunction[]): Uint8Array {
+export function wasmModule(memory: number | MemoryLimits, functions: WasmFunction[], exportName = 'run'): Uint8Array {
+  const limits = typeof memory === 'number' ? { pages: memory, maximum: memory, shared: true } : memory;
+  const flags = limits.shared ? 0x03 : limits.maximum === undefined ? 0x00 : 0x01;
+  const max = limits.maximum === undefined ? [] : uleb(limits.maximum);
   const types = functions.map((f) => [0x60, ...uleb(f.params.length), ...f.params, ...uleb(f.results.length), ...f.results]);
   const bodies = functions.map((f) => {
     const groups: number[][] = [];
@@ -194,9 +204,9 @@ export function wasmModule(pages: number, functions: WasmFunction[]): Uint8Array
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [...uleb(types.length), ...types.flat()]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(pages)]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, flags, ...uleb(limits.pages), ...max]),
     ...section(3, [...uleb(functions.length), ...functions.map((_, i) => uleb(i)).flat()]),
-    ...section(7, [1, ...name('run'), 0x00, 0]),
+    ...section(7, [1, ...name(exportName), 0x00, 0]),
     ...section(10, [...uleb(bodies.length), ...bodies.flat()]),
   ]);
 }

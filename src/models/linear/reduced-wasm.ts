@@ -13,6 +13,7 @@
  * runs the JavaScript loop instead.
  */
 import type { Scratch } from '../../core/scratch.js';
+import { Code, F64, I32, sleb, wasmModule } from '../../kernels/wasm-emit.js';
 
 /** The slice of WebAssembly used here (Node's lib types lack it under the build's tsconfig, as in wasm-cache.ts). */
 interface Wasm {
@@ -113,36 +114,6 @@ const Op = {
   f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64PromoteF32: 0xbb,
 } as const;
 const VOID = 0x40;
-const I32 = 0x7f;
-const F64 = 0x7c;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
 
 /** The module: imports env.memory, exports step (parameters as StepFunction's). */
 function assemble(): Uint8Array {
@@ -203,15 +174,7 @@ function assemble(): Uint8Array {
     ...get(J), ...i32(1), Op.i32Add, ...set(J),
     Op.br, 0,
     Op.end, Op.end,
-    Op.end,
   ];
   const params = [...Array(12).fill(I32), F64, F64, I32];
-  const types = section(1, vector([[0x60, ...vector(params.map((t) => [t])), 0]]));
-  const imports = section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 1]]));
-  const functions = section(3, vector([[0]]));
-  const exports = section(7, vector([[...name('step'), 0x00, 0]]));
-  const locals = vector([[4, I32], [3, F64]]);
-  const code = [...locals, ...body];
-  const codes = section(10, vector([[...uleb(code.length), ...code]]));
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...functions, ...exports, ...codes]);
+  return wasmModule({ pages: 1 }, [{ params, results: [], locals: [I32, I32, I32, I32, F64, F64, F64], code: new Code().op(...body) }], 'step');
 }
