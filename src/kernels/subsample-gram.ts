@@ -1,18 +1,16 @@
 /**
- * The subsample method's block Gram as a hand-written wasm SIMD kernel on webasm's worker pool: the same cells as
- * linear.ts's BLOCK_GRAM, bit for bit, at several times its rate.
- *
- * gpu.js's webasm code loads a lane-varying index one lane at a time (four scalar loads and lane inserts, after
- * converting its float index), and every lane-uniform load converts a float index too: ~55 wasm operations per row
- * for a cell's 16 multiply-adds. Here a row costs one v128.load of X[t, k…k+3], one weight load and splat, and four
- * v128.load32_splat of X[t, j…j+3], ~18 operations for the same 16. The arithmetic is BLOCK_GRAM's, in its order
- * and its float32 precision (wasm's f32x4 mul and add are IEEE binary32, like gpu.js's f32 code; no fused
- * multiply-add): v = c_t·X[t,k]; s_n += v·X[t,j_n] for the rows with c_t > 0, t ascending.
- *
- * X stays in the kernel's own shared memory for a whole chunk (`load`), where gpu.js copies its arguments in on
- * every call; the caller writes each generation's weights c and summed labels u straight into it (`counts`,
- * `summed`). `fit` goes on, on the same workers, to each trial's Xᵀu, factorisation and solve
- * (subsample-fit-wasm.ts), so only the d-vector solutions come back to the main thread.
+ * The subsample method's work per generation as hand-written wasm on webasm's worker pool, each trial on one worker
+ * from its labels to its fit, with the numbers of the gpu.js kernels and host code it replaces, bit for bit:
+ * - the labels of each data set (subsample-labels-wasm.ts), kept in the kernel's memory for later draws;
+ * - the subsample's draw, counts c_t and summed labels u_t (subsample-sample-wasm.ts);
+ * - the block Gram Σ_t c_t·x_t x_tᵀ (here): linear.ts's BLOCK_GRAM cells. gpu.js's webasm code loads a lane-varying
+ *   index one lane at a time and converts every index from float, ~55 wasm operations per row for a cell's 16
+ *   multiply-adds; here a row costs one v128.load of X[t, k…k+3], the weight's splat and four v128.load32_splat of
+ *   X[t, j…j+3], ~18. The arithmetic is BLOCK_GRAM's, in its order and float32 precision (wasm's f32x4 mul and add
+ *   are IEEE binary32, no fused multiply-add): v = c_t·X[t,k]; s_n += v·X[t,j_n] over the drawn rows, t ascending;
+ * - Xᵀu, the Cholesky factor and the solves (subsample-fit-wasm.ts).
+ * X stays in the kernel's shared memory for the chunk (`load`), where gpu.js copied its arguments in on every call;
+ * only the d-vector solutions (and, for minimum-norm fits, the counts and sums) are read on the main thread.
  */
 import type { Backend } from './gpu-backend.js';
 import { blockPairs, paddedColumns, unpackBlockGram, type LinearShape } from './linear.js';
