@@ -122,6 +122,82 @@ export function gram(x: ArrayLike<number>, T: number, d: number, out: Float64Arr
 }
 
 /**
+ * out[i] = Σ_j A[i,j]·x[j] for the symmetric d×d row-major A starting at `offset` in `a` (both triangles stored and
+ * equal), each sum from 0 with j ascending: the plain row loop's numbers, bit for bit. It streams the lower triangle
+ * once, row by row, four rows b … b + 3 at a time: A[b + q, i] for i < b is both out[b + q]'s term i (a dot-product
+ * chain, four independent ones sharing x[i]) and, as A[i, b + q], out[i]'s term b + q (out[i] already holds its
+ * terms below b, so its terms still arrive in ascending order). Each loaded value serves two multiply-adds and the
+ * upper triangle is never read: the plain loop reads every A[i,j] from memory once per product, which bounds it once
+ * a chunk's matrices outgrow the caches.
+ */
+export function symmetricMatVec(a: Float64Array, offset: number, d: number, x: Float64Array, out: Float64Array): void {
+  let b = 0;
+  for (; b + 3 < d; b += 4) {
+    const r0 = offset + b * d;
+    const r1 = r0 + d;
+    const r2 = r1 + d;
+    const r3 = r2 + d;
+    const v0 = x[b];
+    const v1 = x[b + 1];
+    const v2 = x[b + 2];
+    const v3 = x[b + 3];
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < b; i++) {
+      const a0 = a[r0 + i];
+      const a1 = a[r1 + i];
+      const a2 = a[r2 + i];
+      const a3 = a[r3 + i];
+      const v = x[i];
+      s0 += a0 * v;
+      s1 += a1 * v;
+      s2 += a2 * v;
+      s3 += a3 * v;
+      let o = out[i];
+      o += a0 * v0;
+      o += a1 * v1;
+      o += a2 * v2;
+      o += a3 * v3;
+      out[i] = o;
+    }
+    // the 4×4 diagonal block, terms b … b + 3 in order: A[b + q, j] from row b + q on or below the diagonal, else row j
+    s0 += a[r0 + b] * v0;
+    s0 += a[r1 + b] * v1;
+    s0 += a[r2 + b] * v2;
+    s0 += a[r3 + b] * v3;
+    s1 += a[r1 + b] * v0;
+    s1 += a[r1 + b + 1] * v1;
+    s1 += a[r2 + b + 1] * v2;
+    s1 += a[r3 + b + 1] * v3;
+    s2 += a[r2 + b] * v0;
+    s2 += a[r2 + b + 1] * v1;
+    s2 += a[r2 + b + 2] * v2;
+    s2 += a[r3 + b + 2] * v3;
+    s3 += a[r3 + b] * v0;
+    s3 += a[r3 + b + 1] * v1;
+    s3 += a[r3 + b + 2] * v2;
+    s3 += a[r3 + b + 3] * v3;
+    out[b] = s0;
+    out[b + 1] = s1;
+    out[b + 2] = s2;
+    out[b + 3] = s3;
+  }
+  for (; b < d; b++) {
+    const row = offset + b * d;
+    const vb = x[b];
+    let s = 0;
+    for (let i = 0; i < b; i++) {
+      const ai = a[row + i];
+      s += ai * x[i];
+      out[i] += ai * vb;
+    }
+    out[b] = s + a[row + b] * vb;
+  }
+}
+
+/**
  * Eigenvalues of the symmetric tridiagonal matrix with diagonal `diag` and off-diagonal `off` (off[i] joins i and
  * i + 1), by the implicit QL algorithm with Wilkinson shifts (tqli, Numerical Recipes §11.4). Overwrites `diag` with
  * the eigenvalues (unsorted) and uses `off` as scratch (length ≥ n). O(n²) without eigenvectors.

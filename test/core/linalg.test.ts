@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-import { choleskyInPlace, gram, gramOfLower, invertLower, tridiagonalEigenvalues } from '../../src/core/linalg.js';
+import { choleskyInPlace, gram, gramOfLower, invertLower, symmetricMatVec, tridiagonalEigenvalues } from '../../src/core/linalg.js';
 import { normalStream, rootKey } from '../../src/core/rng.js';
 
 /** float64 routines against ml-matrix, the reference: relative agreement to 1e-10 on well-conditioned matrices. */
@@ -60,5 +60,33 @@ test('tridiagonalEigenvalues agrees with ml-matrix on random symmetric tridiagon
     const got = Array.from(diag).sort((a, b) => a - b);
     const norm = Math.max(...want.map(Math.abs));
     for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-11 * norm, `n=${n} λ_${i}: ${got[i]} vs ${want[i]}`);
+  }
+});
+
+/** The bits of a float64 array (deepEqual on numbers would let 0 and −0 pass as equal). */
+const bits = (a: Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+test('symmetricMatVec gives the plain row loop Σ_j A[i,j]·x[j] (from 0, j ascending) bit for bit', () => {
+  for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 32, 101]) {
+    const next = normalStream(rootKey(7000 + d));
+    const offset = 3 * d * d; // the matrix of a later trial in a chunk's buffer
+    const a = Float64Array.from({ length: 5 * d * d }, () => next());
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        const v = j % 5 === 0 ? -0 : next() * 10 ** Math.round(3 * next()); // signed zeros and mixed magnitudes
+        a[offset + i * d + j] = v;
+        a[offset + j * d + i] = v;
+      }
+    }
+    const x = Float64Array.from({ length: d }, (_, j) => (j % 7 === 3 ? 0 : next()));
+    const want = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += a[offset + i * d + j] * x[j];
+      want[i] = s;
+    }
+    const got = new Float64Array(d).fill(NaN);
+    symmetricMatVec(a, offset, d, x, got);
+    assert.deepEqual(bits(got), bits(want), `d=${d}`);
   }
 });
