@@ -9,6 +9,7 @@
  */
 import { symmetricMatVec } from '../../core/linalg.js';
 import { xtyIndex, paddedColumns } from '../../kernels/linear.js';
+import type { ResidentXty } from '../../kernels/noise-moments.js';
 import { noiseSeed, openFullChunk, recordEstimate } from './chunk.js';
 import type { FullDesign } from './design.js';
 import type { ChunkContext, LinearMethod, LinearRun } from './method.js';
@@ -31,9 +32,17 @@ class ProjectedNoise {
    * of its own width would cost a compile and its own freshly touched memory (~0.1 s at d = 10, T = 100, B = 4000).
    */
   private readonly vectors: number;
+  /** webasm: the Xᵀy kernel that keeps X for the chunk and takes the noise in its own memory (no copies per span) */
+  private readonly resident: ResidentXty | null;
   constructor(private readonly context: ChunkContext, private readonly Xpadded: Float32Array) {
     this.order = context.plan.added.flat();
     this.vectors = 4 * Math.ceil(Math.min(NOISE_SPAN, this.order.length) / 4);
+    this.resident = context.kernels.residentXty(this.vectors);
+    this.resident?.load(Xpadded);
+  }
+  /** The chunk is done with its noise: the resident kernel goes back for the next chunk. */
+  done(): void {
+    this.resident?.done();
   }
   /** Xᵀε of `dataSet`, valid until the next span is drawn: entry (trial, k) at xtyIndex(dp, vectors, trial, index, k). */
   async take(dataSet: number): Promise<ProjectedSet> {
@@ -43,9 +52,11 @@ class ProjectedNoise {
       const span = this.order.slice(this.next, this.next + NOISE_SPAN);
       this.next += span.length;
       const vectors = this.vectors; // the kernel takes quads; a short span's last ones are unused
-      const noise = scratch.float32('noise', vectors * B * T);
+      const noise = this.resident?.Y ?? scratch.float32('noise', vectors * B * T);
       for (const [i, s] of span.entries()) await kernels.trialNormals(T, noiseSeed(root, s), first, noise.subarray(i * B * T, (i + 1) * B * T));
-      const moments = await kernels.xtyQuads(this.Xpadded, noise, vectors, scratch.float32('moments', B * vectors * paddedColumns(kernels.shape.d)));
+      const moments = this.resident
+        ? await this.resident.project()
+        : await kernels.xtyQuads(this.Xpadded, noise, vectors, scratch.float32('moments', B * vectors * paddedColumns(kernels.shape.d)));
       this.spanOf.clear();
       span.forEach((s, index) => this.spanOf.set(s, { moments, vectors, index }));
     }
@@ -92,16 +103,20 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const pooled = new Float64Array(B * d);
   const moment = new Float64Array(B * d);
   const work: Work = { source: new Float64Array(d), product: new Float64Array(d) };
-  for (let n = 1; n <= run.iterations; n++) {
-    for (const s of plan.added[n - 1]) {
-      formMoment(await noise.take(s), models.get(plan.sources[s - 1]), design.gram, sigma, B, d, moment, work);
-      store.push(moment);
+  try {
+    for (let n = 1; n <= run.iterations; n++) {
+      for (const s of plan.added[n - 1]) {
+        formMoment(await noise.take(s), models.get(plan.sources[s - 1]), design.gram, sigma, B, d, moment, work);
+        store.push(moment);
+      }
+      store.pooled(n, pooled);
+      const estimate = models.buffer();
+      solvePooled(context, n, pooled, design, weight, estimate, work);
+      models.settle(n, estimate);
+      yield n;
     }
-    store.pooled(n, pooled);
-    const estimate = models.buffer();
-    solvePooled(context, n, pooled, design, weight, estimate, work);
-    models.settle(n, estimate);
-    yield n;
+  } finally {
+    noise.done();
   }
 }
 

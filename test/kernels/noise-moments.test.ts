@@ -1,0 +1,61 @@
+/**
+ * The resident wasm Xᵀy (src/kernels/noise-moments.ts) gives gpu.js's XTY_QUADS numbers bit for bit (the full
+ * method's results must not depend on which one ran), keeps X across calls and chunks, and is absent off webasm.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fillNormal, rootKey } from '../../src/core/rng.js';
+import { createLinearKernels, padTrialMajor, type LinearShape } from '../../src/kernels/linear.js';
+import { backendOrSkip } from '../helpers/backend.js';
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  fillNormal(out, rootKey(seed));
+  return out;
+}
+
+/** Entry by entry with Object.is (so 0 and −0 differ), over the features the callers read (k < d). */
+function assertSame(got: Float32Array, want: Float32Array, label: string): void {
+  assert.equal(got.length, want.length, label);
+  for (let e = 0; e < want.length; e++) assert.ok(Object.is(got[e], want[e]), `${label} entry ${e}: ${got[e]} ≠ ${want[e]}`);
+}
+
+test('the resident wasm Xᵀy equals gpu.js xtyQuads bit for bit, X kept across calls and chunks (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  // d not a multiple of 4 (padding lanes), odd T and B (uneven worker ranges), one feature, one trial, d = 32
+  const shapes: LinearShape[] = [{ B: 37, T: 23, d: 5 }, { B: 3, T: 101, d: 13 }, { B: 1, T: 9, d: 1 }, { B: 10, T: 64, d: 32 }];
+  for (const [i, shape] of shapes.entries()) {
+    const { B, T, d } = shape;
+    const kernels = createLinearKernels(backend, shape);
+    for (const vectors of [4, 8]) {
+      const first = kernels.residentXty(vectors);
+      assert.ok(first, 'webasm makes the wasm kernel');
+      for (const chunk of [0, 1]) {
+        // a second chunk gets the instance the first gave back, with its own X
+        const resident = chunk === 0 ? first : kernels.residentXty(vectors);
+        assert.equal(resident, first, 'a returned instance is reused');
+        if (!resident) return;
+        const Xpadded = padTrialMajor(random(B * (T * d + d), 10 + 4 * i + chunk), B, T, d, T * d + d);
+        resident.load(Xpadded);
+        for (const call of [0, 1]) {
+          const Y = random(vectors * B * T, 100 * i + 10 * chunk + call + vectors);
+          Y[0] = 0; // a zero row and tiny values: products that round or vanish in float32
+          Y[1] = 1e-30;
+          resident.Y.set(Y);
+          const got = Float32Array.from(await resident.project());
+          const want = await kernels.xtyQuads(Xpadded, Y, vectors);
+          assertSame(got, want, `B=${B} T=${T} d=${d} vectors=${vectors} chunk ${chunk} call ${call}`);
+        }
+        resident.done();
+      }
+    }
+    kernels.release();
+  }
+});
+
+test('off webasm there is no resident Xᵀy: the full method keeps gpu.js xtyQuads', async (t) => {
+  const backend = await backendOrSkip('cpu', t);
+  if (!backend) return;
+  assert.equal(createLinearKernels(backend, { B: 4, T: 10, d: 3 }).residentXty(8), null);
+});
