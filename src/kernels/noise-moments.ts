@@ -17,9 +17,11 @@ import { align16, assembleRun, dispatchCells, I32, PAGE, poolModule, sleb, uleb,
 /** One chunk's Xᵀy for `vectors` vectors per call, X loaded once. */
 export interface ResidentXty {
   readonly vectors: number;
+  /** padded trial-major X (padTrialMajor), B·T·dp values, kept for the calls that follow: write it here, or load it */
+  readonly X: Float32Array;
   /** the vectors, [(s·B + trial)·T + t]: write them here (the noise is drawn straight into it) */
   readonly Y: Float32Array;
-  /** padded trial-major X (padTrialMajor), B·T·dp values, kept for the calls that follow */
+  /** copy X in (where it was not written in place) */
   load(Xpadded: Float32Array): void;
   /** Xᵀy of every vector in Y, laid out as linear.ts's xtyIndex says: a view, valid until the next call */
   project(): Promise<Float32Array>;
@@ -87,6 +89,7 @@ function createInstance(backend: Backend, shape: LinearShape, vectors: number, g
   const instance: Instance = {
     handle: {
       vectors,
+      X,
       Y,
       load(Xpadded) {
         X.set(Xpadded);

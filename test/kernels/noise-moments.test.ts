@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { createLinearKernels, padTrialMajor, type LinearShape } from '../../src/kernels/linear.js';
+import type { ResidentXty } from '../../src/kernels/noise-moments.js';
 import { backendOrSkip } from '../helpers/backend.js';
 
 function random(n: number, seed: number): Float32Array {
@@ -33,7 +34,7 @@ test('the resident wasm Xᵀy equals gpu.js xtyQuads bit for bit, X kept across 
       assert.ok(first, 'webasm makes the wasm kernel');
       for (const chunk of [0, 1]) {
         // a second chunk gets the instance the first gave back, with its own X
-        const resident = chunk === 0 ? first : kernels.residentXty(vectors);
+        const resident: ResidentXty | null = chunk === 0 ? first : kernels.residentXty(vectors);
         assert.equal(resident, first, 'a returned instance is reused');
         if (!resident) return;
         const Xpadded = padTrialMajor(random(B * (T * d + d), 10 + 4 * i + chunk), B, T, d, T * d + d);

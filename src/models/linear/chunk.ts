@@ -135,11 +135,12 @@ export function recordRidgeSpread(context: ChunkContext, polynomials: RidgePolyn
 /**
  * What a chunk that refits on the real design needs (full and subsample): the design of its trials (their traces
  * recorded), the test-error weights, σ, and the store of models that label later data sets (ŵ_k, kernel layout).
+ * The padded X goes into `Xpadded` where given (a kernel's memory that keeps it for the chunk).
  */
-export async function openFullChunk(context: ChunkContext): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
+export async function openFullChunk(context: ChunkContext, Xpadded?: Float32Array): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
   const { run, kernels, root, first, live, plan, result } = context;
   const { B, d } = kernels.shape;
-  const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch);
+  const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch, Xpadded);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (result.gramInverseSquares) {
     // tr(M²) = Σ_jk s_j s_k (A⁻¹)_jk², M = Σ^½A⁻¹Σ^½ (s = spectrum, default 1)

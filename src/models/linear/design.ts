@@ -51,17 +51,18 @@ export interface ReducedDesign extends ChunkDesign {
  * (kernel normals, T·d + d per trial, by global trial) and factor XᵀX on the host (+ λI for ridge; gramInverse then
  * holds (XᵀX + λI)⁻¹). The test error is invariant to w*, so its scale only sets the size of the float32 labels.
  */
-export async function drawFullDesign(kernels: LinearKernels, seed: number, firstTrial: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch()): Promise<FullDesign> {
+export async function drawFullDesign(kernels: LinearKernels, seed: number, firstTrial: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch(), Xpadded?: Float32Array): Promise<FullDesign> {
   const { B, T, d } = kernels.shape;
   const z = await kernels.trialNormals(T * d + d, seed, firstTrial, scratch.float32('design', B * (T * d + d)));
-  return fullDesignFromNormals(z, firstTrial, B, T, d, spectrum, ridge, scratch);
+  return fullDesignFromNormals(z, firstTrial, B, T, d, spectrum, ridge, scratch, Xpadded);
 }
 
 /**
  * The design of B trials from their N(0, 1) draws, trial-major [trial·(T·d + d) + row]: X row-major, then w*. Its
- * arrays live in `scratch` (a run's chunks reuse them; the design is the chunk's until the next one is drawn).
+ * arrays live in `scratch` (a run's chunks reuse them; the design is the chunk's until the next one is drawn), the
+ * padded X in `Xpadded` where given (a kernel's own memory, B·T·4⌈d/4⌉ values).
  */
-export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch()): FullDesign {
+export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch(), XpaddedInto?: Float32Array): FullDesign {
   const rows = T * d + d;
   const gramInverse = scratch.float64('gramInverse', B * d * d);
   const gramAll = scratch.float64('gram', B * d * d);
@@ -94,7 +95,7 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
   }
   const wStar32 = new Float32Array(B * d);
   for (let tr = 0; tr < B; tr++) for (let k = 0; k < d; k++) wStar32[k * B + tr] = z[tr * rows + T * d + k];
-  const Xpadded = padTrialMajor(z, B, T, d, rows, scratch.float32('Xpadded', B * T * paddedColumns(d)));
+  const Xpadded = padTrialMajor(z, B, T, d, rows, XpaddedInto ?? scratch.float32('Xpadded', B * T * paddedColumns(d)));
   return { B, Xpadded, wStar32, gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
 }
 

@@ -32,13 +32,21 @@ class ProjectedNoise {
    * of its own width would cost a compile and its own freshly touched memory (~0.1 s at d = 10, T = 100, B = 4000).
    */
   private readonly vectors: number;
-  /** webasm: the Xᵀy kernel that keeps X for the chunk and takes the noise in its own memory (no copies per span) */
-  private readonly resident: ResidentXty | null;
-  constructor(private readonly context: ChunkContext, private readonly Xpadded: Float32Array) {
+  /**
+   * webasm: the Xᵀy kernel that holds the chunk's X (the design is padded straight into it) and takes the noise in
+   * its own memory: no copies per span
+   */
+  readonly resident: ResidentXty | null;
+  private Xpadded: Float32Array | undefined;
+  constructor(private readonly context: ChunkContext) {
     this.order = context.plan.added.flat();
     this.vectors = 4 * Math.ceil(Math.min(NOISE_SPAN, this.order.length) / 4);
     this.resident = context.kernels.residentXty(this.vectors);
-    this.resident?.load(Xpadded);
+  }
+  /** The chunk's padded X: in the resident kernel already, or what gpu.js's xtyQuads is given. */
+  useDesign(Xpadded: Float32Array): void {
+    if (this.resident && Xpadded !== this.resident.X) this.resident.load(Xpadded);
+    this.Xpadded = Xpadded;
   }
   /** The chunk is done with its noise: the resident kernel goes back for the next chunk. */
   done(): void {
@@ -56,7 +64,7 @@ class ProjectedNoise {
       for (const [i, s] of span.entries()) await kernels.trialNormals(T, noiseSeed(root, s), first, noise.subarray(i * B * T, (i + 1) * B * T));
       const moments = this.resident
         ? await this.resident.project()
-        : await kernels.xtyQuads(this.Xpadded, noise, vectors, scratch.float32('moments', B * vectors * paddedColumns(kernels.shape.d)));
+        : await kernels.xtyQuads(this.Xpadded as Float32Array, noise, vectors, scratch.float32('moments', B * vectors * paddedColumns(kernels.shape.d)));
       this.spanOf.clear();
       span.forEach((s, index) => this.spanOf.set(s, { moments, vectors, index }));
     }
@@ -97,13 +105,14 @@ export const fullMethod: LinearMethod = {
 export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> {
   const { run, kernels, plan } = context;
   const { B, d } = kernels.shape;
-  const { design, weight, sigma, models } = await openFullChunk(context);
-  const store = new PoolStore(B * d, plan);
-  const noise = new ProjectedNoise(context, design.Xpadded);
-  const pooled = new Float64Array(B * d);
-  const moment = new Float64Array(B * d);
-  const work: Work = { source: new Float64Array(d), product: new Float64Array(d) };
+  const noise = new ProjectedNoise(context);
   try {
+    const { design, weight, sigma, models } = await openFullChunk(context, noise.resident?.X);
+    noise.useDesign(design.Xpadded);
+    const store = new PoolStore(B * d, plan);
+    const pooled = new Float64Array(B * d);
+    const moment = new Float64Array(B * d);
+    const work: Work = { source: new Float64Array(d), product: new Float64Array(d) };
     for (let n = 1; n <= run.iterations; n++) {
       for (const s of plan.added[n - 1]) {
         formMoment(await noise.take(s), models.get(plan.sources[s - 1]), design.gram, sigma, B, d, moment, work);
