@@ -10,6 +10,7 @@
  * loads the lane-varying X[t, k] one lane at a time. The arithmetic is XTY_QUADS's in its order and precision
  * (wasm's f32x4 mul and add are IEEE binary32, no fused multiply-add): s ← s + X[t,k]·ε[t] from s = 0, t ascending.
  */
+import { Scratch } from '../core/scratch.js';
 import type { Backend } from './gpu-backend.js';
 import type { LinearShape } from './linear.js';
 import { align16, assembleRun, dispatchCells, I32, PAGE, poolModule, sleb, uleb, V128 } from './wasm-asm.js';
@@ -21,6 +22,12 @@ export interface ResidentXty {
   readonly X: Float32Array;
   /** the vectors, [(s·B + trial)·T + t]: write them here (the noise is drawn straight into it) */
   readonly Y: Float32Array;
+  /**
+   * Host buffers for the chunk that holds this instance (its design, Gram and inverse), kept with the instance: later
+   * chunks, and later runs of the same shape (sweeps, the grid's cells), reuse memory already touched instead of
+   * page-faulting fresh buffers in (~3 ms per MB on these VMs: more than the arithmetic at d = 100).
+   */
+  readonly scratch: Scratch;
   /** copy X in (where it was not written in place) */
   load(Xpadded: Float32Array): void;
   /** Xᵀy of every vector in Y, laid out as linear.ts's xtyIndex says: a view, valid until the next call */
@@ -91,6 +98,7 @@ function createInstance(backend: Backend, shape: LinearShape, vectors: number, g
       vectors,
       X,
       Y,
+      scratch: new Scratch(),
       load(Xpadded) {
         X.set(Xpadded);
       },

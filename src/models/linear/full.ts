@@ -107,7 +107,8 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   const { B, d } = kernels.shape;
   const noise = new ProjectedNoise(context);
   try {
-    const { design, weight, sigma, models } = await openFullChunk(context, noise.resident?.X);
+    const { resident } = noise;
+    const { design, weight, sigma, models } = await openFullChunk(context, resident ?? undefined);
     noise.useDesign(design.Xpadded);
     const store = new PoolStore(B * d, plan);
     const pooled = new Float64Array(B * d);
