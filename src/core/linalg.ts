@@ -7,20 +7,46 @@
 /**
  * Lower-triangular L with A = LLᵀ, written over the lower triangle of `a` (d×d); false if A is not positive definite,
  * or if a pivot falls to `minPivot` or below (for matrices that are singular up to rounding, e.g. a float32 Gram).
+ * Column by column; a column's entries four rows at a time, four independent subtraction chains sharing each
+ * a[j, k] (every entry subtracts the same products in the same order as one row at a time: bit-identical).
  */
 export function choleskyInPlace(a: Float64Array, d: number, minPivot = 0): boolean {
   for (let j = 0; j < d; j++) {
-    let diagonal = a[j * d + j];
-    for (let k = 0; k < j; k++) diagonal -= a[j * d + k] * a[j * d + k];
+    const rj = j * d;
+    let diagonal = a[rj + j];
+    for (let k = 0; k < j; k++) diagonal -= a[rj + k] * a[rj + k];
     if (!(diagonal > minPivot)) return false;
     const ljj = Math.sqrt(diagonal);
-    a[j * d + j] = ljj;
-    for (let i = j + 1; i < d; i++) {
-      let s = a[i * d + j];
-      for (let k = 0; k < j; k++) s -= a[i * d + k] * a[j * d + k];
-      a[i * d + j] = s / ljj;
+    a[rj + j] = ljj;
+    let i = j + 1;
+    for (; i + 3 < d; i += 4) {
+      const r0 = i * d;
+      const r1 = r0 + d;
+      const r2 = r1 + d;
+      const r3 = r2 + d;
+      let s0 = a[r0 + j];
+      let s1 = a[r1 + j];
+      let s2 = a[r2 + j];
+      let s3 = a[r3 + j];
+      for (let k = 0; k < j; k++) {
+        const v = a[rj + k];
+        s0 -= a[r0 + k] * v;
+        s1 -= a[r1 + k] * v;
+        s2 -= a[r2 + k] * v;
+        s3 -= a[r3 + k] * v;
+      }
+      a[r0 + j] = s0 / ljj;
+      a[r1 + j] = s1 / ljj;
+      a[r2 + j] = s2 / ljj;
+      a[r3 + j] = s3 / ljj;
     }
-    for (let k = j + 1; k < d; k++) a[j * d + k] = 0;
+    for (; i < d; i++) {
+      const ri = i * d;
+      let s = a[ri + j];
+      for (let k = 0; k < j; k++) s -= a[ri + k] * a[rj + k];
+      a[ri + j] = s / ljj;
+    }
+    for (let k = j + 1; k < d; k++) a[rj + k] = 0;
   }
   return true;
 }
@@ -39,29 +65,99 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array): void
   }
 }
 
-/** M = L⁻¹ for lower-triangular L (forward substitution), into `out`; returns ‖L⁻¹‖_F² = tr((LLᵀ)⁻¹). */
+/**
+ * M = L⁻¹ for lower-triangular L (forward substitution), into `out`; returns ‖L⁻¹‖_F² = tr((LLᵀ)⁻¹). Entry (i, c) is
+ * (δ_ic − Σ_{k=c}^{i−1} L[i,k]·M[k,c]) / L[i,i], its products subtracted from 0 (1 on the diagonal) with k ascending.
+ * Four columns at a time below their diagonal block: four independent chains share each L[i,k] and read M[k, c…c+3]
+ * contiguously, where one column at a time is one dependent chain striding d through memory. Every entry subtracts
+ * the same products in the same order, and the norm adds the squares in column order: bit-identical.
+ */
 export function invertLower(l: Float64Array, d: number, out: Float64Array): number {
   out.fill(0);
-  let frobenius = 0;
-  for (let c = 0; c < d; c++) {
-    for (let i = c; i < d; i++) {
-      let s = i === c ? 1 : 0;
-      for (let k = c; k < i; k++) s -= l[i * d + k] * out[k * d + c];
-      const v = s / l[i * d + i];
-      out[i * d + c] = v;
-      frobenius += v * v;
+  let c = 0;
+  for (; c + 3 < d; c += 4) {
+    for (let col = c; col < c + 4; col++) substituteColumn(l, d, out, col, c + 4); // the diagonal block's rows
+    const [d0, d1, d2] = [c * d, (c + 1) * d, (c + 2) * d];
+    for (let i = c + 4; i < d; i++) {
+      const ri = i * d;
+      // k = c … c + 2 reach only the columns c + q ≤ k
+      const l0 = l[ri + c];
+      const l1 = l[ri + c + 1];
+      const l2 = l[ri + c + 2];
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      s0 -= l0 * out[d0 + c];
+      s0 -= l1 * out[d1 + c];
+      s1 -= l1 * out[d1 + c + 1];
+      s0 -= l2 * out[d2 + c];
+      s1 -= l2 * out[d2 + c + 1];
+      s2 -= l2 * out[d2 + c + 2];
+      for (let k = c + 3, rk = k * d + c; k < i; k++, rk += d) {
+        const v = l[ri + k];
+        s0 -= v * out[rk];
+        s1 -= v * out[rk + 1];
+        s2 -= v * out[rk + 2];
+        s3 -= v * out[rk + 3];
+      }
+      const lii = l[ri + i];
+      out[ri + c] = s0 / lii;
+      out[ri + c + 1] = s1 / lii;
+      out[ri + c + 2] = s2 / lii;
+      out[ri + c + 3] = s3 / lii;
     }
   }
+  for (; c < d; c++) substituteColumn(l, d, out, c, d);
+  let frobenius = 0;
+  for (let col = 0; col < d; col++) for (let at = col * d + col; at < d * d; at += d) frobenius += out[at] * out[at];
   return frobenius;
 }
 
-/** (LLᵀ)⁻¹ = MᵀM from M = L⁻¹ (lower), into `out` (full symmetric d×d). */
+/** Rows col … end − 1 of column col of L⁻¹, one entry at a time (rows above col are M's, already final). */
+function substituteColumn(l: Float64Array, d: number, out: Float64Array, col: number, end: number): void {
+  for (let i = col; i < end; i++) {
+    let s = i === col ? 1 : 0;
+    for (let k = col; k < i; k++) s -= l[i * d + k] * out[k * d + col];
+    out[i * d + col] = s / l[i * d + i];
+  }
+}
+
+/**
+ * (LLᵀ)⁻¹ = MᵀM from M = L⁻¹ (lower), into `out` (full symmetric d×d): entry (j, k ≤ j) is Σ_{i=j}^{d−1} M[i,j]·M[i,k]
+ * from 0 with i ascending, both triangles given the same value. Four k at a time: four independent chains share
+ * each M[i,j] and read M[i, k…k+3] contiguously (the same sums in the same order as one entry at a time).
+ */
 export function gramOfLower(m: Float64Array, d: number, out: Float64Array): void {
+  const end = d * d;
   for (let j = 0; j < d; j++) {
-    for (let k = 0; k <= j; k++) {
+    const rj = j * d;
+    let k = 0;
+    for (; k + 3 <= j; k += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let ri = rj; ri < end; ri += d) {
+        const v = m[ri + j];
+        s0 += v * m[ri + k];
+        s1 += v * m[ri + k + 1];
+        s2 += v * m[ri + k + 2];
+        s3 += v * m[ri + k + 3];
+      }
+      out[rj + k] = s0;
+      out[rj + k + 1] = s1;
+      out[rj + k + 2] = s2;
+      out[rj + k + 3] = s3;
+      out[k * d + j] = s0;
+      out[(k + 1) * d + j] = s1;
+      out[(k + 2) * d + j] = s2;
+      out[(k + 3) * d + j] = s3;
+    }
+    for (; k <= j; k++) {
       let s = 0;
-      for (let i = j; i < d; i++) s += m[i * d + j] * m[i * d + k];
-      out[j * d + k] = s;
+      for (let ri = rj; ri < end; ri += d) s += m[ri + j] * m[ri + k];
+      out[rj + k] = s;
       out[k * d + j] = s;
     }
   }

@@ -90,3 +90,74 @@ test('symmetricMatVec gives the plain row loop Σ_j A[i,j]·x[j] (from 0, j asce
     assert.deepEqual(bits(got), bits(want), `d=${d}`);
   }
 });
+
+/** The column-by-column loops the blocked routines replaced, kept as the reference for their bits. */
+const reference = {
+  cholesky(a: Float64Array, d: number): boolean {
+    for (let j = 0; j < d; j++) {
+      let diagonal = a[j * d + j];
+      for (let k = 0; k < j; k++) diagonal -= a[j * d + k] * a[j * d + k];
+      if (!(diagonal > 0)) return false;
+      const ljj = Math.sqrt(diagonal);
+      a[j * d + j] = ljj;
+      for (let i = j + 1; i < d; i++) {
+        let s = a[i * d + j];
+        for (let k = 0; k < j; k++) s -= a[i * d + k] * a[j * d + k];
+        a[i * d + j] = s / ljj;
+      }
+      for (let k = j + 1; k < d; k++) a[j * d + k] = 0;
+    }
+    return true;
+  },
+  invertLower(l: Float64Array, d: number, out: Float64Array): number {
+    out.fill(0);
+    let frobenius = 0;
+    for (let c = 0; c < d; c++) {
+      for (let i = c; i < d; i++) {
+        let s = i === c ? 1 : 0;
+        for (let k = c; k < i; k++) s -= l[i * d + k] * out[k * d + c];
+        const v = s / l[i * d + i];
+        out[i * d + c] = v;
+        frobenius += v * v;
+      }
+    }
+    return frobenius;
+  },
+  gramOfLower(m: Float64Array, d: number, out: Float64Array): void {
+    for (let j = 0; j < d; j++) {
+      for (let k = 0; k <= j; k++) {
+        let s = 0;
+        for (let i = j; i < d; i++) s += m[i * d + j] * m[i * d + k];
+        out[j * d + k] = s;
+        out[k * d + j] = s;
+      }
+    }
+  },
+};
+
+test('choleskyInPlace, invertLower and gramOfLower give the column-by-column loops’ numbers bit for bit', () => {
+  for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 32, 101]) {
+    for (const T of [d + 3, 4 * d + 1]) { // ill- and well-conditioned Grams
+      const next = normalStream(rootKey(9000 + 10 * d + T));
+      const x = Float32Array.from({ length: T * d }, () => next());
+      const g = new Float64Array(d * d);
+      gram(x, T, d, g);
+      const [got, want] = [Float64Array.from(g), Float64Array.from(g)];
+      assert.equal(choleskyInPlace(got, d), reference.cholesky(want, d));
+      assert.deepEqual(bits(got), bits(want), `L, d=${d} T=${T}`);
+      const [m, mWant] = [new Float64Array(d * d).fill(NaN), new Float64Array(d * d)];
+      const trace = invertLower(got, d, m);
+      assert.ok(Object.is(trace, reference.invertLower(want, d, mWant)), `trace, d=${d} T=${T}`);
+      assert.deepEqual(bits(m), bits(mWant), `L⁻¹, d=${d} T=${T}`);
+      const [inverse, inverseWant] = [new Float64Array(d * d).fill(NaN), new Float64Array(d * d)];
+      gramOfLower(m, d, inverse);
+      reference.gramOfLower(mWant, d, inverseWant);
+      assert.deepEqual(bits(inverse), bits(inverseWant), `(LLᵀ)⁻¹, d=${d} T=${T}`);
+    }
+  }
+  // a matrix that is not positive definite fails at the same column, leaving the same partial factor
+  const singular = Float64Array.from([4, 2, 2, 2, 1, 1, 2, 1, 5]);
+  const copy = Float64Array.from(singular);
+  assert.equal(choleskyInPlace(singular, 3), reference.cholesky(copy, 3));
+  assert.deepEqual(bits(singular), bits(copy));
+});
