@@ -161,3 +161,30 @@ test('choleskyInPlace, invertLower and gramOfLower give the column-by-column loo
   assert.equal(choleskyInPlace(singular, 3), reference.cholesky(copy, 3));
   assert.deepEqual(bits(singular), bits(copy));
 });
+
+test('gram gives the two-rows-at-a-time loop’s XᵀX bit for bit (d not a multiple of 4, T not a multiple of 4)', () => {
+  const twoRows = (x: Float32Array, T: number, d: number, out: Float64Array): void => {
+    out.fill(0);
+    const T4 = T - (T % 4);
+    for (let t = 0; t < T4; t += 4) {
+      const [r0, r1, r2, r3] = [t * d, (t + 1) * d, (t + 2) * d, (t + 3) * d];
+      for (let j = 0; j < d; j++) {
+        for (let k = 0; k <= j; k++) {
+          out[j * d + k] += x[r0 + j] * x[r0 + k] + x[r1 + j] * x[r1 + k] + x[r2 + j] * x[r2 + k] + x[r3 + j] * x[r3 + k];
+        }
+      }
+    }
+    for (let t = T4; t < T; t++) for (let j = 0; j < d; j++) for (let k = 0; k <= j; k++) out[j * d + k] += x[t * d + j] * x[t * d + k];
+    for (let j = 0; j < d; j++) for (let k = j + 1; k < d; k++) out[j * d + k] = out[k * d + j];
+  };
+  for (const d of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 32, 101]) {
+    for (const T of [d + 1, d + 2, 4 * d + 3, 8]) {
+      const next = normalStream(rootKey(11000 + 10 * d + T));
+      const x = Float32Array.from({ length: T * d }, () => next() * 10 ** Math.round(2 * next()));
+      const [got, want] = [new Float64Array(d * d).fill(NaN), new Float64Array(d * d)];
+      gram(x, T, d, got);
+      twoRows(x, T, d, want);
+      assert.deepEqual(bits(got), bits(want), `d=${d} T=${T}`);
+    }
+  }
+});
