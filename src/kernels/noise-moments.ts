@@ -38,37 +38,41 @@ export interface ResidentXty {
 
 /**
  * Instances for one shape, reused from chunk to chunk (the chunks in flight hold one each). A fresh instance's memory
- * is page-faulted in on first touch (~3 ms per MB on these VMs), so instances are kept, not made per chunk.
+ * is page-faulted in on first touch (~3 ms per MB on these VMs), so instances are kept, not made per chunk. When no
+ * chunk holds one (a run ended), one is kept for the shape's next run and the others are freed: an instance is about
+ * a chunk's memory (up to ~256 MB by the chunk sizing), and the kernel cache keeps several shapes.
  */
 export class ResidentXtyPool {
-  private readonly free = new Map<number, Instance[]>();
-  private readonly all: Instance[] = [];
+  private readonly free: Instance[] = [];
+  private inUse = 0;
   private unavailable = false;
+  private closed = false;
   constructor(private readonly backend: Backend, private readonly shape: LinearShape) {}
 
   /** An instance for `vectors` vectors (a multiple of 4), or null off webasm (the caller keeps gpu.js's xtyQuads). */
   acquire(vectors: number): ResidentXty | null {
     if (this.unavailable) return null;
-    const spare = this.free.get(vectors)?.pop();
-    if (spare) return spare.handle;
-    const made = createInstance(this.backend, this.shape, vectors, (instance) => {
-      const list = this.free.get(vectors) ?? [];
-      list.push(instance);
-      this.free.set(vectors, list);
-    });
-    if (!made) {
+    const at = this.free.findIndex((instance) => instance.handle.vectors === vectors);
+    const instance = at >= 0 ? this.free.splice(at, 1)[0] : createInstance(this.backend, this.shape, vectors, (given) => this.giveBack(given));
+    if (!instance) {
       this.unavailable = true;
       return null;
     }
-    this.all.push(made);
-    return made.handle;
+    this.inUse++;
+    return instance.handle;
   }
 
-  /** Free every instance's copies in the workers. */
+  private giveBack(instance: Instance): void {
+    this.inUse--;
+    if (this.closed) return instance.release();
+    this.free.push(instance);
+    if (this.inUse === 0) for (const extra of this.free.splice(0, this.free.length - 1)) extra.release();
+  }
+
+  /** Free the idle instances' memory and their copies in the workers; instances still held are freed when given back. */
   release(): void {
-    for (const instance of this.all) instance.release();
-    this.all.length = 0;
-    this.free.clear();
+    this.closed = true;
+    for (const instance of this.free.splice(0)) instance.release();
   }
 }
 

@@ -55,6 +55,25 @@ test('the resident wasm Xᵀy equals gpu.js xtyQuads bit for bit, X kept across 
   }
 });
 
+test('resident instances: one per chunk in flight; when none is held one is kept for the next run (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  const kernels = createLinearKernels(backend, { B: 5, T: 7, d: 3 });
+  const [a, b] = [kernels.residentXty(8), kernels.residentXty(8)];
+  assert.ok(a && b && a !== b, 'two chunks in flight hold two instances');
+  a.done();
+  assert.equal(kernels.residentXty(8), a, 'a later chunk takes the one given back');
+  a.done();
+  b.done();
+  const kept = kernels.residentXty(8);
+  assert.equal(kept, b, 'the run over, the last one given back is kept');
+  const fresh = kernels.residentXty(8);
+  assert.ok(fresh && fresh !== a && fresh !== b, 'the other was freed');
+  kept?.done();
+  fresh?.done();
+  kernels.release();
+});
+
 test('off webasm there is no resident Xᵀy: the full method keeps gpu.js xtyQuads', async (t) => {
   const backend = await backendOrSkip('cpu', t);
   if (!backend) return;
