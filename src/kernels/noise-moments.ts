@@ -12,8 +12,14 @@
  */
 import { Scratch } from '../core/scratch.js';
 import type { Backend } from './gpu-backend.js';
-import type { LinearShape } from './linear.js';
 import { align16, assembleRun, dispatchCells, I32, PAGE, poolModule, sleb, uleb, V128 } from './wasm-asm.js';
+
+/** The kernels' shape (linear.ts's LinearShape, not imported: linear.ts imports this file). */
+interface Shape {
+  B: number;
+  T: number;
+  d: number;
+}
 
 /** One chunk's Xᵀy for `vectors` vectors per call, X loaded once. */
 export interface ResidentXty {
@@ -47,7 +53,7 @@ export class ResidentXtyPool {
   private inUse = 0;
   private unavailable = false;
   private closed = false;
-  constructor(private readonly backend: Backend, private readonly shape: LinearShape) {}
+  constructor(private readonly backend: Backend, private readonly shape: Shape) {}
 
   /** An instance for `vectors` vectors (a multiple of 4), or null off webasm (the caller keeps gpu.js's xtyQuads). */
   acquire(vectors: number): ResidentXty | null {
@@ -81,7 +87,7 @@ interface Instance {
   release(): void;
 }
 
-function createInstance(backend: Backend, shape: LinearShape, vectors: number, giveBack: (instance: Instance) => void): Instance | null {
+function createInstance(backend: Backend, shape: Shape, vectors: number, giveBack: (instance: Instance) => void): Instance | null {
   const pool = backend.workerPool;
   if (backend.name !== 'webasm' || !pool || vectors % 4 !== 0 || vectors > 8) return null;
   const { B, T, d } = shape;
