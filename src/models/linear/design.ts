@@ -22,9 +22,9 @@ export interface FullDesign extends ChunkDesign {
   Xpadded: Float32Array;
   /** w* in kernel layout [k·B + trial], float32 (labels are made from the float32 value) */
   wStar32: Float32Array;
-  /** (XᵀX)⁻¹ per trial, row-major [trial·d² + j·d + k], float64 */
+  /** (XᵀX)⁻¹ per trial, row-major [trial·d² + j·d + k], float64, both triangles holding the same numbers */
   gramInverse: Float64Array;
-  /** XᵀX per trial (without the ridge), row-major [trial·d² + j·d + k], float64 */
+  /** XᵀX per trial (without the ridge), row-major [trial·d² + j·d + k], float64, both triangles the same numbers */
   gram: Float64Array;
   /** the same X and w* trial-major, [trial·(T·d + d) + row]: X row-major, then w* (for kernels that read by trial) */
   trialMajor: Float32Array;

@@ -15,7 +15,7 @@ import type { FullDesign } from './design.js';
 import type { ChunkContext, LinearMethod, LinearRun } from './method.js';
 import { PoolStore } from './pool-store.js';
 
-/** Data sets whose Xᵀε one kernel call computes: every call copies X into the kernel, so it is shared by this many. */
+/** Data sets whose Xᵀε one kernel call computes: gpu.js copies X into the kernel every call, shared by this many. */
 export const NOISE_SPAN = 8;
 
 /**
@@ -130,7 +130,10 @@ export async function* fullChunk(context: ChunkContext): AsyncGenerator<number> 
   }
 }
 
-/** Xᵀy_s = (XᵀX)w + σ·Xᵀε_s per trial into `moment` [k·B + trial], for data set s labelled by model w [j·B + trial]. */
+/**
+ * Xᵀy_s = (XᵀX)w + σ·Xᵀε_s per trial into `moment` [k·B + trial], for data set s labelled by model w [j·B + trial].
+ * The design's Gram and inverse are exactly symmetric (both triangles hold one value), as symmetricMatVec needs.
+ */
 function formMoment(projected: ProjectedSet, w: Float32Array, gram: Float64Array, sigma: number, B: number, d: number, moment: Float64Array, work: Work): void {
   const { moments, vectors, index } = projected;
   const dp = paddedColumns(d);
