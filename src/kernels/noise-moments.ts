@@ -12,6 +12,7 @@
  */
 import { Scratch } from '../core/scratch.js';
 import type { Backend } from './gpu-backend.js';
+import { designGramCode } from './design-gram.js';
 import { align16, assembleRun, dispatchCells, I32, PAGE, poolModule, sleb, uleb, V128 } from './wasm-asm.js';
 
 /** The kernels' shape (linear.ts's LinearShape, not imported: linear.ts imports this file). */
@@ -36,6 +37,11 @@ export interface ResidentXty {
   readonly scratch: Scratch;
   /** copy X in (where it was not written in place) */
   load(Xpadded: Float32Array): void;
+  /**
+   * XᵀX of every trial from the X held (core/linalg's `gram`, bit for bit; design-gram.ts), padded: dp×dp per trial,
+   * [trial·dp² + j·dp + k] for k ≤ j. A view, valid until the next call.
+   */
+  gram(): Promise<Float64Array>;
   /** Xᵀy of every vector in Y, laid out as linear.ts's xtyIndex says: a view, valid until the next call */
   project(): Promise<Float32Array>;
   /** Give it back to its pool for a later chunk (its memory stays touched: no page faults the second time). */
@@ -95,9 +101,14 @@ function createInstance(backend: Backend, shape: Shape, vectors: number, giveBac
   const xOffset = 0;
   const yOffset = align16(xOffset + B * T * dp * 4);
   const outOffset = align16(yOffset + vectors * B * T * 4);
-  const pages = Math.ceil((outOffset + B * vectors * dp * 4) / PAGE);
+  const gOffset = align16(outOffset + B * vectors * dp * 4);
+  const pages = Math.ceil((gOffset + B * dp * dp * 8) / PAGE);
   const entry = poolModule(assemble({ B, T, dp, vectors, pages, xOffset, yOffset, outOffset }), pages, 'noise-moments');
   if (!entry) return null;
+  const gramCode = designGramCode({ T, dp, xOffset, gOffset });
+  const gramEntry = poolModule(assembleRun(pages, gramCode.locals, gramCode.code), pages, 'design-gram', entry.memory);
+  if (!gramEntry) return null;
+  const G = new Float64Array(entry.memory.buffer, gOffset, B * dp * dp);
   const X = new Float32Array(entry.memory.buffer, xOffset, B * T * dp);
   const Y = new Float32Array(entry.memory.buffer, yOffset, vectors * B * T);
   const out = new Float32Array(entry.memory.buffer, outOffset, B * vectors * dp);
@@ -116,12 +127,19 @@ function createInstance(backend: Backend, shape: Shape, vectors: number, giveBac
         await dispatchCells(pool, entry, cells);
         return out;
       },
+      async gram() {
+        await dispatchCells(pool, gramEntry, B);
+        return G;
+      },
       done() {
         if (!released) giveBack(instance);
       },
     },
     release() {
-      if (!released) pool.release(entry.id as unknown as number);
+      if (!released) {
+        pool.release(entry.id as unknown as number);
+        pool.release(gramEntry.id as unknown as number);
+      }
       released = true;
     },
   };

@@ -26,13 +26,16 @@ export interface PoolModule {
 
 let entries = 0;
 
-/** Compile `bytes` (a module from assembleRun) with a shared memory of `pages` pages, or null where that fails. */
-export function poolModule(bytes: Uint8Array, pages: number, name: string): PoolModule | null {
+/**
+ * Compile `bytes` (a module from assembleRun) with a shared memory of `pages` pages (`memory`, where given: a second
+ * kernel on another's memory), or null where that fails.
+ */
+export function poolModule(bytes: Uint8Array, pages: number, name: string, shared?: { buffer: ArrayBufferLike }): PoolModule | null {
   const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm || typeof SharedArrayBuffer === 'undefined') return null;
   try {
     const module = new wasm.Module(bytes);
-    const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+    const memory = shared ?? new wasm.Memory({ initial: pages, maximum: pages, shared: true });
     return { id: `collapse-${name}-${++entries}`, module, memory, mathImports: [], sizeX: 1 };
   } catch {
     return null; // no SIMD or no threads in this engine
@@ -68,6 +71,7 @@ export function assembleRun(pages: number, locals: [number, number][], code: num
 export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const V128 = 0x7b;
+export const F64 = 0x7c;
 
 export function uleb(value: number): number[] {
   const out: number[] = [];

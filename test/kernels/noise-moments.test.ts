@@ -7,6 +7,10 @@ import { test } from 'node:test';
 import { fillNormal, rootKey } from '../../src/core/rng.js';
 import { createLinearKernels, padTrialMajor, type LinearShape } from '../../src/kernels/linear.js';
 import type { ResidentXty } from '../../src/kernels/noise-moments.js';
+import { unpackDesignGram } from '../../src/kernels/design-gram.js';
+import { gram } from '../../src/core/linalg.js';
+import { Scratch } from '../../src/core/scratch.js';
+import { drawFullDesign } from '../../src/models/linear/design.js';
 import { backendOrSkip } from '../helpers/backend.js';
 
 function random(n: number, seed: number): Float32Array {
@@ -51,6 +55,51 @@ test('the resident wasm Xᵀy equals gpu.js xtyQuads bit for bit, X kept across 
         resident.done();
       }
     }
+    kernels.release();
+  }
+});
+
+test('the resident kernel\'s XᵀX equals core/linalg gram bit for bit (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  // d not a multiple of 4, T not a multiple of 4 (the rows after the blocks of four), T < 4, one feature, d = 32
+  const shapes: LinearShape[] = [{ B: 37, T: 23, d: 5 }, { B: 3, T: 101, d: 13 }, { B: 2, T: 3, d: 1 }, { B: 5, T: 64, d: 32 }, { B: 4, T: 12, d: 8 }];
+  for (const [i, shape] of shapes.entries()) {
+    const { B, T, d } = shape;
+    const kernels = createLinearKernels(backend, shape);
+    const resident = kernels.residentXty(8);
+    assert.ok(resident, 'webasm makes the wasm kernel');
+    const z = random(B * (T * d + d), 300 + i).map((v, e) => v * 10 ** ((e % 7) - 3)); // mixed magnitudes
+    padTrialMajor(z, B, T, d, T * d + d, resident.X);
+    const got = new Float64Array(B * d * d).fill(Number.NaN);
+    unpackDesignGram(await resident.gram(), B, d, 4 * Math.ceil(d / 4), got);
+    const want = new Float64Array(d * d);
+    for (let tr = 0; tr < B; tr++) {
+      gram(z.subarray(tr * (T * d + d), tr * (T * d + d) + T * d), T, d, want);
+      for (let e = 0; e < d * d; e++) assert.ok(Object.is(got[tr * d * d + e], want[e]), `B=${B} T=${T} d=${d} trial ${tr} entry ${e}: ${got[tr * d * d + e]} ≠ ${want[e]}`);
+    }
+    resident.done();
+    kernels.release();
+  }
+});
+
+test('a full design drawn through the resident kernel (X and XᵀX on the pool) equals the host design bit for bit (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  const cases = [{ B: 7, T: 23, d: 5, ridge: 0, spectrum: false }, { B: 3, T: 40, d: 13, ridge: 0.5, spectrum: true }, { B: 4, T: 9, d: 12, ridge: 0, spectrum: false }];
+  for (const [i, { B, T, d, ridge, spectrum }] of cases.entries()) {
+    const kernels = createLinearKernels(backend, { B, T, d });
+    const resident = kernels.residentXty(8);
+    assert.ok(resident);
+    const s = spectrum ? Float64Array.from({ length: d }, (_, k) => (2 * d * (k + 1)) / (d * (d + 1))) : undefined;
+    const seed = 40 + i;
+    const fast = await drawFullDesign(kernels, seed, 3, s, ridge, new Scratch(), resident);
+    const host = await drawFullDesign(kernels, seed, 3, s, ridge, new Scratch());
+    const bits = (a: Float32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (const key of ['Xpadded', 'wStar32', 'gram', 'gramInverse', 'traceGramInverse', 'trialMajor'] as const) {
+      assert.deepEqual(bits(fast[key]), bits(host[key]), `B=${B} T=${T} d=${d}: ${key}`);
+    }
+    resident.done();
     kernels.release();
   }
 });
