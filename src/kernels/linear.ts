@@ -11,6 +11,7 @@
 import { foldIn, KeyedGenerator } from '../core/rng.js';
 import type { Backend, GpuKernel } from './backend.js';
 import { NORMAL_PAIR, NORMALS, pairSpan, streamSeed } from './normal-draw.js';
+import { ResidentXtyPool, type ResidentXty } from './noise-moments.js';
 
 /** Largest buffer (elements) a kernel indexes: 2^23 keeps every flat index exact in float32 with margin. */
 export const MAX_BUFFER = 2 ** 23;
@@ -260,6 +261,11 @@ export interface LinearKernels {
    * output per call costs page faults (~1 ms per MB on these VMs)
    */
   weightedGram(Xpadded: Float32Array, c: Float32Array, out?: Float64Array): Promise<Float64Array>;
+  /**
+   * webasm: xtyQuads' numbers with X kept in the kernel's memory for a chunk (noise-moments.ts), one instance per
+   * chunk in flight, reused; null elsewhere
+   */
+  residentXty(vectors: number): ResidentXty | null;
   /** Free the compiled kernels and their memory. */
   release(): void;
   /** Which gpu.js kernel classes ran (a kernel gpu.js degraded to cpu shows up here). */
@@ -297,11 +303,16 @@ export function createLinearKernels(backend: Backend, shape: LinearShape): Linea
   const xtyKernels = new Map<number, GpuKernel>(); // XTY_QUADS by the number of vectors per call
   const normalKernels = new Map<number, GpuKernel>();
   const gramCells: Float32Array[] = []; // the block Gram's raw results, one buffer per call in flight, reused
+  const residents = new ResidentXtyPool(backend, shape);
   return {
     backend,
     shape,
     release() {
       for (const kernel of compiled) kernel.destroy?.();
+      residents.release();
+    },
+    residentXty(vectors) {
+      return residents.acquire(vectors);
     },
     async trialNormals(rows, seed, first = 0, out) {
       if (!backend.inKernelRandom) return hostTrialNormals(rows, B, seed, first, out);

@@ -18,7 +18,7 @@ import { fitFunction, PIVOT_FLOOR_AT, RIDGE_AT, xtuFunction, type FitLayout } fr
 import { columnsOf, LABELS_AT, labelsFunction, paddedRows, SIGMA_AT, type LabelsLayout } from './subsample-labels-wasm.js';
 import { POOL_COUNT_AT, sampleFunction, type SampleLayout } from './subsample-sample-wasm.js';
 import { xoshiroState } from '../core/rng.js';
-import { Code, I32, OP, SIMD, V128, wasmModule, type WasmFunction } from './wasm-emit.js';
+import { align16, Code, I32, OP, PAGE, poolModule, SIMD, V128, wasmModule, type WasmFunction } from './wasm-emit.js';
 
 /** One chunk's subsample kernel: X loaded once, then a few calls per generation. release() frees its workers' copies. */
 export interface SubsampleGram {
@@ -57,7 +57,6 @@ export interface FitOptions {
   solve?: boolean;
 }
 
-const PAGE = 65536;
 /** What run() does per trial, bits of the header's mode word. */
 const SAMPLE = 1;
 const GRAM = 2;
@@ -66,12 +65,6 @@ const LABELS = 8;
 /** Shared wasm memory is capped at 4 GiB; beyond this the caller's host path runs instead (the same numbers). */
 const MAX_BYTES = 2 ** 31;
 
-/** The slice of WebAssembly used here (Node's lib types lack it under the build's tsconfig, as in wasm-cache.ts). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike };
-}
-let entries = 0;
 
 /**
  * The wasm kernel for this shape on `backend`'s worker pool, keeping up to `dataSets` data sets' labels, or null
@@ -91,7 +84,7 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSe
   const pairOffset = 48;
   let end = pairOffset + P * 8;
   const region = (bytes: number) => {
-    const at = align(end);
+    const at = align16(end);
     end = at + bytes;
     return at;
   };
@@ -118,18 +111,10 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSe
   const fitLayout: FitLayout = { T, d, dp, P, pairOffset, xOffset, uOffset, outOffset, solOffset, statusOffset, scratchOffset };
   const labelsLayout: LabelsLayout = { B, T, d, xcOffset, wOffset, zOffset };
   const sampleLayout: SampleLayout = { T, cOffset, uOffset, keysOffset, poolOffset, stampsOffset, stampBytes, epochsOffset };
-  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
-  if (!wasm) return null;
-  let module: object;
-  let memory: { buffer: ArrayBufferLike };
-  try {
-    const functions = [runFunction(cellLayout, statusOffset), cellFunction(cellLayout), xtuFunction(fitLayout), fitFunction(fitLayout), labelsFunction(labelsLayout), sampleFunction(sampleLayout)];
-    module = new wasm.Module(wasmModule(pages, functions));
-    memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
-  } catch {
-    return null; // no SIMD or no threads in this engine, or no memory this large
-  }
-  const buffer = memory.buffer;
+  const functions = [runFunction(cellLayout, statusOffset), cellFunction(cellLayout), xtuFunction(fitLayout), fitFunction(fitLayout), labelsFunction(labelsLayout), sampleFunction(sampleLayout)];
+  const entry = poolModule(wasmModule(pages, functions), pages, 'subsample');
+  if (!entry) return null;
+  const buffer = entry.memory.buffer;
   const table = new Int32Array(buffer, pairOffset, P * 2);
   for (let p = 0; p < P; p++) {
     table[2 * p] = pairs.JQ[p] * 16;
@@ -149,7 +134,6 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSe
   const solved = new Int32Array(buffer, statusOffset, B);
   const pooled = new Int32Array(buffer, poolOffset, dataSets);
   const keys = new Uint32Array(buffer, keysOffset, B * 4);
-  const entry = { id: `collapse-subsample-gram-${++entries}`, module, memory, mathImports: [] as string[], sizeX: 1 };
   // contiguous ranges of trials, one per task (trials cost alike); the task's index picks its scratch
   const ranges = Array.from({ length: tasks }, (_, w) => ({ start: Math.floor((w * B) / tasks), end: Math.floor(((w + 1) * B) / tasks), seed: w }));
   const run = (mode: number) => {
@@ -216,7 +200,6 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSe
 }
 
 const noop = (): void => undefined;
-const align = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
  * run(start, end, task), what the worker pool calls, for trials start … end − 1 as the header's mode says: the

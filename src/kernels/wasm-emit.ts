@@ -1,9 +1,18 @@
 /**
- * A small WebAssembly binary emitter for the hand-written kernels (subsample-gram.ts, subsample-fit-wasm.ts): the
- * instructions they use, named, and a module of several functions over one imported shared memory, exporting `run`
- * — the interface gpu.js's webasm worker pool calls. No text format and no toolchain: the kernels' shapes are
- * constants baked into the code, so each chunk assembles its own module in microseconds.
+ * What a hand-written wasm kernel needs to be put together (subsample-*.ts, noise-moments.ts, design-gram.ts,
+ * models/linear/reduced-wasm.ts): LEB128 numbers, the instructions, named, a module of several functions over one
+ * imported memory exporting `run` — the interface gpu.js's webasm worker pool calls — and the pool entry and dispatch.
+ * The bytes follow the WebAssembly core specification (binary format, §5) with the fixed-width SIMD proposal's
+ * opcodes (prefix 0xfd). No text format and no toolchain: the kernels' shapes are constants baked into the code, so
+ * each chunk assembles its own module in microseconds.
  */
+import type { WorkerPool } from './gpu-backend.js';
+
+/** Bytes of a wasm page. */
+export const PAGE = 65536;
+
+/** n rounded up to a multiple of 16 (a v128's alignment). */
+export const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /** Value types. */
 export const I32 = 0x7f;
@@ -209,6 +218,56 @@ export function wasmModule(memory: number | MemoryLimits, functions: WasmFunctio
     ...section(7, [1, ...name(exportName), 0x00, 0]),
     ...section(10, [...uleb(bodies.length), ...bodies.flat()]),
   ]);
+}
+
+/**
+ * One function run(start, end, seed: i32) with `locals` (groups of [count, type byte]) and `code` (its instructions,
+ * without the closing end), over a fixed shared memory of `pages` pages: the one-function modules of noise-moments.ts
+ * and design-gram.ts.
+ */
+export function assembleRun(pages: number, locals: [number, number][], code: number[]): Uint8Array {
+  const types = locals.flatMap(([count, type]) => new Array<number>(count).fill(type));
+  return wasmModule(pages, [{ params: [I32, I32, I32], results: [], locals: types, code: new Code().op(...code) }]);
+}
+
+/** The slice of WebAssembly used here (Node's lib types lack it under the build's tsconfig, as in wasm-cache.ts). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike };
+}
+
+/** A module and its shared memory, as the pool's workers instantiate it. */
+export interface PoolModule {
+  id: string;
+  module: object;
+  memory: { buffer: ArrayBufferLike };
+  mathImports: string[];
+  sizeX: number;
+}
+
+let entries = 0;
+
+/**
+ * Compile `bytes` (a module importing a shared memory of `pages` pages) with a new such memory (or `shared`, where
+ * given: a second kernel on another's memory), or null where that fails: no wasm, SIMD, threads or memory that large.
+ */
+export function poolModule(bytes: Uint8Array, pages: number, name: string, shared?: { buffer: ArrayBufferLike }): PoolModule | null {
+  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
+  if (!wasm || typeof SharedArrayBuffer === 'undefined') return null;
+  try {
+    const module = new wasm.Module(bytes);
+    const memory = shared ?? new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+    return { id: `collapse-${name}-${++entries}`, module, memory, mathImports: [], sizeX: 1 };
+  } catch {
+    return null;
+  }
+}
+
+/** Contiguous ranges of cells, one per worker (for cells that cost alike). */
+export function dispatchCells(pool: WorkerPool, entry: PoolModule, cells: number): Promise<void> {
+  const workers = Math.max(1, Math.min(pool.size, cells));
+  const tasks = Array.from({ length: workers }, (_, w) => ({ start: Math.floor((w * cells) / workers), end: Math.floor(((w + 1) * cells) / workers), seed: 0 }));
+  return pool.dispatch(entry as unknown as { id: number }, tasks);
 }
 
 export function uleb(value: number): number[] {

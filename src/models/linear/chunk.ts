@@ -4,6 +4,7 @@
  * reduced.ts, subsample.ts, random-design.ts), each listed in methods.ts; the context type lives in method.ts.
  */
 import { NumericError } from '../../core/errors.js';
+import type { Scratch } from '../../core/scratch.js';
 import { foldIn } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
 import type { ChunkContext, LinearRun } from './method.js';
@@ -135,11 +136,15 @@ export function recordRidgeSpread(context: ChunkContext, polynomials: RidgePolyn
 /**
  * What a chunk that refits on the real design needs (full and subsample): the design of its trials (their traces
  * recorded), the test-error weights, σ, and the store of models that label later data sets (ŵ_k, kernel layout).
+ * Where `into` is given (webasm's resident kernel), the padded X goes into its memory, which keeps it for the chunk,
+ * XᵀX is computed there, and the other buffers come from its scratch instead of the chunk slot's.
  */
-export async function openFullChunk(context: ChunkContext): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
+export async function openFullChunk(
+  context: ChunkContext, into?: { X: Float32Array; scratch: Scratch; gram(): Promise<Float64Array> },
+): Promise<{ design: FullDesign; weight: Float64Array; sigma: number; models: ModelStore<Float32Array> }> {
   const { run, kernels, root, first, live, plan, result } = context;
   const { B, d } = kernels.shape;
-  const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, context.scratch);
+  const design = await drawFullDesign(kernels, foldIn(root, STREAM.design), first, run.spectrum, run.ridge ?? 0, into?.scratch ?? context.scratch, into);
   for (let tr = 0; tr < live; tr++) result.traceGramInverse.add(design.traceGramInverse[tr]);
   if (result.gramInverseSquares) {
     // tr(M²) = Σ_jk s_j s_k (A⁻¹)_jk², M = Σ^½A⁻¹Σ^½ (s = spectrum, default 1)

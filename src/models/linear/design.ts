@@ -7,6 +7,7 @@ import { NumericError } from '../../core/errors.js';
 import { choleskyInPlace, choleskySolve, gram, gramOfLower, invertLower } from '../../core/linalg.js';
 import { paddedColumns, padTrialMajor, toTrialFastest, type LinearKernels } from '../../kernels/linear.js';
 import { Scratch } from '../../core/scratch.js';
+import { unpackDesignGram } from '../../kernels/design-gram.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 // the reduced method's spectra live in wishart.ts, which its spectrum thread loads without this file's imports
@@ -24,9 +25,9 @@ export interface FullDesign extends ChunkDesign {
   Xpadded: Float32Array;
   /** w* in kernel layout [k·B + trial], float32 (labels are made from the float32 value) */
   wStar32: Float32Array;
-  /** (XᵀX)⁻¹ per trial, row-major [trial·d² + j·d + k], float64 */
+  /** (XᵀX)⁻¹ per trial, row-major [trial·d² + j·d + k], float64, both triangles holding the same numbers */
   gramInverse: Float64Array;
-  /** XᵀX per trial (without the ridge), row-major [trial·d² + j·d + k], float64 */
+  /** XᵀX per trial (without the ridge), row-major [trial·d² + j·d + k], float64, both triangles the same numbers */
   gram: Float64Array;
   /** the same X and w* trial-major, [trial·(T·d + d) + row]: X row-major, then w* (for kernels that read by trial) */
   trialMajor: Float32Array;
@@ -36,11 +37,21 @@ export interface FullDesign extends ChunkDesign {
  * Draw X (T×d, rows N(0, Σ) with Σ = diag(spectrum), default I) and w* ~ N(0, I_d/d) for the chunk's trials
  * (kernel normals, T·d + d per trial, by global trial) and factor XᵀX on the host (+ λI for ridge; gramInverse then
  * holds (XᵀX + λI)⁻¹). The test error is invariant to w*, so its scale only sets the size of the float32 labels.
+ * Where `into` is given (webasm's resident kernel), X is padded straight into its memory and XᵀX is computed there,
+ * on the worker pool, with core/linalg gram's numbers; the rest of the design stays on the host.
  */
-export async function drawFullDesign(kernels: LinearKernels, seed: number, firstTrial: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch()): Promise<FullDesign> {
+export async function drawFullDesign(
+  kernels: LinearKernels, seed: number, firstTrial: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch(),
+  into?: { X: Float32Array; gram(): Promise<Float64Array> },
+): Promise<FullDesign> {
   const { B, T, d } = kernels.shape;
   const z = await kernels.trialNormals(T * d + d, seed, firstTrial, scratch.float32('design', B * (T * d + d)));
-  return fullDesignFromNormals(z, firstTrial, B, T, d, spectrum, ridge, scratch);
+  if (!into) return fullDesignFromNormals(z, firstTrial, B, T, d, spectrum, ridge, scratch);
+  scaleDesign(z, B, T, d, spectrum);
+  const Xpadded = padTrialMajor(z, B, T, d, T * d + d, into.X);
+  const gramAll = scratch.float64('gram', B * d * d);
+  unpackDesignGram(await into.gram(), B, d, paddedColumns(d), gramAll);
+  return factorDesign(z, firstTrial, B, T, d, spectrum, ridge, scratch, Xpadded, gramAll);
 }
 
 /**
@@ -48,21 +59,37 @@ export async function drawFullDesign(kernels: LinearKernels, seed: number, first
  * arrays live in `scratch` (a run's chunks reuse them; the design is the chunk's until the next one is drawn).
  */
 export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: number, T: number, d: number, spectrum?: Float64Array, ridge = 0, scratch = new Scratch()): FullDesign {
+  scaleDesign(z, B, T, d, spectrum);
+  return factorDesign(z, firstTrial, B, T, d, spectrum, ridge, scratch, padTrialMajor(z, B, T, d, T * d + d, scratch.float32('Xpadded', B * T * paddedColumns(d))));
+}
+
+/** The float32 rounding of w*'s scale (and X's rows when Σ ≠ I), in place: the X and w* the kernels see. */
+function scaleDesign(z: Float32Array, B: number, T: number, d: number, spectrum?: Float64Array): void {
+  const rows = T * d + d;
+  const scale = Float64Array.from({ length: rows }, (_, i) => (i >= T * d ? 1 / Math.sqrt(d) : Math.sqrt(spectrum ? spectrum[i % d] : 1)));
+  for (let tr = 0, at = 0; tr < B; tr++, at += rows) for (let i = spectrum ? 0 : T * d; i < rows; i++) z[at + i] *= scale[i];
+}
+
+/** XᵀX (unless `grams` holds it already), its inverse and trace per trial, and w* in kernel layout, from scaled z. */
+function factorDesign(
+  z: Float32Array, firstTrial: number, B: number, T: number, d: number, spectrum: Float64Array | undefined, ridge: number,
+  scratch: Scratch, Xpadded: Float32Array, grams?: Float64Array,
+): FullDesign {
   const rows = T * d + d;
   const gramInverse = scratch.float64('gramInverse', B * d * d);
-  const gramAll = scratch.float64('gram', B * d * d);
+  const gramAll = grams ?? scratch.float64('gram', B * d * d);
   const traceGramInverse = new Float64Array(B);
   const factor = new Float64Array(d * d);
   const lowerInverse = new Float64Array(d * d);
   const inverse = new Float64Array(d * d);
-  const scale = Float64Array.from({ length: rows }, (_, i) => (i >= T * d ? 1 / Math.sqrt(d) : Math.sqrt(spectrum ? spectrum[i % d] : 1)));
   for (let tr = 0; tr < B; tr++) {
     const trial = z.subarray(tr * rows, (tr + 1) * rows);
-    // float32 rounding: the X and w* the kernels see; X's rows only when Σ ≠ I
-    for (let i = spectrum ? 0 : T * d; i < rows; i++) trial[i] *= scale[i];
-    // XᵀX of the float32 X, in float64
-    gram(trial, T, d, factor);
-    gramAll.set(factor, tr * d * d);
+    if (grams) {
+      factor.set(grams.subarray(tr * d * d, (tr + 1) * d * d));
+    } else {
+      gram(trial, T, d, factor); // XᵀX of the float32 X, in float64
+      gramAll.set(factor, tr * d * d);
+    }
     for (let j = 0; j < d; j++) factor[j * d + j] += ridge; // ridge: (XᵀX + λI)⁻¹ serves every refit
     let isotropicTrace: number;
     if (T > d || ridge > 0) {
@@ -80,7 +107,6 @@ export function fullDesignFromNormals(z: Float32Array, firstTrial: number, B: nu
   }
   const wStar32 = new Float32Array(B * d);
   for (let tr = 0; tr < B; tr++) for (let k = 0; k < d; k++) wStar32[k * B + tr] = z[tr * rows + T * d + k];
-  const Xpadded = padTrialMajor(z, B, T, d, rows, scratch.float32('Xpadded', B * T * paddedColumns(d)));
   return { B, Xpadded, wStar32, gramInverse, gram: gramAll, traceGramInverse, trialMajor: z };
 }
 

@@ -88,9 +88,20 @@ class MinimumNormWork {
 }
 
 export async function* subsampleChunk(context: ChunkContext): AsyncGenerator<number> {
+  const { kernels } = context;
+  // webasm: the design's XᵀX on the worker pool, X padded into the resident Xᵀy kernel (its Xᵀy is not used here)
+  const resident = kernels.residentXty(4);
+  try {
+    yield* subsampleGenerations(context, await openFullChunk(context, resident ?? undefined));
+  } finally {
+    resident?.done();
+  }
+}
+
+async function* subsampleGenerations(context: ChunkContext, chunk: Awaited<ReturnType<typeof openFullChunk>>): AsyncGenerator<number> {
   const { run, kernels, root, first, plan } = context;
   const { B, T, d } = kernels.shape;
-  const { design, weight, sigma, models } = await openFullChunk(context);
+  const { design, weight, sigma, models } = chunk;
   const ridge = run.ridge ?? 0;
   const interpolating = T <= d && ridge === 0;
   // webasm: the labels, the draws, the block Gram, Xᵀu and the fits as hand-written wasm on the workers, X and the

@@ -249,3 +249,23 @@ for (const [T, d] of [[5, 30], [29, 30], [12, 12]] as const) {
     }
   });
 }
+
+// The full method's products read only the lower triangle of XᵀX and (XᵀX)⁻¹ (linalg symmetricMatVec): every route
+// to them must give both triangles the very same numbers (Cholesky inverse, ridge, spectrum, T ≤ d through XXᵀ, and
+// the eigendecomposition that takes over when XXᵀ is singular: two equal rows here)
+for (const [T, d, ridge, spectrum, equalRows] of [[20, 3, 0, false, false], [41, 13, 0.5, true, false], [5, 30, 0, false, false], [12, 12, 0, false, true]] as const) {
+  test(`XᵀX and its inverse are exactly symmetric (T = ${T}, d = ${d}, ridge ${ridge}${spectrum ? ', spectrum' : ''}${equalRows ? ', two equal rows' : ''})`, () => {
+    const B = 3;
+    const z = hostTrialNormals(T * d + d, B, rootKey(77 * T + d), 0);
+    if (equalRows) for (let tr = 0; tr < B; tr++) z.copyWithin(tr * (T * d + d) + d, tr * (T * d + d), tr * (T * d + d) + d);
+    const s = spectrum ? Float64Array.from({ length: d }, (_, i) => (d * (i + 1) ** -1) / Array.from({ length: d }, (_, k) => 1 / (k + 1)).reduce((a, b) => a + b)) : undefined;
+    const design = fullDesignFromNormals(z, 0, B, T, d, s, ridge);
+    for (const [name, m] of [['XᵀX', design.gram], ['inverse', design.gramInverse]] as const) {
+      for (let tr = 0, at = 0; tr < B; tr++, at += d * d) {
+        for (let j = 0; j < d; j++) {
+          for (let k = 0; k < j; k++) assert.ok(Object.is(m[at + j * d + k], m[at + k * d + j]), `${name} trial ${tr} (${j}, ${k})`);
+        }
+      }
+    }
+  });
+}
