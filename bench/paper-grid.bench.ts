@@ -10,6 +10,8 @@
  *   npm run bench:grid -- --strategies=replace,accumulate    a subset of the strategies
  *   npm run bench:grid -- --cells-at-once=N                   N cells at a time for every strategy
  *   npm run bench:grid -- --dims=100 --samples=1000          a sub-grid (iterating on one kind of cell)
+ *   npm run bench:grid -- --mixed        every strategy's cells in one queue (the whole grid's time only: the
+ *                                        process CPU cannot be split by strategy when their cells overlap)
  *
  * With the times it prints the grid's work, counted analytically (grid-work.ts: kernel and host flops, normal and
  * uniform draws), and the fractions of the ceilings it reaches, measured in the same process before the grid: the
@@ -52,6 +54,7 @@ const DIMS = listFlag('dims') ?? (smoke ? [1, 10] : [1, 3, 10, 32, 100]);
 const SAMPLES = listFlag('samples') ?? (smoke ? [10, 32] : [10, 32, 100, 316, 1000]);
 const subGrid = process.argv.some((a) => a.startsWith('--dims=') || a.startsWith('--samples='));
 const NOISES = smoke ? [1] : [0.1, 1, 10];
+const MIXED = args.has('--mixed');
 const only = process.argv.find((a) => a.startsWith('--strategies='));
 const STRATEGIES = only ? only.slice('--strategies='.length).split(',') : ['replace', 'accumulate', 'accumulate-subsample'];
 const atOnceFlag = process.argv.find((a) => a.startsWith('--cells-at-once='))?.slice('--cells-at-once='.length);
@@ -79,35 +82,48 @@ const cpuByStrategy: Record<string, number> = {}; // process CPU seconds (main a
 const cellsAtOnce = Object.fromEntries(STRATEGIES.map((s) => [s, CELLS_AT_ONCE ?? 2]));
 let finished = 0;
 const started = performance.now();
+// heaviest first (by the analytic work), so the last cells to finish are short ones: in grid order the three
+// d = 100, T = 1000 cells came last and the third ran alone
+const cost = (cell: (typeof plan)[number]) => {
+  const w = cellWork({ ...cell, trials: SEEDS, iterations: ITERATIONS });
+  return w.kernelFlops + w.hostFlops + DRAW_FLOPS * (w.normalDraws + w.uniformDraws);
+};
+/** Run `todo` with `lanes` cells at a time; its wall and process CPU seconds. */
+const runCells = async (todo: ((typeof plan)[number] & { seed: number })[], lanes: number) => {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < todo.length) {
+      const { seed, ...cell } = todo[next++];
+      const config: LinearConfig = { ...cell, iterations: ITERATIONS, trials: SEEDS, seed, method: 'full', backend: backend.name };
+      const report = await runLinear(config, { backend });
+      const work = cellWork({ ...cell, trials: SEEDS, iterations: ITERATIONS });
+      cells[seed] = { ...cell, seconds: report.seconds, lastMean: report.iterations[ITERATIONS - 1].mean, work };
+      const elapsed = ((performance.now() - started) / 1000).toFixed(0);
+      finished++;
+      if (!json && process.stderr.isTTY) process.stderr.write(`\r${finished}/${plan.length} cells, ${elapsed} s`);
+      else if (!json && finished % 25 === 0) process.stderr.write(`${finished}/${plan.length} cells, ${elapsed} s\n`);
+    }
+  };
+  const wallStarted = performance.now();
+  const cpuStarted = process.cpuUsage();
+  await Promise.all(Array.from({ length: lanes }, lane));
+  const cpu = process.cpuUsage(cpuStarted);
+  return { wall: (performance.now() - wallStarted) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+};
+const byCost = (a: (typeof plan)[number], b: (typeof plan)[number]) => cost(b) - cost(a);
+let cpuTotal = 0;
 try {
-  for (const strategy of STRATEGIES) {
-    // heaviest first (by the analytic work), so the last cells to finish are short ones: in grid order the three
-    // d = 100, T = 1000 cells came last and the third ran alone
-    const cost = (cell: (typeof plan)[number]) => {
-      const w = cellWork({ ...cell, trials: SEEDS, iterations: ITERATIONS });
-      return w.kernelFlops + w.hostFlops + DRAW_FLOPS * (w.normalDraws + w.uniformDraws);
-    };
-    const todo = plan.map((cell, seed) => ({ ...cell, seed })).filter((cell) => cell.strategy === strategy).sort((a, b) => cost(b) - cost(a));
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < todo.length) {
-        const { seed, ...cell } = todo[next++];
-        const config: LinearConfig = { ...cell, iterations: ITERATIONS, trials: SEEDS, seed, method: 'full', backend: backend.name };
-        const report = await runLinear(config, { backend });
-        const work = cellWork({ ...cell, trials: SEEDS, iterations: ITERATIONS });
-        cells[seed] = { ...cell, seconds: report.seconds, lastMean: report.iterations[ITERATIONS - 1].mean, work };
-        const elapsed = ((performance.now() - started) / 1000).toFixed(0);
-        finished++;
-        if (!json && process.stderr.isTTY) process.stderr.write(`\r${finished}/${plan.length} cells, ${elapsed} s`);
-        else if (!json && finished % 25 === 0) process.stderr.write(`${finished}/${plan.length} cells, ${elapsed} s\n`);
-      }
-    };
-    const strategyStarted = performance.now();
-    const cpuStarted = process.cpuUsage();
-    await Promise.all(Array.from({ length: cellsAtOnce[strategy] }, lane));
-    byStrategy[strategy] = (performance.now() - strategyStarted) / 1000;
-    const cpu = process.cpuUsage(cpuStarted);
-    cpuByStrategy[strategy] = (cpu.user + cpu.system) / 1e6;
+  if (MIXED) {
+    // every strategy's cells in one queue: a strategy's last cells no longer leave a core idle before the next starts
+    cpuTotal = (await runCells(plan.map((cell, seed) => ({ ...cell, seed })).sort(byCost), CELLS_AT_ONCE ?? 2)).cpu;
+  } else {
+    for (const strategy of STRATEGIES) {
+      const todo = plan.map((cell, seed) => ({ ...cell, seed })).filter((cell) => cell.strategy === strategy).sort(byCost);
+      const { wall, cpu } = await runCells(todo, cellsAtOnce[strategy]);
+      byStrategy[strategy] = wall;
+      cpuByStrategy[strategy] = cpu;
+      cpuTotal += cpu;
+    }
   }
 } finally {
   await backend.destroy();
@@ -136,15 +152,15 @@ const reached = (work: CellWork, wall: number, cpuSeconds: number) => {
   };
 };
 const work = {
-  total: reached(addWork(cells.map((c) => c.work)), seconds, Object.values(cpuByStrategy).reduce((a, b) => a + b, 0)),
-  byStrategy: Object.fromEntries(STRATEGIES.map((s) => [s, reached(addWork(cells.filter((c) => c.strategy === s).map((c) => c.work)), byStrategy[s], cpuByStrategy[s])])),
+  total: reached(addWork(cells.map((c) => c.work)), seconds, cpuTotal),
+  byStrategy: MIXED ? {} : Object.fromEntries(STRATEGIES.map((s) => [s, reached(addWork(cells.filter((c) => c.strategy === s).map((c) => c.work)), byStrategy[s], cpuByStrategy[s])])),
 };
 const load = { before: loadBefore, after: loadAfter };
-const summary = { backend: backend.name, cellsAtOnce, seeds: SEEDS, iterations: ITERATIONS, strategies: STRATEGIES, dims: DIMS, samples: SAMPLES, refits, seconds, byStrategy, cpuByStrategy, ceilings, work, load, cells };
+const summary = { backend: backend.name, schedule: MIXED ? 'mixed' : 'by-strategy', cellsAtOnce: MIXED ? CELLS_AT_ONCE ?? 2 : cellsAtOnce, seeds: SEEDS, iterations: ITERATIONS, strategies: STRATEGIES, dims: DIMS, samples: SAMPLES, refits, seconds, byStrategy, cpuByStrategy, ceilings, work, load, cells };
 if (!smoke && !quick) {
   // a full (or strategy-subset) grid is a measurement worth keeping, with the machine it ran on and its load
   const machine = { host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
-  const shapes = subGrid ? `-d${DIMS.join(',')}-T${SAMPLES.join(',')}` : '';
+  const shapes = (subGrid ? `-d${DIMS.join(',')}-T${SAMPLES.join(',')}` : '') + (MIXED ? '-mixed' : '');
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL(`./results/paper-grid-${machine.date.slice(0, 10)}-${machine.host}-${STRATEGIES.join('+')}${shapes}.json`, import.meta.url), JSON.stringify({ machine, ...summary }, null, 2) + '\n');
 }
@@ -155,7 +171,9 @@ if (json) {
   const lines = [
     `paper grid, full refit: ${cells.length} cells × ${SEEDS} seeds × ${ITERATIONS} iterations = ${refits.toLocaleString('en')} refits on ${backend.name}, ${cpus().length} cores`,
     `total ${seconds.toFixed(1)} s (${Math.round(refits / seconds).toLocaleString('en')} refits/s); target < 60 s for the full grid (issue 20)`,
-    ...Object.entries(byStrategy).map(([s, t]) => `  ${s.padEnd(22)} ${t.toFixed(1)} s (${cellsAtOnce[s]} cell${cellsAtOnce[s] > 1 ? 's' : ''} at a time; process CPU ${cpuByStrategy[s].toFixed(1)} s)`),
+    ...(MIXED
+      ? [`  every strategy's cells in one queue, heaviest first, ${CELLS_AT_ONCE ?? 2} at a time; process CPU ${cpuTotal.toFixed(1)} s`]
+      : Object.entries(byStrategy).map(([s, t]) => `  ${s.padEnd(22)} ${t.toFixed(1)} s (${cellsAtOnce[s]} cell${cellsAtOnce[s] > 1 ? 's' : ''} at a time; process CPU ${cpuByStrategy[s].toFixed(1)} s)`)),
     ...workLines(),
     'slowest cells:',
     ...slowest.map((c) => `  ${c.strategy} d=${c.dim} T=${c.samples} σ²=${c.noise}: ${c.seconds.toFixed(2)} s`),
