@@ -77,11 +77,9 @@ export function xtuFunction(L: FitLayout): WasmFunction {
 export function fitFunction(L: FitLayout): WasmFunction {
   const { d, dp, P } = L;
   const R = dp * 8; // bytes per row of U
-  const dEven = d + (d % 2);
-  // i32 locals after the params (0 trial, 1 task)
-  const [U, BV, J, PJ, PK, I, CELLS, PP, ROW, LIM, LIM8, COL, IC, PI, PA, KB, KEND] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
-  const [RIDGE, LARGEST, MINPIV, DIAG, LJJ, S, A] = [19, 20, 21, 22, 23, 24, 25];
-  const [ACC0, US, LJ] = [26, 30, 31];
+  // i32 locals after the params (0 trial, 1 task), then f64
+  const [U, BV, J, PJ, CELLS, PP, ROW, LIM] = [2, 3, 4, 5, 6, 7, 8, 9];
+  const [RIDGE, LARGEST, MINPIV, A] = [10, 11, 12, 13];
   const c = new Code();
   c.get(1).i32(R * dp).op(OP.i32Mul).i32(L.scratchOffset).op(OP.i32Add).set(U);
   c.get(0).i32(R).op(OP.i32Mul).i32(L.solOffset).op(OP.i32Add).set(BV);
@@ -111,8 +109,32 @@ export function fitFunction(L: FitLayout): WasmFunction {
   });
   c.i32(0).f64Load(PIVOT_FLOOR_AT).get(LARGEST).op(OP.f64Mul).set(MINPIV);
 
+  // the factor and the solves (function 6), for the d×d Gram
+  c.get(U).get(BV).i32(d).get(MINPIV).call(FACTOR_SOLVE);
+  const locals = [...new Array<number>(8).fill(I32), ...new Array<number>(4).fill(F64)];
+  return { params: [I32, I32], results: [I32], locals, code: c };
+}
+
+/** The index of factorSolve in the module (subsample-gram.ts lists the functions). */
+export const FACTOR_SOLVE = 6;
+
+/**
+ * factorSolve(U, b, n, minPivot) → 1 solved, 0 a pivot not above minPivot: the n×n symmetric matrix in U's upper
+ * triangle (row stride dp) factored in place as U = Lᵀ, then (LLᵀ)x = b solved in place of b — choleskyInPlaceBlocked
+ * and choleskySolve's operations in their order. For the Gram (n = d) and the minimum-norm fit's kernel (n = r).
+ */
+export function factorSolveFunction(L: FitLayout): WasmFunction {
+  const R = L.dp * 8; // bytes per row of U
+  const [U, BV, N, MINPIV] = [0, 1, 2, 3];
+  const LIM = N;
+  const [J, PJ, PK, I, LIM8, COL, IC, PI, PA, KB, KEND] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const [DIAG, LJJ, S, A] = [15, 16, 17, 18];
+  const [ACC0, US, LJ] = [19, 23, 24];
+  const c = new Code();
   // the factor, row j of U after another
-  c.i32(Math.max(0, dEven - 7)).set(LIM8);
+  // LIM8 = max(0, nEven − 7): the last i of a block of eight entries
+  c.get(N).get(N).i32(1).op(OP.i32And).op(OP.i32Add).i32(7).op(OP.i32Sub).set(LIM8);
+  c.i32(0).get(LIM8).get(LIM8).i32(0).op(OP.i32LtS).op(OP.select).set(LIM8);
   c.i32(0).set(J);
   c.whileBelow(J, LIM, () => {
     c.get(J).i32(R).op(OP.i32Mul).get(U).op(OP.i32Add).set(PJ);
@@ -185,7 +207,7 @@ export function fitFunction(L: FitLayout): WasmFunction {
   c.get(BV).get(IC).op(OP.i32Add).f64Load().set(S);
   c.get(I).i32(R).op(OP.i32Mul).get(U).op(OP.i32Add).set(PI);
   c.get(BV).get(IC).op(OP.i32Add).i32(8).op(OP.i32Add).set(KB);
-  c.get(BV).i32(d * 8).op(OP.i32Add).set(KEND);
+  c.get(BV).get(N).i32(3).op(OP.i32Shl).op(OP.i32Add).set(KEND);
   c.get(PI).get(IC).op(OP.i32Add).i32(8).op(OP.i32Add).set(PA);
   c.whileBelow(KB, KEND, () => {
     c.get(S).get(PA).f64Load().get(KB).f64Load().op(OP.f64Mul).op(OP.f64Sub).set(S);
@@ -194,6 +216,100 @@ export function fitFunction(L: FitLayout): WasmFunction {
   c.get(BV).get(IC).op(OP.i32Add).get(S).get(PI).get(IC).op(OP.i32Add).f64Load().op(OP.f64Div).f64Store();
   c.br(0).end().end();
   c.i32(1);
-  const locals = [...new Array<number>(17).fill(I32), ...new Array<number>(7).fill(F64), ...new Array<number>(6).fill(V128)];
+  const locals = [...new Array<number>(11).fill(I32), ...new Array<number>(4).fill(F64), ...new Array<number>(6).fill(V128)];
+  return { params: [I32, I32, I32, F64], results: [I32], locals, code: c };
+}
+
+/** Bytes per task of the minimum-norm fit's scratch: the drawn rows by columns (dp × dp float64) and ȳ (dp). */
+export const minNormBytes = (dp: number): number => (dp * dp + dp) * 8;
+
+/**
+ * minNorm(trial, task) → 2 solved, 0 the drawn rows linearly dependent (a pivot not above 0), 4 more than dp rows
+ * drawn (the caller's host fit then runs): subsample.ts's minimumNorm, bit for bit. The r distinct rows drawn
+ * (t ascending) interpolate their mean labels ȳ_t = u_t/c_t: K = X_r X_rᵀ (rowInnerProducts' sums, k ascending),
+ * factored and solved for α (factorSolve), then ŵ[k] = Σ_a X[t_a, k]·α_a (a ascending, from 0) into the trial's
+ * solution.
+ */
+export function minNormFunction(L: FitLayout & { cOffset: number; listOffset: number; minNormOffset: number }): WasmFunction {
+  const { T, d, dp } = L;
+  const R = dp * 8;
+  const [U, XT, AL, CB, UB, XB, A8, T4, TEND, K8, KEND, LP, B8, PK, BV] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [S, ACC] = [17, 18];
+  const c = new Code();
+  c.get(1).i32(R * dp).op(OP.i32Mul).i32(L.scratchOffset).op(OP.i32Add).set(U);
+  c.get(1).i32(minNormBytes(dp)).op(OP.i32Mul).i32(L.minNormOffset).op(OP.i32Add).tee(XT).i32(R * dp).op(OP.i32Add).set(AL);
+  c.get(0).i32(T * 4).op(OP.i32Mul).tee(T4).i32(L.cOffset).op(OP.i32Add).set(CB);
+  c.get(T4).i32(L.uOffset).op(OP.i32Add).set(UB);
+  c.get(0).i32(T * dp * 4).op(OP.i32Mul).i32(L.xOffset).op(OP.i32Add).set(XB);
+  c.get(1).i32(T * 4).op(OP.i32Mul).i32(L.listOffset).op(OP.i32Add).set(LP);
+  // the drawn rows, t ascending: ȳ into α, the row into column a of X_rᵀ, t·4 into the list
+  c.i32(0).set(A8).i32(0).set(T4).i32(T * 4).set(TEND);
+  c.whileBelow(T4, TEND, () => {
+    c.get(CB).get(T4).op(OP.i32Add).f32Load().f32(0).op(OP.f32Gt).if();
+    c.get(A8).i32(R).op(OP.i32GeU).if().i32(4).return().end();
+    c.get(AL).get(A8).op(OP.i32Add);
+    c.get(UB).get(T4).op(OP.i32Add).f32Load().op(OP.f64PromoteF32).get(CB).get(T4).op(OP.i32Add).f32Load().op(OP.f64PromoteF32).op(OP.f64Div).f64Store();
+    c.get(LP).get(A8).i32(1).op(OP.i32ShrU).op(OP.i32Add).get(T4).i32Store();
+    c.i32(0).set(K8).i32(d * 8).set(KEND);
+    c.whileBelow(K8, KEND, () => {
+      // X_rᵀ[k][a] = X[t, k]
+      c.get(XT).get(K8).i32(dp).op(OP.i32Mul).op(OP.i32Add).get(A8).op(OP.i32Add);
+      c.get(XB).get(T4).i32(dp).op(OP.i32Mul).op(OP.i32Add).get(K8).i32(1).op(OP.i32ShrU).op(OP.i32Add).f32Load().op(OP.f64PromoteF32).f64Store();
+      c.addTo(K8, 8);
+    });
+    c.addTo(A8, 8);
+    c.end();
+    c.addTo(T4, 4);
+  });
+  // K[a][b] = Σ_k x_a[k]·x_b[k] for b ≤ a, into U[b][a] (the upper triangle factorSolve reads); b two at a time
+  const dot = (pairs: boolean) => {
+    // acc = Σ_k X_rᵀ[k][a]·X_rᵀ[k][b…], k ascending from 0
+    if (pairs) c.v128Zero().set(ACC);
+    else c.f64(0).set(S);
+    c.i32(0).set(K8).i32(d * 8).set(KEND);
+    c.whileBelow(K8, KEND, () => {
+      c.get(XT).get(K8).i32(dp).op(OP.i32Mul).op(OP.i32Add).set(PK);
+      if (pairs) c.get(ACC).get(PK).get(T4).op(OP.i32Add).f64Load().simd(SIMD.f64x2Splat).get(PK).get(B8).op(OP.i32Add).v128Load().simd(SIMD.f64x2Mul).simd(SIMD.f64x2Add).set(ACC);
+      else c.get(S).get(PK).get(T4).op(OP.i32Add).f64Load().get(PK).get(B8).op(OP.i32Add).f64Load().op(OP.f64Mul).op(OP.f64Add).set(S);
+      c.addTo(K8, 8);
+    });
+  };
+  // T4 now walks a·8 (the row a), B8 b·8
+  c.i32(0).set(T4);
+  c.whileBelow(T4, A8, () => {
+    c.i32(0).set(B8);
+    // pairs (b, b + 1) while b + 1 ≤ a, then b = a (and b = a − 1 when a is even) one at a time
+    c.block().loop();
+    c.get(B8).i32(8).op(OP.i32Add).get(T4).op(0x4b).brIf(1); // i32.gt_u: b + 1 > a, done with pairs
+    dot(true);
+    c.get(U).get(B8).i32(dp).op(OP.i32Mul).op(OP.i32Add).get(T4).op(OP.i32Add).get(ACC).simd(SIMD.f64x2ExtractLane, 0).f64Store();
+    c.get(U).get(B8).i32(dp).op(OP.i32Mul).op(OP.i32Add).i32(R).op(OP.i32Add).get(T4).op(OP.i32Add).get(ACC).simd(SIMD.f64x2ExtractLane, 1).f64Store();
+    c.addTo(B8, 16).br(0).end().end();
+    c.get(T4).i32(8).op(OP.i32Add).set(TEND);
+    c.whileBelow(B8, TEND, () => {
+      dot(false);
+      c.get(U).get(B8).i32(dp).op(OP.i32Mul).op(OP.i32Add).get(T4).op(OP.i32Add).get(S).f64Store();
+      c.addTo(B8, 8);
+    });
+    c.addTo(T4, 8);
+  });
+  c.get(U).get(AL).get(A8).i32(3).op(OP.i32ShrU).f64(0).call(FACTOR_SOLVE).op(OP.i32Eqz).if().i32(0).return().end();
+  // ŵ[k] = Σ_a X[t_a, k]·α_a, two k at a time (the padding's lanes add zeros)
+  c.get(0).i32(R).op(OP.i32Mul).i32(L.solOffset).op(OP.i32Add).set(BV);
+  c.i32(0).set(K8).i32(8 * (d + (d % 2))).set(KEND);
+  c.whileBelow(K8, KEND, () => {
+    c.v128Zero().set(ACC);
+    c.i32(0).set(B8);
+    c.whileBelow(B8, A8, () => {
+      c.get(ACC);
+      c.get(XB).get(LP).get(B8).i32(1).op(OP.i32ShrU).op(OP.i32Add).i32Load().i32(dp).op(OP.i32Mul).op(OP.i32Add).get(K8).i32(1).op(OP.i32ShrU).op(OP.i32Add);
+      c.simdMem(SIMD.load64Zero, 3).simd(SIMD.f64x2PromoteLowF32x4).get(AL).get(B8).op(OP.i32Add).f64Load().simd(SIMD.f64x2Splat).simd(SIMD.f64x2Mul).simd(SIMD.f64x2Add).set(ACC);
+      c.addTo(B8, 8);
+    });
+    c.get(BV).get(K8).op(OP.i32Add).get(ACC).v128Store();
+    c.addTo(K8, 16);
+  });
+  c.i32(2);
+  const locals = [...new Array<number>(15).fill(I32), F64, V128];
   return { params: [I32, I32], results: [I32], locals, code: c };
 }

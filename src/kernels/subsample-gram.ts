@@ -14,7 +14,7 @@
  */
 import type { Backend } from './gpu-backend.js';
 import { blockPairs, paddedColumns, unpackBlockGram, type LinearShape } from './linear.js';
-import { fitFunction, PIVOT_FLOOR_AT, RIDGE_AT, xtuFunction, type FitLayout } from './subsample-fit-wasm.js';
+import { factorSolveFunction, fitFunction, minNormBytes, minNormFunction, PIVOT_FLOOR_AT, RIDGE_AT, xtuFunction, type FitLayout } from './subsample-fit-wasm.js';
 import { columnsOf, LABELS_AT, labelsFunction, paddedRows, SIGMA_AT, type LabelsLayout } from './subsample-labels-wasm.js';
 import { POOL_COUNT_AT, sampleFunction, type SampleLayout } from './subsample-sample-wasm.js';
 import { xoshiroState } from '../core/rng.js';
@@ -62,6 +62,7 @@ const SAMPLE = 1;
 const GRAM = 2;
 const FIT = 4;
 const LABELS = 8;
+const MIN_NORM = 16;
 /** Shared wasm memory is capped at 4 GiB; beyond this the caller's host path runs instead (the same numbers). */
 const MAX_BYTES = 2 ** 31;
 
@@ -95,6 +96,7 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSe
   const solOffset = region(B * dp * 8);
   const statusOffset = region(B * 4);
   const scratchOffset = region(tasks * dp * dp * 8);
+  const minNormOffset = region(tasks * minNormBytes(dp));
   const xcOffset = region(B * d * paddedRows(T) * 4);
   const wOffset = region(B * d * 4);
   const zOffset = region(B * T * 4 + 16);
@@ -111,7 +113,7 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSe
   const fitLayout: FitLayout = { T, d, dp, P, pairOffset, xOffset, uOffset, outOffset, solOffset, statusOffset, scratchOffset };
   const labelsLayout: LabelsLayout = { B, T, d, xcOffset, wOffset, zOffset };
   const sampleLayout: SampleLayout = { T, cOffset, uOffset, keysOffset, poolOffset, stampsOffset, stampBytes, epochsOffset };
-  const functions = [runFunction(cellLayout, statusOffset), cellFunction(cellLayout), xtuFunction(fitLayout), fitFunction(fitLayout), labelsFunction(labelsLayout), sampleFunction(sampleLayout)];
+  const functions = [runFunction(cellLayout, statusOffset), cellFunction(cellLayout), xtuFunction(fitLayout), fitFunction(fitLayout), labelsFunction(labelsLayout), sampleFunction(sampleLayout), factorSolveFunction(fitLayout), minNormFunction({ ...fitLayout, cOffset, listOffset, minNormOffset })];
   const entry = poolModule(wasmModule(pages, functions), pages, 'subsample');
   if (!entry) return null;
   const buffer = entry.memory.buffer;
@@ -178,7 +180,7 @@ export function createSubsampleGram(backend: Backend, shape: LinearShape, dataSe
     },
     fit({ ridge, pivotFloor, pool: kept, keys: keyOf, solve = true }) {
       return queued(async () => {
-        let mode = solve ? GRAM | FIT : 0;
+        let mode = (solve ? GRAM | FIT : 0) | MIN_NORM;
         if (kept && keyOf) {
           if (kept.some((s) => !(s >= 0 && s < stored))) throw new Error(`subsample kernel: the pool names a data set not stored (${stored} are)`);
           pooled.set(kept.map((s) => labelsOffset + s * B * T * 4));
@@ -235,6 +237,12 @@ function runFunction(L: CellLayout, statusOffset: number): WasmFunction {
     when(FIT, () => {
       c.get(TR).call(2);
       c.get(TR).i32(4).op(OP.i32Mul).i32(statusOffset).op(OP.i32Add).get(TR).get(2).call(3).i32Store();
+    });
+    // the minimum-norm fit where no Gram was factored (T ≤ d) or its factorisation failed (fewer than d rows)
+    when(MIN_NORM, () => {
+      c.get(MODE).i32(FIT).op(OP.i32And).op(OP.i32Eqz).get(TR).i32(4).op(OP.i32Mul).i32(statusOffset).op(OP.i32Add).i32Load().op(OP.i32Eqz).op(OP.i32Or).if();
+      c.get(TR).i32(4).op(OP.i32Mul).i32(statusOffset).op(OP.i32Add).get(TR).get(2).call(7).i32Store();
+      c.end();
     });
     c.addTo(TR, 1);
   });

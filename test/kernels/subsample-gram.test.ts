@@ -9,6 +9,7 @@ import { createLinearKernels, padTrialMajor, toTrialFastest, type LinearShape } 
 import { createSubsampleGram } from '../../src/kernels/subsample-gram.js';
 import { choleskySolve } from '../../src/core/linalg.js';
 import { choleskyInPlaceBlocked } from '../../src/models/linear/subsample-solve.js';
+import { minimumNorm, MinimumNormWork } from '../../src/models/linear/subsample.js';
 import { backendOrSkip } from '../helpers/backend.js';
 
 function random(n: number, seed: number): Float32Array {
@@ -158,6 +159,41 @@ test('the wasm draw equals the host draw bit for bit: the same rows, multiplicit
     }
     await assert.rejects(fast.fit({ ridge: 0, pivotFloor: 1e-5, pool: [sets], keys: () => 1 }), /not stored/);
     await assert.rejects(fast.labels(random(B * d, 1), 1, (z) => kernels.trialNormals(T, 1, 0, z)), /all used/);
+    fast.release();
+    kernels.release();
+  }
+});
+
+test('the wasm minimum-norm fit equals the host one bit for bit, where T ≤ d and where a Gram pivot fails (webasm)', async (t) => {
+  const backend = await backendOrSkip('webasm', t);
+  if (!backend) return;
+  // T ≤ d (every fit), T just above d (fewer than d distinct rows: the Gram fails, then the minimum norm), odd d
+  for (const [i, shape] of ([{ B: 6, T: 9, d: 12 }, { B: 5, T: 14, d: 11 }, { B: 3, T: 4, d: 5 }, { B: 4, T: 33, d: 30 }] as LinearShape[]).entries()) {
+    const { B, T, d } = shape;
+    const kernels = createLinearKernels(backend, shape);
+    const fast = createSubsampleGram(backend, shape, 3);
+    assert.ok(fast, 'webasm makes the wasm kernel');
+    const trialMajor = random(B * (T * d + d), 130 + i);
+    fast.load(padTrialMajor(trialMajor, B, T, d, T * d + d));
+    for (let s = 0; s < 3; s++) await fast.labels(random(B * d, 140 + s), 0.5, (z) => kernels.trialNormals(T, 150 + s, 0, z));
+    const work = new MinimumNormWork(T, d);
+    const want = new Float64Array(d);
+    let minimumNorms = 0;
+    for (const g of [1, 2]) {
+      const keys = (tr: number) => foldIn(foldIn(rootKey(11), g), tr);
+      const fitted = await fast.fit({ ridge: 0, pivotFloor: 1e-5, pool: [0, 1, 2], keys, solve: T > d });
+      const solved: Int32Array = fitted.solved;
+      const dp = 4 * Math.ceil(d / 4);
+      for (let tr = 0; tr < B; tr++) {
+        if (solved[tr] !== 2) continue;
+        minimumNorms++;
+        minimumNorm(trialMajor, T * d + d, fast.counts, fast.summed, T, d, tr, want, work);
+        for (let k = 0; k < d; k++) assert.ok(Object.is(fitted.solutions[tr * dp + k], want[k]), `B=${B} T=${T} d=${d} trial ${tr} entry ${k}: ${fitted.solutions[tr * dp + k]} ≠ ${want[k]}`);
+      }
+    }
+    // every fit where T ≤ d; some where the Gram fails
+    if (T <= d) assert.equal(minimumNorms, 2 * B, `B=${B} T=${T} d=${d}: minimum-norm fits on the workers`);
+    else assert.ok(minimumNorms > 0, `B=${B} T=${T} d=${d}: no minimum-norm fit on the workers`);
     fast.release();
     kernels.release();
   }

@@ -22,7 +22,7 @@ import { choleskyInPlaceBlocked, rowInnerProducts } from './subsample-solve.js';
  * so the fit interpolates each row's mean label ȳ_t = u_t/c_t and ŵ = X_rᵀ(X_r X_rᵀ)⁻¹ȳ_r. O(r²d + r³), in float64
  * from the trial-major X (`trialMajor`, rowsPerTrial values per trial, X row-major first).
  */
-function minimumNorm(
+export function minimumNorm(
   trialMajor: Float32Array, rowsPerTrial: number, counts: Float32Array, summed: Float32Array, T: number, d: number, tr: number, out: Float64Array,
   work: MinimumNormWork,
 ): void {
@@ -74,7 +74,7 @@ export const subsampleMethod: LinearMethod = {
 };
 
 /** minimumNorm's buffers, reused across its calls (fresh ones per call kept the garbage collector busy). */
-class MinimumNormWork {
+export class MinimumNormWork {
   readonly rows: Int32Array;
   readonly drawn: Float64Array;
   readonly kernel: Float64Array;
@@ -131,11 +131,13 @@ async function* subsampleGenerations(context: ChunkContext, chunk: Awaited<Retur
       const { solutions, solved } = await (fast ? fast.fit(options) : (host as HostSubsample).fit(options));
       const estimate = models.buffer();
       for (let tr = 0; tr < B; tr++) {
-        if (!interpolating && solved[tr]) {
+        // 1: the Gram's Cholesky solve; 2: the minimum-norm fit, where T ≤ d or fewer than d distinct rows were drawn
+        // (least squares takes the minimum-norm solution, numpy's lstsq/pinv), on the workers
+        if (solved[tr] === 1 || solved[tr] === 2) {
           recordEstimate(context, n, tr, solutions.subarray(tr * dp, tr * dp + d), design, weight, estimate);
           continue;
         }
-        // fewer than d distinct rows drawn: least squares takes the minimum-norm solution (numpy's lstsq/pinv)
+        // the minimum-norm fit on the host: off webasm, more than dp rows, or rows dependent (it reports them)
         minimumNorm(design.trialMajor, T * d + d, counts, summed, T, d, tr, solution, (work ??= new MinimumNormWork(T, d)));
         recordEstimate(context, n, tr, solution, design, weight, estimate);
       }
