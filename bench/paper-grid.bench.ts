@@ -10,8 +10,6 @@
  *   npm run bench:grid -- --strategies=replace,accumulate    a subset of the strategies
  *   npm run bench:grid -- --cells-at-once=N                   N cells at a time for every strategy
  *   npm run bench:grid -- --dims=100 --samples=1000          a sub-grid (iterating on one kind of cell)
- *   npm run bench:grid -- --mixed        every strategy's cells in one queue (the whole grid's time only: the
- *                                        process CPU cannot be split by strategy when their cells overlap)
  *
  * With the times it prints the grid's work, counted analytically (grid-work.ts: kernel and host flops, normal and
  * uniform draws), and the fractions of the ceilings it reaches, measured in the same process before the grid: the
@@ -54,7 +52,6 @@ const DIMS = listFlag('dims') ?? (smoke ? [1, 10] : [1, 3, 10, 32, 100]);
 const SAMPLES = listFlag('samples') ?? (smoke ? [10, 32] : [10, 32, 100, 316, 1000]);
 const subGrid = process.argv.some((a) => a.startsWith('--dims=') || a.startsWith('--samples='));
 const NOISES = smoke ? [1] : [0.1, 1, 10];
-const MIXED = args.has('--mixed');
 const only = process.argv.find((a) => a.startsWith('--strategies='));
 const STRATEGIES = only ? only.slice('--strategies='.length).split(',') : ['replace', 'accumulate', 'accumulate-subsample'];
 const atOnceFlag = process.argv.find((a) => a.startsWith('--cells-at-once='))?.slice('--cells-at-once='.length);
@@ -113,17 +110,13 @@ const runCells = async (todo: ((typeof plan)[number] & { seed: number })[], lane
 const byCost = (a: (typeof plan)[number], b: (typeof plan)[number]) => cost(b) - cost(a);
 let cpuTotal = 0;
 try {
-  if (MIXED) {
-    // every strategy's cells in one queue: a strategy's last cells no longer leave a core idle before the next starts
-    cpuTotal = (await runCells(plan.map((cell, seed) => ({ ...cell, seed })).sort(byCost), CELLS_AT_ONCE ?? 2)).cpu;
-  } else {
-    for (const strategy of STRATEGIES) {
-      const todo = plan.map((cell, seed) => ({ ...cell, seed })).filter((cell) => cell.strategy === strategy).sort(byCost);
-      const { wall, cpu } = await runCells(todo, cellsAtOnce[strategy]);
-      byStrategy[strategy] = wall;
-      cpuByStrategy[strategy] = cpu;
-      cpuTotal += cpu;
-    }
+  // strategy by strategy: one queue of all cells (tried) took more CPU, 98.5 s against 88.9 s, and more time
+  for (const strategy of STRATEGIES) {
+    const todo = plan.map((cell, seed) => ({ ...cell, seed })).filter((cell) => cell.strategy === strategy).sort(byCost);
+    const { wall, cpu } = await runCells(todo, cellsAtOnce[strategy]);
+    byStrategy[strategy] = wall;
+    cpuByStrategy[strategy] = cpu;
+    cpuTotal += cpu;
   }
 } finally {
   await backend.destroy();
@@ -153,14 +146,14 @@ const reached = (work: CellWork, wall: number, cpuSeconds: number) => {
 };
 const work = {
   total: reached(addWork(cells.map((c) => c.work)), seconds, cpuTotal),
-  byStrategy: MIXED ? {} : Object.fromEntries(STRATEGIES.map((s) => [s, reached(addWork(cells.filter((c) => c.strategy === s).map((c) => c.work)), byStrategy[s], cpuByStrategy[s])])),
+  byStrategy: Object.fromEntries(STRATEGIES.map((s) => [s, reached(addWork(cells.filter((c) => c.strategy === s).map((c) => c.work)), byStrategy[s], cpuByStrategy[s])])),
 };
 const load = { before: loadBefore, after: loadAfter };
-const summary = { backend: backend.name, schedule: MIXED ? 'mixed' : 'by-strategy', cellsAtOnce: MIXED ? CELLS_AT_ONCE ?? 2 : cellsAtOnce, seeds: SEEDS, iterations: ITERATIONS, strategies: STRATEGIES, dims: DIMS, samples: SAMPLES, refits, seconds, byStrategy, cpuByStrategy, ceilings, work, load, cells };
+const summary = { backend: backend.name, cellsAtOnce, seeds: SEEDS, iterations: ITERATIONS, strategies: STRATEGIES, dims: DIMS, samples: SAMPLES, refits, seconds, byStrategy, cpuByStrategy, ceilings, work, load, cells };
 if (!smoke && !quick) {
   // a full (or strategy-subset) grid is a measurement worth keeping, with the machine it ran on and its load
   const machine = { host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
-  const shapes = (subGrid ? `-d${DIMS.join(',')}-T${SAMPLES.join(',')}` : '') + (MIXED ? '-mixed' : '');
+  const shapes = subGrid ? `-d${DIMS.join(',')}-T${SAMPLES.join(',')}` : '';
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL(`./results/paper-grid-${machine.date.slice(0, 10)}-${machine.host}-${STRATEGIES.join('+')}${shapes}.json`, import.meta.url), JSON.stringify({ machine, ...summary }, null, 2) + '\n');
 }
@@ -171,9 +164,7 @@ if (json) {
   const lines = [
     `paper grid, full refit: ${cells.length} cells × ${SEEDS} seeds × ${ITERATIONS} iterations = ${refits.toLocaleString('en')} refits on ${backend.name}, ${cpus().length} cores`,
     `total ${seconds.toFixed(1)} s (${Math.round(refits / seconds).toLocaleString('en')} refits/s); target < 60 s for the full grid (issue 20)`,
-    ...(MIXED
-      ? [`  every strategy's cells in one queue, heaviest first, ${CELLS_AT_ONCE ?? 2} at a time; process CPU ${cpuTotal.toFixed(1)} s`]
-      : Object.entries(byStrategy).map(([s, t]) => `  ${s.padEnd(22)} ${t.toFixed(1)} s (${cellsAtOnce[s]} cell${cellsAtOnce[s] > 1 ? 's' : ''} at a time; process CPU ${cpuByStrategy[s].toFixed(1)} s)`)),
+    ...Object.entries(byStrategy).map(([s, t]) => `  ${s.padEnd(22)} ${t.toFixed(1)} s (${cellsAtOnce[s]} cell${cellsAtOnce[s] > 1 ? 's' : ''} at a time; process CPU ${cpuByStrategy[s].toFixed(1)} s)`),
     ...workLines(),
     'slowest cells:',
     ...slowest.map((c) => `  ${c.strategy} d=${c.dim} T=${c.samples} σ²=${c.noise}: ${c.seconds.toFixed(2)} s`),
