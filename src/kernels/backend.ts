@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.js';
 import { mark, timingEnabled } from '../core/timing.js';
 import { BACKENDS, gpuJsBackend, type Backend, type BackendName, type BackendRequest, type GpuClass, type WorkerPool } from './gpu-backend.js';
 import { installWasmCache } from './wasm-cache.js';
-import { installNavigatorGpu, peekAdapter, softwareAdapter, vulkanLoaderMissing, type AdapterInfo, type WebGPUProbe } from './webgpu-adapter.js';
+import { installNavigatorGpu, peekAdapterCached, softwareAdapter, vulkanLoaderMissing, type AdapterInfo, type WebGPUProbe } from './webgpu-adapter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -132,7 +132,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
     return makeBackend('webasm', 'requested');
   }
   if (request === 'cpu') return makeBackend('cpu', 'requested');
-  const peek = await peekAdapter();
+  const peek = await peekAdapterCached();
   if (!peek.missing && !peek.software) {
     const probe = await probeWebGPU(); // a GPU answered the child: now load Dawn here
     if (!probe.missing && !probe.software) return makeBackend('webgpu', 'auto: WebGPU adapter answered');

@@ -4,10 +4,11 @@
  * would give, and one rule for what counts as a software adapter.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { wasmCacheDir } from './wasm-cache.js';
 
 const require = createRequire(import.meta.url);
 
@@ -87,4 +88,64 @@ process.exit(0);`;
   if (answer === undefined) return { missing: 'the WebGPU probe did not answer' };
   if (answer === null) return { missing: 'no WebGPU adapter answered' };
   return { missing: null, software: softwareAdapter(answer.info), adapter: adapterName(answer.info) };
+}
+
+/** Where the Vulkan loader looks for driver manifests (and the variables that override it). */
+const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+/** What the probe's answer depends on: the webgpu package, the Vulkan loader and every driver manifest (name, size, time). */
+function probeKey(env: NodeJS.ProcessEnv): string {
+  const files: string[] = [];
+  const stamp = (path: string) => {
+    try {
+      const s = statSync(path);
+      files.push(`${path}:${s.size}:${s.mtimeMs}`);
+    } catch {
+      files.push(`${path}:absent`);
+    }
+  };
+  for (const dir of ICD_DIRS) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      files.push(`${dir}:absent`);
+    }
+    for (const name of names) stamp(join(dir, name));
+  }
+  for (const dir of ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib']) stamp(join(dir, 'libvulkan.so.1'));
+  const version = (require('webgpu/package.json') as { version: string }).version;
+  return JSON.stringify({ version, node: process.versions.modules, files, env: [env.VK_ICD_FILENAMES, env.VK_DRIVER_FILES, env.LD_LIBRARY_PATH] });
+}
+
+/**
+ * peekAdapter, its answer kept on disk where no GPU answered (no adapter, or a software one): the probe starts a Node
+ * with Dawn, ~0.25 s of every `auto` run on a machine with a software Vulkan (Mesa's lavapipe, which the tests'
+ * setup installs). Keyed by probeKey, so installing a driver asks again; a GPU's answer is never kept (those runs
+ * use it). In the kernel cache's directory (wasm-cache.ts: COLLAPSE_CACHE_DIR, …; COLLAPSE_CACHE=0 turns it off).
+ */
+export async function peekAdapterCached(peek: () => Promise<WebGPUProbe> = peekAdapter, env: NodeJS.ProcessEnv = process.env): Promise<WebGPUProbe> {
+  const dir = wasmCacheDir(env);
+  if (!dir) return peek();
+  const file = join(dirname(dir), 'webgpu-probe.json');
+  const key = probeKey(env);
+  try {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { key: string; probe: WebGPUProbe };
+    if (kept.key === key && (kept.probe.missing || kept.probe.software)) return kept.probe;
+  } catch {
+    // absent or unreadable: ask
+  }
+  const probe = await peek();
+  // "did not answer" may be a slow machine, not a missing GPU: only a definite answer is kept
+  if ((probe.missing && probe.missing !== 'the WebGPU probe did not answer') || probe.software) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify({ key, probe }));
+      renameSync(temporary, file);
+    } catch {
+      // a read-only cache only costs the probe next time
+    }
+  }
+  return probe;
 }
