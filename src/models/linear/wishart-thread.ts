@@ -6,6 +6,7 @@
  * is the same float64 numbers wherever it is drawn; a chunk whose spectra are not requested ahead (the first ones,
  * runs of few chunks, or where the thread cannot start or fails) draws them itself.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { foldIn } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
@@ -32,6 +33,14 @@ const AHEAD = 2;
  */
 const MIN_CHUNKS = 3;
 
+/**
+ * Whether later chunks' spectra are drawn on a thread of their own: not on two cores, where webasm's two workers
+ * already fill them with the draws and the thread's start and share of the cores cost more than it saves
+ * (`npm run bench -- --methods=reduced --shapes=10x100`, idle 2-core VM: 2.06–2.28 M trial-it/s with it against
+ * 2.67–3.40 M without). Tests switch it on.
+ */
+export const useSpectrumThread = { enabled: availableParallelism() > 2 };
+
 /** Per run (its plan object is its own): the highest chunk started, and the spectra requested for later chunks. */
 interface RunAhead {
   started: number;
@@ -47,7 +56,7 @@ export async function reducedDesignFor(context: ChunkContext): Promise<ReducedDe
   const ridge = run.ridge ?? 0;
   const chunks = Math.ceil(run.trials / B);
   let ahead = runs.get(plan);
-  if (!ahead && chunks >= MIN_CHUNKS) runs.set(plan, (ahead = { started: -1, requested: new Map() }));
+  if (!ahead && useSpectrumThread.enabled && chunks >= MIN_CHUNKS) runs.set(plan, (ahead = { started: -1, requested: new Map() }));
   let pending: Promise<ReducedDesign | null> | undefined;
   if (ahead) {
     pending = ahead.requested.get(chunk);

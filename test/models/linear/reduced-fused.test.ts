@@ -18,7 +18,9 @@ import { drawReducedDesign } from '../../../src/models/linear/design.js';
 import type { ChunkContext, LinearRun } from '../../../src/models/linear/method.js';
 import { poolPlan, type PoolPlan } from '../../../src/models/linear/pool-store.js';
 import { reducedChunk } from '../../../src/models/linear/reduced.js';
-import { spectraFromThread } from '../../../src/models/linear/wishart-thread.js';
+import { spectraFromThread, useSpectrumThread } from '../../../src/models/linear/wishart-thread.js';
+
+useSpectrumThread.enabled = true; // off by default on two cores (wishart-thread.ts); its numbers are checked here
 import { StepArena } from '../../../src/models/linear/reduced-wasm.js';
 import { parseStrategy } from '../../../src/strategies/index.js';
 import { backendOrSkip } from '../../helpers/backend.js';
