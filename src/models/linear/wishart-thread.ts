@@ -28,18 +28,12 @@ export interface SpectrumRequest {
 /** Chunks whose spectra are requested ahead of the one starting (two are in flight: the thread keeps ahead of both). */
 const AHEAD = 2;
 /**
- * Runs of one or two chunks (both start at once) draw on the main thread: the thread's start, ~0.1 s of CPU (a Node
- * isolate and its modules), would come too late to help them.
+ * Runs of fewer chunks draw on the main thread: the thread's start, ~0.1 s of CPU (a Node isolate and its modules),
+ * and its share of the cores cost them more than it saves. Measured on the idle 2-core VM, d = 10, T = 100, 50
+ * iterations: 3 chunks (the throughput bench's 9,984 trials) 2.06–2.28 M trial-it/s with the thread against 2.67–3.40 M
+ * without; 49 chunks (200,000 trials, the CLI) 4.21–4.44 M with it against 3.46–3.64 M without.
  */
-const MIN_CHUNKS = 3;
-
-/**
- * Whether later chunks' spectra are drawn on a thread of their own: not on two cores, where webasm's two workers
- * already fill them with the draws and the thread's start and share of the cores cost more than it saves
- * (`npm run bench -- --methods=reduced --shapes=10x100`, idle 2-core VM: 2.06–2.28 M trial-it/s with it against
- * 2.67–3.40 M without). Tests switch it on.
- */
-export const useSpectrumThread = { enabled: availableParallelism() > 2 };
+export const useSpectrumThread = { minChunks: 8 };
 
 /** Per run (its plan object is its own): the highest chunk started, and the spectra requested for later chunks. */
 interface RunAhead {
@@ -56,7 +50,7 @@ export async function reducedDesignFor(context: ChunkContext): Promise<ReducedDe
   const ridge = run.ridge ?? 0;
   const chunks = Math.ceil(run.trials / B);
   let ahead = runs.get(plan);
-  if (!ahead && useSpectrumThread.enabled && chunks >= MIN_CHUNKS) runs.set(plan, (ahead = { started: -1, requested: new Map() }));
+  if (!ahead && chunks >= useSpectrumThread.minChunks) runs.set(plan, (ahead = { started: -1, requested: new Map() }));
   let pending: Promise<ReducedDesign | null> | undefined;
   if (ahead) {
     pending = ahead.requested.get(chunk);

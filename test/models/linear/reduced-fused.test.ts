@@ -20,7 +20,8 @@ import { poolPlan, type PoolPlan } from '../../../src/models/linear/pool-store.j
 import { reducedChunk } from '../../../src/models/linear/reduced.js';
 import { spectraFromThread, useSpectrumThread } from '../../../src/models/linear/wishart-thread.js';
 
-useSpectrumThread.enabled = true; // off by default on two cores (wishart-thread.ts); its numbers are checked here
+useSpectrumThread.minChunks = 3; // the runs here have five chunks (eight or more use the thread by default)
+
 import { StepArena } from '../../../src/models/linear/reduced-wasm.js';
 import { parseStrategy } from '../../../src/strategies/index.js';
 import { backendOrSkip } from '../../helpers/backend.js';
