@@ -6,8 +6,8 @@
  * is the same float64 numbers wherever it is drawn; a chunk whose spectra are not requested ahead (the first ones,
  * runs of few chunks, or where the thread cannot start or fails) draws them itself.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import { foldIn } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
 import { drawReducedDesign, type ReducedDesign } from './wishart.js';
@@ -117,6 +117,9 @@ function spectrumThread(): Worker | null {
 
 /** The built module (dist/) runs wishart-worker.js; under tsx (tests, benches) the thread registers tsx first. */
 function startThread(): Worker {
+  // loaded here, not imported: the browser explorer bundles this module, and a page has no threads (the require
+  // throws there, and every chunk draws its own spectra)
+  const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./wishart-worker.js', import.meta.url));
   const entry = new URL('./wishart-worker.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
