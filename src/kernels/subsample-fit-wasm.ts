@@ -5,7 +5,7 @@
  * the other (a third of its time at d = 100), while the workers waited.
  *
  * Bit for bit the numbers of the JavaScript it replaces: Xᵀu is linear.ts's XTY (float32, two partial sums over even
- * and odd rows, added at the end), the factorisation is choleskyInPlaceBlocked (subsample-solve.ts) and the solves
+ * and odd rows, added at the end), the factorisation is core/linalg's choleskyInPlace and the solves
  * core/linalg's choleskySolve. Each float64 entry is computed by the same operations in the same order — the factor
  * is kept as U = Lᵀ (row-major), so an entry's products L[i][k]·L[j][k] = U[k][i]·U[k][j] run along rows and two
  * entries share an f64x2 register; wasm's f64 arithmetic is IEEE binary64 like JavaScript's, with no fused
@@ -120,7 +120,7 @@ export const FACTOR_SOLVE = 6;
 
 /**
  * factorSolve(U, b, n, minPivot) → 1 solved, 0 a pivot not above minPivot: the n×n symmetric matrix in U's upper
- * triangle (row stride dp) factored in place as U = Lᵀ, then (LLᵀ)x = b solved in place of b — choleskyInPlaceBlocked
+ * triangle (row stride dp) factored in place as U = Lᵀ, then (LLᵀ)x = b solved in place of b — choleskyInPlace
  * and choleskySolve's operations in their order. For the Gram (n = d) and the minimum-norm fit's kernel (n = r).
  */
 export function factorSolveFunction(L: FitLayout): WasmFunction {

@@ -41,7 +41,7 @@ export interface SubsampleGram {
    * keys(trial)) and DistinctSampler's algorithm — into counts and summed; else they are read as written. Then,
    * unless `solve` is false: the Gram of counts plus `ridge` on its diagonal, its Cholesky factor (a pivot not above
    * `pivotFloor` × the largest diagonal entry fails), Xᵀsummed and the least-squares solution — the numbers of
-   * weightedGram, xty, choleskyInPlaceBlocked and choleskySolve; where that was not done or failed, the minimum-norm
+   * weightedGram, xty, choleskyInPlace and choleskySolve; where that was not done or failed, the minimum-norm
    * fit (subsample.ts's minimumNorm). solutions[trial·dp + j] (dp = paddedColumns(d)); solved[trial]: 1 the Cholesky
    * solve, 2 the minimum-norm fit, 0 the drawn rows linearly dependent, 4 more than dp rows for the minimum-norm fit
    * (0 and 4: the caller's host fit decides). Views valid until the next call.

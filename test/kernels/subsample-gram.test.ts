@@ -7,8 +7,7 @@ import { test } from 'node:test';
 import { DistinctSampler, fillNormal, foldIn, KeyedGenerator, rootKey } from '../../src/core/rng.js';
 import { createLinearKernels, padTrialMajor, toTrialFastest, type LinearShape } from '../../src/kernels/linear.js';
 import { createSubsampleGram } from '../../src/kernels/subsample-gram.js';
-import { choleskySolve } from '../../src/core/linalg.js';
-import { choleskyInPlaceBlocked } from '../../src/models/linear/subsample-solve.js';
+import { choleskyInPlace, choleskySolve } from '../../src/core/linalg.js';
 import { minimumNorm, MinimumNormWork } from '../../src/models/linear/subsample.js';
 import { backendOrSkip } from '../helpers/backend.js';
 
@@ -82,7 +81,7 @@ test('the wasm fit equals the host fit bit for bit: Xᵀu, the ridge, the Choles
         const lower = gram.slice(tr * d * d, (tr + 1) * d * d);
         let largest = 0;
         for (let j = 0; j < d; j++) largest = Math.max(largest, (lower[j * d + j] += ridge));
-        const ok = choleskyInPlaceBlocked(lower, d, 1e-5 * largest);
+        const ok = choleskyInPlace(lower, d, 1e-5 * largest);
         assert.equal(solved[tr] === 1, ok, `B=${B} T=${T} d=${d} ridge=${ridge} trial ${tr}: status`);
         if (!ok) {
           failures++;

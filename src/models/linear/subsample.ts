@@ -5,7 +5,7 @@
  * the kernels. No closed form exists: the driver reports Monte Carlo only.
  */
 import { NumericError } from '../../core/errors.js';
-import { choleskySolve } from '../../core/linalg.js';
+import { choleskyInPlace, choleskySolve } from '../../core/linalg.js';
 import { DistinctSampler, foldIn, KeyedGenerator } from '../../core/rng.js';
 import { STREAM } from '../../core/streams.js';
 import { paddedColumns } from '../../kernels/linear.js';
@@ -15,7 +15,7 @@ import { trialFastestX, type FullDesign } from './design.js';
 import { fullDesignFloats } from './full.js';
 import type { ChunkContext, LinearMethod, LinearRun } from './method.js';
 import { poolPlan } from './pool-store.js';
-import { choleskyInPlaceBlocked, rowInnerProducts } from './subsample-solve.js';
+import { rowInnerProducts } from './subsample-solve.js';
 
 /**
  * The minimum-norm least-squares fit when the r distinct rows drawn are at most d: they are linearly independent,
@@ -38,7 +38,7 @@ export function minimumNorm(
     drawn.set(trialMajor.subarray(x(rows[a]), x(rows[a]) + d), a * d);
   }
   rowInnerProducts(drawn, r, d, kernel);
-  if (!choleskyInPlaceBlocked(kernel, r)) throw new NumericError(`the subsampled rows are linearly dependent (trial ${tr})`);
+  if (!choleskyInPlace(kernel, r)) throw new NumericError(`the subsampled rows are linearly dependent (trial ${tr})`);
   choleskySolve(kernel, r, alpha);
   out.fill(0);
   for (let a = 0; a < r; a++) {
@@ -203,7 +203,7 @@ class HostSubsample {
       for (let j = 0; j < d; j++) lower[j * d + j] += ridge;
       let largest = 0;
       for (let j = 0; j < d; j++) largest = Math.max(largest, lower[j * d + j]);
-      solved[tr] = choleskyInPlaceBlocked(lower, d, pivotFloor * largest) ? 1 : 0;
+      solved[tr] = choleskyInPlace(lower, d, pivotFloor * largest) ? 1 : 0;
       if (!solved[tr]) continue;
       // one factorisation and two triangular solves: d³/6 + d², a third of forming the inverse
       const solution = solutions.subarray(tr * dp, tr * dp + d);
