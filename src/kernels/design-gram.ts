@@ -8,7 +8,7 @@
  * every pair of columns k ≤ j + 3 (the entries above the diagonal inside a block of four are computed and ignored).
  * The output is dp×dp per trial (dp = 4⌈d/4⌉, padding rows and columns zero), lower triangle valid.
  */
-import { I32, sleb, uleb, V128 } from './wasm-emit.js';
+import { Code, I32, uleb, V128 } from './wasm-emit.js';
 
 export interface DesignGramLayout {
   T: number;
@@ -19,13 +19,14 @@ export interface DesignGramLayout {
 
 /** The module's code (for assembleRun): run(start, end, seed) computes trials start … end − 1 (seed unused). */
 export function designGramCode(L: DesignGramLayout): { locals: [number, number][]; code: number[] } {
-  const code: number[] = [];
-  const op = (...b: number[]) => code.push(...b);
-  const i32 = (v: number) => op(0x41, ...sleb(v));
-  const get = (l: number) => op(0x20, l);
-  const set = (l: number) => op(0x21, l);
-  const tee = (l: number) => op(0x22, l);
-  const simd = (o: number, ...rest: number[]) => op(0xfd, ...uleb(o), ...rest);
+  // the instructions through wasm-emit's builder, named as the code below uses them
+  const emit = new Code();
+  const op = (...b: number[]) => emit.op(...b);
+  const i32 = (v: number) => emit.i32(v);
+  const get = (l: number) => emit.get(l);
+  const set = (l: number) => emit.set(l);
+  const tee = (l: number) => emit.tee(l);
+  const simd = (o: number, ...rest: number[]) => emit.simd(o, ...rest);
   const add = (l: number, v: number) => {
     get(l);
     i32(v);
@@ -185,7 +186,7 @@ export function designGramCode(L: DesignGramLayout): { locals: [number, number][
   op(0x0c, 0); // br $cells
   op(0x0b); // end $cells
   op(0x0b); // end $done
-  return { locals: [[11, I32], [21, V128]], code };
+  return { locals: [[11, I32], [21, V128]], code: emit.bytes };
 }
 
 /** The lower triangle of the kernel's dp×dp Grams into `out` [trial·d² + j·d + k], both triangles, as `gram` fills it. */

@@ -13,7 +13,7 @@
 import { Scratch } from '../core/scratch.js';
 import type { Backend } from './gpu-backend.js';
 import { designGramCode } from './design-gram.js';
-import { align16, assembleRun, dispatchCells, I32, PAGE, poolModule, sleb, uleb, V128 } from './wasm-emit.js';
+import { align16, assembleRun, Code, dispatchCells, I32, PAGE, poolModule, uleb, V128 } from './wasm-emit.js';
 
 /** The kernels' shape (linear.ts's LinearShape, not imported: linear.ts imports this file). */
 interface Shape {
@@ -159,12 +159,13 @@ interface Layout {
 
 /** run(start, end, seed) computes cells start … end − 1, cell = trial·(dp/4) + feature block (seed unused). */
 function assemble(L: Layout): Uint8Array {
-  const code: number[] = [];
-  const op = (...b: number[]) => code.push(...b);
-  const i32 = (v: number) => op(0x41, ...sleb(v));
-  const get = (l: number) => op(0x20, l);
-  const set = (l: number) => op(0x21, l);
-  const simd = (o: number, ...rest: number[]) => op(0xfd, ...uleb(o), ...rest);
+  // the instructions through wasm-emit's builder, named as the code below uses them
+  const emit = new Code();
+  const op = (...b: number[]) => emit.op(...b);
+  const i32 = (v: number) => emit.i32(v);
+  const get = (l: number) => emit.get(l);
+  const set = (l: number) => emit.set(l);
+  const simd = (o: number, ...rest: number[]) => emit.simd(o, ...rest);
   const V = L.vectors;
   const blocks = L.dp / 4;
   // locals: 0 start, 1 end, 2 seed (params); 3 cell, 4 tr, 5 kb, 6 xp, 7 yp, 8 yEnd, 9 o (i32); 10 x, 11… s_v (v128)
@@ -260,5 +261,5 @@ function assemble(L: Layout): Uint8Array {
   op(0x0c, 0); // br $cells
   op(0x0b); // end $cells
   op(0x0b); // end $done
-  return assembleRun(L.pages, [[7, I32], [1 + V, V128]], code);
+  return assembleRun(L.pages, [[7, I32], [1 + V, V128]], emit.bytes);
 }
