@@ -45,6 +45,9 @@ interface StdlibNormal {
 let stdlib: { mt19937: { factory(opts: { seed: number }): StdlibMt }; normal: { factory(opts: { prng: () => number }): StdlibNormal } } | undefined;
 const loadStdlib = () => (stdlib ??= { mt19937: require('@stdlib/random/base/mt19937'), normal: require('@stdlib/random/base/normal') });
 
+/** KeyedGenerator's scratch for its four seed words. */
+const seeding = new Uint32Array(4);
+
 /**
  * xoshiro128** (Blackman & Vigna 2018) seeded from a key through splitmix32: a short keyed stream costs ~0.1 µs to
  * open, where a @stdlib/random MT19937 + ziggurat pair costs ~20 µs — too much once per trial for 10⁵ trials.
@@ -58,9 +61,11 @@ export class KeyedGenerator {
   private spare = NaN;
 
   constructor(key: Key) {
-    const state = new Uint32Array(4);
-    xoshiroState(key, state, 0);
-    [this.s0, this.s1, this.s2, this.s3] = state;
+    xoshiroState(key, seeding, 0); // one shared scratch: a generator is opened per trial, so no allocation here
+    this.s0 = seeding[0];
+    this.s1 = seeding[1];
+    this.s2 = seeding[2];
+    this.s3 = seeding[3];
   }
 
   /** The next 32 random bits of xoshiro128**. */
